@@ -1,0 +1,402 @@
+"""Tensor: an n-dimensional array that remembers how it was computed.
+
+A Tensor wraps a NumPy array (``.numpy()`` gives it without copying) and, when it was computed by
+an op from tensors that require grad, the node of the graph that made it (``grad_fn``). Calling
+``backward()`` on a result walks that graph back to the leaves and fills in their ``.grad``.
+Every method is one line that calls the op of the same name in ``tinynet.ops``.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from tinynet import dtypes
+from tinynet.autograd.grad_mode import is_grad_enabled, no_grad
+from tinynet.tensor_methods import TensorMethods
+
+
+def _infer_array(data, dtype) -> np.ndarray:
+    """The array for ``tensor(data, dtype)``: Python floats become float32, ints int64, bools
+    bool, and a NumPy array or scalar keeps its dtype (PyTorch's inference)."""
+    if isinstance(data, Tensor):
+        array = data._data.copy()
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data)
+    else:
+        array = np.array(data)
+        if array.dtype == np.float64:
+            array = array.astype(np.float32)
+        elif array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+        elif array.dtype.kind not in "fb":
+            raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} "
+                            f"(NumPy sees dtype {array.dtype})")
+    if dtype is not None:
+        array = array.astype(dtypes.as_dtype(dtype), copy=False)
+    return array
+
+
+class Tensor(TensorMethods):
+    """An n-dimensional array with autograd. See the module docstring.
+
+    ``Tensor(data, dtype=None, requires_grad=False)`` is the same as ``tinynet.tensor(...)``
+    (unlike ``torch.Tensor(data)``, which always makes float32).
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter",
+                 "_hooks", "_accumulator", "_base", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        self._setup(_infer_array(data, dtype), False, None)
+        self.requires_grad = requires_grad
+
+    def _setup(self, array, requires_grad, grad_fn):
+        self._data = array
+        self._requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = grad_fn
+        self._output_nr = 0
+        self._version_counter = [0]
+        self._hooks = None
+        self._accumulator = None
+        self._base = None
+
+    @classmethod
+    def _make(cls, array, requires_grad=False, grad_fn=None):
+        """A tensor around ``array`` as it is: no copy, no inference (for ops)."""
+        tensor = object.__new__(Tensor)
+        tensor._setup(array, requires_grad, grad_fn)
+        return tensor
+
+    # Autograd attributes -----------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise RuntimeError("you can only change requires_grad flags of leaf tensors; use "
+                               "detach() to get a tensor that does not require grad")
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only tensors of floating point dtype can require gradients, "
+                               f"got {dtypes.dtype_name(self._data.dtype)}")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._version_counter[0] = value
+
+    def _grad_accumulator(self):
+        accumulator = self._accumulator() if self._accumulator is not None else None
+        if accumulator is None:
+            from tinynet.autograd.function import AccumulateGrad
+
+            accumulator = AccumulateGrad(self)
+            self._accumulator = weakref.ref(accumulator)
+        return accumulator
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is the upstream gradient (defaults to 1 for a scalar). The graph's saved
+        arrays are freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records
+        the backward pass too, so that the gradients can be differentiated again.
+        """
+        from tinynet.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data (shared, with the same version counter) cut out of the graph."""
+        result = Tensor._make(self._data)
+        result._version_counter = self._version_counter
+        return result
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward."""
+        if self.is_leaf:
+            return
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if getattr(self, "_retains_grad", False):
+            return
+        reference = weakref.ref(self)
+
+        def store(grad):
+            tensor = reference()
+            if tensor is not None:
+                tensor.grad = grad.detach() if tensor.grad is None else tensor.grad + grad.detach()
+
+        self.grad_fn._add_output_hook(self._output_nr, ("retain_grad",), store)
+        self._retains_grad = True
+
+    def register_hook(self, hook) -> _RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        key = object()
+        if self.is_leaf:
+            if self._hooks is None:
+                self._hooks = {}
+            self._hooks[key] = hook
+            return _RemovableHandle(lambda: self._hooks.pop(key, None))
+        node, index = self.grad_fn, self._output_nr
+        node._add_output_hook(index, key, hook)
+        return _RemovableHandle(lambda: node._remove_output_hook(index, key))
+
+    @property
+    def data(self) -> Tensor:
+        """The data as a tensor outside the graph (no version tracking, as in PyTorch)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    # Array attributes --------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def size(self, dim: int | None = None):
+        return self._data.shape if dim is None else self._data.shape[dim]
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars, "
+                             f"this one has shape {list(self.shape)}")
+        return self._data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array, not a copy (writes show through, as in PyTorch)."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on a tensor that requires grad; use "
+                               "tensor.detach().numpy() instead")
+        return self._data
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def to(self, dtype) -> Tensor:
+        """This tensor in ``dtype`` (itself if it already is); differentiable between floats."""
+        dtype = dtypes.as_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if self._requires_grad and dtype.kind != "f":
+            return Tensor._make(self._data.astype(dtype))
+        from tinynet.ops.cast import Cast
+
+        return Cast.apply(self, dtype=dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool)
+
+    def clone(self) -> Tensor:
+        from tinynet.ops.cast import Clone
+
+        return Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(",
+                               threshold=1000, edgeitems=3)
+        extras = []
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
+            extras.append(f"dtype={dtypes.dtype_name(self.dtype)}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of a tensor with {self._data.size} elements is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self._data)
+
+    __hash__ = object.__hash__
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def any(self) -> Tensor:
+        return Tensor._make(np.asarray(self._data.any()))
+
+    def all(self) -> Tensor:
+        return Tensor._make(np.asarray(self._data.all()))
+
+    # In-place ops ------------------------------------------------------------------------------
+    def _inplace(self, op_name: str, compute) -> Tensor:
+        """Replace this tensor's values by ``compute(old)`` in place, bump its version, and (when
+        recording) make it the output of the op that ``compute`` ran, as PyTorch rebases."""
+        recording = is_grad_enabled()
+        if recording and self._requires_grad and self.is_leaf:
+            raise RuntimeError(f"a leaf tensor that requires grad is being used in an in-place "
+                               f"operation ({op_name}); wrap it in `with tinynet.no_grad():`")
+        if recording and self._base is not None and self._base._requires_grad:
+            raise RuntimeError(f"{op_name}: in-place operations on a view of a tensor that "
+                               "requires grad are not supported in tinynet; clone() it first")
+        if not recording:
+            with no_grad():
+                result = compute(self)
+            self._write(op_name, result._data)
+            return self
+        old = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
+        old._output_nr, old._version_counter = self._output_nr, self._version_counter
+        result = compute(old)
+        self._write(op_name, result._data)
+        if result.grad_fn is not None:
+            self.grad_fn, self._requires_grad, self._output_nr = result.grad_fn, True, 0
+            self.grad_fn._output_meta[0] = (weakref.ref(self), self._data, self._version_counter,
+                                            self._version_counter[0])
+        return self
+
+    def _write(self, op_name: str, values: np.ndarray) -> None:
+        if dtypes.promote_types(values.dtype, self.dtype) != self.dtype:
+            raise RuntimeError(f"{op_name}: result type {values.dtype} can't be cast to the "
+                               f"desired output type {self.dtype}")
+        if values.shape != self.shape:
+            raise RuntimeError(f"{op_name}: output with shape {list(self.shape)} doesn't match "
+                               f"the broadcast shape {list(values.shape)}")
+        np.copyto(self._data, values, casting="unsafe")
+        self._version_counter[0] += 1
+        self._last_inplace_op = f"the in-place operation {op_name}"
+
+    def add_(self, other, alpha=1) -> Tensor:
+        from tinynet import ops
+
+        return self._inplace("add_", lambda x: ops.add(x, other if alpha == 1 else ops.mul(other, alpha)))
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        from tinynet import ops
+
+        return self._inplace("sub_", lambda x: ops.sub(x, other if alpha == 1 else ops.mul(other, alpha)))
+
+    def mul_(self, other) -> Tensor:
+        from tinynet import ops
+
+        return self._inplace("mul_", lambda x: ops.mul(x, other))
+
+    def div_(self, other) -> Tensor:
+        from tinynet import ops
+
+        return self._inplace("div_", lambda x: ops.div(x, other))
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        from tinynet import ops
+
+        return self._inplace("clamp_", lambda x: ops.clamp(x, min, max))
+
+    def fill_(self, value) -> Tensor:
+        from tinynet import ops
+
+        return self._inplace("fill_", lambda x: ops.add(ops.mul(x, 0), value).to(self.dtype))
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, source) -> Tensor:
+        from tinynet import ops
+
+        return self._inplace("copy_", lambda x: ops.add(ops.mul(x, 0), source).to(self.dtype))
+
+    def __setitem__(self, key, value) -> None:
+        from tinynet import ops
+
+        self._inplace("__setitem__ (x[...] = value)", lambda x: ops.index_put(x, key, value))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+
+class _RemovableHandle:
+    def __init__(self, remove):
+        self._remove = remove
+
+    def remove(self) -> None:
+        self._remove()
+
+
+def tensor(data, dtype=None, requires_grad=False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (a number, nested lists, an array, a tensor)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+

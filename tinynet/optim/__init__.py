@@ -1,0 +1,21 @@
+"""Optimizers (PyTorch's names, arguments, defaults and update rules) and learning-rate schedulers.
+
+Every optimizer is a subclass of ``Optimizer`` that writes one ``update(param, grad, state, group)``
+on NumPy arrays; the base class owns param groups, per-parameter state, the step loop and
+``state_dict``. Schedulers live in ``tinynet.optim.lr_scheduler`` and only write ``group["lr"]``
+(and, for the cyclic ones, the momentum).
+"""
+
+from tinynet.optim import lr_scheduler
+from tinynet.optim.adadelta import Adadelta
+from tinynet.optim.adagrad import Adagrad
+from tinynet.optim.adam import Adam, AdamW
+from tinynet.optim.nadam import NAdam, Nadam
+from tinynet.optim.optimizer import Optimizer
+from tinynet.optim.rmsprop import RMSprop
+from tinynet.optim.sgd import SGD
+
+__all__ = [
+    "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam", "Nadam",
+    "lr_scheduler",
+]

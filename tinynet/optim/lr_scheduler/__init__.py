@@ -1,0 +1,31 @@
+"""Learning-rate schedulers with PyTorch's names, arguments and step semantics.
+
+Build the scheduler after the optimizer; call ``scheduler.step()`` after ``optimizer.step()``,
+once per epoch (CyclicLR and OneCycleLR: once per batch; ReduceLROnPlateau: ``step(val_loss)``).
+``plot_schedule(lambda opt: StepLR(opt, 30), steps=100)`` draws a schedule.
+
+Families: ``base`` (LRScheduler, LambdaLR), ``decay`` (StepLR, MultiStepLR, ExponentialLR,
+PolynomialLR, ConstantLR, LinearLR), ``cosine`` (CosineAnnealingLR, CosineAnnealingWarmRestarts),
+``cyclic`` (CyclicLR, OneCycleLR), ``plateau`` (ReduceLROnPlateau), ``sequential`` (SequentialLR).
+"""
+
+from tinynet.optim.lr_scheduler.base import LambdaLR, LRScheduler
+from tinynet.optim.lr_scheduler.cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
+from tinynet.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR
+from tinynet.optim.lr_scheduler.decay import (
+    ConstantLR,
+    ExponentialLR,
+    LinearLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+)
+from tinynet.optim.lr_scheduler.plateau import ReduceLROnPlateau
+from tinynet.optim.lr_scheduler.plot import lr_history, plot_schedule
+from tinynet.optim.lr_scheduler.sequential import SequentialLR
+
+__all__ = [
+    "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "PolynomialLR",
+    "ConstantLR", "LinearLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+    "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "plot_schedule", "lr_history",
+]

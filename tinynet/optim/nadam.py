@@ -1,0 +1,77 @@
+"""NAdam: Adam with Nesterov momentum (look one momentum step ahead)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinynet.optim.optimizer import Optimizer, ParamsT, check_betas, check_non_negative
+
+
+class NAdam(Optimizer):
+    """NAdam (Dozat, 2016), with PyTorch's momentum schedule.
+
+    For a parameter θ with gradient g, at step t = 1, 2, ...; m, v start at zero, Π₀ = 1::
+
+        g ← g + λ·θ                  (if λ = weight_decay ≠ 0)
+        θ ← θ·(1 − lr·λ)             (instead, if decoupled_weight_decay)
+        μ_t = β1·(1 − ½·0.96^(t·momentum_decay))          (warming-up momentum)
+        Π_t = Π_{t−1}·μ_t
+        m ← β1·m + (1 − β1)·g
+        v ← β2·v + (1 − β2)·g²
+        d = √(v / (1 − β2ᵗ)) + eps
+        θ ← θ − lr·(1 − μ_t)/(1 − Π_t) · g/d − lr·μ_{t+1}/(1 − Π_t·μ_{t+1}) · m/d
+
+    Args:
+        params: tensors or param-group dicts.
+        lr: learning rate (default 2e-3).
+        betas: (β1, β2) (default (0.9, 0.999)).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: λ (default 0).
+        momentum_decay: ψ in the μ_t schedule (default 4e-3).
+        decoupled_weight_decay: decay θ directly, as AdamW does (NAdamW).
+        maximize: ascend the objective instead of descending it.
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False):
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def check_hyperparameters(self, group: dict) -> None:
+        check_non_negative(group, "lr", "eps", "weight_decay", "momentum_decay")
+        check_betas(group["betas"])
+
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        beta1, beta2 = group["betas"]
+        lr, weight_decay, momentum_decay = group["lr"], group["weight_decay"], group["momentum_decay"]
+        if not state:
+            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(param),
+                         exp_avg_sq=np.zeros_like(param))
+        state["step"] += 1
+        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * param
+
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+        state["mu_product"] *= mu
+        mu_product = state["mu_product"]
+
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        denominator = np.sqrt(exp_avg_sq / (1 - beta2**step)) + group["eps"]
+        param -= (lr * (1 - mu) / (1 - mu_product)) * (grad / denominator)
+        param -= (lr * mu_next / (1 - mu_product * mu_next)) * (exp_avg / denominator)
+
+
+Nadam = NAdam

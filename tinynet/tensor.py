@@ -311,8 +311,9 @@ class Tensor(TensorMethods):
                 result = compute(self)
             self._write(op_name, result._data)
             return self
+        # the op sees a copy of the old values at the old place in the graph
         old = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
-        old._output_nr, old._version_counter = self._output_nr, self._version_counter
+        old._output_nr = self._output_nr
         result = compute(old)
         self._write(op_name, result._data)
         if result.grad_fn is not None:

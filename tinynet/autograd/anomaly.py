@@ -7,10 +7,27 @@ import numpy as np
 
 class _AnomalyMode:
     enabled = False
+    in_backward = False  # ops run by a backward are checked as that backward's result
 
 
 def is_enabled() -> bool:
     return _AnomalyMode.enabled
+
+
+def checks_forward() -> bool:
+    return _AnomalyMode.enabled and not _AnomalyMode.in_backward
+
+
+class backward_scope:
+    """Marks the ops that a node's backward runs, so that a NaN they make is blamed on the node."""
+
+    def __enter__(self):
+        self.previous = _AnomalyMode.in_backward
+        _AnomalyMode.in_backward = True
+
+    def __exit__(self, *exc_info):
+        _AnomalyMode.in_backward = self.previous
+        return False
 
 
 class detect_anomaly:

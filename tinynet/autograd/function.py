@@ -234,7 +234,7 @@ class Function:
         if record:
             ctx.num_outputs = len(outputs)
             ctx._output_meta = meta
-        if anomaly.is_enabled():
+        if anomaly.checks_forward():
             anomaly.check_forward(cls.__name__, outputs)
         return tuple(outputs) if multiple else outputs[0]
 
@@ -242,7 +242,11 @@ class Function:
 def call_backward(ctx: Context, grads: list) -> tuple:
     """Run ``ctx``'s backward on the output gradients and check what it returns."""
     ctx._check_not_released()
-    result = ctx.function.backward(ctx, *grads)
+    if anomaly.is_enabled():
+        with anomaly.backward_scope():
+            result = ctx.function.backward(ctx, *grads)
+    else:
+        result = ctx.function.backward(ctx, *grads)
     if not isinstance(result, tuple):
         result = (result,)
     if len(result) < len(ctx.next_functions):

@@ -57,7 +57,7 @@ def _binary(function, name, x, y):
         return function.apply(x, y)
     except ValueError as error:
         if "broadcast" in str(error) and "cannot be broadcast" not in str(error):
-            raise shapes_error(name, getattr(x, "shape", x), getattr(y, "shape", y)) from None
+            raise shapes_error(name, x, y) from None
         raise
 
 
@@ -173,8 +173,7 @@ def _compare(function, name, x, y):
     try:
         result = function(getattr(x, "_data", x), getattr(y, "_data", y))
     except ValueError:
-        raise shapes_error(name, np.shape(getattr(x, "_data", x)),
-                           np.shape(getattr(y, "_data", y))) from None
+        raise shapes_error(name, x, y) from None
     return tensor_module.Tensor._make(np.asarray(result))
 
 
@@ -402,7 +401,7 @@ def index_put(x, key, value):
     """x with x[key] = value, out of place (the differentiable form of ``x[key] = value``)."""
     index = _as_index(key)
     x, value = as_operands(x, value)
-    return IndexPut.apply(x, value, index)
+    return IndexPut.apply(x, value, index=index)
 
 
 def _common_dtype(tensors):

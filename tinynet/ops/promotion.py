@@ -45,7 +45,11 @@ def _with_constant(tensor, value):
     return _retype(tensor, dtype), other._data.astype(dtype, copy=False)
 
 
+def shape_of(value) -> tuple:
+    return np.shape(getattr(value, "_data", value))
+
+
 def shapes_error(op_name, x, y) -> ValueError:
-    return ValueError(
-        f"{op_name}: shapes {list(np.shape(x))} and {list(np.shape(y))} cannot be broadcast together"
-    )
+    """The error for operands ``x`` and ``y`` (tensors or arrays) whose shapes do not broadcast."""
+    return ValueError(f"{op_name}: shapes {list(shape_of(x))} and {list(shape_of(y))} cannot be "
+                      "broadcast together")

@@ -55,9 +55,10 @@ def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: flo
             "the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
     clip_coefficient = min(max_norm / (total_norm + 1e-6), 1.0)
-    for grad in grads:
-        grad.detach().numpy()[...] *= clip_coefficient
-        grad._version += 1
+    with np.errstate(invalid="ignore"):  # an infinite norm turns gradients into NaN, as in PyTorch
+        for grad in grads:
+            grad.detach().numpy()[...] *= clip_coefficient
+            grad._version += 1
     return Tensor(total_norm)
 
 

@@ -64,11 +64,19 @@ class Tensor(TensorMethods):
         self._accumulator = None
         self._base = None
 
-    @classmethod
-    def _make(cls, array, requires_grad=False, grad_fn=None):
+    @staticmethod
+    def _make(array, requires_grad=False, grad_fn=None):
         """A tensor around ``array`` as it is: no copy, no inference (for ops)."""
         tensor = object.__new__(Tensor)
-        tensor._setup(array, requires_grad, grad_fn)
+        tensor._data = array
+        tensor._requires_grad = requires_grad
+        tensor.grad = None
+        tensor.grad_fn = grad_fn
+        tensor._output_nr = 0
+        tensor._version_counter = [0]
+        tensor._hooks = None
+        tensor._accumulator = None
+        tensor._base = None
         return tensor
 
     # Autograd attributes -----------------------------------------------------------------------

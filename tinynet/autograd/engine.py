@@ -106,17 +106,22 @@ def run_backward(outputs, gradients, retain_graph: bool, create_graph: bool, inp
             input_grads = call_backward(node, _materialize(node, grads))
             for (next_node, index), grad in zip(node.next_functions, input_grads):
                 if next_node is not None and grad is not None:
-                    _add_pending(pending, next_node, index, grad)
+                    _add_pending(pending, next_node, index, grad, create_graph)
             if not retain_graph:
                 node.release()
     return results if captured is not None else None
 
 
-def _add_pending(pending, node, index, grad):
+def _add_pending(pending, node, index, grad, create_graph=False):
     slots = pending.get(node)
     if slots is None:
         slots = pending[node] = [None] * getattr(node, "num_outputs", 1)
-    slots[index] = grad if slots[index] is None else slots[index] + grad
+    if slots[index] is None:
+        slots[index] = grad
+    elif create_graph:
+        slots[index] = slots[index] + grad
+    else:  # nothing to record: add the arrays (a fresh one, so no gradient is overwritten)
+        slots[index] = tensor_module.Tensor._make(slots[index]._data + grad._data)
 
 
 def _apply_output_hooks(node: Context, grads: list) -> list:

@@ -68,27 +68,32 @@ class Context(Node):
     backward unless ``retain_graph=True``.
     """
 
-    def __init__(self, function, args):
+    _released = False
+    _output_hooks = None
+    _pre_hooks = None
+    num_outputs = 1
+    next_functions = ()
+    needs_input_grad = ()
+
+    def __init__(self, function, args=None):
         self.function = function
-        self._released = False
-        self._output_hooks = None
-        self._pre_hooks = None
-        self.num_outputs = 1
-        if args is None:  # no graph is being recorded
+        if args is None:  # no graph is being recorded: forward only stores attributes on ctx
             return
-        self._inputs = args
-        self._input_versions = tuple(
-            a._version_counter[0] if isinstance(a, tensor_module.Tensor) else None for a in args
-        )
-        needs = []
-        next_functions = []
+        Tensor = tensor_module.Tensor
+        versions, needs, next_functions = [], [], []
         for a in args:
-            if isinstance(a, tensor_module.Tensor) and a._requires_grad:
-                needs.append(True)
-                next_functions.append((a.grad_fn or a._grad_accumulator(), a._output_nr))
+            if isinstance(a, Tensor):
+                versions.append(a._version_counter[0])
+                if a._requires_grad:
+                    needs.append(True)
+                    next_functions.append((a.grad_fn or a._grad_accumulator(), a._output_nr))
+                    continue
             else:
-                needs.append(False)
-                next_functions.append((None, 0))
+                versions.append(None)
+            needs.append(False)
+            next_functions.append((None, 0))
+        self._inputs = args
+        self._input_versions = versions
         self.needs_input_grad = tuple(needs)
         self.next_functions = tuple(next_functions)
 
@@ -211,29 +216,25 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                requires_grad = requires_grad or a._requires_grad
+                if a._requires_grad:
+                    requires_grad = True
             else:
                 arrays.append(a)
         record = requires_grad and is_grad_enabled()
-        ctx = Context(cls, args if record else None)
+        ctx = Context(cls, args) if record else Context(cls)
         raw = cls.forward(ctx, *arrays, **kwargs)
 
-        multiple = isinstance(raw, tuple)
-        raw_outputs = raw if multiple else (raw,)
+        multiple = type(raw) is tuple
         outputs = []
-        meta = []
-        for index, value in enumerate(raw_outputs):
+        for index, value in enumerate(raw if multiple else (raw,)):
             data = value if type(value) is np.ndarray else np.asarray(value)
             differentiable = record and data.dtype.kind == "f"
-            output = Tensor._make(data, requires_grad=differentiable,
-                                  grad_fn=ctx if differentiable else None)
+            output = Tensor._make(data, differentiable, ctx if differentiable else None)
             output._output_nr = index
-            if record:
-                meta.append((weakref.ref(output), data, output._version_counter, 0))
             outputs.append(output)
         if record:
             ctx.num_outputs = len(outputs)
-            ctx._output_meta = meta
+            ctx._output_meta = [(weakref.ref(o), o._data, o._version_counter, 0) for o in outputs]
         if anomaly.checks_forward():
             anomaly.check_forward(cls.__name__, outputs)
         return tuple(outputs) if multiple else outputs[0]
@@ -262,13 +263,13 @@ def call_backward(ctx: Context, grads: list) -> tuple:
         if not isinstance(grad, tensor_module.Tensor):
             grad = tensor_module.Tensor._make(np.asarray(grad))
         expected = ctx._inputs[index]
-        if grad.shape != expected.shape:
+        if grad._data.shape != expected._data.shape:
             raise RuntimeError(
                 f"{ctx.name()} returned a gradient of shape {list(grad.shape)} for input {index}, "
                 f"whose shape is {list(expected.shape)}"
             )
-        if grad.dtype != expected.dtype:
-            grad = grad.to(expected.dtype)
+        if grad._data.dtype != expected._data.dtype:
+            grad = grad.to(expected._data.dtype)
         checked.append(grad)
     if anomaly.is_enabled():
         anomaly.check_backward(ctx.name(), checked)

@@ -36,13 +36,15 @@ def lr_history(scheduler_factory: SchedulerFactory, steps: int, lr: float = 0.1,
 
 
 def plot_schedule(scheduler_factory: SchedulerFactory, steps: int, lr: float = 0.1, ax=None,
-                  label: str | None = None, key: str = "lr", **plot_kwargs):
+                  label: str | None = None, key: str = "lr",
+                  metric: Callable[[int], float] | None = None, **plot_kwargs):
     """Draw the learning rate (or ``group[key]``) over ``steps`` steps with matplotlib and return
     the Axes. ``scheduler_factory`` takes an optimizer and returns a scheduler, e.g.
-    ``lambda opt: StepLR(opt, step_size=30)``; see ``lr_history`` for the setting."""
+    ``lambda opt: StepLR(opt, step_size=30)``; see ``lr_history`` for the setting and ``metric``.
+    """
     import matplotlib.pyplot as plt
 
-    history = lr_history(scheduler_factory, steps, lr=lr, key=key)
+    history = lr_history(scheduler_factory, steps, lr=lr, key=key, metric=metric)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     if label is None:

@@ -67,9 +67,10 @@ def matmul_numba(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not is_many_small_matmuls(a, b):
         return np.matmul(a, b)
     batch_shape, (m, k), n = a.shape[:-2], a.shape[-2:], b.shape[-1]
-    a_batch = np.ascontiguousarray(a).reshape(-1, m, k)
-    b_batch = np.ascontiguousarray(b).reshape(-1, k, n)
-    out = np.empty((a_batch.shape[0], m, n), a.dtype)
+    batch = math.prod(batch_shape)
+    a_batch = np.ascontiguousarray(a).reshape(batch, m, k)
+    b_batch = np.ascontiguousarray(b).reshape(batch, k, n)
+    out = np.empty((batch, m, n), a.dtype)
     _small_matmuls(a_batch, b_batch, out)
     return out.reshape(batch_shape + (m, n))
 

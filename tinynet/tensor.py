@@ -59,7 +59,7 @@ class Tensor(TensorMethods):
         self.grad = None
         self.grad_fn = grad_fn
         self._output_nr = 0
-        self._version_counter = [0]
+        self._version_counter = [0, None]  # [version, the in-place op that last wrote]
         self._hooks = None
         self._accumulator = None
         self._base = None
@@ -73,7 +73,7 @@ class Tensor(TensorMethods):
         tensor.grad = None
         tensor.grad_fn = grad_fn
         tensor._output_nr = 0
-        tensor._version_counter = [0]
+        tensor._version_counter = [0, None]
         tensor._hooks = None
         tensor._accumulator = None
         tensor._base = None
@@ -313,7 +313,11 @@ class Tensor(TensorMethods):
                                f"operation ({op_name}); wrap it in `with tinynet.no_grad():`")
         if recording and self._base is not None and self._base._requires_grad:
             raise RuntimeError(f"{op_name}: in-place operations on a view of a tensor that "
-                               "requires grad are not supported in tinynet; clone() it first")
+                               "requires grad are not supported in tinynet (PyTorch rebases the "
+                               "base's graph); clone() the view first, or write into the base")
+        if not self._data.flags.writeable:
+            raise RuntimeError(f"{op_name}: this tensor is a read-only view (made by expand); "
+                               "clone() it before writing into it")
         if not recording:
             with no_grad():
                 result = compute(self)
@@ -339,7 +343,7 @@ class Tensor(TensorMethods):
                                f"the broadcast shape {list(values.shape)}")
         np.copyto(self._data, values, casting="unsafe")
         self._version_counter[0] += 1
-        self._last_inplace_op = f"the in-place operation {op_name}"
+        self._version_counter[1] = op_name
 
     def add_(self, other, alpha=1) -> Tensor:
         from tinynet import ops

@@ -142,3 +142,37 @@ def test_gradcheck_catches_a_graph_that_was_cut():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert not gradcheck(lambda x: x.detach() * 2, [leaf([1.0])], raise_exception=False)
+
+
+def test_a_view_shares_memory_and_version_with_its_base():
+    base = tn.zeros(2, 3)
+    view = base[0]
+    view.fill_(1.0)
+    assert base.tolist() == [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    assert base._version == view._version == 1
+    flat = base.reshape(6)
+    flat[5] = 7.0
+    assert base[1, 2].item() == 7.0
+
+
+def test_in_place_through_a_view_is_seen_by_the_graph_of_the_base():
+    x = leaf([1.0, 2.0])
+    h = x * 1.0
+    y = h * h  # saves h
+    with tn.no_grad():
+        h[:1].fill_(5.0)  # a view of h
+    with pytest.raises(RuntimeError, match="MulBackward.*fill_"):
+        y.sum().backward()
+
+
+def test_in_place_on_a_view_of_a_tensor_that_requires_grad_is_refused():
+    x = leaf([1.0, 2.0, 3.0])
+    h = x * 2
+    with pytest.raises(RuntimeError, match="view of a tensor that requires grad"):
+        h[1:].mul_(2.0)
+
+
+def test_writing_into_an_expanded_tensor_is_refused():
+    expanded = tn.ones(1, 3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="read-only view"):
+        expanded.add_(1.0)

@@ -162,7 +162,8 @@ class Context(Node):
 
     def _check_version(self, tensor, expected):
         if tensor._version_counter[0] != expected:
-            modified_by = getattr(tensor, "_last_inplace_op", "an in-place operation")
+            op_name = tensor._version_counter[1] if len(tensor._version_counter) > 1 else None
+            modified_by = f"the in-place operation {op_name}" if op_name else "an in-place operation"
             raise RuntimeError(
                 f"one of the tensors needed to compute the gradient of {self.name()} was modified "
                 f"by {modified_by} after the forward pass: a tensor of shape {list(tensor.shape)} "
@@ -231,6 +232,8 @@ class Function:
             differentiable = record and data.dtype.kind == "f"
             output = Tensor._make(data, differentiable, ctx if differentiable else None)
             output._output_nr = index
+            if data.base is not None:
+                _mark_if_view(output, args)
             outputs.append(output)
         if record:
             ctx.num_outputs = len(outputs)
@@ -238,6 +241,16 @@ class Function:
         if anomaly.checks_forward():
             anomaly.check_forward(cls.__name__, outputs)
         return tuple(outputs) if multiple else outputs[0]
+
+
+def _mark_if_view(output, args) -> None:
+    """A NumPy view of an input (reshape, permute, basic slicing, expand) shares the input's memory:
+    it shares its version counter too, so that an in-place change through either is seen."""
+    for a in args:
+        if isinstance(a, tensor_module.Tensor) and np.may_share_memory(output._data, a._data):
+            output._version_counter = a._version_counter
+            output._base = a if a._base is None else a._base
+            return
 
 
 def call_backward(ctx: Context, grads: list) -> tuple:

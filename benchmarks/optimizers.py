@@ -23,12 +23,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import tinynet as tn  # noqa: E402
-from tinynet import optim  # noqa: E402
-from tinynet.optim import lr_scheduler as schedulers  # noqa: E402
+import tinynet as tn
+from tinynet import optim
+from tinynet.optim import lr_scheduler as schedulers
 
 
 def rosenbrock(x, y):
@@ -43,24 +43,42 @@ def saddle(x, y):
 
 # (label, optimizer class, settings on Rosenbrock, settings on the saddle)
 OPTIMIZERS = [
-    ("SGD", optim.SGD, dict(lr=2e-3), dict(lr=0.05)),
-    ("SGD momentum", optim.SGD, dict(lr=1e-3, momentum=0.9), dict(lr=0.05, momentum=0.9)),
-    ("SGD Nesterov", optim.SGD, dict(lr=5e-4, momentum=0.9, nesterov=True),
-     dict(lr=0.05, momentum=0.9, nesterov=True)),
-    ("Adagrad", optim.Adagrad, dict(lr=0.5), dict(lr=0.5)),
-    ("Adadelta", optim.Adadelta, dict(lr=1.0), dict(lr=10.0)),
-    ("RMSprop", optim.RMSprop, dict(lr=0.01), dict(lr=0.01)),
-    ("Adam", optim.Adam, dict(lr=0.05), dict(lr=0.05)),
-    ("AdamW", optim.AdamW, dict(lr=0.05, weight_decay=0.01), dict(lr=0.05, weight_decay=0.01)),
-    ("NAdam", optim.NAdam, dict(lr=0.03), dict(lr=0.03)),
+    ("SGD", optim.SGD, {"lr": 2e-3}, {"lr": 0.05}),
+    ("SGD momentum", optim.SGD, {"lr": 1e-3, "momentum": 0.9}, {"lr": 0.05, "momentum": 0.9}),
+    (
+        "SGD Nesterov",
+        optim.SGD,
+        {"lr": 5e-4, "momentum": 0.9, "nesterov": True},
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True},
+    ),
+    ("Adagrad", optim.Adagrad, {"lr": 0.5}, {"lr": 0.5}),
+    ("Adadelta", optim.Adadelta, {"lr": 1.0}, {"lr": 10.0}),
+    ("RMSprop", optim.RMSprop, {"lr": 0.01}, {"lr": 0.01}),
+    ("Adam", optim.Adam, {"lr": 0.05}, {"lr": 0.05}),
+    ("AdamW", optim.AdamW, {"lr": 0.05, "weight_decay": 0.01}, {"lr": 0.05, "weight_decay": 0.01}),
+    ("NAdam", optim.NAdam, {"lr": 0.03}, {"lr": 0.03}),
 ]
 
 PROBLEMS = [
     # (title, function, start, steps, view box (xmin, xmax, ymin, ymax), contour levels, minima)
-    ("Rosenbrock", rosenbrock, (-1.2, 1.0), 1000, (-1.6, 1.4, -0.6, 1.6),
-     np.logspace(-2, 3, 21), [(1.0, 1.0)]),
-    ("saddle", saddle, (1.5, 1e-3), 150, (-1.0, 1.7, -1.4, 1.4),
-     np.linspace(-0.24, 2.5, 24), [(0.0, 1.0), (0.0, -1.0)]),
+    (
+        "Rosenbrock",
+        rosenbrock,
+        (-1.2, 1.0),
+        1000,
+        (-1.6, 1.4, -0.6, 1.6),
+        np.logspace(-2, 3, 21),
+        [(1.0, 1.0)],
+    ),
+    (
+        "saddle",
+        saddle,
+        (1.5, 1e-3),
+        150,
+        (-1.0, 1.7, -1.4, 1.4),
+        np.linspace(-0.24, 2.5, 24),
+        [(0.0, 1.0), (0.0, -1.0)],
+    ),
 ]
 
 
@@ -85,19 +103,27 @@ def plot_trajectories(path: Path) -> None:
     for column, (title, function, start, steps, box, levels, minima) in enumerate(PROBLEMS):
         contour_ax, loss_ax = axes[0, column], axes[1, column]
         xs, ys = np.meshgrid(np.linspace(box[0], box[1], 300), np.linspace(box[2], box[3], 300))
-        contour_ax.contour(xs, ys, function(xs, ys), levels=levels, colors="0.6",
-                           linewidths=0.6)
+        contour_ax.contour(xs, ys, function(xs, ys), levels=levels, colors="0.6", linewidths=0.6)
         for index, (label, optimizer_class, *settings) in enumerate(OPTIMIZERS):
             points, losses = trajectory(optimizer_class, settings[column], function, start, steps)
-            style = dict(color=colors[index], lw=1.6, label=f"{label} {_describe(settings[column])}")
+            style = {
+                "color": colors[index],
+                "lw": 1.6,
+                "label": f"{label} {_describe(settings[column])}",
+            }
             contour_ax.plot(points[:, 0], points[:, 1], **style)
             contour_ax.plot(*points[-1], "o", color=colors[index], ms=4)
             loss_ax.plot(losses if title == "saddle" else np.maximum(losses, 1e-12), **style)
         contour_ax.plot(*start, "ks", ms=7, label="start")
         for minimum in minima:
             contour_ax.plot(*minimum, "*", color="gold", ms=16, mec="black", zorder=5)
-        contour_ax.set(xlim=box[:2], ylim=box[2:], xlabel="x", ylabel="y",
-                       title=f"{title}: {function.__doc__.split(':')[0]}, {steps} steps")
+        contour_ax.set(
+            xlim=box[:2],
+            ylim=box[2:],
+            xlabel="x",
+            ylabel="y",
+            title=f"{title}: {function.__doc__.split(':')[0]}, {steps} steps",
+        )
         loss_ax.set(xlabel="step", ylabel="loss", title=f"{title}: loss per step")
         if title == "Rosenbrock":
             loss_ax.set_yscale("log")
@@ -110,8 +136,11 @@ def plot_trajectories(path: Path) -> None:
 
 
 def _describe(settings: dict) -> str:
-    return "(" + ", ".join(f"{key}={value}" for key, value in settings.items()
-                           if key != "nesterov") + ")"
+    return (
+        "("
+        + ", ".join(f"{key}={value}" for key, value in settings.items() if key != "nesterov")
+        + ")"
+    )
 
 
 def plateau_metric(step: int) -> float:
@@ -122,34 +151,78 @@ def plateau_metric(step: int) -> float:
 # (title, factory, draws momentum too)
 SCHEDULES = [
     ("StepLR(step_size=30, gamma=0.5)", lambda o: schedulers.StepLR(o, 30, gamma=0.5), False),
-    ("MultiStepLR([30, 60, 80], gamma=0.3)",
-     lambda o: schedulers.MultiStepLR(o, [30, 60, 80], gamma=0.3), False),
+    (
+        "MultiStepLR([30, 60, 80], gamma=0.3)",
+        lambda o: schedulers.MultiStepLR(o, [30, 60, 80], gamma=0.3),
+        False,
+    ),
     ("ExponentialLR(gamma=0.97)", lambda o: schedulers.ExponentialLR(o, 0.97), False),
-    ("PolynomialLR(total_iters=80, power=2)",
-     lambda o: schedulers.PolynomialLR(o, total_iters=80, power=2.0), False),
-    ("ConstantLR(factor=0.25, total_iters=20)",
-     lambda o: schedulers.ConstantLR(o, factor=0.25, total_iters=20), False),
-    ("LinearLR warm-up (0.1 → 1, 25 steps)",
-     lambda o: schedulers.LinearLR(o, start_factor=0.1, total_iters=25), False),
-    ("LambdaLR(1 / (1 + t/10))", lambda o: schedulers.LambdaLR(o, lambda t: 1 / (1 + t / 10)),
-     False),
-    ("CosineAnnealingLR(T_max=50, eta_min=0.01)", lambda o: schedulers.CosineAnnealingLR(o, 50, eta_min=0.01),
-     False),
-    ("CosineAnnealingWarmRestarts(T_0=10, T_mult=2)",
-     lambda o: schedulers.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=2), False),
-    ("ReduceLROnPlateau(patience=10) on a stalling loss",
-     lambda o: schedulers.ReduceLROnPlateau(o, patience=10, factor=0.5), False),
+    (
+        "PolynomialLR(total_iters=80, power=2)",
+        lambda o: schedulers.PolynomialLR(o, total_iters=80, power=2.0),
+        False,
+    ),
+    (
+        "ConstantLR(factor=0.25, total_iters=20)",
+        lambda o: schedulers.ConstantLR(o, factor=0.25, total_iters=20),
+        False,
+    ),
+    (
+        "LinearLR warm-up (0.1 → 1, 25 steps)",
+        lambda o: schedulers.LinearLR(o, start_factor=0.1, total_iters=25),
+        False,
+    ),
+    (
+        "LambdaLR(1 / (1 + t/10))",
+        lambda o: schedulers.LambdaLR(o, lambda t: 1 / (1 + t / 10)),
+        False,
+    ),
+    (
+        "CosineAnnealingLR(T_max=50, eta_min=0.01)",
+        lambda o: schedulers.CosineAnnealingLR(o, 50, eta_min=0.01),
+        False,
+    ),
+    (
+        "CosineAnnealingWarmRestarts(T_0=10, T_mult=2)",
+        lambda o: schedulers.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=2),
+        False,
+    ),
+    (
+        "ReduceLROnPlateau(patience=10) on a stalling loss",
+        lambda o: schedulers.ReduceLROnPlateau(o, patience=10, factor=0.5),
+        False,
+    ),
     ("CyclicLR triangular", lambda o: schedulers.CyclicLR(o, 0.01, 0.1, step_size_up=15), True),
-    ("CyclicLR triangular2", lambda o: schedulers.CyclicLR(o, 0.01, 0.1, step_size_up=10,
-                                                           mode="triangular2"), True),
-    ("CyclicLR exp_range (gamma=0.98)", lambda o: schedulers.CyclicLR(
-        o, 0.01, 0.1, step_size_up=10, mode="exp_range", gamma=0.98), True),
+    (
+        "CyclicLR triangular2",
+        lambda o: schedulers.CyclicLR(o, 0.01, 0.1, step_size_up=10, mode="triangular2"),
+        True,
+    ),
+    (
+        "CyclicLR exp_range (gamma=0.98)",
+        lambda o: schedulers.CyclicLR(o, 0.01, 0.1, step_size_up=10, mode="exp_range", gamma=0.98),
+        True,
+    ),
     ("OneCycleLR (cos)", lambda o: schedulers.OneCycleLR(o, max_lr=0.1, total_steps=100), True),
-    ("OneCycleLR (linear, three_phase)", lambda o: schedulers.OneCycleLR(
-        o, max_lr=0.1, total_steps=100, anneal_strategy="linear", three_phase=True), True),
-    ("SequentialLR: LinearLR warm-up, then cosine", lambda o: schedulers.SequentialLR(
-        o, [schedulers.LinearLR(o, start_factor=0.05, total_iters=15),
-            schedulers.CosineAnnealingLR(o, T_max=85)], milestones=[15]), False),
+    (
+        "OneCycleLR (linear, three_phase)",
+        lambda o: schedulers.OneCycleLR(
+            o, max_lr=0.1, total_steps=100, anneal_strategy="linear", three_phase=True
+        ),
+        True,
+    ),
+    (
+        "SequentialLR: LinearLR warm-up, then cosine",
+        lambda o: schedulers.SequentialLR(
+            o,
+            [
+                schedulers.LinearLR(o, start_factor=0.05, total_iters=15),
+                schedulers.CosineAnnealingLR(o, T_max=85),
+            ],
+            milestones=[15],
+        ),
+        False,
+    ),
 ]
 
 
@@ -158,8 +231,9 @@ def plot_schedules(path: Path, steps: int = 100) -> None:
     rows = -(-len(SCHEDULES) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(17, 3.2 * rows), sharex=True)
     for ax, (title, factory, cycles_momentum) in zip(axes.flat, SCHEDULES):
-        schedulers.plot_schedule(factory, steps, lr=0.1, ax=ax, label="lr", color="tab:blue",
-                                 metric=plateau_metric)
+        schedulers.plot_schedule(
+            factory, steps, lr=0.1, ax=ax, label="lr", color="tab:blue", metric=plateau_metric
+        )
         ax.set_title(title, fontsize=10)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
@@ -169,10 +243,12 @@ def plot_schedules(path: Path, steps: int = 100) -> None:
             momentum_ax.plot(momenta, color="tab:orange", lw=1, ls="--", label="momentum")
             momentum_ax.set_ylabel("momentum", color="tab:orange")
             momentum_ax.set_ylim(0.75, 1.0)
-    for ax in axes.flat[len(SCHEDULES):]:
+    for ax in axes.flat[len(SCHEDULES) :]:
         ax.axis("off")
-    figure.suptitle("tinynet.optim.lr_scheduler: learning rate per step from lr=0.1 "
-                    "(dashed: cycled momentum)", fontsize=14)
+    figure.suptitle(
+        "tinynet.optim.lr_scheduler: learning rate per step from lr=0.1 (dashed: cycled momentum)",
+        fontsize=14,
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -183,8 +259,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
-    for name, draw in (("optimizer_trajectories.png", plot_trajectories),
-                       ("lr_schedules.png", plot_schedules)):
+    for name, draw in (
+        ("optimizer_trajectories.png", plot_trajectories),
+        ("lr_schedules.png", plot_schedules),
+    ):
         started = time.perf_counter()
         draw(arguments.out / name)
         print(f"wrote {arguments.out / name} in {time.perf_counter() - started:.1f} s")

@@ -38,7 +38,9 @@ def fit(model, callbacks, val_losses):
         model.train_one_epoch()
         epochs_run += 1
         for callback in callbacks:
-            callback.on_epoch_end(epoch, {"loss": 1.0, "val_loss": val_loss, "val_accuracy": -val_loss})
+            callback.on_epoch_end(
+                epoch, {"loss": 1.0, "val_loss": val_loss, "val_accuracy": -val_loss}
+            )
         if any(callback.stop_training for callback in callbacks):
             break
     for callback in callbacks:
@@ -142,10 +144,15 @@ def test_works_with_a_module_when_available():
     np.testing.assert_array_equal(model.weight.detach().numpy(), best)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(mode="best"), "mode"), (dict(patience=-1), "patience"), (dict(patience=1.5), "patience"),
-    (dict(min_delta=-0.1), "min_delta"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"mode": "best"}, "mode"),
+        ({"patience": -1}, "patience"),
+        ({"patience": 1.5}, "patience"),
+        ({"min_delta": -0.1}, "min_delta"),
+    ],
+)
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         EarlyStopping(**kwargs)

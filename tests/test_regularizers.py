@@ -12,7 +12,10 @@ BIAS = np.array([-3.0, 0.75])
 
 
 def parameters():
-    return [tn.tensor(WEIGHT.copy(), requires_grad=True), tn.tensor(BIAS.copy(), requires_grad=True)]
+    return [
+        tn.tensor(WEIGHT.copy(), requires_grad=True),
+        tn.tensor(BIAS.copy(), requires_grad=True),
+    ]
 
 
 def value_and_grads(penalty, **kwargs):
@@ -54,15 +57,19 @@ def test_l2_penalty_gives_the_same_steps_as_sgd_weight_decay():
     penalized = optim.SGD([with_penalty], lr=0.1, momentum=0.9)
     decayed = optim.SGD([with_decay], lr=0.1, momentum=0.9, weight_decay=strength)
     for _ in range(5):
-        for optimizer, param, extra in ((penalized, with_penalty, strength), (decayed, with_decay, 0)):
+        for optimizer, param, extra in (
+            (penalized, with_penalty, strength),
+            (decayed, with_decay, 0),
+        ):
             optimizer.zero_grad()
             loss = ((param - target) ** 2).sum()
             if extra:
                 loss = loss + extra * l2_penalty([param])
             loss.backward()
             optimizer.step()
-    np.testing.assert_allclose(with_penalty.detach().numpy(), with_decay.detach().numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        with_penalty.detach().numpy(), with_decay.detach().numpy(), rtol=1e-12
+    )
 
 
 def test_adamw_decay_is_not_an_l2_penalty():

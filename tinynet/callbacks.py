@@ -67,8 +67,14 @@ class EarlyStopping(Callback):
         restore_best_weights: put the best epoch's weights back into the model at the end.
     """
 
-    def __init__(self, monitor: str = "val_loss", mode: str = "min", patience: int = 3,
-                 min_delta: float = 0.0, restore_best_weights: bool = False):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        mode: str = "min",
+        patience: int = 3,
+        min_delta: float = 0.0,
+        restore_best_weights: bool = False,
+    ):
         super().__init__()
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', but got {mode!r}")
@@ -135,8 +141,10 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float]) -> None:
         if self.monitor not in logs:
-            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, but the epoch's logs "
-                           f"have only {sorted(logs)}")
+            raise KeyError(
+                f"EarlyStopping monitors {self.monitor!r}, but the epoch's logs "
+                f"have only {sorted(logs)}"
+            )
         self._record(float(logs[self.monitor]), self._model, epoch)
 
     def on_train_end(self, trainer_state: Mapping[str, Any]) -> None:
@@ -145,8 +153,10 @@ class EarlyStopping(Callback):
 
     def _required(self, model):
         if model is None:
-            raise ValueError("restore_best_weights=True needs the model: pass it to step(value, "
-                             "model), or put it in trainer_state['model']")
+            raise ValueError(
+                "restore_best_weights=True needs the model: pass it to step(value, "
+                "model), or put it in trainer_state['model']"
+            )
         return model
 
 
@@ -166,5 +176,7 @@ def _unsnapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A fresh state dict from a snapshot (fresh copies, so the snapshot stays reusable)."""
     from tinynet.tensor import Tensor
 
-    return {name: Tensor(np.array(value, copy=True)) if kind == "tensor" else copy.deepcopy(value)
-            for name, (kind, value) in snapshot.items()}
+    return {
+        name: Tensor(np.array(value, copy=True)) if kind == "tensor" else copy.deepcopy(value)
+        for name, (kind, value) in snapshot.items()
+    }

@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 
 import tinynet as tn
-from tinynet.nn.utils import (clip_grad_norm_, clip_grad_value_, parameters_to_vector,
-                              vector_to_parameters)
+from tinynet.nn.utils import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    parameters_to_vector,
+    vector_to_parameters,
+)
 
 GRADS = [np.array([[3.0, -4.0], [1.0, 0.5]]), np.array([-12.0, 2.0, 0.25])]
 

@@ -23,8 +23,12 @@ def _vector_norm(array: np.ndarray, norm_type: float) -> np.ndarray:
     return np.asarray(np.linalg.norm(array.ravel(), ord=norm_type), dtype=array.dtype)
 
 
-def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+def clip_grad_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Rescale the gradients in place so that their total norm is at most ``max_norm``.
 
     The total norm treats all the gradients as one vector: ‖(‖g₁‖_p, ‖g₂‖_p, ...)‖_p, that is
@@ -92,12 +96,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     parameters = _as_list(parameters)
     total = sum(param.numel() for param in parameters)
     if vec.ndim != 1 or vec.numel() != total:
-        raise ValueError(f"vec must be 1-D with {total} elements (the parameters' total), "
-                         f"but has shape {tuple(vec.shape)}")
+        raise ValueError(
+            f"vec must be 1-D with {total} elements (the parameters' total), "
+            f"but has shape {tuple(vec.shape)}"
+        )
     values = vec.detach().numpy()
     offset = 0
     for param in parameters:
         count = param.numel()
-        param.detach().numpy()[...] = values[offset:offset + count].reshape(param.shape)
+        param.detach().numpy()[...] = values[offset : offset + count].reshape(param.shape)
         param._version += 1
         offset += count

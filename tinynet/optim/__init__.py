@@ -16,6 +16,14 @@ from tinynet.optim.rmsprop import RMSprop
 from tinynet.optim.sgd import SGD
 
 __all__ = [
-    "Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam", "Nadam",
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "NAdam",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
     "lr_scheduler",
 ]

@@ -29,16 +29,31 @@ class Adagrad(Optimizer):
         maximize: ascend the objective instead of descending it.
     """
 
-    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10, *, maximize: bool = False):
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "maximize": maximize,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:
-        check_non_negative(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value",
-                           "eps")
+        check_non_negative(
+            group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"
+        )
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         if not state:

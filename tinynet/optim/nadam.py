@@ -32,13 +32,27 @@ class NAdam(Optimizer):
         maximize: ascend the objective instead of descending it.
     """
 
-    def __init__(self, params: ParamsT, lr: float = 2e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, maximize: bool = False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        momentum_decay=momentum_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "maximize": maximize,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:
@@ -47,10 +61,18 @@ class NAdam(Optimizer):
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay, momentum_decay = group["lr"], group["weight_decay"], group["momentum_decay"]
+        lr, weight_decay, momentum_decay = (
+            group["lr"],
+            group["weight_decay"],
+            group["momentum_decay"],
+        )
         if not state:
-            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(param),
-                         exp_avg_sq=np.zeros_like(param))
+            state.update(
+                step=0,
+                mu_product=1.0,
+                exp_avg=np.zeros_like(param),
+                exp_avg_sq=np.zeros_like(param),
+            )
         state["step"] += 1
         step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
 

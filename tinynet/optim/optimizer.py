@@ -22,8 +22,8 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 class Optimizer:
     """Base class of all optimizers.
 
-    ``param_groups`` is a list of dicts; each holds ``"params"`` (a list of tensors) and its own copy
-    of every hyperparameter (``"lr"``, ...), so different groups can train at different rates.
+    ``param_groups`` is a list of dicts; each holds ``"params"`` (a list of tensors) and its own
+    copy of every hyperparameter (``"lr"``, ...), so different groups can train at different rates.
     ``state[param]`` is a dict (momentum buffers, step counts, ...) created at the parameter's first
     update. ``step()`` loops over the groups and calls ``update`` for every parameter that has a
     gradient; with ``maximize=True`` in a group the gradient is negated first (gradient ascent).
@@ -76,7 +76,9 @@ class Optimizer:
             params = list(params)
         for param in params:
             if not isinstance(param, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but got {type(param).__name__}")
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but got {type(param).__name__}"
+                )
             if param.grad_fn is not None:
                 raise ValueError("can't optimize a non-leaf Tensor (one computed by an op)")
         if len({id(param) for param in params}) != len(params):
@@ -89,8 +91,8 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients: set each ``param.grad`` to None (the default, frees memory), or fill
-        it with zeros."""
+        """Forget the gradients: set each ``param.grad`` to None (the default, frees memory), or
+        fill it with zeros."""
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is None:
@@ -177,7 +179,9 @@ class Optimizer:
         lines = [f"{type(self).__name__} ("]
         for number, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {number}")
-            lines += [f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"]
+            lines += [
+                f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"
+            ]
         return "\n".join(lines + [")"])
 
 

@@ -25,7 +25,20 @@ from tinynet.optim.lr_scheduler.plot import lr_history, plot_schedule
 from tinynet.optim.lr_scheduler.sequential import SequentialLR
 
 __all__ = [
-    "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "PolynomialLR",
-    "ConstantLR", "LinearLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
-    "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "plot_schedule", "lr_history",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+    "lr_history",
+    "plot_schedule",
 ]

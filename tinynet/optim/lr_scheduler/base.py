@@ -18,16 +18,16 @@ class LRScheduler:
     * Construction performs the first step: ``last_epoch`` goes from -1 to 0 and the learning rate
       of step 0 is written. Each group's starting lr is remembered as ``group["initial_lr"]``, and
       ``base_lrs`` lists them.
-    * Call ``scheduler.step()`` after ``optimizer.step()``, once per epoch (or once per batch for the
-      per-iteration schedules: CyclicLR, OneCycleLR). ``last_epoch`` counts the calls.
+    * Call ``scheduler.step()`` after ``optimizer.step()``, once per epoch (or once per batch for
+      the per-iteration schedules: CyclicLR, OneCycleLR). ``last_epoch`` counts the calls.
     * ``get_last_lr()`` gives the learning rates the last step wrote.
     * To resume, pass ``last_epoch`` (the groups must already hold ``initial_lr``), or better,
       ``load_state_dict(scheduler.state_dict())``.
 
-    A subclass implements ``get_lr()``: the learning rates at ``self.last_epoch``. Many are written
-    as PyTorch writes them, "chainable" (from the current ``group["lr"]``, so that two schedulers can
-    act on one optimizer); those also give ``_get_closed_form_lr()`` (from ``base_lrs``), which
-    ``step(epoch)`` uses to jump to an epoch. While the constructor's first step runs,
+    A subclass implements ``get_lr()``: the learning rates at ``self.last_epoch``. Many are
+    written as PyTorch writes them, "chainable" (from the current ``group["lr"]``, so that two
+    schedulers can act on one optimizer); those also give ``_get_closed_form_lr()`` (from
+    ``base_lrs``), which ``step(epoch)`` uses to jump to an epoch. While the constructor's first step runs,
     ``self._is_initial`` is True.
     """
 
@@ -75,8 +75,12 @@ class LRScheduler:
         schedule has one."""
         self._step_count += 1
         if epoch is not None:
-            warnings.warn("passing an epoch to scheduler.step() is deprecated; call step() once "
-                          "per epoch instead", UserWarning, stacklevel=2)
+            warnings.warn(
+                "passing an epoch to scheduler.step() is deprecated; call step() once "
+                "per epoch instead",
+                UserWarning,
+                stacklevel=2,
+            )
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:
@@ -88,8 +92,10 @@ class LRScheduler:
             closed_form = getattr(self, "_get_closed_form_lr", None)
             lrs = closed_form() if closed_form is not None else self.get_lr()
         if len(lrs) != len(self.optimizer.param_groups):
-            raise ValueError(f"{type(self).__name__} computed {len(lrs)} learning rates for "
-                             f"{len(self.optimizer.param_groups)} param groups")
+            raise ValueError(
+                f"{type(self).__name__} computed {len(lrs)} learning rates for "
+                f"{len(self.optimizer.param_groups)} param groups"
+            )
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -118,13 +124,17 @@ class LambdaLR(LRScheduler):
     (PyTorch's behaviour) and ``None`` for functions, which must be given again when resuming.
     """
 
-    def __init__(self, optimizer: Optimizer,
-                 lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ):
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, "
-                                 f"but got {len(lr_lambda)}")
+                raise ValueError(
+                    f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}"
+                )
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
@@ -134,12 +144,19 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [base_lr * function(self.last_epoch)
-                for function, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+        return [
+            base_lr * function(self.last_epoch)
+            for function, base_lr in zip(self.lr_lambdas, self.base_lrs)
+        ]
 
     def state_dict(self) -> dict[str, Any]:
-        state = copy.deepcopy({key: value for key, value in self.__dict__.items()
-                               if key not in ("optimizer", "lr_lambdas")})
+        state = copy.deepcopy(
+            {
+                key: value
+                for key, value in self.__dict__.items()
+                if key not in ("optimizer", "lr_lambdas")
+            }
+        )
         state["lr_lambdas"] = [
             None if isinstance(function, types.FunctionType) else copy.deepcopy(function.__dict__)
             for function in self.lr_lambdas

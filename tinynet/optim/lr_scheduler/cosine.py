@@ -22,8 +22,13 @@ class CosineAnnealingLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,  # noqa: N803
-                 last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_max: int,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ):
         if T_max <= 0:
             raise ValueError(f"Expected a positive T_max, but got {T_max}")
         self.T_max = T_max
@@ -37,8 +42,10 @@ class CosineAnnealingLR(LRScheduler):
         if self._step_count == 1 and t > 0:
             return self._get_closed_form_lr()
         if (t - 1 - period) % (2 * period) == 0:  # leaving the minimum: the ratio form is 0/0
-            return [lr + (base_lr - eta_min) * (1 - math.cos(math.pi / period)) / 2
-                    for lr, base_lr in zip(self._current_lrs(), self.base_lrs)]
+            return [
+                lr + (base_lr - eta_min) * (1 - math.cos(math.pi / period)) / 2
+                for lr, base_lr in zip(self._current_lrs(), self.base_lrs)
+            ]
         ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
         return [ratio * (lr - eta_min) + eta_min for lr in self._current_lrs()]
 
@@ -62,14 +69,21 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1,  # noqa: N803
-                 eta_min: float = 0.0, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ):
         if not isinstance(T_0, int) or T_0 <= 0:
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if not isinstance(T_mult, int) or T_mult < 1:
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
         if not isinstance(eta_min, (float, int)):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min!r}")
+            # PyTorch raises ValueError here, not TypeError
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min!r}")  # noqa: TRY004
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult

@@ -21,9 +21,11 @@ def _per_group(name: str, optimizer: Optimizer, value) -> list:
     """One value per param group: a list is checked for length, a scalar is repeated."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups: "
-                             f"{name} has {len(value)} values, param_groups has "
-                             f"{len(optimizer.param_groups)}")
+            raise ValueError(
+                f"{name} must have the same length as optimizer.param_groups: "
+                f"{name} has {len(value)} values, param_groups has "
+                f"{len(optimizer.param_groups)}"
+            )
         return list(value)
     return [value] * len(optimizer.param_groups)
 
@@ -31,8 +33,9 @@ def _per_group(name: str, optimizer: Optimizer, value) -> list:
 def _uses_beta1(optimizer: Optimizer) -> bool:
     """Whether momentum cycling writes β1 (Adam-like) rather than "momentum" (SGD-like)."""
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                         "option enabled")
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
     return "betas" in optimizer.defaults
 
 
@@ -71,12 +74,22 @@ class CyclicLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, base_lr: float | list[float],
-                 max_lr: float | list[float], step_size_up: int = 2000,
-                 step_size_down: int | None = None, mode: str = "triangular", gamma: float = 1.0,
-                 scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
-                 cycle_momentum: bool = True, base_momentum: float | list[float] = 0.8,
-                 max_momentum: float | list[float] = 0.9, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
+        last_epoch: int = -1,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
@@ -92,15 +105,18 @@ class CyclicLR(LRScheduler):
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
         if step_size_up <= 0 or step_size_down <= 0:
-            raise ValueError(f"step sizes must be positive, but got step_size_up={step_size_up}, "
-                             f"step_size_down={step_size_down}")
+            raise ValueError(
+                f"step sizes must be positive, but got step_size_up={step_size_up}, "
+                f"step_size_down={step_size_down}"
+            )
         self.total_size = step_size_up + step_size_down
         self.step_ratio = step_size_up / self.total_size
         self.mode = mode
         self.gamma = gamma
         self._scale_fn_custom = scale_fn
-        self.scale_mode = scale_mode if scale_fn is not None else (
-            "iterations" if mode == "exp_range" else "cycle")
+        if scale_fn is None:  # each built-in mode fixes what its scale is a function of
+            scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        self.scale_mode = scale_mode
 
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
@@ -108,8 +124,9 @@ class CyclicLR(LRScheduler):
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for top, bottom, group in zip(self.max_momentums, self.base_momentums,
-                                              optimizer.param_groups):
+                for top, bottom, group in zip(
+                    self.max_momentums, self.base_momentums, optimizer.param_groups
+                ):
                     _set_momentum(group, top, self.use_beta1)
                     group["max_momentum"] = top
                     group["base_momentum"] = bottom
@@ -134,23 +151,33 @@ class CyclicLR(LRScheduler):
         else:
             height = (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [base_lr + (max_lr - base_lr) * height * scale
-               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        lrs = [
+            base_lr + (max_lr - base_lr) * height * scale
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)
+        ]
         if self.cycle_momentum:
-            for group, bottom, top in zip(self.optimizer.param_groups, self.base_momentums,
-                                          self.max_momentums):
+            for group, bottom, top in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums
+            ):
                 _set_momentum(group, top - (top - bottom) * height * scale, self.use_beta1)
         return lrs
 
     def state_dict(self) -> dict[str, Any]:
         """The state, with a custom scale_fn saved as PyTorch does: its ``__dict__`` if it is a
         callable object, None if it is a function (give it again when resuming)."""
-        state = copy.deepcopy({key: value for key, value in self.__dict__.items()
-                               if key not in ("optimizer", "_scale_fn_custom")})
+        state = copy.deepcopy(
+            {
+                key: value
+                for key, value in self.__dict__.items()
+                if key not in ("optimizer", "_scale_fn_custom")
+            }
+        )
         function = self._scale_fn_custom
         state["_scale_fn_custom"] = (
             copy.deepcopy(function.__dict__)
-            if function is not None and not isinstance(function, types.FunctionType) else None)
+            if function is not None and not isinstance(function, types.FunctionType)
+            else None
+        )
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -189,13 +216,23 @@ class OneCycleLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
-                 total_steps: int | None = None, epochs: int | None = None,
-                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
-                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
-                 base_momentum: float | list[float] = 0.85,
-                 max_momentum: float | list[float] = 0.95, div_factor: float = 25.0,
-                 final_div_factor: float = 1e4, three_phase: bool = False, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -203,26 +240,51 @@ class OneCycleLR(LRScheduler):
         if not isinstance(pct_start, float) or not 0.0 <= pct_start <= 1.0:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError("anneal_strategy must be one of 'cos' or 'linear', "
-                             f"instead got {anneal_strategy!r}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy!r}"
+            )
         self.anneal_strategy = anneal_strategy
         warmup_end = float(pct_start * self.total_steps) - 1
         if three_phase:
             self._schedule_phases = [
-                dict(end_step=warmup_end, start_lr="initial_lr", end_lr="max_lr",
-                     start_momentum="max_momentum", end_momentum="base_momentum"),
-                dict(end_step=float(2 * pct_start * self.total_steps) - 2, start_lr="max_lr",
-                     end_lr="initial_lr", start_momentum="base_momentum",
-                     end_momentum="max_momentum"),
-                dict(end_step=self.total_steps - 1, start_lr="initial_lr", end_lr="min_lr",
-                     start_momentum="max_momentum", end_momentum="max_momentum"),
+                {
+                    "end_step": warmup_end,
+                    "start_lr": "initial_lr",
+                    "end_lr": "max_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "base_momentum",
+                },
+                {
+                    "end_step": float(2 * pct_start * self.total_steps) - 2,
+                    "start_lr": "max_lr",
+                    "end_lr": "initial_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
+                {
+                    "end_step": self.total_steps - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "max_momentum",
+                },
             ]
         else:
             self._schedule_phases = [
-                dict(end_step=warmup_end, start_lr="initial_lr", end_lr="max_lr",
-                     start_momentum="max_momentum", end_momentum="base_momentum"),
-                dict(end_step=self.total_steps - 1, start_lr="max_lr", end_lr="min_lr",
-                     start_momentum="base_momentum", end_momentum="max_momentum"),
+                {
+                    "end_step": warmup_end,
+                    "start_lr": "initial_lr",
+                    "end_lr": "max_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "base_momentum",
+                },
+                {
+                    "end_step": self.total_steps - 1,
+                    "start_lr": "max_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
             ]
         max_lrs = _per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
@@ -237,8 +299,9 @@ class OneCycleLR(LRScheduler):
             max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for top, bottom, group in zip(max_momentums, base_momentums,
-                                              optimizer.param_groups):
+                for top, bottom, group in zip(
+                    max_momentums, base_momentums, optimizer.param_groups
+                ):
                     _set_momentum(group, top, self.use_beta1)
                     group["max_momentum"] = top
                     group["base_momentum"] = bottom
@@ -255,7 +318,9 @@ class OneCycleLR(LRScheduler):
         if not isinstance(epochs, int) or epochs <= 0:
             raise ValueError(f"Expected positive integer epochs, but got {epochs}")
         if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-            raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+            raise ValueError(
+                f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+            )
         return epochs * steps_per_epoch
 
     def _anneal(self, start: float, end: float, fraction: float) -> float:
@@ -266,8 +331,10 @@ class OneCycleLR(LRScheduler):
     def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"Tried to step {step} times. The specified number of total steps "
-                             f"is {self.total_steps}")
+            raise ValueError(
+                f"Tried to step {step} times. The specified number of total steps "
+                f"is {self.total_steps}"
+            )
         lrs = []
         for group in self.optimizer.param_groups:
             phase_start = 0.0
@@ -275,11 +342,13 @@ class OneCycleLR(LRScheduler):
                 phase_end = phase["end_step"]
                 if step <= phase_end or number == len(self._schedule_phases) - 1:
                     fraction = (step - phase_start) / (phase_end - phase_start)
-                    lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]],
-                                            fraction))
+                    lrs.append(
+                        self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], fraction)
+                    )
                     if self.cycle_momentum:
-                        momentum = self._anneal(group[phase["start_momentum"]],
-                                                group[phase["end_momentum"]], fraction)
+                        momentum = self._anneal(
+                            group[phase["start_momentum"]], group[phase["end_momentum"]], fraction
+                        )
                         _set_momentum(group, momentum, self.use_beta1)
                     break
                 phase_start = phase_end

@@ -25,8 +25,9 @@ class StepLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1):
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ):
         if step_size < 1:
             raise ValueError(f"Expected a positive step_size, but got {step_size}")
         self.step_size = step_size
@@ -39,8 +40,9 @@ class StepLR(LRScheduler):
         return [lr * self.gamma for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
-                for base_lr in self.base_lrs]
+        return [
+            base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs
+        ]
 
 
 class MultiStepLR(LRScheduler):
@@ -53,8 +55,13 @@ class MultiStepLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
-                 last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ):
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -102,8 +109,9 @@ class PolynomialLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
-                 last_epoch: int = -1):
+    def __init__(
+        self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
+    ):
         if total_iters < 1:
             raise ValueError(f"Expected a positive total_iters, but got {total_iters}")
         self.total_iters = total_iters
@@ -113,8 +121,10 @@ class PolynomialLR(LRScheduler):
     def get_lr(self) -> list[float]:
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._current_lrs()
-        decay_factor = ((1.0 - self.last_epoch / self.total_iters)
-                        / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        decay_factor = (
+            (1.0 - self.last_epoch / self.total_iters)
+            / (1.0 - (self.last_epoch - 1) / self.total_iters)
+        ) ** self.power
         return [lr * decay_factor for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
@@ -132,11 +142,17 @@ class ConstantLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
-                 last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ):
         if not 0.0 <= factor <= 1.0:
-            raise ValueError(f"Constant multiplicative factor expected to be between 0 and 1, "
-                             f"but got {factor}")
+            raise ValueError(
+                f"Constant multiplicative factor expected to be between 0 and 1, but got {factor}"
+            )
         self.factor = factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
@@ -165,14 +181,24 @@ class LinearLR(LRScheduler):
         last_epoch: the index of the last step, to resume (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
-                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ):
         if not 0.0 < start_factor <= 1.0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
-                             f"less or equal to 1, but got start_factor={start_factor}")
+            raise ValueError(
+                "Starting multiplicative factor expected to be greater than 0 and "
+                f"less or equal to 1, but got start_factor={start_factor}"
+            )
         if not 0.0 <= end_factor <= 1.0:
-            raise ValueError("Ending multiplicative factor expected to be between 0 and 1, "
-                             f"but got end_factor={end_factor}")
+            raise ValueError(
+                "Ending multiplicative factor expected to be between 0 and 1, "
+                f"but got end_factor={end_factor}"
+            )
         if total_iters < 1:
             raise ValueError(f"Expected a positive total_iters, but got {total_iters}")
         self.start_factor = start_factor
@@ -187,8 +213,7 @@ class LinearLR(LRScheduler):
             return self._current_lrs()
         # the ratio of the factor at t to the factor at t - 1
         slope = self.end_factor - self.start_factor
-        ratio = 1.0 + slope / (self.total_iters * self.start_factor
-                               + (self.last_epoch - 1) * slope)
+        ratio = 1.0 + slope / (self.total_iters * self.start_factor + (self.last_epoch - 1) * slope)
         return [lr * ratio for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:

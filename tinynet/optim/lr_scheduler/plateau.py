@@ -31,9 +31,18 @@ class ReduceLROnPlateau(LRScheduler):
         eps: the smallest reduction worth making (default 1e-8).
     """
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float | list[float] = 0.0, eps: float = 1e-8):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0.0,
+        eps: float = 1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError(f"Factor should be < 1.0, but got {factor}")
         if not isinstance(optimizer, Optimizer):
@@ -41,14 +50,16 @@ class ReduceLROnPlateau(LRScheduler):
         if mode not in ("min", "max"):
             raise ValueError(f"mode {mode!r} is unknown; expected 'min' or 'max'")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode!r} is unknown; "
-                             "expected 'rel' or 'abs'")
+            raise ValueError(
+                f"threshold mode {threshold_mode!r} is unknown; expected 'rel' or 'abs'"
+            )
         self.optimizer = optimizer
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, "
-                                 f"got {len(min_lr)}")
+                raise ValueError(
+                    f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
+                )
             self.default_min_lr = None
             self.min_lrs = list(min_lr)
         else:

@@ -15,8 +15,13 @@ from tinynet.tensor import Tensor
 SchedulerFactory = Callable[[Optimizer], LRScheduler]
 
 
-def lr_history(scheduler_factory: SchedulerFactory, steps: int, lr: float = 0.1,
-               key: str = "lr", metric: Callable[[int], float] | None = None) -> list[float]:
+def lr_history(
+    scheduler_factory: SchedulerFactory,
+    steps: int,
+    lr: float = 0.1,
+    key: str = "lr",
+    metric: Callable[[int], float] | None = None,
+) -> list[float]:
     """The values of ``group[key]`` (the learning rate, or e.g. "momentum") at steps 0 … steps−1
     of the scheduler that ``scheduler_factory(optimizer)`` builds on ``SGD(lr=lr, momentum=0.9)``
     with one parameter. ReduceLROnPlateau is fed ``metric(step)`` (default: a constant 1.0, so
@@ -35,9 +40,16 @@ def lr_history(scheduler_factory: SchedulerFactory, steps: int, lr: float = 0.1,
     return history
 
 
-def plot_schedule(scheduler_factory: SchedulerFactory, steps: int, lr: float = 0.1, ax=None,
-                  label: str | None = None, key: str = "lr",
-                  metric: Callable[[int], float] | None = None, **plot_kwargs):
+def plot_schedule(
+    scheduler_factory: SchedulerFactory,
+    steps: int,
+    lr: float = 0.1,
+    ax=None,
+    label: str | None = None,
+    key: str = "lr",
+    metric: Callable[[int], float] | None = None,
+    **plot_kwargs,
+):
     """Draw the learning rate (or ``group[key]``) over ``steps`` steps with matplotlib and return
     the Axes. ``scheduler_factory`` takes an optimizer and returns a scheduler, e.g.
     ``lambda opt: StepLR(opt, step_size=30)``; see ``lr_history`` for the setting and ``metric``.

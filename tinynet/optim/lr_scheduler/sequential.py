@@ -23,21 +23,32 @@ class SequentialLR(LRScheduler):
         last_epoch: the index of the last step (default -1: start).
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
-                 milestones: list[int], last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedulers: list[LRScheduler],
+        milestones: list[int],
+        last_epoch: int = -1,
+    ):
         if len(schedulers) < 1:
             raise ValueError("SequentialLR expects at least one scheduler, but got none")
         for index, scheduler in enumerate(schedulers):
             if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(f"SequentialLR does not support ReduceLROnPlateau (index {index}): "
-                                 "its step() needs a metric")
+                raise ValueError(  # noqa: TRY004 - PyTorch raises ValueError here
+                    f"SequentialLR does not support ReduceLROnPlateau (index {index}): "
+                    "its step() needs a metric"
+                )
             if getattr(scheduler, "optimizer", None) is not optimizer:
-                raise ValueError(f"SequentialLR expects all schedulers to belong to the same "
-                                 f"optimizer, but the one at index {index} "
-                                 f"({type(scheduler).__name__}) has another")
+                raise ValueError(
+                    f"SequentialLR expects all schedulers to belong to the same "
+                    f"optimizer, but the one at index {index} "
+                    f"({type(scheduler).__name__}) has another"
+                )
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR expects one milestone fewer than schedulers, but got "
-                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+            raise ValueError(
+                f"SequentialLR expects one milestone fewer than schedulers, but got "
+                f"{len(schedulers)} schedulers and {len(milestones)} milestones"
+            )
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
         self.last_epoch = last_epoch + 1
@@ -70,8 +81,13 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self) -> dict[str, Any]:
-        state = copy.deepcopy({key: value for key, value in self.__dict__.items()
-                               if key not in ("optimizer", "_schedulers")})
+        state = copy.deepcopy(
+            {
+                key: value
+                for key, value in self.__dict__.items()
+                if key not in ("optimizer", "_schedulers")
+            }
+        )
         state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
         return state
 

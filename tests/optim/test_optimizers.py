@@ -3,6 +3,9 @@ convergence on a convex quadratic and progress on Rosenbrock, invalid hyperparam
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import tinynet as tn
 from tests.optim import reference_rules as rules
@@ -202,3 +205,62 @@ INVALID_SETTINGS = [
 def test_invalid_hyperparameters_raise_value_error(name, settings, message):
     with pytest.raises(ValueError, match=message):
         getattr(optim, name)([tn.tensor([1.0], requires_grad=True)], **settings)
+
+
+HYPERPARAMETER_STRATEGIES = {
+    "SGD": st.fixed_dictionaries(
+        {"lr": st.floats(0.0, 0.5), "momentum": st.sampled_from([0.0, 0.5, 0.9]),
+         "dampening": st.floats(0.0, 0.9), "weight_decay": st.floats(0.0, 0.2),
+         "maximize": st.booleans()}
+    ),
+    "Adagrad": st.fixed_dictionaries(
+        {"lr": st.floats(0.0, 0.5), "lr_decay": st.floats(0.0, 0.2),
+         "weight_decay": st.floats(0.0, 0.2), "initial_accumulator_value": st.floats(0.0, 1.0),
+         "eps": st.floats(1e-10, 1e-3)}
+    ),
+    "Adadelta": st.fixed_dictionaries(
+        {"lr": st.floats(0.0, 2.0), "rho": st.floats(0.0, 1.0), "eps": st.floats(1e-8, 1e-3),
+         "weight_decay": st.floats(0.0, 0.2)}
+    ),
+    "RMSprop": st.fixed_dictionaries(
+        {"lr": st.floats(0.0, 0.1), "alpha": st.floats(0.5, 0.999), "eps": st.floats(1e-8, 1e-3),
+         "momentum": st.sampled_from([0.0, 0.9]), "centered": st.booleans(),
+         "weight_decay": st.floats(0.0, 0.2)}
+    ),
+    "Adam": st.fixed_dictionaries(
+        {"lr": st.floats(0.0, 0.5), "betas": st.tuples(st.floats(0.0, 0.99), st.floats(0.0, 0.999)),
+         "eps": st.floats(1e-8, 1e-3), "weight_decay": st.floats(0.0, 0.2),
+         "amsgrad": st.booleans(), "decoupled_weight_decay": st.booleans()}
+    ),
+    "NAdam": st.fixed_dictionaries(
+        {"lr": st.floats(0.0, 0.5), "betas": st.tuples(st.floats(0.0, 0.99), st.floats(0.0, 0.999)),
+         "eps": st.floats(1e-8, 1e-3), "weight_decay": st.floats(0.0, 0.2),
+         "momentum_decay": st.floats(0.0, 0.1), "decoupled_weight_decay": st.booleans()}
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", list(HYPERPARAMETER_STRATEGIES))
+@given(data=st.data())
+def test_random_hyperparameters_match_torch(name, data):
+    torch = pytest.importorskip("torch")
+    hyperparameters = data.draw(HYPERPARAMETER_STRATEGIES[name], label="hyperparameters")
+    grads = data.draw(arrays(np.float64, (3, 4), elements=st.floats(-10, 10)), label="gradient")
+    start = data.draw(arrays(np.float64, 4, elements=st.floats(-3, 3)), label="start")
+    ours = tn.tensor(start.copy(), requires_grad=True)
+    theirs = torch.tensor(start.copy(), requires_grad=True)
+    our_optimizer = getattr(optim, name)([ours], **hyperparameters)
+    their_optimizer = getattr(torch.optim, name)([theirs], **hyperparameters)
+    previous_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        for grad in grads:
+            ours.grad, theirs.grad = tn.tensor(grad), torch.tensor(grad)
+            our_optimizer.step()
+            their_optimizer.step()
+    finally:
+        torch.set_default_dtype(previous_dtype)
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12
+    )

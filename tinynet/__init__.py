@@ -16,6 +16,7 @@ from tinynet.ops import (abs, add, amax, amin, argmax, argmin, cat, chunk, clamp
                          reshape, scatter_add, sigmoid, sin, softmax, split, sqrt, squeeze, stack,
                          std, sub, sum, tanh, transpose, unsqueeze, var, where)
 from tinynet.random import Generator, manual_seed
+from tinynet.serialization import load, save
 
 __version__ = "0.1.0"
 

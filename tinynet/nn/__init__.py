@@ -1,3 +1,33 @@
-"""Neural-network building blocks: functional ops (tinynet.nn.functional) and, later, modules."""
+"""Neural-network building blocks: Module and Parameter, layers, activations, losses, containers;
+``tinynet.nn.functional`` (stateless functions), ``tinynet.nn.init`` (initializers) and
+``tinynet.nn.utils`` (gradient clipping)."""
 
-from tinynet.nn import functional
+from tinynet.nn import functional, init, utils
+from tinynet.nn.activation import (ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU,
+                                   Sigmoid, SiLU, Softmax, Softplus, Step, Tanh)
+from tinynet.nn.containers import ModuleDict, ModuleList, Sequential
+from tinynet.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from tinynet.nn.dropout import Dropout, Dropout2d
+from tinynet.nn.embedding import Embedding
+from tinynet.nn.linear import Flatten, Identity, Linear, Unflatten
+from tinynet.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,
+                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from tinynet.nn.module import Module
+from tinynet.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from tinynet.nn.parameter import Parameter
+from tinynet.nn.pooling import (AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
+                                MaxUnpool2d, Upsample)
+
+__all__ = [
+    "functional", "init", "utils", "Module", "Parameter",
+    "Sequential", "ModuleList", "ModuleDict",
+    "Identity", "Linear", "Flatten", "Unflatten",
+    "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
+    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "MaxUnpool2d", "AdaptiveAvgPool2d",
+    "Upsample", "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
+    "Embedding",
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus",
+    "Softmax", "LogSoftmax", "Hardtanh", "Step",
+    "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+    "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
+]

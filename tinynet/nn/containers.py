@@ -1,0 +1,202 @@
+"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections)."""
+
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+
+from tinynet.nn.module import Module
+
+
+def _checked_index(container: Module, index: int) -> int:
+    """``index`` (negative counts from the end) as a position in ``container``."""
+    size = len(container)
+    index = operator.index(index)
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of range for {type(container).__name__} of "
+                         f"length {size}")
+    return index % size
+
+
+class Sequential(Module):
+    """Calls its modules in order, each on the previous one's output. Built from modules
+    (named "0", "1", ...) or from one OrderedDict of names to modules; state_dict keys are
+    ``0.weight``, ``1.bias``, ... as in PyTorch."""
+
+    def __init__(self, *args: Module | OrderedDict):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(args):
+                self.add_module(str(index), module)
+
+    def forward(self, input):  # noqa: A002 - PyTorch's name
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def _index(self, index: int) -> int:
+        return _checked_index(self, index)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        return list(self._modules.values())[self._index(index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        name = list(self._modules)[self._index(index)]
+        setattr(self, name, module)
+
+    def __delitem__(self, index) -> None:
+        names = list(self._modules)
+        chosen = names[index] if isinstance(index, slice) else [names[self._index(index)]]
+        for name in chosen:
+            delattr(self, name)
+        # renumber, so that the keys stay "0", "1", ... like PyTorch's
+        modules = list(self._modules.values())
+        for name in list(self._modules):
+            delattr(self, name)
+        for position, module in enumerate(modules):
+            self.add_module(str(position), module)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        for name in list(self._modules):
+            delattr(self, name)
+        for position, item in enumerate(modules):
+            self.add_module(str(position), item)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (a plain Python list would hide them
+    from ``parameters()`` and ``state_dict()``). Keys are "0", "1", ..."""
+
+    def __init__(self, modules: Iterable[Module] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _index(self, index: int) -> int:
+        return _checked_index(self, index)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(list(self._modules.values())[index])
+        return self._modules[str(self._index(index))]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        setattr(self, str(self._index(index)), module)
+
+    def __delitem__(self, index) -> None:
+        modules = list(self._modules.values())
+        del modules[index if isinstance(index, slice) else self._index(index)]
+        for name in list(self._modules):
+            delattr(self, name)
+        self.extend(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        if isinstance(modules, Module) or not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleList.extend should be called with an iterable of modules, "
+                            f"got {type(modules).__name__}")
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        for name in list(self._modules):
+            delattr(self, name)
+        self.extend(modules)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleList has no forward(): iterate over it and call each "
+                                  "module")
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered, in insertion order; keys are the
+    state_dict prefixes."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable | None = None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def pop(self, key: str) -> Module:
+        module = self._modules[key]
+        delattr(self, key)
+        return module
+
+    def clear(self) -> None:
+        for key in list(self._modules):
+            delattr(self, key)
+
+    def update(self, modules: Mapping[str, Module] | Iterable) -> None:
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleDict has no forward(): look modules up by key and call "
+                                  "them")

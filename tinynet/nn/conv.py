@@ -1,0 +1,218 @@
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (NCL / NCHW).
+
+They hold the weight and bias and call ``tinynet.nn.functional``'s conv functions; the
+constructor arguments, parameter shapes, default initialization and state_dict keys are PyTorch's.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tinynet import creation, ops
+from tinynet.nn import functional as F
+from tinynet.nn import init
+from tinynet.nn.module import Module
+from tinynet.nn.parameter import Parameter
+from tinynet.tensor import Tensor
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _tuple(value, count: int, name: str) -> tuple:
+    result = (value,) * count if isinstance(value, int) else tuple(value)
+    if len(result) != count or not all(isinstance(v, int) for v in result):
+        raise ValueError(f"{name} must be an int or a tuple of {count} ints, got {value!r}")
+    return result
+
+
+class _ConvNd(Module):
+    """Shared constructor and initialization.
+
+    weight: (out_channels, in_channels / groups, *kernel_size), or for the transposed convolution
+    (in_channels, out_channels / groups, *kernel_size); bias: (out_channels,).
+    Initialization as in PyTorch: kaiming_uniform_(a=√5), i.e. U(−1/√fan_in, 1/√fan_in), and the
+    bias U(−1/√fan_in, 1/√fan_in), fan_in = weight.shape[1] · ∏ kernel_size.
+    """
+
+    _dims = 2
+    _transposed = False
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 output_padding=0, dtype=None):
+        super().__init__()
+        dims = self._dims
+        if groups <= 0 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) "
+                             f"must be divisible by groups ({groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid") or self._transposed:
+                raise ValueError(f"padding {padding!r} is not supported here; use an int, a tuple"
+                                 + ("" if self._transposed else ", 'valid' or 'same'"))
+            if padding == "same" and _tuple(stride, dims, "stride") != (1,) * dims:
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        elif self._transposed and padding_mode != "zeros":
+            raise ValueError(f"only 'zeros' padding mode is supported for "
+                             f"{type(self).__name__}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _tuple(kernel_size, dims, "kernel_size")
+        self.stride = _tuple(stride, dims, "stride")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, dims, "padding")
+        self.dilation = _tuple(dilation, dims, "dilation")
+        self.transposed = self._transposed
+        self.output_padding = _tuple(output_padding, dims, "output_padding")
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if self._transposed:
+            shape = (in_channels, out_channels // groups, *self.kernel_size)
+        else:
+            shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(creation.empty(*shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _padded(self, input: Tensor) -> tuple[Tensor, object]:  # noqa: A002
+        """(input, padding for the conv): a non-zero padding mode pads explicitly first."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        if self.padding == "valid":
+            return input, 0
+        if self.padding == "same":
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            sides = [(total // 2, total - total // 2) for total in totals]
+        else:
+            sides = [(p, p) for p in self.padding]
+        widths = [width for side in reversed(sides) for width in side]  # last dim first
+        return ops.pad(input, widths, mode=self.padding_mode), 0
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0,) * self._dims:
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else (
+                f", padding={self.padding}")
+        if self.dilation != (1,) * self._dims:
+            text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * self._dims:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (cross-correlation).   Shapes: input (N, C_in, L),
+    output (N, C_out, L_out), L_out = ⌊(L + 2p − d(k − 1) − 1) / s⌋ + 1."""
+
+    _dims = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, dtype=dtype)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, stride=self.stride, padding=padding,
+                        dilation=self.dilation, groups=self.groups)
+
+
+class Conv2d(_ConvNd):
+    """y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (cross-correlation).   Shapes: input
+    (N, C_in, H, W), output (N, C_out, H_out, W_out), H_out = ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1
+    (likewise W_out)."""
+
+    _dims = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, dtype=dtype)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, stride=self.stride, padding=padding,
+                        dilation=self.dilation, groups=self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, output_padding, dtype)
+        for extra, stride_, dilation_ in zip(self.output_padding, self.stride, self.dilation):
+            if extra >= max(stride_, dilation_):
+                raise ValueError(f"output_padding {self.output_padding} must be smaller than "
+                                 f"either stride {self.stride} or dilation {self.dilation}")
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple:  # noqa: A002
+        """The output_padding that makes the output ``output_size`` (PyTorch's rule: the sizes a
+        transposed conv can reach differ only in that extra padding, 0 ≤ it < stride)."""
+        if output_size is None:
+            return self.output_padding
+        dims = self._dims
+        output_size = tuple(output_size)[-dims:] if len(output_size) >= dims else output_size
+        if len(output_size) != dims:
+            raise ValueError(f"output_size must have {dims} or {dims + 2} elements, got "
+                             f"{list(output_size)}")
+        extras = []
+        for d in range(dims):
+            smallest = ((input.shape[-dims + d] - 1) * self.stride[d] - 2 * self.padding[d]
+                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            largest = smallest + self.stride[d] - 1
+            if not smallest <= output_size[d] <= largest:
+                raise ValueError(f"requested an output size of {list(output_size)}, but valid "
+                                 f"sizes range from {smallest} to {largest} in dim {d} (for an "
+                                 f"input of shape {list(input.shape)})")
+            extras.append(output_size[d] - smallest)
+        return tuple(extras)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """The adjoint (gradient) of Conv1d with the same arguments: spreads each input position
+    over a kernel-sized window of the output.   Shapes: input (N, C_in, L), output
+    (N, C_out, L_out), L_out = (L − 1)s − 2p + d(k − 1) + output_padding + 1."""
+
+    _dims = 1
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:  # noqa: A002
+        return F.conv_transpose1d(input, self.weight, self.bias, stride=self.stride,
+                                  padding=self.padding,
+                                  output_padding=self._output_padding(input, output_size),
+                                  groups=self.groups, dilation=self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """The adjoint (gradient) of Conv2d with the same arguments (used to upsample in decoders).
+    Shapes: input (N, C_in, H, W), output (N, C_out, H_out, W_out),
+    H_out = (H − 1)s − 2p + d(k − 1) + output_padding + 1 (likewise W_out)."""
+
+    _dims = 2
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:  # noqa: A002
+        return F.conv_transpose2d(input, self.weight, self.bias, stride=self.stride,
+                                  padding=self.padding,
+                                  output_padding=self._output_padding(input, output_size),
+                                  groups=self.groups, dilation=self.dilation)

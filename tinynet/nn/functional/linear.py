@@ -1,0 +1,83 @@
+"""Affine maps and lookups: linear, embedding, one_hot."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinynet import ops
+from tinynet.autograd.grad_mode import no_grad
+from tinynet.tensor import Tensor
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """y = x Wᵀ + b.   Shapes: input (*, in_features), weight (out_features, in_features),
+    bias (out_features,), output (*, out_features)."""
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {list(input.shape)} does not fit weight of shape "
+                         f"{list(weight.shape)} (expected input (*, {weight.shape[-1]}))")
+    if input.dtype != weight.dtype:
+        raise TypeError(f"linear: input dtype {input.dtype} differs from weight dtype "
+                        f"{weight.dtype}; convert one of them (e.g. model.double() or x.float())")
+    output = ops.matmul(input, weight.transpose(0, 1))
+    if bias is not None:
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias of shape {list(bias.shape)} does not fit weight of "
+                             f"shape {list(weight.shape)}")
+        output = output + bias
+    return output
+
+
+def _check_indices(input: Tensor, num_embeddings: int, name: str) -> np.ndarray:
+    indices = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{name}: indices must be an integer tensor, got {indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
+        bad = indices[(indices < 0) | (indices >= num_embeddings)].flat[0]
+        raise IndexError(f"{name}: index {bad} is out of range for {num_embeddings} rows")
+    return indices
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """y[..., :] = weight[index, :], a table lookup.   Shapes: input (*) integer, weight
+    (num_embeddings, embedding_dim), output (*, embedding_dim).
+
+    Rows at ``padding_idx`` get no gradient (they stay as they are, usually zero). With
+    ``max_norm``, each looked-up row whose ``norm_type``-norm exceeds it is first rescaled to
+    that norm, in place (as in PyTorch)."""
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D, got shape {list(weight.shape)}")
+    indices = _check_indices(input, weight.shape[0], "embedding")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
+    rows = ops.getitem(weight, indices)
+    if padding_idx is not None and weight.requires_grad:
+        is_padding = (indices == padding_idx)[..., None]
+        rows = ops.where(is_padding, rows.detach(), rows)
+    return rows
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    with no_grad():
+        selected = weight._data[rows]
+        norms = np.linalg.norm(selected, ord=norm_type, axis=1, keepdims=True)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight._data[rows] = selected * scale
+        weight._version += 1
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """y[..., c] = 1 where tensor[...] == c, else 0 (int64).   Shape: (*) -> (*, num_classes);
+    ``num_classes=-1`` takes the largest index + 1."""
+    indices = tensor._data
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor, got {indices.dtype}")
+    if num_classes == -1:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    _check_indices(tensor, num_classes, "one_hot")
+    return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64))

@@ -1,0 +1,381 @@
+"""Module: the base class of layers and models.
+
+A Module owns Parameters, buffers (tensors that are state but not learned, e.g. running means)
+and child Modules, each registered by plain attribute assignment (``self.fc = Linear(2, 3)``).
+Everything else — ``parameters()``, ``state_dict()``, ``train()``, ``to(dtype)`` — walks that tree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from tinynet import dtypes
+from tinynet.autograd.grad_mode import is_grad_enabled
+from tinynet.nn.hooks import BackwardHookState, RemovableHandle
+from tinynet.nn.parameter import Parameter
+from tinynet.tensor import Tensor
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class of every layer: subclass it, assign Parameters and sub-Modules in ``__init__``
+    (after ``super().__init__()``), and write ``forward``. Call the module, not ``forward``, so
+    that hooks run."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); define it in the "
+                                  "subclass")
+
+    # Registration ------------------------------------------------------------------------------
+    def __setattr__(self, name: str, value) -> None:
+        """Register Parameters, Modules and (already registered) buffers, then store normally."""
+        if "_parameters" not in self.__dict__:
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(f"cannot assign {type(value).__name__} {name!r} before "
+                                     f"Module.__init__() call: call super().__init__() first")
+            object.__setattr__(self, name, value)
+            return
+        parameters, buffers, modules = self._parameters, self._buffers, self._modules
+        if isinstance(value, Parameter):
+            self._forget(name)
+            parameters[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            modules[name] = value
+        elif name in parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
+                                "(a Parameter or None is expected)")
+            parameters[name] = None
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} "
+                                "(a Module or None is expected)")
+            modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} "
+                                "(a Tensor or None is expected)")
+            buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._forget(name)
+        object.__delattr__(self, name)
+
+    def _forget(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_new_name(name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r} "
+                            "(a Parameter or None is expected)")
+        self._forget(name)
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register ``tensor`` as state that is saved (``persistent``) but not learned."""
+        self._check_new_name(name, "buffer")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r} "
+                            "(a Tensor or None is expected)")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers.add(name)
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self._check_new_name(name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._forget(name)
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    register_module = add_module
+
+    def _check_new_name(self, name, kind) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot register a {kind} before Module.__init__() call")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{kind} name must be a non-empty string without '.', got {name!r}")
+        registered = name in self._parameters or name in self._buffers or name in self._modules
+        if hasattr(self, name) and not registered:
+            raise KeyError(f"attribute {name!r} already exists")
+
+    def get_submodule(self, target: str) -> Module:
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules or module._modules[part] is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} "
+                                     f"(looking up {target!r})")
+            module = module._modules[part]
+        return module
+
+    # Walking the tree --------------------------------------------------------------------------
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module and every descendant, depth first."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                child_prefix = f"{prefix}.{name}" if prefix else name
+                yield from child.named_modules(memo, child_prefix, remove_duplicate)
+
+    def modules(self) -> Iterator[Module]:
+        return (module for _, module in self.named_modules())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator[Module]:
+        return (child for _, child in self.named_children())
+
+    def _named_members(self, members_of: Callable, prefix: str = "", recurse: bool = True,
+                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, tensor) for the members ``members_of(module)`` lists, over this module
+        (and its descendants if ``recurse``), skipping None and (if asked) repeats."""
+        seen = set()
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
+        for module_prefix, module in modules:
+            for name, member in members_of(module):
+                if member is None or (remove_duplicate and id(member) in seen):
+                    continue
+                seen.add(id(member))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), member
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        return self._named_members(lambda module: module._parameters.items(), prefix, recurse,
+                                   remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        return (param for _, param in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members(lambda module: module._buffers.items(), prefix, recurse,
+                                   remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        return (buffer for _, buffer in self.named_buffers(recurse=recurse))
+
+    # State -------------------------------------------------------------------------------------
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+        """Parameters and persistent buffers by dotted name (PyTorch's keys: ``0.weight``,
+        ``bn.running_mean``), shared tensors under every name. The values share memory with the
+        module but are detached (``keep_vars=True`` gives the Parameters themselves)."""
+        destination = OrderedDict() if destination is None else destination
+        for name, tensor in self._named_members(_saved_members, prefix, remove_duplicate=False):
+            destination[name] = tensor if keep_vars else tensor.detach()
+        return destination
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy ``state_dict``'s tensors into this module's parameters and buffers, in place.
+
+        Every key, shape and dtype is checked first: if any key is missing or unexpected (with
+        ``strict``), any shape differs or a dtype cannot be cast (a float into an integer buffer),
+        one RuntimeError names all of them and nothing is written. Returns the missing and
+        unexpected keys (both empty after a strict load).
+        """
+        targets = self.state_dict(keep_vars=True)
+        missing = [key for key in targets if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in targets]
+        problems = []
+        for key, target in targets.items():
+            if key in state_dict:
+                problem = _load_problem(state_dict[key], target)
+                if problem:
+                    problems.append(f"{key}: {problem}")
+        if problems or (strict and (missing or unexpected)):
+            lines = [f"Error(s) in loading state_dict for {type(self).__name__}:"]
+            if missing:
+                lines.append("Missing key(s): " + ", ".join(repr(k) for k in missing))
+            if unexpected:
+                lines.append("Unexpected key(s): " + ", ".join(repr(k) for k in unexpected))
+            lines += ["Mismatched " + problem for problem in problems]
+            raise RuntimeError("\n\t".join(lines))
+        for key, target in targets.items():
+            if key in state_dict:
+                np.copyto(target._data, _array_of(state_dict[key]), casting="unsafe")
+                target._version += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    # Modes and conversions ---------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (``False`` freezes the module)."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.parameters():
+            if param.grad is None:
+                continue
+            if set_to_none:
+                param.grad = None
+            else:
+                param.grad = Tensor._make(np.zeros_like(param.grad._data))
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every descendant, then on this module (e.g. a custom initializer)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, *args, dtype=None, device=None) -> Module:
+        """Convert every floating-point parameter and buffer to ``dtype``, in place (the same
+        Parameter objects, so an optimizer built before still holds them). Integer buffers such as
+        ``num_batches_tracked`` keep their dtype. The device may only be "cpu"."""
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"tinynet runs on the CPU only, got device {device!r}")
+        if dtype is None:
+            return self
+        dtype = dtypes.as_dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
+        tensors = itertools.chain(self.parameters(), self.buffers())
+        for tensor in tensors:
+            if tensor.dtype.kind == "f" and tensor.dtype != dtype:
+                tensor._data = tensor._data.astype(dtype)
+                tensor._version += 1
+                if tensor.grad is not None:
+                    tensor.grad = Tensor._make(tensor.grad._data.astype(dtype))
+        return self
+
+    def float(self) -> Module:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Module:
+        return self.to(dtypes.float64)
+
+    # Calling and hooks -------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            replaced = hook(self, args)
+            if replaced is not None:
+                args = replaced if isinstance(replaced, tuple) else (replaced,)
+        backward_state = None
+        if self._backward_hooks and is_grad_enabled():
+            backward_state = BackwardHookState(self, self._backward_hooks)
+            args = backward_state.wrap_inputs(args)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            replaced = hook(self, args, output)
+            if replaced is not None:
+                output = replaced
+        if backward_state is not None:
+            output = backward_state.wrap_outputs(output)
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, args)`` runs before ``forward``; returning a value replaces ``args``."""
+        return RemovableHandle.add(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, args, output)`` runs after ``forward``; a returned value replaces
+        ``output``."""
+        return RemovableHandle.add(self._forward_hooks, hook)
+
+    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to the
+        module's tensor inputs are computed: ``grad_output`` holds the gradients of the outputs,
+        ``grad_input`` those of the positional tensor inputs (None where an input needs none).
+        Returning a tuple replaces ``grad_input``. The gradients are Tensors; do not change them
+        in place."""
+        return RemovableHandle.add(self._backward_hooks, hook)
+
+    # Printing ----------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The constructor arguments to show inside ``Name(...)``; layers override it."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        extra_lines = self.extra_repr().split("\n") if self.extra_repr() else []
+        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                       for name, child in self._modules.items()]
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{self._get_name()}({extra_lines[0]})"
+        lines = extra_lines + child_lines
+        body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
+        return f"{self._get_name()}({body})"
+
+
+def _saved_members(module: Module):
+    """What ``state_dict`` saves of one module: its parameters, then its persistent buffers."""
+    buffers = ((name, buffer) for name, buffer in module._buffers.items()
+               if name not in module._non_persistent_buffers)
+    return itertools.chain(module._parameters.items(), buffers)
+
+
+def _array_of(value) -> np.ndarray | None:
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value)
+    return None
+
+
+def _load_problem(value, target: Tensor) -> str | None:
+    """Why ``value`` cannot be copied into ``target``, or None if it can."""
+    array = _array_of(value)
+    if array is None:
+        return f"expected a Tensor or an array, got {type(value).__name__}"
+    if array.shape != target.shape:
+        return (f"shape {list(array.shape)} in the checkpoint, {list(target.shape)} in the "
+                f"model")
+    if not np.can_cast(array.dtype, target.dtype, casting="same_kind"):
+        return f"dtype {array.dtype} in the checkpoint cannot be cast to {target.dtype}"
+    return None

@@ -1,0 +1,205 @@
+"""tinynet.save / tinynet.load: checkpoints that cannot carry code.
+
+A checkpoint is a NumPy ``.npz`` (a zip of ``.npy`` arrays): every tensor or array is one member,
+and one more member, ``__tinynet_structure__``, holds the nesting (dicts, lists, tuples, numbers,
+strings, None) as JSON that names the array members. Loading uses ``np.load(allow_pickle=False)``
+and ``json``, neither of which can run code, so a file crafted with a pickle inside is refused,
+not executed (``torch.load`` without ``weights_only=True`` would unpickle it).
+
+Saving is atomic: the file is written under a temporary name in the same folder, flushed to disk
+(fsync), then renamed over the target (``os.replace``), so a crash or error mid-save leaves the
+previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from tinynet.tensor import Tensor
+
+STRUCTURE_KEY = "__tinynet_structure__"
+FORMAT_VERSION = 1
+
+
+class _Encoder:
+    """Turns a nested object into a JSON-able structure plus named arrays."""
+
+    def __init__(self):
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def _array(self, array: np.ndarray) -> str:
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"tinynet.save: cannot save an array of dtype {array.dtype} (only "
+                            "booleans and numbers)")
+        name = f"array_{len(self.arrays)}"
+        self.arrays[name] = array
+        return name
+
+    def encode(self, value, where: str):
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, int):
+            return {"int": str(value)}
+        if isinstance(value, float):
+            return {"float": repr(value)}  # repr round-trips, including nan and inf
+        if isinstance(value, Tensor):
+            return {"tensor": self._array(value._data), "requires_grad": value.requires_grad}
+        if isinstance(value, np.ndarray):
+            return {"ndarray": self._array(value)}
+        if isinstance(value, np.generic):
+            return {"numpy_scalar": self._array(np.asarray(value))}
+        if isinstance(value, dict):
+            items = []
+            for key, item in value.items():
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise TypeError(f"tinynet.save: dict keys must be str or int, got "
+                                    f"{type(key).__name__} key {key!r} at {where}")
+                items.append([self.encode(key, where), self.encode(item, f"{where}[{key!r}]")])
+            return {"dict": items}
+        if isinstance(value, (list, tuple)):
+            kind = "list" if isinstance(value, list) else "tuple"
+            return {kind: [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+        raise TypeError(f"tinynet.save: cannot save {type(value).__name__} at {where}; "
+                        "checkpoints hold tensors, arrays, numbers, strings, None, and dicts, "
+                        "lists and tuples of them")
+
+
+def save(obj, f) -> None:
+    """Write ``obj`` (tensors, arrays, numbers, strings, None, nested in dicts with str or int
+    keys, lists and tuples — a state_dict or an optimizer's state_dict) to the path ``f``,
+    atomically. The file is an .npz whatever its name."""
+    encoder = _Encoder()
+    structure = {"format": "tinynet", "version": FORMAT_VERSION,
+                 "object": encoder.encode(obj, "the top level")}
+    arrays = dict(encoder.arrays)
+    arrays[STRUCTURE_KEY] = np.frombuffer(json.dumps(structure).encode("utf-8"), dtype=np.uint8)
+    path = os.fspath(f)
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
+                                             suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+class CheckpointError(ValueError):
+    """A file that ``tinynet.load`` cannot read: not a tinynet checkpoint, truncated, corrupt,
+    or holding something other than plain arrays (such as a pickle)."""
+
+
+class _Decoder:
+    """Rebuilds the object from the structure and the arrays it names."""
+
+    def __init__(self, arrays, path):
+        self.arrays = arrays
+        self.path = path
+
+    def _array(self, name) -> np.ndarray:
+        if not isinstance(name, str) or name not in self.arrays:
+            raise CheckpointError(f"tinynet.load: {self.path} refers to a missing array {name!r}")
+        return self.arrays[name]
+
+    def decode(self, node):
+        if node is None or isinstance(node, (bool, str)):
+            return node
+        if isinstance(node, dict) and len(node) >= 1:
+            kind = next(iter(node))
+            body = node[kind]
+            if kind == "int":
+                return int(body)
+            if kind == "float":
+                return float(body)
+            if kind == "tensor":
+                tensor = Tensor(self._array(body))
+                if node.get("requires_grad"):
+                    tensor.requires_grad_(True)
+                return tensor
+            if kind == "ndarray":
+                return self._array(body).copy()
+            if kind == "numpy_scalar":
+                return self._array(body)[()]
+            if kind == "dict":
+                return {self.decode(key): self.decode(value) for key, value in body}
+            if kind == "list":
+                return [self.decode(item) for item in body]
+            if kind == "tuple":
+                return tuple(self.decode(item) for item in body)
+        raise CheckpointError(f"tinynet.load: {self.path} has an unreadable structure entry "
+                              f"{str(node)[:80]!r}")
+
+
+def _read_arrays(path: str) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    for name, array in arrays.items():
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
+            raise CheckpointError(f"tinynet.load: {path} has a member {name!r} that is not a "
+                                  "plain numeric array")
+    if STRUCTURE_KEY not in arrays:
+        raise CheckpointError(f"tinynet.load: {path} is not a tinynet checkpoint (it has no "
+                              f"{STRUCTURE_KEY} entry)")
+    return arrays
+
+
+def load(f):
+    """Read what ``tinynet.save`` wrote to the path ``f``: tensors come back as Tensors (with
+    their requires_grad), arrays as arrays. Raises ``CheckpointError`` (a ValueError) naming the
+    path for a file that is not a tinynet checkpoint, is truncated or corrupt, or contains
+    anything but plain arrays — nothing in the file is ever executed."""
+    path = os.fspath(f)
+    with open(path, "rb") as file:
+        magic = file.read(4)
+    if magic != b"PK\x03\x04":  # every .npz is a zip archive
+        kind = " but a pickle" if magic[:1] == b"\x80" else ""
+        raise CheckpointError(f"tinynet.load: {path} is not a tinynet checkpoint (not an .npz "
+                              f"archive{kind})")
+    try:
+        arrays = _read_arrays(path)
+        structure = json.loads(arrays.pop(STRUCTURE_KEY).tobytes().decode("utf-8"))
+    except CheckpointError:
+        raise
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise CheckpointError(f"tinynet.load: {path} contains pickled Python objects, which "
+                                  "tinynet refuses to load (unpickling can run any code)") from None
+        raise CheckpointError(f"tinynet.load: {path} is corrupt ({error})") from None
+    except Exception as error:  # BadZipFile, EOFError, zlib.error, ...: truncated or damaged
+        raise CheckpointError(f"tinynet.load: {path} is truncated or corrupt "
+                              f"({type(error).__name__}: {error})") from None
+    if not isinstance(structure, dict) or structure.get("format") != "tinynet":
+        raise CheckpointError(f"tinynet.load: {path} is not a tinynet checkpoint")
+    if structure.get("version") != FORMAT_VERSION:
+        raise CheckpointError(f"tinynet.load: {path} has format version "
+                              f"{structure.get('version')}, this tinynet reads {FORMAT_VERSION}")
+    try:
+        return _Decoder(arrays, path).decode(structure.get("object"))
+    except CheckpointError:
+        raise
+    except (ValueError, TypeError, KeyError) as error:
+        raise CheckpointError(f"tinynet.load: {path} has a damaged structure ({error})") from None

@@ -208,14 +208,26 @@ def test_reduce_on_plateau_by_hand():
     assert scheduler.best == 2.0
 
 
+@pytest.mark.parametrize("via_file", [False, True], ids=["in-memory", "tinynet.save"])
 @pytest.mark.parametrize("schedule_id, factory, steps, closed_form", SCHEDULES, ids=SCHEDULE_IDS)
-def test_state_dict_resume_continues_the_sequence(schedule_id, factory, steps, closed_form):
+def test_state_dict_resume_continues_the_sequence(
+    schedule_id, factory, steps, closed_form, via_file, tmp_path
+):
     uninterrupted = run("tinynet", factory, steps)
     split = steps // 2
     optimizer, module = two_group_sgd("tinynet")
     scheduler = factory(module, optimizer)
     record(optimizer, scheduler, split)
     optimizer_state, scheduler_state = optimizer.state_dict(), scheduler.state_dict()
+    if via_file:
+        if not hasattr(tn, "save"):
+            pytest.skip("tinynet.save is not available yet")
+        tn.save(
+            {"optimizer": optimizer_state, "scheduler": scheduler_state},
+            str(tmp_path / "checkpoint.npz"),
+        )
+        checkpoint = tn.load(str(tmp_path / "checkpoint.npz"))
+        optimizer_state, scheduler_state = checkpoint["optimizer"], checkpoint["scheduler"]
 
     resumed_optimizer, _ = two_group_sgd("tinynet")
     resumed = factory(module, resumed_optimizer)  # the scheduler first, as in PyTorch
@@ -250,6 +262,16 @@ def test_step_with_an_epoch_jumps_by_the_closed_form():
         scheduler.step(4)
     assert scheduler.get_last_lr() == [BASE_LR * 0.5, SECOND_GROUP_LR * 0.5]
     assert scheduler.last_epoch == 4
+
+
+def test_multistep_milestones_survive_a_plain_dict():
+    optimizer, _ = two_group_sgd("tinynet")
+    scheduler = lr_scheduler.MultiStepLR(optimizer, milestones=[2, 4, 4], gamma=0.5)
+    state = scheduler.state_dict()
+    state["milestones"] = dict(state["milestones"])  # what a file format gives back
+    scheduler.load_state_dict(state)
+    scheduler._update_lr(5)
+    assert scheduler.get_last_lr()[0] == pytest.approx(BASE_LR * 0.5**3)
 
 
 def test_get_last_lr_is_a_copy():

@@ -124,10 +124,19 @@ def train(optimizer, params, steps):
         optimizer.step()
 
 
+def through_a_file(state, folder):
+    """``state`` saved with tinynet.save and loaded back (skips until tinynet.save exists)."""
+    if not hasattr(tn, "save"):
+        pytest.skip("tinynet.save is not available yet")
+    tn.save(state, str(folder / "checkpoint.npz"))
+    return tn.load(str(folder / "checkpoint.npz"))
+
+
+@pytest.mark.parametrize("via_file", [False, True], ids=["in-memory", "tinynet.save"])
 @pytest.mark.parametrize(
     "name, hyperparameters", STATE_DICT_CASES, ids=[case[0] for case in STATE_DICT_CASES]
 )
-def test_state_dict_resume_equals_an_uninterrupted_run(name, hyperparameters):
+def test_state_dict_resume_equals_an_uninterrupted_run(name, hyperparameters, via_file, tmp_path):
     start = [THETA0, 2 * THETA0 - 0.5]
     uninterrupted, params = two_group_optimizer(name, hyperparameters, start)
     train(uninterrupted, params, 7)
@@ -135,6 +144,8 @@ def test_state_dict_resume_equals_an_uninterrupted_run(name, hyperparameters):
     first_half, params = two_group_optimizer(name, hyperparameters, start)
     train(first_half, params, 4)
     saved = first_half.state_dict()
+    if via_file:
+        saved = through_a_file(saved, tmp_path)
     checkpoint = [param.detach().numpy().copy() for param in params]
     train(first_half, params, 2)  # must not leak into the saved state (a deep copy)
 

@@ -76,6 +76,10 @@ class MultiStepLR(LRScheduler):
         passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
         return [base_lr * self.gamma**passed for base_lr in self.base_lrs]
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        super().load_state_dict(state_dict)
+        self.milestones = Counter(self.milestones)  # a file format may bring back a plain dict
+
 
 class ExponentialLR(LRScheduler):
     """lr_t = base_lr · gamma^t: multiply by gamma every step.

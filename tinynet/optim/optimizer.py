@@ -99,10 +99,11 @@ class Optimizer:
                     continue
                 if set_to_none:
                     param.grad = None
+                elif param.grad.grad_fn is not None:  # a graph (create_graph=True) may need it
+                    param.grad = Tensor(np.zeros_like(param.grad.detach().numpy()))
                 else:
-                    if param.grad.grad_fn is not None:
-                        param.grad = param.grad.detach()
                     param.grad.detach().numpy().fill(0)
+                    param.grad._version += 1
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()`` if one is given (the

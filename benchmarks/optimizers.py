@@ -106,10 +106,11 @@ def plot_trajectories(path: Path) -> None:
         contour_ax.contour(xs, ys, function(xs, ys), levels=levels, colors="0.6", linewidths=0.6)
         for index, (label, optimizer_class, *settings) in enumerate(OPTIMIZERS):
             points, losses = trajectory(optimizer_class, settings[column], function, start, steps)
+            rosenbrock_settings, saddle_settings = map(_describe, settings)
             style = {
                 "color": colors[index],
                 "lw": 1.6,
-                "label": f"{label} {_describe(settings[column])}",
+                "label": f"{label}: {rosenbrock_settings} | {saddle_settings}",
             }
             contour_ax.plot(points[:, 0], points[:, 1], **style)
             contour_ax.plot(*points[-1], "o", color=colors[index], ms=4)
@@ -128,19 +129,24 @@ def plot_trajectories(path: Path) -> None:
         if title == "Rosenbrock":
             loss_ax.set_yscale("log")
         loss_ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=8, loc="lower left")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=3,
+        fontsize=9,
+        title="optimizer: settings on Rosenbrock | on the saddle",
+    )
     figure.suptitle("tinynet.optim on two classic surfaces (gold stars: minima)", fontsize=14)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.1, 1, 1))
     figure.savefig(path, dpi=110)
     plt.close(figure)
 
 
 def _describe(settings: dict) -> str:
-    return (
-        "("
-        + ", ".join(f"{key}={value}" for key, value in settings.items() if key != "nesterov")
-        + ")"
-    )
+    """ "lr=0.05, momentum=0.9": the settings, except the flag already in the label."""
+    return ", ".join(f"{key}={value}" for key, value in settings.items() if key != "nesterov")
 
 
 def plateau_metric(step: int) -> float:

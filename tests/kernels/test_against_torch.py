@@ -68,11 +68,15 @@ def test_convolution_with_same_padding_through_im2col(backend, dims, kernel_size
     g = build(x.shape, kernel_size, padding="same", dilation=2)
     with use_backend(backend):
         cols = im2col1d(x, g) if dims == 1 else im2col(x, g)
-    out = np.einsum("ock,nck...->no...", weight.reshape(4, 3, -1), cols.reshape(2, 3, -1, *x.shape[2:]))
+    out = np.einsum(
+        "ock,nck...->no...", weight.reshape(4, 3, -1), cols.reshape(2, 3, -1, *x.shape[2:])
+    )
     convolution = F.conv1d if dims == 1 else F.conv2d
     with warnings.catch_warnings():  # torch warns that even kernels need a padded copy
         warnings.simplefilter("ignore", UserWarning)
-        expected = convolution(torch.from_numpy(x), torch.from_numpy(weight), padding="same", dilation=2)
+        expected = convolution(
+            torch.from_numpy(x), torch.from_numpy(weight), padding="same", dilation=2
+        )
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-12, atol=1e-12)
 
 

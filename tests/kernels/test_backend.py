@@ -88,8 +88,10 @@ def test_importing_the_kernels_compiles_nothing():
     code = """
 import importlib, numba
 # import_module, because the package re-exports functions named like two of its modules
-modules = [importlib.import_module(f"tinynet.kernels.{name}") for name in ("im2col", "pooling", "matmul")]
-jitted = [f for m in modules for f in vars(m).values() if isinstance(f, numba.core.dispatcher.Dispatcher)]
+names = ("im2col", "pooling", "matmul")
+modules = [importlib.import_module(f"tinynet.kernels.{name}") for name in names]
+Dispatcher = numba.core.dispatcher.Dispatcher
+jitted = [f for m in modules for f in vars(m).values() if isinstance(f, Dispatcher)]
 assert len(jitted) >= 8, jitted
 print(sum(len(f.signatures) for f in jitted))
 """

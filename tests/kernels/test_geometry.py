@@ -122,7 +122,11 @@ BAD_GEOMETRY = [
     ((4,), dict(kernel_size=1), r"at least 2 dims"),
     ((1, 1, 3, 3), dict(kernel_size=5, pooling=True), r"output size -1 is too small"),
     # in 1 element, kernel 2 with dilation 2 and padding 1: the window [-1, 1] misses the input
-    ((1, 1, 1, 1), dict(kernel_size=2, dilation=2, padding=1, pooling=True), r"entirely in the padding"),
+    (
+        (1, 1, 1, 1),
+        dict(kernel_size=2, dilation=2, padding=1, pooling=True),
+        r"entirely in the padding",
+    ),
 ]
 
 

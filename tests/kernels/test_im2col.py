@@ -1,4 +1,4 @@
-"""im2col / col2im: Numba == NumPy reference on drawn geometry, a direct loop, the adjoint identity."""
+"""im2col / col2im: Numba == NumPy reference on drawn geometry, a direct loop, the adjoint."""
 
 import numpy as np
 import pytest
@@ -67,7 +67,7 @@ def test_col2im_numba_equals_reference_and_is_the_adjoint(dtype, case, seed):
 def test_1d_wrappers_are_the_2d_kernels_on_height_one_planes(backend, case, seed):
     g = case.geometry
     x = _random(case.x_shape, np.float64, seed)
-    n, c, length = x.shape
+    n, c = x.shape[:2]
     with use_backend(backend):
         cols = im2col1d(x, g)
         assert cols.shape == (n, c, g.kw, g.out_w)
@@ -115,7 +115,9 @@ def test_shape_errors_name_the_shapes(backend):
     with use_backend(backend):
         with pytest.raises(ValueError, match=r"input of shape \(2, 3, 5, 4\)"):
             im2col(np.zeros((2, 3, 5, 4)), g)
-        with pytest.raises(ValueError, match=r"cols of shape \(2, 3, 3, 3, 3, 2\).*\(2, 3, 3, 3, 3, 3\)"):
+        with pytest.raises(
+            ValueError, match=r"cols of shape \(2, 3, 3, 3, 3, 2\).*\(2, 3, 3, 3, 3, 3\)"
+        ):
             col2im(np.zeros((2, 3, 3, 3, 3, 2)), g, (2, 3, 5, 5))
         with pytest.raises(ValueError, match=r"x_shape of shape \(2, 3, 5\)"):
             col2im(np.zeros((2, 3, 3, 3, 3, 3)), g, (2, 3, 5))

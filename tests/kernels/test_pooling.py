@@ -93,7 +93,9 @@ def test_max_pool_numba_equals_reference_and_loop(dtype, data, case):
     assert grad_x.dtype == grad_x_numba.dtype == dtype
     np.testing.assert_allclose(grad_x_numba, grad_x, **_tolerance(dtype))
     # the backward is the adjoint of "gather x at the indices"
-    gathered = np.take_along_axis(x.reshape(x.shape[:2] + (-1,)), indices.reshape(out.shape[:2] + (-1,)), 2)
+    gathered = np.take_along_axis(
+        x.reshape(x.shape[:2] + (-1,)), indices.reshape(out.shape[:2] + (-1,)), 2
+    )
     np.testing.assert_allclose(np.vdot(gathered, grad_out), np.vdot(x, grad_x), **_tolerance(dtype))
 
 
@@ -113,7 +115,9 @@ def test_max_pool_nan_and_infinity_follow_pytorch(backend):
 @given(case=window_cases(dims=2, pooling=True, dilation=False), seed=st.integers(0, 2**32 - 1),
        divisor_override=st.sampled_from([None, None, 1, 3]))  # fmt: skip
 @settings(deadline=None)
-def test_avg_pool_numba_equals_reference_and_loop(dtype, count_include_pad, case, seed, divisor_override):
+def test_avg_pool_numba_equals_reference_and_loop(
+    dtype, count_include_pad, case, seed, divisor_override
+):
     g = case.geometry
     x = _random(case.x_shape, dtype, seed)
     options = dict(count_include_pad=count_include_pad, divisor_override=divisor_override)
@@ -137,7 +141,9 @@ def test_avg_pool_divisor_by_hand():
     x = np.ones((1, 1, 1, 5))
     g = ConvGeometry.from_shape(x.shape, (1, 3), (1, 2), (0, 1), ceil_mode=True, pooling=True)
     np.testing.assert_allclose(avg_pool2d_forward(x, g)[0, 0, 0], [2 / 3, 1, 2 / 3])
-    np.testing.assert_allclose(avg_pool2d_forward(x, g, count_include_pad=False)[0, 0, 0], [1, 1, 1])
+    np.testing.assert_allclose(
+        avg_pool2d_forward(x, g, count_include_pad=False)[0, 0, 0], [1, 1, 1]
+    )
     # 4 elements: the last window [3, 5] holds input 3, padding 4 and the ceil overhang 5
     x = np.ones((1, 1, 1, 4))
     g = ConvGeometry.from_shape(x.shape, (1, 3), (1, 2), (0, 1), ceil_mode=True, pooling=True)
@@ -154,7 +160,9 @@ def test_unpool_puts_the_maxima_back(backend, case, seed):
     assert restored.shape == x.shape and restored.dtype == x.dtype
     planes = x.shape[:2] + (-1,)
     flat_indices = indices.reshape(planes)
-    np.testing.assert_array_equal(np.take_along_axis(restored.reshape(planes), flat_indices, 2), out.reshape(planes))
+    np.testing.assert_array_equal(
+        np.take_along_axis(restored.reshape(planes), flat_indices, 2), out.reshape(planes)
+    )
     chosen = np.zeros(restored.reshape(planes).shape, bool)
     np.put_along_axis(chosen, flat_indices, True, axis=2)
     assert not restored.reshape(planes)[~chosen].any()

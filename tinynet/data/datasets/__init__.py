@@ -1,0 +1,18 @@
+"""Datasets that need no download (generated, or bundled with an installed package) and the IDX
+loader for MNIST / Fashion-MNIST. Each class documents the shape and dtype of its samples."""
+
+from tinynet.data.datasets.base import ArrayDataset, data_home
+from tinynet.data.datasets.digits import Digits, load_digits_arrays
+from tinynet.data.datasets.idx import (ChecksumError, FashionMNIST, MNIST, download_file,
+                                       read_idx, write_idx)
+from tinynet.data.datasets.mnist1d import MNIST1D, load_mnist1d_arrays
+from tinynet.data.datasets.synthetic import (DigitSequences, Moons, SineSequences, Spirals,
+                                             make_digit_sequences, make_moons,
+                                             make_sine_sequences, make_spirals)
+
+__all__ = [
+    "MNIST", "MNIST1D", "ArrayDataset", "ChecksumError", "DigitSequences", "Digits",
+    "FashionMNIST", "Moons", "SineSequences", "Spirals", "data_home", "download_file",
+    "load_digits_arrays", "load_mnist1d_arrays", "make_digit_sequences", "make_moons",
+    "make_sine_sequences", "make_spirals", "read_idx", "write_idx",
+]

@@ -4,7 +4,7 @@ A reverse-mode autograd Tensor on NumPy, Numba kernels for the hot loops, and Py
 """
 
 from tinynet.tensor import Tensor, tensor  # first: everything else builds on it  # isort: skip
-from tinynet import autograd, nn
+from tinynet import autograd, callbacks, nn, optim, regularizers
 from tinynet.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinynet.creation import (arange, empty, eye, full, full_like, linspace, ones, ones_like, rand,
                               randint, randn, randperm, zeros, zeros_like)

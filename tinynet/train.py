@@ -71,12 +71,12 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             if any(callback.stop_training for callback in callbacks):
-                history.stop_reason = f"stopped by a callback after epoch {epoch + 1}"
+                history.stop("callback", f"stopped by a callback after epoch {epoch + 1}")
                 break
     except KeyboardInterrupt:
-        history.stop_reason = f"interrupted (Ctrl-C) after {len(history)} complete epochs"
+        history.stop("interrupted", f"interrupted (Ctrl-C) after {len(history)} complete epochs")
     except NonFiniteLossError as error:
-        history.stop_reason = str(error)
+        history.stop("non-finite loss", str(error))
     progress.close(history.stop_reason)
     for callback in callbacks:
         callback.on_train_end(trainer_state)
@@ -237,7 +237,7 @@ class Progress:
         self._close_bar()
         if self.verbose:
             values = "  ".join(f"{name} {value:.4g}" for name, value in logs.items())
-            print(f"epoch {epoch + 1}/{self.epochs}  {values}  ({seconds:.1f} s)", flush=True)
+            print(f"epoch {epoch + 1}/{self.epochs}  {values}  ({seconds:.2f} s)", flush=True)
 
     def close(self, stop_reason: str | None) -> None:
         self._close_bar()
@@ -254,16 +254,23 @@ class History:
     """What ``fit`` measured: ``history["val_loss"]`` is the list of per-epoch values.
 
     ``history.history`` maps each log name to its list, ``len(history)`` counts the recorded
-    epochs, ``stop_reason`` is None after a full run or says why training stopped early.
+    epochs. After a full run ``stop_cause`` and ``stop_reason`` are None; after an early stop
+    ``stop_cause`` is "callback", "interrupted" or "non-finite loss" and ``stop_reason`` the
+    message.
     """
 
     def __init__(self):
         self.history: dict[str, list[float]] = {}
+        self.stop_cause: str | None = None
         self.stop_reason: str | None = None
 
+    def stop(self, cause: str, reason: str) -> None:
+        self.stop_cause, self.stop_reason = cause, reason
+
     def record(self, logs: dict[str, float]) -> None:
-        for name, value in logs.items():
-            self.history.setdefault(name, [math.nan] * len(self)).append(float(value))
+        recorded = len(self)
+        for name, value in logs.items():  # a name first seen now gets NaN for earlier epochs
+            self.history.setdefault(name, [math.nan] * recorded).append(float(value))
 
     def __len__(self) -> int:
         return max((len(values) for values in self.history.values()), default=0)
@@ -272,11 +279,12 @@ class History:
         return self.history[name]
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """The history as JSON ``{"epochs": n, "history": {...}, "stop_reason": ...}`` (NaN and
+        """The history as JSON ``{"epochs": n, "history": {...}, "stop_cause": ..., "stop_reason":
+        ...}`` (NaN and
         infinities become null); also written to ``path`` when given."""
         clean = {name: [v if math.isfinite(v) else None for v in values]
                  for name, values in self.history.items()}
-        text = json.dumps({"epochs": len(self), "history": clean,
+        text = json.dumps({"epochs": len(self), "history": clean, "stop_cause": self.stop_cause,
                            "stop_reason": self.stop_reason}, indent=2)
         if path is not None:
             Path(path).write_text(text)
@@ -295,8 +303,10 @@ class History:
                                     squeeze=False)
         epochs = np.arange(1, len(self) + 1)
         for axis, name in zip(axes[0], names):
-            axis.plot(epochs, self.history[name], marker=".", label=f"train {name}")
-            if f"val_{name}" in self.history:
+            has_val = f"val_{name}" in self.history
+            axis.plot(epochs, self.history[name], marker=".",
+                      label=f"train {name}" if has_val else name)
+            if has_val:
                 axis.plot(epochs, self.history[f"val_{name}"], marker=".", label=f"val {name}")
             axis.set_xlabel("epoch")
             axis.set_title(name)

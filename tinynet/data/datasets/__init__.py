@@ -6,13 +6,14 @@ from tinynet.data.datasets.digits import Digits, load_digits_arrays
 from tinynet.data.datasets.idx import (ChecksumError, FashionMNIST, MNIST, download_file,
                                        read_idx, write_idx)
 from tinynet.data.datasets.mnist1d import MNIST1D, load_mnist1d_arrays
+from tinynet.data.datasets.registry import DATASETS, get_dataset
 from tinynet.data.datasets.synthetic import (DigitSequences, Moons, SineSequences, Spirals,
                                              make_digit_sequences, make_moons,
                                              make_sine_sequences, make_spirals)
 
 __all__ = [
-    "MNIST", "MNIST1D", "ArrayDataset", "ChecksumError", "DigitSequences", "Digits",
-    "FashionMNIST", "Moons", "SineSequences", "Spirals", "data_home", "download_file",
+    "DATASETS", "MNIST", "MNIST1D", "ArrayDataset", "ChecksumError", "DigitSequences", "Digits",
+    "FashionMNIST", "Moons", "get_dataset", "SineSequences", "Spirals", "data_home", "download_file",
     "load_digits_arrays", "load_mnist1d_arrays", "make_digit_sequences", "make_moons",
     "make_sine_sequences", "make_spirals", "read_idx", "write_idx",
 ]

@@ -1,0 +1,7 @@
+"""``python -m tinynet ...``: the same command line as the ``tinynet`` script (see tinynet.cli)."""
+
+import sys
+
+from tinynet.cli import main
+
+sys.exit(main())

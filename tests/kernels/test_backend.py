@@ -102,3 +102,31 @@ print(sum(len(f.signatures) for f in jitted))
 def test_every_kernel_is_reexported():
     for name in kernels.__all__:
         assert hasattr(kernels, name), name
+
+
+def test_parallel_kernels_called_from_several_threads_at_once():
+    # Numba's workqueue layer aborts the process on concurrent parallel launches; tinynet lets
+    # one thread in at a time and runs the serial loop in the others. In a subprocess, since
+    # a failure is an abort.
+    code = """
+import threading
+import numpy as np
+import tinynet.kernels as kernels
+x = np.random.default_rng(0).random((4, 16, 64, 64)).astype(np.float32)
+g = kernels.ConvGeometry.from_shape(x.shape, 2, stride=2, pooling=True)
+expected = kernels.max_pool2d_forward(x, g)[0]
+same = []
+def work():
+    for _ in range(20):
+        same.append(np.array_equal(kernels.max_pool2d_forward(x, g)[0], expected))
+        kernels.avg_pool2d_backward(expected, g, x.shape)
+threads = [threading.Thread(target=work) for _ in range(3)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(same), all(same))
+"""
+    result = _run_python(code, TINYNET_KERNEL_BACKEND="numba")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["60", "True"]

@@ -1,6 +1,8 @@
 """Pooling kernels: Numba == NumPy reference on drawn geometry, both against a direct loop,
 the adjoint identity of average pooling, unpooling, 1-D wrappers and errors."""
 
+import importlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -225,3 +227,21 @@ def test_pooling_errors_name_the_problem(backend):
         max_unpool2d(grad_out, indices - 1, (4, 4))
     with pytest.raises(ValueError, match=r"input of shape \(1, 2, 4, 4\) is not \(n, c, l\)"):
         max_pool1d_forward(x, g)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_parallel_loops_equal_the_serial_ones(monkeypatch, dtype, ceil_mode):
+    pooling = importlib.import_module("tinynet.kernels.pooling")
+    x = _random((2, 3, 9, 8), dtype, seed=5)
+    g = ConvGeometry.from_shape(x.shape, 3, stride=2, padding=1, ceil_mode=ceil_mode, pooling=True)
+    grad_out = _random((2, 3, g.out_h, g.out_w), dtype, seed=6)
+    results = []
+    for threshold in (x.size + 1, 0):  # serial, then parallel
+        monkeypatch.setattr(pooling, "PARALLEL_MIN_ELEMENTS", threshold)
+        out, indices = max_pool2d_forward.numba(x, g)
+        average = avg_pool2d_forward.numba(x, g, count_include_pad=False)
+        grad_x = avg_pool2d_backward.numba(grad_out, g, x.shape, count_include_pad=False)
+        results.append((out, indices, average, grad_x))
+    for serial, parallel in zip(*results):
+        np.testing.assert_array_equal(serial, parallel)

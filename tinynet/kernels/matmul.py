@@ -1,20 +1,22 @@
 """Matrix products: BLAS (np.matmul) wherever it is faster, a Numba loop where it measurably is not.
 
 BLAS wins for every single matrix product we measured, but a batch of many tiny products pays
-NumPy's per-matrix overhead (~55 ns each) on a few dozen multiply-adds. A Numba loop over the
-batch, one thread per block of matrices, avoids it. Measured on this 2-core machine (min time,
-np.matmul / Numba, float32 | float64, same-shaped batches):
+NumPy's per-matrix overhead (~55 ns each) on a few dozen multiply-adds. A serial Numba loop over
+the batch avoids it. Measured on this 2-core machine (min times, np.matmul time / matmul_numba
+time including its Python checks, float32 and float64 alike within ~15%):
 
-    batch  m x k x n   speed-up       batch  m x k x n   speed-up
-     4096  2 x 2 x 2   17x | 18x        64  4 x 4 x 4   1.9x | 1.2-1.9x
-     4096  4 x 4 x 4  4.3x | 4.8x       16  4 x 4 x 4   1.0x | 0.6-1.0x
-     4096  6 x 6 x 6  2.0x | 2.1-2.6x 4096  8 x 8 x 8   1.1x | 1.2x
-     4096  1 x 8 x 1  2.5x | 3.5x     4096  1 x 16 x 16 0.9x | 1.2x
-     4096  8 x 1 x 8  2.0x | 1.7x     4096  16 x 16 x 16 0.3x | 0.5x
+    m x k x n    batch 1     16      64     4096         m x k x n    batch 4096
+    2 x 2 x 2      0.4x    0.7x    1.6x     9x           1 x 8 x 1      1.8-2.0x
+    4 x 4 x 4      0.4x    0.65x   1.2x     2.2-2.5x     8 x 1 x 8      1.3x
+    5 x 5 x 5      0.4x    0.65x   1.05x    1.6x         1 x 4 x 16     0.9-1.1x
+    6 x 6 x 6      0.4x    0.6x    0.8x     1.0x         1 x 16 x 16    0.5-0.6x
+    8 x 8 x 8      0.4x    0.5x    0.6x     0.6x         16 x 16 x 1    0.6-0.7x
 
-so the Numba loop serves same-batch products of at most SMALL_MATRIX_MAX_MULTIPLY_ADDS = 216
-(6 x 6 x 6) multiply-adds per matrix and at least SMALL_MATRIX_MIN_BATCH = 64 matrices. Below
-64 matrices the threads cost more than they save (16 x 4x4x4: 0.6-1.0x).
+so the Numba loop serves same-batch products of at most SMALL_MATRIX_MAX_MULTIPLY_ADDS = 125
+(m*k*n) multiply-adds per matrix and at least SMALL_MATRIX_MIN_BATCH = 64 matrices. Threads did
+not help: a parallel loop won more at 4096 x 4x4x4 (4-5x) with OpenMP, but with the workqueue
+layer tinynet uses (see jit.py) waking them costs ~40 us, more than the whole product below
+~1000 matrices.
 
 linear_act = act(x @ weight.T + bias) keeps the product in BLAS and fuses bias and relu into one
 serial Numba pass: (rows, in) -> out of (32, 10) -> 10 and (64, 16) -> 16: 1.3x (bias) and 1.8x
@@ -27,9 +29,9 @@ import math
 import numpy as np
 
 from tinynet.kernels.backend import dispatch
-from tinynet.kernels.jit import njit, prange
+from tinynet.kernels.jit import njit
 
-SMALL_MATRIX_MAX_MULTIPLY_ADDS = 216
+SMALL_MATRIX_MAX_MULTIPLY_ADDS = 125
 SMALL_MATRIX_MIN_BATCH = 64
 ACTIVATIONS = (None, "relu", "sigmoid", "tanh")
 
@@ -54,11 +56,11 @@ def is_many_small_matmuls(a: np.ndarray, b: np.ndarray) -> bool:
     return m * k * n <= SMALL_MATRIX_MAX_MULTIPLY_ADDS and batch >= SMALL_MATRIX_MIN_BATCH
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _small_matmuls(a, b, out):
     batch, m, k = a.shape
     n = b.shape[2]
-    for p in prange(batch):  # the products are independent
+    for p in range(batch):
         for i in range(m):
             for j in range(n):
                 total = 0.0

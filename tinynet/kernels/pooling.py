@@ -12,7 +12,7 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.geometry import ConvGeometry
 from tinynet.kernels.im2col import col2im, sliding_windows
-from tinynet.kernels.jit import njit, prange
+from tinynet.kernels.jit import njit, prange, serial_or_parallel
 
 
 def max_pool2d_forward_numpy(x: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -129,78 +129,118 @@ def avg_pool2d_backward_numpy(
     return col2im.numpy(spread, g, x_shape)
 
 
-@njit(cache=True, parallel=True)
-def _max_pool_planes(x, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices):
-    batch, channels, in_h, in_w = x.shape
-    out_h, out_w = out.shape[2], out.shape[3]
-    for plane in prange(batch * channels):
-        n, c = plane // channels, plane % channels
-        for oh in range(out_h):
-            for ow in range(out_w):
-                best = x[n, c, 0, 0]
-                best_index = -1
-                for i in range(kh):
-                    row = oh * sh - pad_top + i * dh
-                    if row < 0 or row >= in_h:
+# Each Numba kernel computes one plane p of (n*c, h, w) arrays (it takes the whole arrays and p:
+# passing x[p] instead made the loop 1.7x slower), run over the planes by a serial or a parallel
+# loop. Threads pay off only on large inputs. On 2 cores, parallel against serial, 2x2 pooling:
+# 64x32x32x32 (2.1M elements) max 2.3-2.8 against 4.3 ms, avg 1.45 against 2.7 ms;
+# 16x32x32x32 (524K) max 0.65 against 1.06 ms; 32x6x24x24 (110K) and 64x16x8x8 (65K) 0.8-1.3x
+# either way; 8x4x8x8 0.045 against 0.007 ms, since waking the threads costs ~40 us.
+PARALLEL_MIN_ELEMENTS = 2**18
+
+
+@njit(cache=True)
+def _max_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices):
+    in_h, in_w = x.shape[1:]
+    out_h, out_w = out.shape[1:]
+    for oh in range(out_h):
+        for ow in range(out_w):
+            best = x[p, 0, 0]
+            best_index = -1
+            for i in range(kh):
+                row = oh * sh - pad_top + i * dh
+                if row < 0 or row >= in_h:
+                    continue
+                for j in range(kw):
+                    column = ow * sw - pad_left + j * dw
+                    if column < 0 or column >= in_w:
                         continue
-                    for j in range(kw):
-                        column = ow * sw - pad_left + j * dw
-                        if column < 0 or column >= in_w:
-                            continue
-                        value = x[n, c, row, column]
-                        # PyTorch's scan: the first input element, then any larger one or a NaN
-                        if best_index < 0 or value > best or np.isnan(value):
-                            best = value
-                            best_index = row * in_w + column
-                out[n, c, oh, ow] = best
-                indices[n, c, oh, ow] = best_index
+                    value = x[p, row, column]
+                    # PyTorch's scan: the first input element, then any larger one or a NaN
+                    if best_index < 0 or value > best or np.isnan(value):
+                        best = value
+                        best_index = row * in_w + column
+            out[p, oh, ow] = best
+            indices[p, oh, ow] = best_index
+
+
+@njit(cache=True)
+def _avg_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
+    in_h, in_w = x.shape[1:]
+    out_h, out_w = out.shape[1:]
+    for oh in range(out_h):
+        row_start, row_end = max(oh * sh - pad_top, 0), min(oh * sh - pad_top + kh, in_h)
+        for ow in range(out_w):
+            column_start = max(ow * sw - pad_left, 0)
+            column_end = min(ow * sw - pad_left + kw, in_w)
+            total = 0.0
+            for row in range(row_start, row_end):
+                for column in range(column_start, column_end):
+                    total += x[p, row, column]
+            out[p, oh, ow] = total / divisor[oh, ow]
+
+
+@njit(cache=True)
+def _avg_pool_backward_plane(grad_out, p, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x):
+    in_h, in_w = grad_x.shape[1:]
+    out_h, out_w = grad_out.shape[1:]
+    for oh in range(out_h):
+        row_start, row_end = max(oh * sh - pad_top, 0), min(oh * sh - pad_top + kh, in_h)
+        for ow in range(out_w):
+            column_start = max(ow * sw - pad_left, 0)
+            column_end = min(ow * sw - pad_left + kw, in_w)
+            share = grad_out[p, oh, ow] / divisor[oh, ow]
+            for row in range(row_start, row_end):
+                for column in range(column_start, column_end):
+                    grad_x[p, row, column] += share
+
+
+@njit(cache=True)
+def _max_pool_serial(x, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices):
+    for p in range(x.shape[0]):
+        _max_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices)
+
+
+@njit(cache=True, parallel=True)
+def _max_pool_parallel(x, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices):
+    for p in prange(x.shape[0]):
+        _max_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices)
+
+
+@njit(cache=True)
+def _avg_pool_serial(x, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
+    for p in range(x.shape[0]):
+        _avg_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, divisor, out)
+
+
+@njit(cache=True, parallel=True)
+def _avg_pool_parallel(x, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
+    for p in prange(x.shape[0]):
+        _avg_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, divisor, out)
+
+
+@njit(cache=True)
+def _avg_pool_backward_serial(grad_out, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x):
+    for p in range(grad_out.shape[0]):
+        _avg_pool_backward_plane(grad_out, p, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x)
+
+
+@njit(cache=True, parallel=True)
+def _avg_pool_backward_parallel(grad_out, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x):
+    for p in prange(grad_out.shape[0]):
+        _avg_pool_backward_plane(grad_out, p, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x)
 
 
 @njit(cache=True)  # memory-bound: parallel measured no faster (0.34 against 0.35 ms)
 def _scatter_add_planes(values, indices, out):
-    batch, channels, out_h, out_w = values.shape
-    for plane in range(batch * channels):
-        n, c = plane // channels, plane % channels
-        for oh in range(out_h):
-            for ow in range(out_w):
-                out[n, c, indices[n, c, oh, ow]] += values[n, c, oh, ow]
+    planes, size = values.shape
+    for p in range(planes):
+        for k in range(size):
+            out[p, indices[p, k]] += values[p, k]
 
 
-@njit(cache=True, parallel=True)
-def _avg_pool_planes(x, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
-    batch, channels, in_h, in_w = x.shape
-    out_h, out_w = out.shape[2], out.shape[3]
-    for plane in prange(batch * channels):
-        n, c = plane // channels, plane % channels
-        for oh in range(out_h):
-            row_start = max(oh * sh - pad_top, 0)
-            row_end = min(oh * sh - pad_top + kh, in_h)
-            for ow in range(out_w):
-                column_start = max(ow * sw - pad_left, 0)
-                column_end = min(ow * sw - pad_left + kw, in_w)
-                total = 0.0
-                for row in range(row_start, row_end):
-                    for column in range(column_start, column_end):
-                        total += x[n, c, row, column]
-                out[n, c, oh, ow] = total / divisor[oh, ow]
-
-
-@njit(cache=True, parallel=True)
-def _avg_pool_backward_planes(grad_out, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x):
-    batch, channels, in_h, in_w = grad_x.shape
-    out_h, out_w = grad_out.shape[2], grad_out.shape[3]
-    for plane in prange(batch * channels):
-        n, c = plane // channels, plane % channels
-        for oh in range(out_h):
-            row_start = max(oh * sh - pad_top, 0)
-            row_end = min(oh * sh - pad_top + kh, in_h)
-            for ow in range(out_w):
-                column_start = max(ow * sw - pad_left, 0)
-                column_end = min(ow * sw - pad_left + kw, in_w)
-                share = grad_out[n, c, oh, ow] / divisor[oh, ow]
-                for row in range(row_start, row_end):
-                    for column in range(column_start, column_end):
-                        grad_x[n, c, row, column] += share
+def _as_planes(x: np.ndarray) -> np.ndarray:
+    """(n, c, h, w) -> C-contiguous (n*c, h, w), a view when x is C-contiguous already."""
+    return np.ascontiguousarray(x).reshape((-1,) + x.shape[2:])
 
 
 def max_pool2d_forward_numba(x: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +249,9 @@ def max_pool2d_forward_numba(x: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray
     out = np.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
     indices = np.empty(out.shape, np.int64)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left, g.dh, g.dw)
-    _max_pool_planes(np.ascontiguousarray(x), *geometry, out, indices)
+    big = x.size >= PARALLEL_MIN_ELEMENTS
+    arrays = _as_planes(x), *geometry, _as_planes(out), _as_planes(indices)
+    serial_or_parallel(_max_pool_serial, _max_pool_parallel, big, *arrays)
     return out, indices
 
 
@@ -217,11 +259,10 @@ def max_pool2d_backward_numba(
     grad_out: np.ndarray, indices: np.ndarray, x_shape: tuple[int, ...]
 ) -> np.ndarray:
     """Same contract as max_pool2d_backward_numpy."""
-    _check_scatter(grad_out, indices, x_shape, "max_pool2d_backward")
-    grad_x = np.zeros(x_shape[:2] + (x_shape[2] * x_shape[3],), grad_out.dtype)
-    _scatter_add_planes(
-        np.ascontiguousarray(grad_out), np.ascontiguousarray(indices, np.int64), grad_x
-    )
+    planes = _check_scatter(grad_out, indices, x_shape, "max_pool2d_backward")
+    grad_x = np.zeros((planes, x_shape[2] * x_shape[3]), grad_out.dtype)
+    flat_indices = np.ascontiguousarray(indices, np.int64).reshape(planes, -1)
+    _scatter_add_planes(np.ascontiguousarray(grad_out).reshape(planes, -1), flat_indices, grad_x)
     return grad_x.reshape(x_shape)
 
 
@@ -234,7 +275,9 @@ def avg_pool2d_forward_numba(
     divisor = avg_pool_divisor(g, count_include_pad, divisor_override).astype(x.dtype)
     out = np.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left)
-    _avg_pool_planes(np.ascontiguousarray(x), *geometry, divisor, out)
+    big = x.size >= PARALLEL_MIN_ELEMENTS
+    arrays = _as_planes(x), *geometry, divisor, _as_planes(out)
+    serial_or_parallel(_avg_pool_serial, _avg_pool_parallel, big, *arrays)
     return out
 
 
@@ -252,7 +295,9 @@ def avg_pool2d_backward_numba(
     divisor = avg_pool_divisor(g, count_include_pad, divisor_override).astype(grad_out.dtype)
     grad_x = np.zeros(x_shape, grad_out.dtype)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left)
-    _avg_pool_backward_planes(np.ascontiguousarray(grad_out), *geometry, divisor, grad_x)
+    big = grad_x.size >= PARALLEL_MIN_ELEMENTS
+    arrays = _as_planes(grad_out), *geometry, divisor, _as_planes(grad_x)
+    serial_or_parallel(_avg_pool_backward_serial, _avg_pool_backward_parallel, big, *arrays)
     return grad_x
 
 

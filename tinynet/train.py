@@ -49,7 +49,9 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     """Train ``model`` for ``epochs`` passes over ``train_loader``; return the ``History``.
 
     Each epoch's logs hold ``loss`` and the ``metrics`` on the training batches (measured while
-    training), ``val_loss`` and ``val_<metric>`` on ``val_loader`` (when given), and ``lr``.
+    training), ``val_loss`` and ``val_<metric>`` on ``val_loader`` (when given), and ``lr``: the
+    first param group's learning rate after the training pass, before the end-of-epoch scheduler
+    step (for per-epoch schedulers, the lr the epoch trained with).
     ``verbose=False`` prints nothing.
     """
     history, progress = History(), Progress(epochs, verbose)

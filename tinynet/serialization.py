@@ -33,8 +33,10 @@ class _Encoder:
 
     def _array(self, array: np.ndarray) -> str:
         if array.dtype.kind not in "biufc":
-            raise TypeError(f"tinynet.save: cannot save an array of dtype {array.dtype} (only "
-                            "booleans and numbers)")
+            raise TypeError(
+                f"tinynet.save: cannot save an array of dtype {array.dtype} (only "
+                "booleans and numbers)"
+            )
         name = f"array_{len(self.arrays)}"
         self.arrays[name] = array
         return name
@@ -56,16 +58,20 @@ class _Encoder:
             items = []
             for key, item in value.items():
                 if not isinstance(key, (str, int)) or isinstance(key, bool):
-                    raise TypeError(f"tinynet.save: dict keys must be str or int, got "
-                                    f"{type(key).__name__} key {key!r} at {where}")
+                    raise TypeError(
+                        f"tinynet.save: dict keys must be str or int, got "
+                        f"{type(key).__name__} key {key!r} at {where}"
+                    )
                 items.append([self.encode(key, where), self.encode(item, f"{where}[{key!r}]")])
             return {"dict": items}
         if isinstance(value, (list, tuple)):
             kind = "list" if isinstance(value, list) else "tuple"
             return {kind: [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
-        raise TypeError(f"tinynet.save: cannot save {type(value).__name__} at {where}; "
-                        "checkpoints hold tensors, arrays, numbers, strings, None, and dicts, "
-                        "lists and tuples of them")
+        raise TypeError(
+            f"tinynet.save: cannot save {type(value).__name__} at {where}; "
+            "checkpoints hold tensors, arrays, numbers, strings, None, and dicts, "
+            "lists and tuples of them"
+        )
 
 
 def save(obj, f) -> None:
@@ -73,25 +79,49 @@ def save(obj, f) -> None:
     keys, lists and tuples — a state_dict or an optimizer's state_dict) to the path ``f``,
     atomically. The file is an .npz whatever its name."""
     encoder = _Encoder()
-    structure = {"format": "tinynet", "version": FORMAT_VERSION,
-                 "object": encoder.encode(obj, "the top level")}
+    structure = {
+        "format": "tinynet",
+        "version": FORMAT_VERSION,
+        "object": encoder.encode(obj, "the top level"),
+    }
     arrays = dict(encoder.arrays)
     arrays[STRUCTURE_KEY] = np.frombuffer(json.dumps(structure).encode("utf-8"), dtype=np.uint8)
-    path = os.fspath(f)
+    path = _path_of(f, "save")
     folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                                             suffix=".tmp")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(descriptor, "wb") as file:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, _file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
     _sync_folder(folder)
+
+
+def _path_of(f, caller: str) -> str:
+    try:
+        return os.fspath(f)
+    except TypeError:
+        raise TypeError(
+            f"tinynet.{caller} needs a file path (str or PathLike), got {type(f).__name__}"
+        ) from None
+
+
+def _file_mode(path: str) -> int:
+    """The permissions a plain open() would give (mkstemp makes its files owner-only), or those of
+    the file being replaced."""
+    if os.path.exists(path):
+        return os.stat(path).st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _sync_folder(folder: str) -> None:
@@ -150,8 +180,9 @@ class _Decoder:
                 return [self.decode(item) for item in body]
             if kind == "tuple":
                 return tuple(self.decode(item) for item in body)
-        raise CheckpointError(f"tinynet.load: {self.path} has an unreadable structure entry "
-                              f"{str(node)[:80]!r}")
+        raise CheckpointError(
+            f"tinynet.load: {self.path} has an unreadable structure entry {str(node)[:80]!r}"
+        )
 
 
 def _read_arrays(path: str) -> dict[str, np.ndarray]:
@@ -159,11 +190,13 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
         arrays = {name: archive[name] for name in archive.files}
     for name, array in arrays.items():
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
-            raise CheckpointError(f"tinynet.load: {path} has a member {name!r} that is not a "
-                                  "plain numeric array")
+            raise CheckpointError(
+                f"tinynet.load: {path} has a member {name!r} that is not a plain numeric array"
+            )
     if STRUCTURE_KEY not in arrays:
-        raise CheckpointError(f"tinynet.load: {path} is not a tinynet checkpoint (it has no "
-                              f"{STRUCTURE_KEY} entry)")
+        raise CheckpointError(
+            f"tinynet.load: {path} is not a tinynet checkpoint (it has no {STRUCTURE_KEY} entry)"
+        )
     return arrays
 
 
@@ -172,13 +205,14 @@ def load(f):
     their requires_grad), arrays as arrays. Raises ``CheckpointError`` (a ValueError) naming the
     path for a file that is not a tinynet checkpoint, is truncated or corrupt, or contains
     anything but plain arrays — nothing in the file is ever executed."""
-    path = os.fspath(f)
+    path = _path_of(f, "load")
     with open(path, "rb") as file:
         magic = file.read(4)
     if magic != b"PK\x03\x04":  # every .npz is a zip archive
         kind = " but a pickle" if magic[:1] == b"\x80" else ""
-        raise CheckpointError(f"tinynet.load: {path} is not a tinynet checkpoint (not an .npz "
-                              f"archive{kind})")
+        raise CheckpointError(
+            f"tinynet.load: {path} is not a tinynet checkpoint (not an .npz archive{kind})"
+        )
     try:
         arrays = _read_arrays(path)
         structure = json.loads(arrays.pop(STRUCTURE_KEY).tobytes().decode("utf-8"))
@@ -186,17 +220,23 @@ def load(f):
         raise
     except ValueError as error:
         if "pickle" in str(error):
-            raise CheckpointError(f"tinynet.load: {path} contains pickled Python objects, which "
-                                  "tinynet refuses to load (unpickling can run any code)") from None
+            raise CheckpointError(
+                f"tinynet.load: {path} contains pickled Python objects, which "
+                "tinynet refuses to load (unpickling can run any code)"
+            ) from None
         raise CheckpointError(f"tinynet.load: {path} is corrupt ({error})") from None
-    except Exception as error:  # BadZipFile, EOFError, zlib.error, ...: truncated or damaged
-        raise CheckpointError(f"tinynet.load: {path} is truncated or corrupt "
-                              f"({type(error).__name__}: {error})") from None
+    except Exception as error:  # noqa: BLE001 - zip, zlib and .npy header parsing each raise
+        # their own errors (BadZipFile, EOFError, zlib.error, SyntaxError, ...) for a damaged file
+        raise CheckpointError(
+            f"tinynet.load: {path} is truncated or corrupt ({type(error).__name__}: {error})"
+        ) from None
     if not isinstance(structure, dict) or structure.get("format") != "tinynet":
         raise CheckpointError(f"tinynet.load: {path} is not a tinynet checkpoint")
     if structure.get("version") != FORMAT_VERSION:
-        raise CheckpointError(f"tinynet.load: {path} has format version "
-                              f"{structure.get('version')}, this tinynet reads {FORMAT_VERSION}")
+        raise CheckpointError(
+            f"tinynet.load: {path} has format version "
+            f"{structure.get('version')}, this tinynet reads {FORMAT_VERSION}"
+        )
     try:
         return _Decoder(arrays, path).decode(structure.get("object"))
     except CheckpointError:

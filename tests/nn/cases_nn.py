@@ -28,7 +28,8 @@ NN_CASES = [
     OpCase("softplus", nn_ops.softplus, no_params(unary(low=-20.0, high=20.0))),
     OpCase("erf", nn_ops.erf, no_params(unary())),
     OpCase("step", nn_ops.step, no_params(unary(avoid=[0.0]))),
-    OpCase("binary_cross_entropy", nn_ops.binary_cross_entropy,
-           no_params(probabilities_and_targets())),
+    OpCase(
+        "binary_cross_entropy", nn_ops.binary_cross_entropy, no_params(probabilities_and_targets())
+    ),
     OpCase("backward_hook", identity_with_backward_hook, no_params(unary())),
 ]

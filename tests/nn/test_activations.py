@@ -29,25 +29,49 @@ ACTIVATIONS = [
     ("relu", F.relu, lambda x: np.maximum(x, 0), [0.0]),
     ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), [0.0]),
     ("elu", lambda x: F.elu(x, 0.7), lambda x: np.where(x > 0, x, 0.7 * np.expm1(x)), [0.0]),
-    ("selu", F.selu, lambda x: 1.0507009873554805 * np.where(
-        x > 0, x, 1.6732632423543772 * np.expm1(x)), [0.0]),
+    (
+        "selu",
+        F.selu,
+        lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x)),
+        [0.0],
+    ),
     ("gelu", F.gelu, lambda x: 0.5 * x * (1 + ERF(x / math.sqrt(2))), []),
-    ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), lambda x: 0.5 * x * (1 + np.tanh(
-        math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))), []),
+    (
+        "gelu_tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+        [],
+    ),
     ("silu", F.silu, lambda x: x * _sigmoid(x), []),
     ("swish_beta", lambda x: F.silu(x, beta=1.7), lambda x: x * _sigmoid(1.7 * x), []),
     ("sigmoid", F.sigmoid, _sigmoid, []),
     ("tanh", F.tanh, np.tanh, []),
     ("softplus", F.softplus, lambda x: np.log1p(np.exp(x)), []),
-    ("softplus_beta", lambda x: F.softplus(x, beta=2.0, threshold=3.0),
-     lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2), [1.5]),
+    (
+        "softplus_beta",
+        lambda x: F.softplus(x, beta=2.0, threshold=3.0),
+        lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2),
+        [1.5],
+    ),
     ("hardtanh", lambda x: F.hardtanh(x, -0.5, 1.5), lambda x: np.clip(x, -0.5, 1.5), [-0.5, 1.5]),
-    ("softmax", lambda x: F.softmax(x, -1),
-     lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True), []),
-    ("log_softmax", lambda x: F.log_softmax(x, 0),
-     lambda x: x - np.log(np.exp(x).sum(0, keepdims=True)), []),
-    ("prelu", lambda x: F.prelu(x, tn.tensor(np.array([0.3]))),
-     lambda x: np.where(x > 0, x, 0.3 * x), [0.0]),
+    (
+        "softmax",
+        lambda x: F.softmax(x, -1),
+        lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True),
+        [],
+    ),
+    (
+        "log_softmax",
+        lambda x: F.log_softmax(x, 0),
+        lambda x: x - np.log(np.exp(x).sum(0, keepdims=True)),
+        [],
+    ),
+    (
+        "prelu",
+        lambda x: F.prelu(x, tn.tensor(np.array([0.3]))),
+        lambda x: np.where(x > 0, x, 0.3 * x),
+        [0.0],
+    ),
 ]
 
 
@@ -78,8 +102,11 @@ def test_nn_ops_backward_and_double_backward(case, data):
 def test_prelu_learns_one_slope_per_channel():
     x = tn.tensor(np.random.default_rng(1).standard_normal((2, 3, 2)), requires_grad=True)
     slopes = tn.tensor(np.array([0.1, 0.2, 0.3]), requires_grad=True)
-    expected = np.where(x.detach().numpy() > 0, x.detach().numpy(),
-                        np.array([0.1, 0.2, 0.3])[None, :, None] * x.detach().numpy())
+    expected = np.where(
+        x.detach().numpy() > 0,
+        x.detach().numpy(),
+        np.array([0.1, 0.2, 0.3])[None, :, None] * x.detach().numpy(),
+    )
     np.testing.assert_allclose(F.prelu(x, slopes).detach().numpy(), expected)
     check_gradients(F.prelu, [x, slopes])
     with pytest.raises(ValueError, match="3 channels"):
@@ -123,7 +150,11 @@ MODULES = [
     (nn.Sigmoid(), F.sigmoid, "Sigmoid()"),
     (nn.Tanh(), F.tanh, "Tanh()"),
     (nn.Softplus(beta=2.0), lambda x: F.softplus(x, 2.0), "Softplus(beta=2.0, threshold=20.0)"),
-    (nn.Hardtanh(-2.0, 2.0), lambda x: F.hardtanh(x, -2.0, 2.0), "Hardtanh(min_val=-2.0, max_val=2.0)"),
+    (
+        nn.Hardtanh(-2.0, 2.0),
+        lambda x: F.hardtanh(x, -2.0, 2.0),
+        "Hardtanh(min_val=-2.0, max_val=2.0)",
+    ),
     (nn.Softmax(dim=1), lambda x: F.softmax(x, 1), "Softmax(dim=1)"),
     (nn.LogSoftmax(dim=0), lambda x: F.log_softmax(x, 0), "LogSoftmax(dim=0)"),
     (nn.Step(), F.step, "Step()"),

@@ -6,9 +6,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import tinynet as tn  # noqa: E402
-import tinynet.nn.functional as F  # noqa: E402
-from tinynet import nn  # noqa: E402
+import tinynet as tn
+import tinynet.nn.functional as F
+from tinynet import nn
 
 pytestmark = pytest.mark.torch
 RNG = np.random.default_rng(11)
@@ -44,18 +44,28 @@ LAYERS = [
     ("layernorm", lambda: nn.LayerNorm((2, 3)), lambda: torch.nn.LayerNorm((2, 3)), (4, 2, 3)),
     ("groupnorm", lambda: nn.GroupNorm(2, 4), lambda: torch.nn.GroupNorm(2, 4), (3, 4, 5)),
     ("batchnorm1d", lambda: nn.BatchNorm1d(3), lambda: torch.nn.BatchNorm1d(3), (6, 3, 2)),
-    ("batchnorm2d_momentum_none", lambda: nn.BatchNorm2d(2, momentum=None),
-     lambda: torch.nn.BatchNorm2d(2, momentum=None), (3, 2, 2, 3)),
-    ("batchnorm_untracked", lambda: nn.BatchNorm1d(3, track_running_stats=False),
-     lambda: torch.nn.BatchNorm1d(3, track_running_stats=False), (5, 3)),
+    (
+        "batchnorm2d_momentum_none",
+        lambda: nn.BatchNorm2d(2, momentum=None),
+        lambda: torch.nn.BatchNorm2d(2, momentum=None),
+        (3, 2, 2, 3),
+    ),
+    (
+        "batchnorm_untracked",
+        lambda: nn.BatchNorm1d(3, track_running_stats=False),
+        lambda: torch.nn.BatchNorm1d(3, track_running_stats=False),
+        (5, 3),
+    ),
     ("prelu", lambda: nn.PReLU(3), lambda: torch.nn.PReLU(3), (2, 3, 4)),
 ]
 
 
-@pytest.mark.parametrize("name, make_ours, make_theirs, shape", LAYERS,
-                         ids=[layer[0] for layer in LAYERS])
-def test_layer_matches_torch_with_copied_weights_in_train_and_eval(name, make_ours, make_theirs,
-                                                                   shape):
+@pytest.mark.parametrize(
+    "name, make_ours, make_theirs, shape", LAYERS, ids=[layer[0] for layer in LAYERS]
+)
+def test_layer_matches_torch_with_copied_weights_in_train_and_eval(
+    name, make_ours, make_theirs, shape
+):
     ours, theirs = make_ours().double(), make_theirs().double()
     assert list(ours.state_dict()) == list(theirs.state_dict())
     with torch.no_grad():  # make the affine parameters non-trivial, then copy them over
@@ -68,8 +78,9 @@ def test_layer_matches_torch_with_copied_weights_in_train_and_eval(name, make_ou
         assert_close(y, z)
         assert_close(ours_in[0].grad, theirs_in[0].grad)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=1e-10,
-                                   err_msg=key)
+        np.testing.assert_allclose(
+            ours.state_dict()[key].numpy(), value.numpy(), rtol=1e-10, err_msg=key
+        )
     for (key, param), (_, their_param) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert_close(param.grad, their_param.grad, rtol=1e-9)
     ours.eval(), theirs.eval()
@@ -80,7 +91,10 @@ def test_layer_matches_torch_with_copied_weights_in_train_and_eval(name, make_ou
 
 
 def test_embedding_with_padding_matches_torch():
-    ours, theirs = nn.Embedding(6, 3, padding_idx=2).double(), torch.nn.Embedding(6, 3, padding_idx=2).double()
+    ours, theirs = (
+        nn.Embedding(6, 3, padding_idx=2).double(),
+        torch.nn.Embedding(6, 3, padding_idx=2).double(),
+    )
     theirs.load_state_dict(to_torch_state(ours.state_dict()))
     ids = np.array([[0, 2, 5], [2, 2, 1]])
     y, z = ours(tn.tensor(ids)), theirs(torch.tensor(ids))
@@ -92,11 +106,22 @@ def test_embedding_with_padding_matches_torch():
 
 
 def test_state_dict_moves_between_tinynet_and_torch_models_by_name():
-    ours = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.2),
-                         nn.Linear(8, 3), nn.LogSoftmax(dim=1))
-    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(),
-                                 torch.nn.Dropout(0.2), torch.nn.Linear(8, 3),
-                                 torch.nn.LogSoftmax(dim=1))
+    ours = nn.Sequential(
+        nn.Linear(4, 8),
+        nn.BatchNorm1d(8),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(8, 3),
+        nn.LogSoftmax(dim=1),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 8),
+        torch.nn.BatchNorm1d(8),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.2),
+        torch.nn.Linear(8, 3),
+        torch.nn.LogSoftmax(dim=1),
+    )
     theirs.load_state_dict(to_torch_state(ours.state_dict()))
     ours.eval(), theirs.eval()
     x = RNG.standard_normal((5, 4)).astype(np.float32)
@@ -106,15 +131,29 @@ def test_state_dict_moves_between_tinynet_and_torch_models_by_name():
 
 SHAPE_CASES = [
     (lambda: nn.Conv1d(4, 6, 3, groups=2), lambda: torch.nn.Conv1d(4, 6, 3, groups=2)),
-    (lambda: nn.Conv2d(3, 8, (3, 5), bias=False), lambda: torch.nn.Conv2d(3, 8, (3, 5), bias=False)),
-    (lambda: nn.ConvTranspose1d(4, 6, 3, groups=2), lambda: torch.nn.ConvTranspose1d(4, 6, 3, groups=2)),
-    (lambda: nn.ConvTranspose2d(3, 5, 2, stride=2), lambda: torch.nn.ConvTranspose2d(3, 5, 2, stride=2)),
+    (
+        lambda: nn.Conv2d(3, 8, (3, 5), bias=False),
+        lambda: torch.nn.Conv2d(3, 8, (3, 5), bias=False),
+    ),
+    (
+        lambda: nn.ConvTranspose1d(4, 6, 3, groups=2),
+        lambda: torch.nn.ConvTranspose1d(4, 6, 3, groups=2),
+    ),
+    (
+        lambda: nn.ConvTranspose2d(3, 5, 2, stride=2),
+        lambda: torch.nn.ConvTranspose2d(3, 5, 2, stride=2),
+    ),
     (lambda: nn.Embedding(7, 2), lambda: torch.nn.Embedding(7, 2)),
     (lambda: nn.LayerNorm(5, bias=False), lambda: torch.nn.LayerNorm(5, bias=False)),
     (lambda: nn.BatchNorm2d(3, affine=False), lambda: torch.nn.BatchNorm2d(3, affine=False)),
-    (lambda: nn.CrossEntropyLoss(weight=tn.ones(3)), lambda: torch.nn.CrossEntropyLoss(weight=torch.ones(3))),
-    (lambda: nn.BCEWithLogitsLoss(pos_weight=tn.ones(3)),
-     lambda: torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3))),
+    (
+        lambda: nn.CrossEntropyLoss(weight=tn.ones(3)),
+        lambda: torch.nn.CrossEntropyLoss(weight=torch.ones(3)),
+    ),
+    (
+        lambda: nn.BCEWithLogitsLoss(pos_weight=tn.ones(3)),
+        lambda: torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3)),
+    ),
 ]
 
 
@@ -122,7 +161,8 @@ SHAPE_CASES = [
 def test_state_dict_keys_and_shapes_match_torch(make_ours, make_theirs):
     ours, theirs = make_ours(), make_theirs()
     assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
-        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()
+    }
 
 
 @pytest.mark.parametrize("make_ours, make_theirs", SHAPE_CASES[:4])
@@ -138,11 +178,18 @@ def test_default_conv_initialization_has_torchs_bound(make_ours, make_theirs):
 
 REPR_CASES = [
     (nn.Linear(2, 3, bias=False), torch.nn.Linear(2, 3, bias=False)),
-    (nn.Conv2d(3, 8, 3, stride=2, padding=1, groups=1, padding_mode="reflect"),
-     torch.nn.Conv2d(3, 8, 3, stride=2, padding=1, padding_mode="reflect")),
-    (nn.ConvTranspose2d(3, 8, 3, stride=2, output_padding=1),
-     torch.nn.ConvTranspose2d(3, 8, 3, stride=2, output_padding=1)),
-    (nn.Conv1d(3, 8, 3, padding="same", dilation=2), torch.nn.Conv1d(3, 8, 3, padding="same", dilation=2)),
+    (
+        nn.Conv2d(3, 8, 3, stride=2, padding=1, groups=1, padding_mode="reflect"),
+        torch.nn.Conv2d(3, 8, 3, stride=2, padding=1, padding_mode="reflect"),
+    ),
+    (
+        nn.ConvTranspose2d(3, 8, 3, stride=2, output_padding=1),
+        torch.nn.ConvTranspose2d(3, 8, 3, stride=2, output_padding=1),
+    ),
+    (
+        nn.Conv1d(3, 8, 3, padding="same", dilation=2),
+        torch.nn.Conv1d(3, 8, 3, padding="same", dilation=2),
+    ),
     (nn.BatchNorm1d(4, momentum=None), torch.nn.BatchNorm1d(4, momentum=None)),
     (nn.LayerNorm((2, 3)), torch.nn.LayerNorm((2, 3))),
     (nn.GroupNorm(2, 4), torch.nn.GroupNorm(2, 4)),
@@ -162,8 +209,10 @@ REPR_CASES = [
     (nn.Softplus(), torch.nn.Softplus()),
     (nn.Hardtanh(), torch.nn.Hardtanh()),
     (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
-    (nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU())),
-     torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sequential(torch.nn.ReLU()))),
+    (
+        nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU())),
+        torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sequential(torch.nn.ReLU())),
+    ),
 ]
 
 
@@ -174,14 +223,30 @@ def test_repr_matches_torch(ours, theirs):
 
 ACTIVATIONS = [
     ("relu", F.relu, torch.nn.functional.relu),
-    ("leaky_relu", lambda x: F.leaky_relu(x, 0.3), lambda x: torch.nn.functional.leaky_relu(x, 0.3)),
+    (
+        "leaky_relu",
+        lambda x: F.leaky_relu(x, 0.3),
+        lambda x: torch.nn.functional.leaky_relu(x, 0.3),
+    ),
     ("elu", lambda x: F.elu(x, 0.5), lambda x: torch.nn.functional.elu(x, 0.5)),
     ("selu", F.selu, torch.nn.functional.selu),
     ("gelu", F.gelu, torch.nn.functional.gelu),
-    ("gelu_tanh", lambda x: F.gelu(x, "tanh"), lambda x: torch.nn.functional.gelu(x, approximate="tanh")),
+    (
+        "gelu_tanh",
+        lambda x: F.gelu(x, "tanh"),
+        lambda x: torch.nn.functional.gelu(x, approximate="tanh"),
+    ),
     ("silu", F.silu, torch.nn.functional.silu),
-    ("softplus", lambda x: F.softplus(x, 2.0, 5.0), lambda x: torch.nn.functional.softplus(x, 2.0, 5.0)),
-    ("hardtanh", lambda x: F.hardtanh(x, -0.4, 0.6), lambda x: torch.nn.functional.hardtanh(x, -0.4, 0.6)),
+    (
+        "softplus",
+        lambda x: F.softplus(x, 2.0, 5.0),
+        lambda x: torch.nn.functional.softplus(x, 2.0, 5.0),
+    ),
+    (
+        "hardtanh",
+        lambda x: F.hardtanh(x, -0.4, 0.6),
+        lambda x: torch.nn.functional.hardtanh(x, -0.4, 0.6),
+    ),
     ("sigmoid", F.sigmoid, torch.sigmoid),
     ("tanh", F.tanh, torch.tanh),
     ("softmax", lambda x: F.softmax(x, 1), lambda x: torch.softmax(x, 1)),
@@ -211,37 +276,79 @@ def _both(array):
 LOSSES = [
     ("mse", lambda x, y: F.mse_loss(x, y, "sum"), lambda x, y: T.mse_loss(x, y, reduction="sum")),
     ("l1", F.l1_loss, T.l1_loss),
-    ("smooth_l1", lambda x, y: F.smooth_l1_loss(x, y, beta=0.4), lambda x, y: T.smooth_l1_loss(x, y, beta=0.4)),
-    ("huber", lambda x, y: F.huber_loss(x, y, "none", 0.4), lambda x, y: T.huber_loss(x, y, "none", 0.4)),
-    ("bce", lambda x, y: F.binary_cross_entropy(F.sigmoid(x), y),
-     lambda x, y: T.binary_cross_entropy(torch.sigmoid(x), y)),
-    ("bce_with_logits", lambda x, y: F.binary_cross_entropy_with_logits(
-        x, y, weight=_both(WEIGHT[:, None])[0], pos_weight=_both(np.array([2.0, 0.5]))[0]),
-     lambda x, y: T.binary_cross_entropy_with_logits(
-         x, y, weight=_both(WEIGHT[:, None])[1], pos_weight=_both(np.array([2.0, 0.5]))[1])),
-    ("cross_entropy", lambda x, y: F.cross_entropy(x, tn.tensor(LABELS), weight=tn.tensor(WEIGHT),
-                                                   label_smoothing=0.15),
-     lambda x, y: T.cross_entropy(x, torch.tensor(LABELS), weight=torch.tensor(WEIGHT),
-                                  label_smoothing=0.15)),
-    ("cross_entropy_none", lambda x, y: F.cross_entropy(x, tn.tensor(LABELS), reduction="none",
-                                                        label_smoothing=0.15),
-     lambda x, y: T.cross_entropy(x, torch.tensor(LABELS), reduction="none", label_smoothing=0.15)),
-    ("cross_entropy_probabilities", lambda x, y: F.cross_entropy(x, y, weight=tn.tensor(WEIGHT),
-                                                                 label_smoothing=0.1),
-     lambda x, y: T.cross_entropy(x, y, weight=torch.tensor(WEIGHT), label_smoothing=0.1)),
-    ("nll", lambda x, y: F.nll_loss(x, tn.tensor(LABELS), weight=tn.tensor(WEIGHT), reduction="sum"),
-     lambda x, y: T.nll_loss(x, torch.tensor(LABELS), weight=torch.tensor(WEIGHT), reduction="sum")),
-    ("kl_div", lambda x, y: F.kl_div(F.log_softmax(x, 1), y, "batchmean"),
-     lambda x, y: T.kl_div(torch.log_softmax(x, 1), y, reduction="batchmean")),
-    ("kl_div_log_target", lambda x, y: F.kl_div(x, F.log_softmax(y, 1), "sum", log_target=True),
-     lambda x, y: T.kl_div(x, torch.log_softmax(y, 1), reduction="sum", log_target=True)),
+    (
+        "smooth_l1",
+        lambda x, y: F.smooth_l1_loss(x, y, beta=0.4),
+        lambda x, y: T.smooth_l1_loss(x, y, beta=0.4),
+    ),
+    (
+        "huber",
+        lambda x, y: F.huber_loss(x, y, "none", 0.4),
+        lambda x, y: T.huber_loss(x, y, "none", 0.4),
+    ),
+    (
+        "bce",
+        lambda x, y: F.binary_cross_entropy(F.sigmoid(x), y),
+        lambda x, y: T.binary_cross_entropy(torch.sigmoid(x), y),
+    ),
+    (
+        "bce_with_logits",
+        lambda x, y: F.binary_cross_entropy_with_logits(
+            x, y, weight=_both(WEIGHT[:, None])[0], pos_weight=_both(np.array([2.0, 0.5]))[0]
+        ),
+        lambda x, y: T.binary_cross_entropy_with_logits(
+            x, y, weight=_both(WEIGHT[:, None])[1], pos_weight=_both(np.array([2.0, 0.5]))[1]
+        ),
+    ),
+    (
+        "cross_entropy",
+        lambda x, y: F.cross_entropy(
+            x, tn.tensor(LABELS), weight=tn.tensor(WEIGHT), label_smoothing=0.15
+        ),
+        lambda x, y: T.cross_entropy(
+            x, torch.tensor(LABELS), weight=torch.tensor(WEIGHT), label_smoothing=0.15
+        ),
+    ),
+    (
+        "cross_entropy_none",
+        lambda x, y: F.cross_entropy(x, tn.tensor(LABELS), reduction="none", label_smoothing=0.15),
+        lambda x, y: T.cross_entropy(
+            x, torch.tensor(LABELS), reduction="none", label_smoothing=0.15
+        ),
+    ),
+    (
+        "cross_entropy_probabilities",
+        lambda x, y: F.cross_entropy(x, y, weight=tn.tensor(WEIGHT), label_smoothing=0.1),
+        lambda x, y: T.cross_entropy(x, y, weight=torch.tensor(WEIGHT), label_smoothing=0.1),
+    ),
+    (
+        "nll",
+        lambda x, y: F.nll_loss(x, tn.tensor(LABELS), weight=tn.tensor(WEIGHT), reduction="sum"),
+        lambda x, y: T.nll_loss(
+            x, torch.tensor(LABELS), weight=torch.tensor(WEIGHT), reduction="sum"
+        ),
+    ),
+    (
+        "kl_div",
+        lambda x, y: F.kl_div(F.log_softmax(x, 1), y, "batchmean"),
+        lambda x, y: T.kl_div(torch.log_softmax(x, 1), y, reduction="batchmean"),
+    ),
+    (
+        "kl_div_log_target",
+        lambda x, y: F.kl_div(x, F.log_softmax(y, 1), "sum", log_target=True),
+        lambda x, y: T.kl_div(x, torch.log_softmax(y, 1), reduction="sum", log_target=True),
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, ours, theirs", LOSSES, ids=[loss[0] for loss in LOSSES])
 @pytest.mark.parametrize("scale", [1.0, 1e4], ids=["logits", "logits_1e4"])
 def test_loss_and_its_gradients_match_torch(name, ours, theirs, scale):
-    target = TARGET / TARGET.sum(1, keepdims=True) if "probabilities" in name or name == "kl_div" else TARGET
+    target = (
+        TARGET / TARGET.sum(1, keepdims=True)
+        if "probabilities" in name or name == "kl_div"
+        else TARGET
+    )
     if name == "bce" and scale > 1:
         pytest.skip("probabilities from sigmoid(1e4) are exactly 0 or 1: covered by test_losses")
     y, z, ours_in, theirs_in = run_both(ours, theirs, [LOGITS * scale, target])
@@ -265,11 +372,14 @@ def test_full_backward_hook_receives_what_torchs_receives():
 
 
 def test_initializer_statistics_match_torchs():
-    for name, kwargs in [("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
-                         ("xavier_uniform_", {"gain": 2.0}), ("trunc_normal_", {"std": 0.5}),
-                         ("orthogonal_", {})]:
+    for name, kwargs in [
+        ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
+        ("xavier_uniform_", {"gain": 2.0}),
+        ("trunc_normal_", {"std": 0.5}),
+        ("orthogonal_", {}),
+    ]:
         ours, theirs = tn.empty(256, 128), torch.empty(256, 128)
         getattr(nn.init, name)(ours, **kwargs)
         getattr(torch.nn.init, name)(theirs, **kwargs)
         assert ours.numpy().std() == pytest.approx(theirs.numpy().std(), rel=0.03), name
-        assert (np.abs(ours.numpy()).max() <= np.abs(theirs.numpy()).max() * 1.3), name
+        assert np.abs(ours.numpy()).max() <= np.abs(theirs.numpy()).max() * 1.3, name

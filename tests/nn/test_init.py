@@ -47,7 +47,7 @@ def test_uniform_and_normal():
     values = draws(init.uniform_, a=-2.0, b=4.0)
     assert values.min() >= -2 and values.max() < 4
     assert values.mean() == pytest.approx(1.0, abs=0.03)
-    assert_variance(draws(init.normal_, std=0.5) , 0.25)
+    assert_variance(draws(init.normal_, std=0.5), 0.25)
     assert (draws(init.constant_, val=0.3) == 0.3).all()
     assert (draws(init.zeros_) == 0).all() and (draws(init.ones_) == 1).all()
 
@@ -89,21 +89,24 @@ def test_orthogonal_rows_or_columns_are_orthonormal_times_gain(shape):
 def _truncated_normal_moments(mean, std, a, b):
     """Mean and variance of N(mean, std²) conditioned on [a, b] (textbook formulas)."""
     alpha, beta = (a - mean) / std, (b - mean) / std
-    pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)  # noqa: E731
-    cdf = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))  # noqa: E731
+    pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    cdf = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))
     mass = cdf(beta) - cdf(alpha)
     shift = (pdf(alpha) - pdf(beta)) / mass
     variance = 1 + (alpha * pdf(alpha) - beta * pdf(beta)) / mass - shift**2
     return mean + std * shift, std**2 * variance
 
 
-@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.5, 0.2, 0.0, 0.6),
-                                             (0.0, 1.0, 1.5, 3.0)])
+@pytest.mark.parametrize(
+    "mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.5, 0.2, 0.0, 0.6), (0.0, 1.0, 1.5, 3.0)]
+)
 def test_trunc_normal_stays_in_bounds_with_the_truncated_moments(mean, std, a, b):
     values = draws(init.trunc_normal_, mean=mean, std=std, a=a, b=b)
     assert values.min() >= a and values.max() <= b
     expected_mean, expected_variance = _truncated_normal_moments(mean, std, a, b)
-    assert values.mean() == pytest.approx(expected_mean, abs=4 * math.sqrt(expected_variance / values.size))
+    assert values.mean() == pytest.approx(
+        expected_mean, abs=4 * math.sqrt(expected_variance / values.size)
+    )
     assert values.var() == pytest.approx(expected_variance, rel=0.05)
 
 

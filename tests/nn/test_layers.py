@@ -21,15 +21,18 @@ def test_linear_computes_x_w_transpose_plus_b_on_any_leading_dims():
     assert nn.Linear(3, 2, bias=False).bias is None
     assert list(nn.Linear(3, 2, bias=False).state_dict()) == ["weight"]
     assert nn.Linear(2, 2, dtype="float64").weight.dtype == tn.float64
-    with pytest.raises(ValueError, match=r"input of shape \[2, 4\] does not fit weight of shape \[2, 3\]"):
+    with pytest.raises(
+        ValueError, match=r"input of shape \[2, 4\] does not fit weight of shape \[2, 3\]"
+    ):
         layer(tn.ones(2, 4, dtype="float64"))
     with pytest.raises(TypeError, match="float32 differs from weight dtype float64"):
         layer(tn.ones(2, 3))
 
 
 def test_gradients_through_a_small_network_of_layers():
-    model = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.GELU(), nn.Linear(4, 2),
-                          nn.PReLU(), nn.Flatten(0)).double()
+    model = nn.Sequential(
+        nn.Linear(3, 4), nn.LayerNorm(4), nn.GELU(), nn.Linear(4, 2), nn.PReLU(), nn.Flatten(0)
+    ).double()
     # the parameters themselves are gradcheck's inputs: it perturbs them in place
     check_gradients(lambda x, *params: model(x), [float64_leaf((2, 3)), *model.parameters()])
 
@@ -80,7 +83,9 @@ def test_embedding_looks_up_rows_and_gives_the_padding_row_no_gradient():
     np.testing.assert_array_equal(layer.weight.detach().numpy()[1], [0, 0, 0])
     ids = tn.tensor([[0, 1], [4, 0]])
     output = layer(ids)
-    np.testing.assert_array_equal(output.detach().numpy(), layer.weight.detach().numpy()[ids.numpy()])
+    np.testing.assert_array_equal(
+        output.detach().numpy(), layer.weight.detach().numpy()[ids.numpy()]
+    )
     output.backward(tn.ones(2, 2, 3))
     np.testing.assert_array_equal(layer.weight.grad.numpy()[:, 0], [2, 0, 0, 0, 1])
     assert repr(layer) == "Embedding(5, 3, padding_idx=1)"
@@ -166,9 +171,11 @@ def test_conv_layer_shapes_default_init_and_keys(make, weight_shape, fan_in):
 
 def test_conv_layer_arguments_are_checked_and_printed():
     assert repr(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)) == (
-        "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)")
+        "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)"
+    )
     assert repr(nn.Conv1d(3, 8, 3, padding="same", padding_mode="reflect")) == (
-        "Conv1d(3, 8, kernel_size=(3,), stride=(1,), padding=same, padding_mode=reflect)")
+        "Conv1d(3, 8, kernel_size=(3,), stride=(1,), padding=same, padding_mode=reflect)"
+    )
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.Conv2d(3, 8, 3, groups=2)
     with pytest.raises(ValueError, match="strided"):
@@ -179,10 +186,12 @@ def test_conv_layer_arguments_are_checked_and_printed():
 
 def test_pooling_layers_store_pytorchs_arguments():
     assert repr(nn.MaxPool2d(2)) == (
-        "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)")
+        "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    )
     assert repr(nn.AvgPool1d(3, stride=1)) == "AvgPool1d(kernel_size=3, stride=1, padding=0)"
     assert repr(nn.MaxUnpool2d(2)) == (
-        "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))")
+        "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    )
     assert repr(nn.AdaptiveAvgPool2d((1, 1))) == "AdaptiveAvgPool2d(output_size=(1, 1))"
     assert repr(nn.Upsample(scale_factor=2)) == "Upsample(scale_factor=2.0, mode='nearest')"
     with pytest.raises(ValueError, match="exactly one"):

@@ -30,30 +30,70 @@ LOSS_CASES = [
     ("smooth_l1", lambda x, y: F.smooth_l1_loss(x, y, beta=0.5), VALUES, UNIT, True),
     ("huber", lambda x, y: F.huber_loss(x, y, delta=0.7), VALUES, UNIT, True),
     ("bce", F.binary_cross_entropy, UNIT, UNIT[::-1].copy(), True),
-    ("bce_weighted", lambda x, y: F.binary_cross_entropy(x, y, weight=constant(CLASS_WEIGHTS)),
-     UNIT, UNIT[::-1].copy(), True),
+    (
+        "bce_weighted",
+        lambda x, y: F.binary_cross_entropy(x, y, weight=constant(CLASS_WEIGHTS)),
+        UNIT,
+        UNIT[::-1].copy(),
+        True,
+    ),
     ("bce_with_logits", F.binary_cross_entropy_with_logits, LOGITS, UNIT, True),
-    ("bce_with_logits_pos_weight", lambda x, y: F.binary_cross_entropy_with_logits(
-        x, y, weight=constant(CLASS_WEIGHTS), pos_weight=constant([1.0, 3.0, 0.5])),
-     LOGITS, UNIT, True),
+    (
+        "bce_with_logits_pos_weight",
+        lambda x, y: F.binary_cross_entropy_with_logits(
+            x, y, weight=constant(CLASS_WEIGHTS), pos_weight=constant([1.0, 3.0, 0.5])
+        ),
+        LOGITS,
+        UNIT,
+        True,
+    ),
     ("cross_entropy", lambda x, y: F.cross_entropy(x, tn.tensor(LABELS)), LOGITS, None, False),
-    ("cross_entropy_all_options", lambda x, y: F.cross_entropy(
-        x, tn.tensor([0, -1, 1, 2]), weight=constant(CLASS_WEIGHTS), ignore_index=-1,
-        label_smoothing=0.2), LOGITS, None, False),
-    ("cross_entropy_probabilities", lambda x, y: F.cross_entropy(x, y, label_smoothing=0.1),
-     LOGITS, PROBABILITIES, True),
-    ("nll", lambda x, y: F.nll_loss(x, tn.tensor(LABELS), weight=constant(CLASS_WEIGHTS)),
-     LOGITS, None, False),
+    (
+        "cross_entropy_all_options",
+        lambda x, y: F.cross_entropy(
+            x,
+            tn.tensor([0, -1, 1, 2]),
+            weight=constant(CLASS_WEIGHTS),
+            ignore_index=-1,
+            label_smoothing=0.2,
+        ),
+        LOGITS,
+        None,
+        False,
+    ),
+    (
+        "cross_entropy_probabilities",
+        lambda x, y: F.cross_entropy(x, y, label_smoothing=0.1),
+        LOGITS,
+        PROBABILITIES,
+        True,
+    ),
+    (
+        "nll",
+        lambda x, y: F.nll_loss(x, tn.tensor(LABELS), weight=constant(CLASS_WEIGHTS)),
+        LOGITS,
+        None,
+        False,
+    ),
     ("kl_div", F.kl_div, np.log(PROBABILITIES), PROBABILITIES[::-1].copy(), True),
-    ("kl_div_log_target", lambda x, y: F.kl_div(x, y, reduction="batchmean", log_target=True),
-     np.log(PROBABILITIES), np.log(PROBABILITIES[::-1]), True),
+    (
+        "kl_div_log_target",
+        lambda x, y: F.kl_div(x, y, reduction="batchmean", log_target=True),
+        np.log(PROBABILITIES),
+        np.log(PROBABILITIES[::-1]),
+        True,
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, loss, input_values, target_values, target_differentiable",
-                         LOSS_CASES, ids=[case[0] for case in LOSS_CASES])
-def test_loss_gradients_match_finite_differences(name, loss, input_values, target_values,
-                                                 target_differentiable):
+@pytest.mark.parametrize(
+    "name, loss, input_values, target_values, target_differentiable",
+    LOSS_CASES,
+    ids=[case[0] for case in LOSS_CASES],
+)
+def test_loss_gradients_match_finite_differences(
+    name, loss, input_values, target_values, target_differentiable
+):
     x = float64_leaf(input_values)
     if target_values is None:
         check_gradients(lambda x: loss(x, None), [x])
@@ -70,15 +110,22 @@ def test_reductions_of_elementwise_losses(reduction):
     reduce = {"none": lambda a: a, "sum": np.sum, "mean": np.mean}[reduction]
     np.testing.assert_allclose(F.mse_loss(x, y, reduction).numpy(), reduce(difference**2))
     np.testing.assert_allclose(F.l1_loss(x, y, reduction).numpy(), reduce(np.abs(difference)))
-    huber = np.where(np.abs(difference) <= 0.5, 0.5 * difference**2,
-                     0.5 * (np.abs(difference) - 0.25))
+    huber = np.where(
+        np.abs(difference) <= 0.5, 0.5 * difference**2, 0.5 * (np.abs(difference) - 0.25)
+    )
     np.testing.assert_allclose(F.huber_loss(x, y, reduction, delta=0.5).numpy(), reduce(huber))
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, beta=0.5).numpy(),
-                               reduce(huber / 0.5))
-    bce = -(UNIT * np.log(1 / (1 + np.exp(-VALUES))) + (1 - UNIT) * np.log(
-        1 - 1 / (1 + np.exp(-VALUES))))
-    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y, reduction=reduction)
-                               .numpy(), reduce(bce), rtol=1e-12)
+    np.testing.assert_allclose(
+        F.smooth_l1_loss(x, y, reduction, beta=0.5).numpy(), reduce(huber / 0.5)
+    )
+    bce = -(
+        UNIT * np.log(1 / (1 + np.exp(-VALUES)))
+        + (1 - UNIT) * np.log(1 - 1 / (1 + np.exp(-VALUES)))
+    )
+    np.testing.assert_allclose(
+        F.binary_cross_entropy_with_logits(x, y, reduction=reduction).numpy(),
+        reduce(bce),
+        rtol=1e-12,
+    )
 
 
 def _log_softmax(z, axis=1):
@@ -94,8 +141,13 @@ def test_cross_entropy_with_weights_ignore_index_and_smoothing_matches_formula()
     smooth = -(log_p[kept] * CLASS_WEIGHTS).sum(1)
     denominator = CLASS_WEIGHTS[labels[kept]].sum()
     expected = 0.8 * nll.sum() / denominator + 0.2 / 3 * smooth.sum() / denominator
-    loss = F.cross_entropy(constant(LOGITS), tn.tensor(labels), weight=constant(CLASS_WEIGHTS),
-                           ignore_index=-1, label_smoothing=0.2)
+    loss = F.cross_entropy(
+        constant(LOGITS),
+        tn.tensor(labels),
+        weight=constant(CLASS_WEIGHTS),
+        ignore_index=-1,
+        label_smoothing=0.2,
+    )
     assert loss.item() == pytest.approx(expected, rel=1e-12)
     none = F.cross_entropy(constant(LOGITS), tn.tensor(labels), ignore_index=-1, reduction="none")
     assert none.numpy()[1] == 0.0 and none.shape == (4,)
@@ -106,8 +158,9 @@ def test_cross_entropy_on_segmentation_maps_equals_the_flattened_loss():
     labels = RNG.integers(0, 3, (2, 4, 5))
     flat_logits = logits.transpose(0, 2, 3, 1).reshape(-1, 3)
     loss = F.cross_entropy(constant(logits), tn.tensor(labels), label_smoothing=0.1)
-    flat = F.cross_entropy(constant(flat_logits), tn.tensor(labels.reshape(-1)),
-                           label_smoothing=0.1)
+    flat = F.cross_entropy(
+        constant(flat_logits), tn.tensor(labels.reshape(-1)), label_smoothing=0.1
+    )
     assert loss.item() == pytest.approx(flat.item(), rel=1e-12)
     assert F.cross_entropy(constant(logits), tn.tensor(labels), reduction="none").shape == (2, 4, 5)
 
@@ -127,8 +180,9 @@ def test_unbatched_cross_entropy_and_nll():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_classification_losses_are_stable_for_logits_of_1e4(dtype):
-    logits = tn.tensor(np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]]), dtype=dtype,
-                       requires_grad=True)
+    logits = tn.tensor(
+        np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]]), dtype=dtype, requires_grad=True
+    )
     ce = F.cross_entropy(logits, tn.tensor([0, 0]), reduction="none")
     np.testing.assert_allclose(ce.detach().numpy(), [0.0, 2e4 + np.log(2)], rtol=1e-6)
     ce.sum().backward()
@@ -193,8 +247,10 @@ MODULE_CASES = [
     (nn.L1Loss(), F.l1_loss),
     (nn.SmoothL1Loss(beta=0.3), lambda x, y: F.smooth_l1_loss(x, y, beta=0.3)),
     (nn.HuberLoss(delta=0.3), lambda x, y: F.huber_loss(x, y, delta=0.3)),
-    (nn.BCEWithLogitsLoss(pos_weight=constant([2.0, 1.0, 1.0])),
-     lambda x, y: F.binary_cross_entropy_with_logits(x, y, pos_weight=constant([2.0, 1.0, 1.0]))),
+    (
+        nn.BCEWithLogitsLoss(pos_weight=constant([2.0, 1.0, 1.0])),
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, pos_weight=constant([2.0, 1.0, 1.0])),
+    ),
     (nn.KLDivLoss(reduction="batchmean"), lambda x, y: F.kl_div(x, y, "batchmean")),
 ]
 
@@ -209,11 +265,13 @@ def test_weighted_loss_modules_register_their_weights_as_buffers():
     weight = constant(CLASS_WEIGHTS)
     loss = nn.CrossEntropyLoss(weight=weight, label_smoothing=0.1)
     assert list(loss.state_dict()) == ["weight"]
-    expected = F.cross_entropy(constant(LOGITS), tn.tensor(LABELS), weight=weight,
-                               label_smoothing=0.1)
+    expected = F.cross_entropy(
+        constant(LOGITS), tn.tensor(LABELS), weight=weight, label_smoothing=0.1
+    )
     assert loss(constant(LOGITS), tn.tensor(LABELS)).item() == pytest.approx(expected.item())
     assert list(nn.BCEWithLogitsLoss(pos_weight=weight).state_dict()) == ["pos_weight"]
     assert list(nn.NLLLoss().state_dict()) == []
     probabilities = constant(UNIT)
     assert nn.BCELoss()(probabilities, probabilities).item() == pytest.approx(
-        F.binary_cross_entropy(probabilities, probabilities).item())
+        F.binary_cross_entropy(probabilities, probabilities).item()
+    )

@@ -24,9 +24,18 @@ class TwoLayer(nn.Module):
         return self.second(self.norm(self.first(x)).relu()) * self.scale
 
 
-EXPECTED_KEYS = ["scale", "steps", "first.weight", "first.bias", "norm.weight", "norm.bias",
-                 "norm.running_mean", "norm.running_var", "norm.num_batches_tracked",
-                 "second.weight"]
+EXPECTED_KEYS = [
+    "scale",
+    "steps",
+    "first.weight",
+    "first.bias",
+    "norm.weight",
+    "norm.bias",
+    "norm.running_mean",
+    "norm.running_var",
+    "norm.num_batches_tracked",
+    "second.weight",
+]
 
 
 def test_assignment_registers_parameters_buffers_and_modules_in_order():
@@ -35,9 +44,20 @@ def test_assignment_registers_parameters_buffers_and_modules_in_order():
     assert list(model._buffers) == ["steps", "scratch"]
     assert list(model._modules) == ["first", "norm", "second"]
     assert [name for name, _ in model.named_parameters()] == [
-        "scale", "first.weight", "first.bias", "norm.weight", "norm.bias", "second.weight"]
+        "scale",
+        "first.weight",
+        "first.bias",
+        "norm.weight",
+        "norm.bias",
+        "second.weight",
+    ]
     assert [name for name, _ in model.named_buffers()] == [
-        "steps", "scratch", "norm.running_mean", "norm.running_var", "norm.num_batches_tracked"]
+        "steps",
+        "scratch",
+        "norm.running_mean",
+        "norm.running_var",
+        "norm.num_batches_tracked",
+    ]
     assert [name for name, _ in model.named_modules()] == ["", "first", "norm", "second"]
     assert list(model.children()) == [model.first, model.norm, model.second]
     assert model.first.weight is model._modules["first"]._parameters["weight"]
@@ -118,9 +138,12 @@ def test_failed_load_names_every_bad_key_and_changes_nothing():
     with pytest.raises(RuntimeError) as error:
         model.load_state_dict(state)
     message = str(error.value)
-    for expected in ["Missing key(s): 'first.bias'", "Unexpected key(s): 'extra.weight'",
-                     "second.weight: shape [3, 3] in the checkpoint, [2, 4] in the model",
-                     "norm.num_batches_tracked: dtype float32"]:
+    for expected in [
+        "Missing key(s): 'first.bias'",
+        "Unexpected key(s): 'extra.weight'",
+        "second.weight: shape [3, 3] in the checkpoint, [2, 4] in the model",
+        "norm.num_batches_tracked: dtype float32",
+    ]:
         assert expected in message
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value.numpy(), before[name], err_msg=name)
@@ -137,7 +160,9 @@ def test_non_strict_load_reports_missing_and_unexpected_but_still_refuses_bad_sh
 
 def test_load_accepts_arrays_and_casts_float64_into_float32():
     model = nn.Linear(2, 1)
-    model.load_state_dict({"weight": np.full((1, 2), 0.5), "bias": tn.tensor([1.0], dtype="float64")})
+    model.load_state_dict(
+        {"weight": np.full((1, 2), 0.5), "bias": tn.tensor([1.0], dtype="float64")}
+    )
     assert model.weight.dtype == tn.float32
     np.testing.assert_array_equal(model.weight.detach().numpy(), [[0.5, 0.5]])
 
@@ -189,14 +214,17 @@ def test_forward_pre_hook_and_forward_hook_can_replace_values_and_be_removed():
     layer = nn.Linear(2, 2)
     calls = []
     pre = layer.register_forward_pre_hook(lambda module, args: (args[0] * 0,))
-    post = layer.register_forward_hook(lambda module, args, output: calls.append(output) or output + 1)
+    post = layer.register_forward_hook(
+        lambda module, args, output: calls.append(output) or output + 1
+    )
     output = layer(tn.ones(1, 2))
     np.testing.assert_allclose(output.detach().numpy(), layer.bias.detach().numpy()[None] + 1)
     assert len(calls) == 1
     pre.remove()
     post.remove()
-    np.testing.assert_allclose(layer(tn.zeros(1, 2)).detach().numpy(),
-                               layer.bias.detach().numpy()[None])
+    np.testing.assert_allclose(
+        layer(tn.zeros(1, 2)).detach().numpy(), layer.bias.detach().numpy()[None]
+    )
 
 
 def test_full_backward_hook_sees_input_and_output_gradients_and_can_replace_them():
@@ -215,8 +243,9 @@ def test_full_backward_hook_sees_input_and_output_gradients_and_can_replace_them
     expected = upstream.numpy() @ layer.weight.detach().numpy()
     np.testing.assert_allclose(seen["input"][0].numpy(), expected, rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), 2 * expected, rtol=1e-6)
-    np.testing.assert_allclose(layer.weight.grad.numpy(), upstream.numpy().T @ x.detach().numpy(),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        layer.weight.grad.numpy(), upstream.numpy().T @ x.detach().numpy(), rtol=1e-5
+    )
     handle.remove()
     x.grad = None
     layer(x).backward(upstream)

@@ -29,10 +29,15 @@ def test_batchnorm_training_normalizes_per_channel_and_updates_running_stats():
 
 def test_batchnorm_eval_uses_running_stats_and_leaves_them_alone():
     layer = nn.BatchNorm1d(2)
-    layer.load_state_dict({"weight": tn.tensor([2.0, 1.0]), "bias": tn.tensor([0.0, 1.0]),
-                           "running_mean": tn.tensor([1.0, -1.0]),
-                           "running_var": tn.tensor([4.0, 1.0]),
-                           "num_batches_tracked": tn.tensor(5)})
+    layer.load_state_dict(
+        {
+            "weight": tn.tensor([2.0, 1.0]),
+            "bias": tn.tensor([0.0, 1.0]),
+            "running_mean": tn.tensor([1.0, -1.0]),
+            "running_var": tn.tensor([4.0, 1.0]),
+            "num_batches_tracked": tn.tensor(5),
+        }
+    )
     layer.eval()
     x = RNG.standard_normal((3, 2)).astype(np.float32)
     expected = (x - [1.0, -1.0]) / np.sqrt(np.array([4.0, 1.0]) + 1e-5) * [2.0, 1.0] + [0.0, 1.0]
@@ -47,10 +52,12 @@ def test_batchnorm_momentum_none_keeps_the_cumulative_average():
     batches = [RNG.standard_normal((5, 2, 3)) + shift for shift in (0.0, 2.0, -1.0)]
     for batch in batches:
         layer(tn.tensor(batch))
-    np.testing.assert_allclose(layer.running_mean.numpy(),
-                               np.mean([b.mean((0, 2)) for b in batches], axis=0))
-    np.testing.assert_allclose(layer.running_var.numpy(),
-                               np.mean([b.var((0, 2), ddof=1) for b in batches], axis=0))
+    np.testing.assert_allclose(
+        layer.running_mean.numpy(), np.mean([b.mean((0, 2)) for b in batches], axis=0)
+    )
+    np.testing.assert_allclose(
+        layer.running_var.numpy(), np.mean([b.var((0, 2), ddof=1) for b in batches], axis=0)
+    )
     assert layer.num_batches_tracked.item() == 3
 
 
@@ -73,18 +80,25 @@ def test_batchnorm_errors_name_shapes():
 
 def test_batchnorm_state_dict_keys_and_repr():
     layer = nn.BatchNorm2d(4)
-    assert list(layer.state_dict()) == ["weight", "bias", "running_mean", "running_var",
-                                        "num_batches_tracked"]
-    assert repr(layer) == ("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, "
-                           "track_running_stats=True)")
+    assert list(layer.state_dict()) == [
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
+    assert repr(layer) == (
+        "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    )
     assert list(nn.BatchNorm1d(2, bias=False).state_dict())[:2] == ["weight", "running_mean"]
 
 
 def test_layer_norm_and_group_norm_values():
     x = RNG.standard_normal((2, 4, 3))
     layer = nn.LayerNorm((4, 3)).double()
-    np.testing.assert_allclose(layer(tn.tensor(x)).detach().numpy(), normalized(x, (1, 2)),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        layer(tn.tensor(x)).detach().numpy(), normalized(x, (1, 2)), atol=1e-12
+    )
     assert list(layer.state_dict()) == ["weight", "bias"] and layer.weight.shape == (4, 3)
     groups = nn.GroupNorm(2, 4).double()
     expected = normalized(x.reshape(2, 2, 6), (2,)).reshape(x.shape)
@@ -101,24 +115,30 @@ def _affine(channels, seed):
 
 def test_batch_norm_gradients_in_training():
     weight, bias = _affine(3, 1)
-    check_gradients(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
-                    [float64_leaf((4, 3, 2)), weight, bias])
+    check_gradients(
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        [float64_leaf((4, 3, 2)), weight, bias],
+    )
 
 
 def test_batch_norm_gradients_in_eval():
     running_mean, running_var = tn.tensor(np.array([0.5, -1.0])), tn.tensor(np.array([2.0, 0.5]))
     weight, bias = _affine(2, 1)
-    check_gradients(lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b),
-                    [float64_leaf((3, 2)), weight, bias])
+    check_gradients(
+        lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b),
+        [float64_leaf((3, 2)), weight, bias],
+    )
 
 
 def test_layer_norm_gradients():
     weight, bias = float64_leaf((2, 3), seed=1), float64_leaf((2, 3), seed=2)
-    check_gradients(lambda x, w, b: F.layer_norm(x, (2, 3), w, b), [float64_leaf((2, 2, 3)),
-                                                                     weight, bias])
+    check_gradients(
+        lambda x, w, b: F.layer_norm(x, (2, 3), w, b), [float64_leaf((2, 2, 3)), weight, bias]
+    )
 
 
 def test_group_norm_gradients():
     weight, bias = _affine(4, 1)
-    check_gradients(lambda x, w, b: F.group_norm(x, 2, w, b), [float64_leaf((2, 4, 2)),
-                                                               weight, bias])
+    check_gradients(
+        lambda x, w, b: F.group_norm(x, 2, w, b), [float64_leaf((2, 4, 2)), weight, bias]
+    )

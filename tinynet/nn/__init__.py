@@ -3,31 +3,103 @@
 ``tinynet.nn.utils`` (gradient clipping)."""
 
 from tinynet.nn import functional, init, utils
-from tinynet.nn.activation import (ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU,
-                                   Sigmoid, SiLU, Softmax, Softplus, Step, Tanh)
+from tinynet.nn.activation import (
+    ELU,
+    GELU,
+    SELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Step,
+    Tanh,
+)
 from tinynet.nn.containers import ModuleDict, ModuleList, Sequential
 from tinynet.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from tinynet.nn.dropout import Dropout, Dropout2d
 from tinynet.nn.embedding import Embedding
 from tinynet.nn.linear import Flatten, Identity, Linear, Unflatten
-from tinynet.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,
-                             L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from tinynet.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from tinynet.nn.module import Module
 from tinynet.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinynet.nn.parameter import Parameter
-from tinynet.nn.pooling import (AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
-                                MaxUnpool2d, Upsample)
+from tinynet.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxUnpool2d,
+    Upsample,
+)
 
 __all__ = [
-    "functional", "init", "utils", "Module", "Parameter",
-    "Sequential", "ModuleList", "ModuleDict",
-    "Identity", "Linear", "Flatten", "Unflatten",
-    "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
-    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "MaxUnpool2d", "AdaptiveAvgPool2d",
-    "Upsample", "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
+    "ELU",
+    "GELU",
+    "SELU",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Dropout2d",
     "Embedding",
-    "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softplus",
-    "Softmax", "LogSoftmax", "Hardtanh", "Step",
-    "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-    "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
+    "Flatten",
+    "GroupNorm",
+    "Hardtanh",
+    "HuberLoss",
+    "Identity",
+    "KLDivLoss",
+    "L1Loss",
+    "LayerNorm",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxUnpool2d",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
+    "PReLU",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "SiLU",
+    "Sigmoid",
+    "SmoothL1Loss",
+    "Softmax",
+    "Softplus",
+    "Step",
+    "Tanh",
+    "Unflatten",
+    "Upsample",
+    "functional",
+    "init",
+    "utils",
 ]

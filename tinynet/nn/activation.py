@@ -26,7 +26,7 @@ class _InplaceActivation(Module):
 class ReLU(_InplaceActivation):
     """y = max(x, 0)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
 
 
@@ -38,7 +38,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -49,7 +49,7 @@ class PReLU(Module):
     """y = x for x > 0, a · x otherwise, with the slope a learned: one shared slope
     (num_parameters=1) or one per channel (dim 1). weight (num_parameters,) starts at ``init``."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):  # noqa: A002
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
@@ -59,7 +59,7 @@ class PReLU(Module):
     def reset_parameters(self) -> None:
         init.constant_(self.weight, self.init)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.prelu(input, self.weight)
 
     def extra_repr(self) -> str:
@@ -74,7 +74,7 @@ class ELU(Module):
         self.alpha = alpha
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
@@ -84,7 +84,7 @@ class ELU(Module):
 class SELU(_InplaceActivation):
     """y = scale · elu(x, α), α ≈ 1.6733, scale ≈ 1.0507 (self-normalizing networks)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.selu(input)
 
 
@@ -97,7 +97,7 @@ class GELU(Module):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.gelu(input, self.approximate)
 
     def extra_repr(self) -> str:
@@ -113,26 +113,27 @@ class SiLU(Module):
         self.inplace = inplace
         self.beta = beta
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.silu(input, beta=self.beta)
 
     def extra_repr(self) -> str:
         parts = (["inplace=True"] if self.inplace else []) + (
-            [f"beta={self.beta}"] if self.beta != 1.0 else [])
+            [f"beta={self.beta}"] if self.beta != 1.0 else []
+        )
         return ", ".join(parts)
 
 
 class Sigmoid(Module):
     """y = 1 / (1 + e⁻ˣ)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
 
 class Tanh(Module):
     """y = tanh x."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
 
@@ -144,7 +145,7 @@ class Softplus(Module):
         self.beta = beta
         self.threshold = threshold
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
@@ -157,18 +158,20 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
         super().__init__()
         if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
-                             f"({max_val})")
+            raise ValueError(
+                f"Hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+            )
         self.min_val = min_val
         self.max_val = max_val
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (
-            ", inplace=True" if self.inplace else "")
+            ", inplace=True" if self.inplace else ""
+        )
 
 
 class Softmax(Module):
@@ -178,7 +181,7 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim)
 
     def extra_repr(self) -> str:
@@ -188,7 +191,7 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     """y_i = x_i − log Σ_j exp(x_j) along ``dim``."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim)
 
 
@@ -197,5 +200,5 @@ class Step(Module):
     perceptron (a tinynet addition). Its gradient is zero everywhere, so a network with steps
     cannot learn through them by backpropagation; train a perceptron with its own update rule."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.step(input)

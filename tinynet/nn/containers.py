@@ -14,8 +14,9 @@ def _checked_index(container: Module, index: int) -> int:
     size = len(container)
     index = operator.index(index)
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of range for {type(container).__name__} of "
-                         f"length {size}")
+        raise IndexError(
+            f"index {index} is out of range for {type(container).__name__} of length {size}"
+        )
     return index % size
 
 
@@ -33,7 +34,7 @@ class Sequential(Module):
             for index, module in enumerate(args):
                 self.add_module(str(index), module)
 
-    def forward(self, input):  # noqa: A002 - PyTorch's name
+    def forward(self, input):
         for module in self._modules.values():
             input = module(input)
         return input
@@ -120,7 +121,7 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+    def __iadd__(self, modules: Iterable[Module]):
         return self.extend(modules)
 
     def append(self, module: Module) -> ModuleList:
@@ -129,8 +130,10 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if isinstance(modules, Module) or not isinstance(modules, Iterable):
-            raise TypeError(f"ModuleList.extend should be called with an iterable of modules, "
-                            f"got {type(modules).__name__}")
+            raise TypeError(
+                f"ModuleList.extend should be called with an iterable of modules, "
+                f"got {type(modules).__name__}"
+            )
         for module in modules:
             self.append(module)
         return self
@@ -143,8 +146,9 @@ class ModuleList(Module):
         self.extend(modules)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleList has no forward(): iterate over it and call each "
-                                  "module")
+        raise NotImplementedError(
+            "ModuleList has no forward(): iterate over it and call each module"
+        )
 
 
 class ModuleDict(Module):
@@ -198,5 +202,6 @@ class ModuleDict(Module):
             self[key] = module
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleDict has no forward(): look modules up by key and call "
-                                  "them")
+        raise NotImplementedError(
+            "ModuleDict has no forward(): look modules up by key and call them"
+        )

@@ -37,25 +37,39 @@ class _ConvNd(Module):
     _dims = 2
     _transposed = False
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 output_padding=0, dtype=None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        output_padding=0,
+        dtype=None,
+    ):
         super().__init__()
         dims = self._dims
         if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) "
-                             f"must be divisible by groups ({groups})")
+            raise ValueError(
+                f"in_channels ({in_channels}) and out_channels ({out_channels}) "
+                f"must be divisible by groups ({groups})"
+            )
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
         if isinstance(padding, str):
             if padding not in ("same", "valid") or self._transposed:
-                raise ValueError(f"padding {padding!r} is not supported here; use an int, a tuple"
-                                 + ("" if self._transposed else ", 'valid' or 'same'"))
+                raise ValueError(
+                    f"padding {padding!r} is not supported here; use an int, a tuple"
+                    + ("" if self._transposed else ", 'valid' or 'same'")
+                )
             if padding == "same" and _tuple(stride, dims, "stride") != (1,) * dims:
                 raise ValueError("padding='same' is not supported for strided convolutions")
         elif self._transposed and padding_mode != "zeros":
-            raise ValueError(f"only 'zeros' padding mode is supported for "
-                             f"{type(self).__name__}")
+            raise ValueError(f"only 'zeros' padding mode is supported for {type(self).__name__}")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _tuple(kernel_size, dims, "kernel_size")
@@ -84,7 +98,7 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def _padded(self, input: Tensor) -> tuple[Tensor, object]:  # noqa: A002
+    def _padded(self, input: Tensor) -> tuple[Tensor, object]:
         """(input, padding for the conv): a non-zero padding mode pads explicitly first."""
         if self.padding_mode == "zeros":
             return input, self.padding
@@ -99,8 +113,10 @@ class _ConvNd(Module):
         return ops.pad(input, widths, mode=self.padding_mode), 0
 
     def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         if self.padding != (0,) * self._dims:
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self._dims:
@@ -122,16 +138,43 @@ class Conv1d(_ConvNd):
 
     _dims = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, dtype=dtype)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype=dtype,
+        )
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         input, padding = self._padded(input)
-        return F.conv1d(input, self.weight, self.bias, stride=self.stride, padding=padding,
-                        dilation=self.dilation, groups=self.groups)
+        return F.conv1d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
 
 
 class Conv2d(_ConvNd):
@@ -141,32 +184,83 @@ class Conv2d(_ConvNd):
 
     _dims = 2
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, dtype=dtype)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype=dtype,
+        )
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         input, padding = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, stride=self.stride, padding=padding,
-                        dilation=self.dilation, groups=self.groups)
+        return F.conv2d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
 
 
 class _ConvTransposeNd(_ConvNd):
     _transposed = True
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
-                 padding_mode: str = "zeros", dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, output_padding, dtype)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            dtype,
+        )
         for extra, stride_, dilation_ in zip(self.output_padding, self.stride, self.dilation):
             if extra >= max(stride_, dilation_):
-                raise ValueError(f"output_padding {self.output_padding} must be smaller than "
-                                 f"either stride {self.stride} or dilation {self.dilation}")
+                raise ValueError(
+                    f"output_padding {self.output_padding} must be smaller than "
+                    f"either stride {self.stride} or dilation {self.dilation}"
+                )
 
-    def _output_padding(self, input: Tensor, output_size) -> tuple:  # noqa: A002
+    def _output_padding(self, input: Tensor, output_size) -> tuple:
         """The output_padding that makes the output ``output_size`` (PyTorch's rule: the sizes a
         transposed conv can reach differ only in that extra padding, 0 ≤ it < stride)."""
         if output_size is None:
@@ -174,17 +268,24 @@ class _ConvTransposeNd(_ConvNd):
         dims = self._dims
         output_size = tuple(output_size)[-dims:] if len(output_size) >= dims else output_size
         if len(output_size) != dims:
-            raise ValueError(f"output_size must have {dims} or {dims + 2} elements, got "
-                             f"{list(output_size)}")
+            raise ValueError(
+                f"output_size must have {dims} or {dims + 2} elements, got {list(output_size)}"
+            )
         extras = []
         for d in range(dims):
-            smallest = ((input.shape[-dims + d] - 1) * self.stride[d] - 2 * self.padding[d]
-                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            smallest = (
+                (input.shape[-dims + d] - 1) * self.stride[d]
+                - 2 * self.padding[d]
+                + self.dilation[d] * (self.kernel_size[d] - 1)
+                + 1
+            )
             largest = smallest + self.stride[d] - 1
             if not smallest <= output_size[d] <= largest:
-                raise ValueError(f"requested an output size of {list(output_size)}, but valid "
-                                 f"sizes range from {smallest} to {largest} in dim {d} (for an "
-                                 f"input of shape {list(input.shape)})")
+                raise ValueError(
+                    f"requested an output size of {list(output_size)}, but valid "
+                    f"sizes range from {smallest} to {largest} in dim {d} (for an "
+                    f"input of shape {list(input.shape)})"
+                )
             extras.append(output_size[d] - smallest)
         return tuple(extras)
 
@@ -196,11 +297,17 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     _dims = 1
 
-    def forward(self, input: Tensor, output_size=None) -> Tensor:  # noqa: A002
-        return F.conv_transpose1d(input, self.weight, self.bias, stride=self.stride,
-                                  padding=self.padding,
-                                  output_padding=self._output_padding(input, output_size),
-                                  groups=self.groups, dilation=self.dilation)
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return F.conv_transpose1d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self._output_padding(input, output_size),
+            groups=self.groups,
+            dilation=self.dilation,
+        )
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -210,8 +317,14 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _dims = 2
 
-    def forward(self, input: Tensor, output_size=None) -> Tensor:  # noqa: A002
-        return F.conv_transpose2d(input, self.weight, self.bias, stride=self.stride,
-                                  padding=self.padding,
-                                  output_padding=self._output_padding(input, output_size),
-                                  groups=self.groups, dilation=self.dilation)
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return F.conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self._output_padding(input, output_size),
+            groups=self.groups,
+            dilation=self.dilation,
+        )

@@ -24,7 +24,7 @@ class Dropout(_DropoutNd):
     (so the expected activation is unchanged and eval needs no rescaling); in eval, y = x.
     Shape: any. Masks come from the default generator (``tinynet.manual_seed``)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
@@ -32,5 +32,5 @@ class Dropout2d(_DropoutNd):
     """Dropout of whole channels: each (sample, channel) plane is zeroed with probability p.
     Shape: (N, C, H, W) or (C, H, W)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)

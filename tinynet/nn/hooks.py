@@ -29,7 +29,7 @@ class RemovableHandle:
     def remove(self) -> None:
         self._registry.pop(self.id, None)
 
-    def __enter__(self) -> RemovableHandle:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -49,19 +49,21 @@ class BackwardHookState:
     def __init__(self, module, hooks: dict):
         self.module = module
         self.hooks = list(hooks.values())
-        self.input_positions: list[int] = []   # positions of the tensor arguments
-        self.wrapped_inputs: list[int] = []    # indices into input_positions that need grad
+        self.input_positions: list[int] = []  # positions of the tensor arguments
+        self.wrapped_inputs: list[int] = []  # indices into input_positions that need grad
         self.grad_output = None
 
     def wrap_inputs(self, args: tuple) -> tuple:
         self.input_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        self.wrapped_inputs = [k for k, i in enumerate(self.input_positions)
-                               if args[i].requires_grad]
+        self.wrapped_inputs = [
+            k for k, i in enumerate(self.input_positions) if args[i].requires_grad
+        ]
         if not self.wrapped_inputs:
             return args
         positions = [self.input_positions[k] for k in self.wrapped_inputs]
-        identities = BackwardHook.apply(*(args[i] for i in positions),
-                                        on_backward=self._on_input_grads)
+        identities = BackwardHook.apply(
+            *(args[i] for i in positions), on_backward=self._on_input_grads
+        )
         args = list(args)
         for position, identity in zip(positions, identities):
             args[position] = identity
@@ -72,12 +74,14 @@ class BackwardHookState:
         if not isinstance(outputs, tuple):
             return output
         self.num_outputs = len(outputs)
-        self.output_positions = [i for i, o in enumerate(outputs)
-                                 if isinstance(o, Tensor) and o.requires_grad]
+        self.output_positions = [
+            i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad
+        ]
         if not self.output_positions:
             return output
-        identities = BackwardHook.apply(*(outputs[i] for i in self.output_positions),
-                                        on_backward=self._on_output_grads)
+        identities = BackwardHook.apply(
+            *(outputs[i] for i in self.output_positions), on_backward=self._on_output_grads
+        )
         outputs = list(outputs)
         for position, identity in zip(self.output_positions, identities):
             outputs[position] = identity
@@ -90,7 +94,6 @@ class BackwardHookState:
         self.grad_output = tuple(grad_output)
         if not self.wrapped_inputs:
             self._run_hooks((None,) * len(self.input_positions))
-        return None
 
     def _on_input_grads(self, grads):
         grad_input = [None] * len(self.input_positions)
@@ -106,8 +109,10 @@ class BackwardHookState:
                 continue
             replaced = tuple(replaced) if isinstance(replaced, (tuple, list)) else (replaced,)
             if len(replaced) != len(grad_input):
-                raise RuntimeError(f"backward hook of {type(self.module).__name__} returned "
-                                   f"{len(replaced)} gradients, expected {len(grad_input)} "
-                                   "(one per tensor input)")
+                raise RuntimeError(
+                    f"backward hook of {type(self.module).__name__} returned "
+                    f"{len(replaced)} gradients, expected {len(grad_input)} "
+                    "(one per tensor input)"
+                )
             grad_input = replaced
         return grad_input

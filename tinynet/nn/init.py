@@ -24,8 +24,16 @@ from tinynet.ops.nn_ops import erf
 from tinynet.random import Generator, numpy_generator
 from tinynet.tensor import Tensor
 
-_LINEAR_FAMILY = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-                  "conv_transpose3d", "sigmoid")
+_LINEAR_FAMILY = (
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+)
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -48,16 +56,20 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}; expected one of "
-                     f"{', '.join(_LINEAR_FAMILY)}, tanh, relu, leaky_relu, selu")
+    raise ValueError(
+        f"unsupported nonlinearity {nonlinearity!r}; expected one of "
+        f"{', '.join(_LINEAR_FAMILY)}, tanh, relu, leaky_relu, selu"
+    )
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = size(1) · receptive field, fan_out = size(0) · receptive field, where the
     receptive field is the product of the sizes after the first two (a conv kernel's area)."""
     if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out can not be computed for a tensor with fewer than "
-                         f"2 dimensions (shape {list(tensor.shape)})")
+        raise ValueError(
+            f"fan in and fan out can not be computed for a tensor with fewer than "
+            f"2 dimensions (shape {list(tensor.shape)})"
+        )
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
@@ -78,14 +90,16 @@ def _fill(tensor: Tensor, values) -> Tensor:
     return tensor
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
-             generator: Generator | None = None) -> Tensor:
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None
+) -> Tensor:
     """Fill with draws from U(a, b)."""
     return _fill(tensor, numpy_generator(generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
-            generator: Generator | None = None) -> Tensor:
+def normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None
+) -> Tensor:
     """Fill with draws from N(mean, std²)."""
     return _fill(tensor, numpy_generator(generator).normal(mean, std, tensor.shape))
 
@@ -102,8 +116,9 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
-                    generator: Generator | None = None) -> Tensor:
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, generator: Generator | None = None
+) -> Tensor:
     """U(−b, b) with b = gain · √(6 / (fan_in + fan_out)), i.e. Var = gain² · 2/(fan_in + fan_out)
     (Glorot & Bengio 2010: equal variance forwards and backwards)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -112,17 +127,20 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
     return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0,
-                   generator: Generator | None = None) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """N(0, std²) with std = gain · √(2 / (fan_in + fan_out)) (Glorot & Bengio 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu",
-                     generator: Generator | None = None) -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Generator | None = None,
+) -> Tensor:
     """U(−b, b) with b = gain · √(3 / fan), gain = calculate_gain(nonlinearity, a), fan = fan_in
     (keeps the forward variance) or fan_out (the backward one) (He et al. 2015).
 
@@ -133,9 +151,13 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu",
-                    generator: Generator | None = None) -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Generator | None = None,
+) -> Tensor:
     """N(0, std²) with std = gain / √fan (He et al. 2015); see ``kaiming_uniform_``."""
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
@@ -149,8 +171,9 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
     Drawn as the Q of a QR decomposition of a Gaussian matrix, its signs fixed by R's diagonal so
     that Q is uniformly distributed."""
     if tensor.ndim < 2:
-        raise ValueError(f"only tensors with 2 or more dimensions are supported, got shape "
-                         f"{list(tensor.shape)}")
+        raise ValueError(
+            f"only tensors with 2 or more dimensions are supported, got shape {list(tensor.shape)}"
+        )
     if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
@@ -171,8 +194,14 @@ def _standard_normal_cdf(z) -> np.ndarray:
     return 0.5 * (1.0 + erf(z)._data)
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                  b: float = 2.0, generator: Generator | None = None) -> Tensor:
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Generator | None = None,
+) -> Tensor:
     """N(mean, std²) conditioned on [a, b] (absolute bounds, as in PyTorch): the Gaussian's shape
     without its rare large draws.
 
@@ -182,8 +211,11 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if not a < b:
         raise ValueError(f"trunc_normal_: a ({a}) must be less than b ({b})")
     if mean < a - 2 * std or mean > b + 2 * std:
-        warnings.warn("mean is more than 2 std from [a, b] in trunc_normal_; the distribution "
-                      "of values may be incorrect", stacklevel=2)
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in trunc_normal_; the distribution "
+            "of values may be incorrect",
+            stacklevel=2,
+        )
     rng = numpy_generator(generator)
     alpha, beta = (a - mean) / std, (b - mean) / std
     cdf = _standard_normal_cdf

@@ -18,7 +18,7 @@ class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input
 
 
@@ -47,12 +47,14 @@ class Linear(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class Flatten(Module):
@@ -63,7 +65,7 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return ops.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -81,15 +83,17 @@ class Unflatten(Module):
         self.dim = dim
         self.unflattened_size = tuple(unflattened_size)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         dim = self.dim % input.ndim if input.ndim else 0
         size = input.shape[dim]
         known = math.prod(s for s in self.unflattened_size if s != -1)
         if (-1 not in self.unflattened_size and known != size) or (known and size % known):
-            raise ValueError(f"Unflatten: dim {self.dim} of size {size} (input shape "
-                             f"{list(input.shape)}) cannot be split into "
-                             f"{list(self.unflattened_size)}")
-        shape = input.shape[:dim] + self.unflattened_size + input.shape[dim + 1:]
+            raise ValueError(
+                f"Unflatten: dim {self.dim} of size {size} (input shape "
+                f"{list(input.shape)}) cannot be split into "
+                f"{list(self.unflattened_size)}"
+            )
+        shape = input.shape[:dim] + self.unflattened_size + input.shape[dim + 1 :]
         return input.reshape(shape)
 
     def extra_repr(self) -> str:

@@ -40,16 +40,19 @@ class Module:
         object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} has no forward(); define it in the "
-                                  "subclass")
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(); define it in the subclass"
+        )
 
     # Registration ------------------------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
         """Register Parameters, Modules and (already registered) buffers, then store normally."""
         if "_parameters" not in self.__dict__:
             if isinstance(value, (Parameter, Module)):
-                raise AttributeError(f"cannot assign {type(value).__name__} {name!r} before "
-                                     f"Module.__init__() call: call super().__init__() first")
+                raise AttributeError(
+                    f"cannot assign {type(value).__name__} {name!r} before "
+                    f"Module.__init__() call: call super().__init__() first"
+                )
             object.__setattr__(self, name, value)
             return
         parameters, buffers, modules = self._parameters, self._buffers, self._modules
@@ -61,18 +64,24 @@ class Module:
             modules[name] = value
         elif name in parameters:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
-                                "(a Parameter or None is expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} "
+                    "(a Parameter or None is expected)"
+                )
             parameters[name] = None
         elif name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} "
-                                "(a Module or None is expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module {name!r} "
+                    "(a Module or None is expected)"
+                )
             modules[name] = None
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} "
-                                "(a Tensor or None is expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as buffer {name!r} "
+                    "(a Tensor or None is expected)"
+                )
             buffers[name] = value
         object.__setattr__(self, name, value)
 
@@ -86,20 +95,24 @@ class Module:
         self._non_persistent_buffers.discard(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        self._check_new_name(name, "parameter")
+        self._check_new_name(name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r} "
-                            "(a Parameter or None is expected)")
+            raise TypeError(
+                f"cannot register {type(param).__name__} as parameter {name!r} "
+                "(a Parameter or None is expected)"
+            )
         self._forget(name)
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register ``tensor`` as state that is saved (``persistent``) but not learned."""
-        self._check_new_name(name, "buffer")
+        self._check_new_name(name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r} "
-                            "(a Tensor or None is expected)")
+            raise TypeError(
+                f"cannot register {type(tensor).__name__} as buffer {name!r} "
+                "(a Tensor or None is expected)"
+            )
         self._forget(name)
         self._buffers[name] = tensor
         if not persistent:
@@ -107,7 +120,7 @@ class Module:
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        self._check_new_name(name, "module")
+        self._check_new_name(name, "module", "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._forget(name)
@@ -116,27 +129,29 @@ class Module:
 
     register_module = add_module
 
-    def _check_new_name(self, name, kind) -> None:
+    def _check_new_name(self, name, kind, registry) -> None:
+        """A name may be registered again as the same kind, never over another attribute."""
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot register a {kind} before Module.__init__() call")
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"{kind} name must be a non-empty string without '.', got {name!r}")
-        registered = name in self._parameters or name in self._buffers or name in self._modules
-        if hasattr(self, name) and not registered:
+        if hasattr(self, name) and name not in getattr(self, registry):
             raise KeyError(f"attribute {name!r} already exists")
 
     def get_submodule(self, target: str) -> Module:
         module = self
         for part in target.split(".") if target else []:
             if part not in module._modules or module._modules[part] is None:
-                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} "
-                                     f"(looking up {target!r})")
+                raise AttributeError(
+                    f"{type(module).__name__} has no submodule {part!r} (looking up {target!r})"
+                )
             module = module._modules[part]
         return module
 
     # Walking the tree --------------------------------------------------------------------------
-    def named_modules(self, memo: set | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module and every descendant, depth first."""
         if memo is None:
             memo = set()
@@ -163,13 +178,21 @@ class Module:
     def children(self) -> Iterator[Module]:
         return (child for _, child in self.named_children())
 
-    def _named_members(self, members_of: Callable, prefix: str = "", recurse: bool = True,
-                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def _named_members(
+        self,
+        members_of: Callable,
+        prefix: str = "",
+        recurse: bool = True,
+        remove_duplicate: bool = True,
+    ) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, tensor) for the members ``members_of(module)`` lists, over this module
         (and its descendants if ``recurse``), skipping None and (if asked) repeats."""
         seen = set()
-        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-                   if recurse else [(prefix, self)])
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for module_prefix, module in modules:
             for name, member in members_of(module):
                 if member is None or (remove_duplicate and id(member) in seen):
@@ -177,24 +200,30 @@ class Module:
                 seen.add(id(member))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), member
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        return self._named_members(lambda module: module._parameters.items(), prefix, recurse,
-                                   remove_duplicate)
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        return self._named_members(
+            lambda module: module._parameters.items(), prefix, recurse, remove_duplicate
+        )
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         return (param for _, param in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members(lambda module: module._buffers.items(), prefix, recurse,
-                                   remove_duplicate)
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members(
+            lambda module: module._buffers.items(), prefix, recurse, remove_duplicate
+        )
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         return (buffer for _, buffer in self.named_buffers(recurse=recurse))
 
     # State -------------------------------------------------------------------------------------
-    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+    def state_dict(
+        self, destination=None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict:
         """Parameters and persistent buffers by dotted name (PyTorch's keys: ``0.weight``,
         ``bn.running_mean``), shared tensors under every name. The values share memory with the
         module but are detached (``keep_vars=True`` gives the Parameters themselves)."""
@@ -237,7 +266,8 @@ class Module:
     # Modes and conversions ---------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
-            raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
+            # a ValueError, as PyTorch raises
+            raise ValueError(f"training mode is expected to be a bool, got {mode!r}")  # noqa: TRY004
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -344,8 +374,10 @@ class Module:
 
     def __repr__(self) -> str:
         extra_lines = self.extra_repr().split("\n") if self.extra_repr() else []
-        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
-                       for name, child in self._modules.items()]
+        child_lines = [
+            f"({name}): " + repr(child).replace("\n", "\n  ")
+            for name, child in self._modules.items()
+        ]
         if len(extra_lines) == 1 and not child_lines:
             return f"{self._get_name()}({extra_lines[0]})"
         lines = extra_lines + child_lines
@@ -355,8 +387,11 @@ class Module:
 
 def _saved_members(module: Module):
     """What ``state_dict`` saves of one module: its parameters, then its persistent buffers."""
-    buffers = ((name, buffer) for name, buffer in module._buffers.items()
-               if name not in module._non_persistent_buffers)
+    buffers = (
+        (name, buffer)
+        for name, buffer in module._buffers.items()
+        if name not in module._non_persistent_buffers
+    )
     return itertools.chain(module._parameters.items(), buffers)
 
 
@@ -374,8 +409,7 @@ def _load_problem(value, target: Tensor) -> str | None:
     if array is None:
         return f"expected a Tensor or an array, got {type(value).__name__}"
     if array.shape != target.shape:
-        return (f"shape {list(array.shape)} in the checkpoint, {list(target.shape)} in the "
-                f"model")
+        return f"shape {list(array.shape)} in the checkpoint, {list(target.shape)} in the model"
     if not np.can_cast(array.dtype, target.dtype, casting="same_kind"):
         return f"dtype {array.dtype} in the checkpoint cannot be cast to {target.dtype}"
     return None

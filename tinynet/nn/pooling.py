@@ -9,8 +9,15 @@ from tinynet.tensor import Tensor
 
 
 class _MaxPoolNd(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
-                 return_indices: bool = False, ceil_mode: bool = False):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
@@ -20,33 +27,53 @@ class _MaxPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class MaxPool1d(_MaxPoolNd):
     """y[n, c, i] = max of x[n, c] over window i.   Shapes: (N, C, L) -> (N, C, L_out); with
     ``return_indices`` also the flat positions of the maxima (for MaxUnpool)."""
 
-    def forward(self, input: Tensor):  # noqa: A002
-        return F.max_pool1d(input, self.kernel_size, stride=self.stride, padding=self.padding,
-                            dilation=self.dilation, ceil_mode=self.ceil_mode,
-                            return_indices=self.return_indices)
+    def forward(self, input: Tensor):
+        return F.max_pool1d(
+            input,
+            self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
 
 class MaxPool2d(_MaxPoolNd):
     """y[n, c, i, j] = max of x[n, c] over window (i, j).   Shapes: (N, C, H, W) ->
     (N, C, H_out, W_out), H_out = ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1 (⌈⌉ with ceil_mode)."""
 
-    def forward(self, input: Tensor):  # noqa: A002
-        return F.max_pool2d(input, self.kernel_size, stride=self.stride, padding=self.padding,
-                            dilation=self.dilation, ceil_mode=self.ceil_mode,
-                            return_indices=self.return_indices)
+    def forward(self, input: Tensor):
+        return F.max_pool2d(
+            input,
+            self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
 
 class _AvgPoolNd(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
@@ -62,24 +89,43 @@ class AvgPool1d(_AvgPoolNd):
     """y[n, c, i] = mean of x[n, c] over window i (padding counted unless
     ``count_include_pad=False``).   Shapes: (N, C, L) -> (N, C, L_out)."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.avg_pool1d(input, self.kernel_size, stride=self.stride, padding=self.padding,
-                            ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool1d(
+            input,
+            self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad,
+        )
 
 
 class AvgPool2d(_AvgPoolNd):
     """y[n, c, i, j] = mean of x[n, c] over window (i, j), or the sum over ``divisor_override``.
     Shapes: (N, C, H, W) -> (N, C, H_out, W_out)."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override: int | None = None):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.avg_pool2d(input, self.kernel_size, stride=self.stride, padding=self.padding,
-                            ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad,
-                            divisor_override=self.divisor_override)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad,
+            divisor_override=self.divisor_override,
+        )
 
 
 def _pair(value) -> tuple:
@@ -97,9 +143,15 @@ class MaxUnpool2d(Module):
         self.stride = _pair(stride if stride is not None else kernel_size)
         self.padding = _pair(padding)
 
-    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:  # noqa: A002
-        return F.max_unpool2d(input, indices, self.kernel_size, stride=self.stride,
-                              padding=self.padding, output_size=output_size)
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return F.max_unpool2d(
+            input,
+            indices,
+            self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            output_size=output_size,
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -114,7 +166,7 @@ class AdaptiveAvgPool2d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:
@@ -125,8 +177,14 @@ class Upsample(Module):
     """Resizes the spatial dims to ``size`` or by ``scale_factor`` (mode "nearest": each output
     pixel copies the input pixel at ⌊i · in / out⌋).   Shapes: (N, C, L) or (N, C, H, W)."""
 
-    def __init__(self, size=None, scale_factor=None, mode: str = "nearest",
-                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None):
+    def __init__(
+        self,
+        size=None,
+        scale_factor=None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ):
         super().__init__()
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
@@ -140,12 +198,20 @@ class Upsample(Module):
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.interpolate(input, size=self.size, scale_factor=self.scale_factor,
-                             mode=self.mode, align_corners=self.align_corners,
-                             recompute_scale_factor=self.recompute_scale_factor)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.interpolate(
+            input,
+            size=self.size,
+            scale_factor=self.scale_factor,
+            mode=self.mode,
+            align_corners=self.align_corners,
+            recompute_scale_factor=self.recompute_scale_factor,
+        )
 
     def extra_repr(self) -> str:
-        info = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
-                else f"size={self.size!r}")
+        info = (
+            f"scale_factor={self.scale_factor!r}"
+            if self.scale_factor is not None
+            else f"size={self.size!r}"
+        )
         return info + f", mode={self.mode!r}"

@@ -19,25 +19,27 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """y = max(x, 0). ``inplace`` is accepted for compatibility; the result is always new."""
     return ops.relu(input)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """y = x for x > 0, negative_slope · x otherwise."""
     return ops.where(input._data > 0, input, input * negative_slope)
 
 
-def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """y = x for x > 0, a · x otherwise, with a learnable slope per channel (dim 1), or one slope
     shared by all. Shapes: input (N, C, ...) or (C,), weight (C,) or (1,)."""
     if weight.ndim != 1:
         raise ValueError(f"prelu: weight must be 1-D, got shape {list(weight.shape)}")
     channels = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim else 1)
     if weight.shape[0] not in (1, channels):
-        raise ValueError(f"prelu: weight has {weight.shape[0]} slopes but the input (shape "
-                         f"{list(input.shape)}) has {channels} channels; use 1 or {channels}")
+        raise ValueError(
+            f"prelu: weight has {weight.shape[0]} slopes but the input (shape "
+            f"{list(input.shape)}) has {channels} channels; use 1 or {channels}"
+        )
     if input.ndim >= 2:
         weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
     elif input.ndim == 0:
@@ -45,7 +47,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     return ops.where(input._data > 0, input, weight * input)
 
 
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """y = x for x > 0, α(eˣ − 1) otherwise."""
     # exp only of the non-positive part: eˣ of a large x would overflow, and its inf would turn
     # the zero gradient that where() sends to the unused branch into NaN
@@ -53,12 +55,12 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     return ops.where(input._data > 0, input, negative_part)
 
 
-def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """y = scale · elu(x, α) with PyTorch's constants α ≈ 1.6733, scale ≈ 1.0507 (self-normalizing)."""
     return SELU_SCALE * elu(input, SELU_ALPHA)
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """y = x · Φ(x) = x/2 · (1 + erf(x / √2)), Φ the standard normal CDF; with
     ``approximate="tanh"``: x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³)))."""
     if approximate == "none":
@@ -69,22 +71,22 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(input: Tensor, inplace: bool = False, beta: float = 1.0) -> Tensor:  # noqa: A002
+def silu(input: Tensor, inplace: bool = False, beta: float = 1.0) -> Tensor:
     """y = x · σ(β x) (SiLU for β = 1; Swish-β in general, a tinynet extension: β → ∞ tends to
     ReLU, β = 0 gives x/2)."""
     return input * ops.sigmoid(input if beta == 1.0 else input * beta)
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     """y = 1 / (1 + e⁻ˣ), computed without overflow."""
     return ops.sigmoid(input)
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     return ops.tanh(input)
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """y = log(1 + e^(βx)) / β, and y = x where βx > threshold (where the two agree to float
     precision), as in PyTorch."""
     scaled = input if beta == 1.0 else input * beta
@@ -94,35 +96,40 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return ops.where(scaled._data > threshold, input, smooth)
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
-             inplace: bool = False) -> Tensor:
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
     """y = min(max(x, min_val), max_val)."""
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
-                         f"({max_val})")
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+        )
     return ops.clamp(input, min_val, max_val)
 
 
-def step(input: Tensor) -> Tensor:  # noqa: A002
+def step(input: Tensor) -> Tensor:
     """Heaviside step: y = 1 for x ≥ 0, 0 otherwise (the perceptron's threshold unit). Its
     gradient is zero everywhere (see ``tinynet.ops.nn_ops.Step``): a tinynet addition."""
     return _step(input)
 
 
 def _softmax_dim(ndim: int, name: str) -> int:
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=3)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call "
+        "to include dim=X as an argument.",
+        stacklevel=3,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """y_i = exp(x_i) / Σ_j exp(x_j) along ``dim`` (stable: computed as exp(log_softmax))."""
     if dtype is not None:
         input = input.to(dtype)
     return _softmax(input, _softmax_dim(input.ndim, "softmax") if dim is None else dim)
 
 
-def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """y_i = x_i − log Σ_j exp(x_j) along ``dim`` (stable for logits of 1e4)."""
     if dtype is not None:
         input = input.to(dtype)

@@ -22,8 +22,7 @@ def _keep_mask(shape: tuple, p: float, dtype) -> np.ndarray:
     return keep.astype(dtype) / np.asarray(1.0 - p, dtype)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
-            inplace: bool = False) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """y = x · m / (1 − p), m ~ Bernoulli(1 − p) per element, when ``training``; else y = x.
     The mask comes from the default generator (``tinynet.manual_seed`` repeats it). ``inplace`` is
     accepted for compatibility; the result is always a new tensor."""
@@ -33,15 +32,18 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     return input * _keep_mask(input.shape, p, input.dtype)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
-              inplace: bool = False) -> Tensor:
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """dropout of whole channels: one mask entry per (sample, channel), shared over the plane
     (neighbouring pixels are correlated, so dropping single pixels regularizes little).
     Shapes: (N, C, H, W) or unbatched (C, H, W)."""
     _check_probability(p, "dropout2d")
     if input.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
-                         f"shape {list(input.shape)}")
+        raise ValueError(
+            f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+            f"shape {list(input.shape)}"
+        )
     if not training or p == 0.0:
         return input
     mask_shape = input.shape[:-2] + (1, 1)

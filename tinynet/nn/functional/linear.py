@@ -9,20 +9,26 @@ from tinynet.autograd.grad_mode import no_grad
 from tinynet.tensor import Tensor
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b.   Shapes: input (*, in_features), weight (out_features, in_features),
     bias (out_features,), output (*, out_features)."""
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {list(input.shape)} does not fit weight of shape "
-                         f"{list(weight.shape)} (expected input (*, {weight.shape[-1]}))")
+        raise ValueError(
+            f"linear: input of shape {list(input.shape)} does not fit weight of shape "
+            f"{list(weight.shape)} (expected input (*, {weight.shape[-1]}))"
+        )
     if input.dtype != weight.dtype:
-        raise TypeError(f"linear: input dtype {input.dtype} differs from weight dtype "
-                        f"{weight.dtype}; convert one of them (e.g. model.double() or x.float())")
+        raise TypeError(
+            f"linear: input dtype {input.dtype} differs from weight dtype "
+            f"{weight.dtype}; convert one of them (e.g. model.double() or x.float())"
+        )
     output = ops.matmul(input, weight.transpose(0, 1))
     if bias is not None:
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias of shape {list(bias.shape)} does not fit weight of "
-                             f"shape {list(weight.shape)}")
+            raise ValueError(
+                f"linear: bias of shape {list(bias.shape)} does not fit weight of "
+                f"shape {list(weight.shape)}"
+            )
         output = output + bias
     return output
 
@@ -37,9 +43,15 @@ def _check_indices(input: Tensor, num_embeddings: int, name: str) -> np.ndarray:
     return indices
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
-              max_norm: float | None = None, norm_type: float = 2.0,
-              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """y[..., :] = weight[index, :], a table lookup.   Shapes: input (*) integer, weight
     (num_embeddings, embedding_dim), output (*, embedding_dim).
 

@@ -13,27 +13,36 @@ from tinynet import ops
 from tinynet.tensor import Tensor
 
 
-def _normalize(input: Tensor, dims: tuple, eps: float) -> Tensor:  # noqa: A002
+def _normalize(input: Tensor, dims: tuple, eps: float) -> Tensor:
     """(x − mean) / √(var + eps) over ``dims`` (biased variance)."""
     centered = input - ops.mean(input, dims, keepdim=True)
     variance = ops.mean(centered * centered, dims, keepdim=True)
     return centered / ops.sqrt(variance + eps)
 
 
-def _channel_shape(input: Tensor) -> tuple:  # noqa: A002
+def _channel_shape(input: Tensor) -> tuple:
     """(1, C, 1, ...) to broadcast a per-channel vector against (N, C, ...)."""
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
 
 
-def _check_vector(tensor, size, name, role, input) -> None:  # noqa: A002
+def _check_vector(tensor, size, name, role, input) -> None:
     if tensor is not None and tensor.shape != (size,):
-        raise ValueError(f"{name}: {role} must have shape [{size}] for input of shape "
-                         f"{list(input.shape)}, got {list(tensor.shape)}")
+        raise ValueError(
+            f"{name}: {role} must have shape [{size}] for input of shape "
+            f"{list(input.shape)}, got {list(tensor.shape)}"
+        )
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
-               weight: Tensor | None = None, bias: Tensor | None = None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """y = (x − μ) / √(σ² + eps) · γ + β per channel.   Shapes: input (N, C, *), running stats,
     weight γ and bias β (C,).
 
@@ -44,24 +53,32 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {list(input.shape)}")
     channels = input.shape[1]
-    for tensor, role in ((running_mean, "running_mean"), (running_var, "running_var"),
-                         (weight, "weight"), (bias, "bias")):
+    for tensor, role in (
+        (running_mean, "running_mean"),
+        (running_var, "running_var"),
+        (weight, "weight"),
+        (bias, "bias"),
+    ):
         _check_vector(tensor, channels, "batch_norm", role, input)
     shape = _channel_shape(input)
     reduce_dims = (0,) + tuple(range(2, input.ndim))
     if training:
         count = input.numel() // channels
         if count <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
-                             f"training, got input of shape {list(input.shape)}")
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when "
+                f"training, got input of shape {list(input.shape)}"
+            )
         output = _normalize(input, reduce_dims, eps)
         if running_mean is not None or running_var is not None:
-            _update_running_stats(input._data, reduce_dims, count, running_mean, running_var,
-                                  momentum)
+            _update_running_stats(
+                input._data, reduce_dims, count, running_mean, running_var, momentum
+            )
     else:
         if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var are needed when not "
-                             "training")
+            raise ValueError(
+                "batch_norm: running_mean and running_var are needed when not training"
+            )
         mean = running_mean._data.reshape(shape)
         inverse_std = 1.0 / np.sqrt(running_var._data.reshape(shape) + eps)
         output = (input - mean.astype(input.dtype)) * inverse_std.astype(input.dtype)
@@ -83,20 +100,30 @@ def _update_running_stats(data, reduce_dims, count, running_mean, running_var, m
         running_var._version += 1
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  # noqa: A002
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """y = (x − μ) / √(σ² + eps) · γ + β, μ and σ² over the last len(normalized_shape) dims of
     each sample.   Shapes: input (*, *normalized_shape), weight and bias normalized_shape."""
-    normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-                        else tuple(normalized_shape))
+    normalized_shape = (
+        (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    )
     count = len(normalized_shape)
-    if count == 0 or input.shape[input.ndim - count:] != normalized_shape:
-        raise ValueError(f"layer_norm: input of shape {list(input.shape)} does not end with the "
-                         f"normalized_shape {list(normalized_shape)}")
+    if count == 0 or input.shape[input.ndim - count :] != normalized_shape:
+        raise ValueError(
+            f"layer_norm: input of shape {list(input.shape)} does not end with the "
+            f"normalized_shape {list(normalized_shape)}"
+        )
     for tensor, role in ((weight, "weight"), (bias, "bias")):
         if tensor is not None and tensor.shape != normalized_shape:
-            raise ValueError(f"layer_norm: {role} must have shape {list(normalized_shape)}, got "
-                             f"{list(tensor.shape)}")
+            raise ValueError(
+                f"layer_norm: {role} must have shape {list(normalized_shape)}, got "
+                f"{list(tensor.shape)}"
+            )
     output = _normalize(input, tuple(range(input.ndim - count, input.ndim)), eps)
     if weight is not None:
         output = output * weight
@@ -105,14 +132,21 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  #
     return output
 
 
-def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """y = (x − μ) / √(σ² + eps) · γ + β, μ and σ² per sample over each group of
     C / num_groups channels and their spatial dims; γ, β per channel.
     Shapes: input (N, C, *), weight and bias (C,)."""
     if input.ndim < 2 or input.shape[1] % num_groups:
-        raise ValueError(f"group_norm: expected input (N, C, *) with C divisible by num_groups "
-                         f"= {num_groups}, got shape {list(input.shape)}")
+        raise ValueError(
+            f"group_norm: expected input (N, C, *) with C divisible by num_groups "
+            f"= {num_groups}, got shape {list(input.shape)}"
+        )
     channels = input.shape[1]
     for tensor, role in ((weight, "weight"), (bias, "bias")):
         _check_vector(tensor, channels, "group_norm", role, input)

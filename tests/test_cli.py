@@ -1,0 +1,129 @@
+"""The command line end to end: a tiny training run in a subprocess, help, one-line errors,
+gradcheck and bench; the full main job (cnn on digits, >= 97% in < 2 min) is marked slow."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import tinynet.nn.functional as F
+from tinynet import cli
+
+needs_conv = pytest.mark.skipif(not hasattr(F, "conv2d"), reason="needs the conv ops (issue #3)")
+
+
+def run_tinynet(*args, cwd=None, timeout=120):
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, "-m", "tinynet", *args], capture_output=True,
+                          text=True, cwd=cwd, env=environment, timeout=timeout)
+
+
+def test_train_end_to_end_in_a_subprocess(tmp_path):
+    out = tmp_path / "run"
+    result = run_tinynet("train", "mlp", "--dataset", "digits", "--epochs", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "epoch 2/2" in result.stdout and "test accuracy" in result.stdout
+    assert "Traceback" not in result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0.5 < metrics["test_accuracy"] <= 1.0
+    assert metrics["settings"]["epochs"] == 2 and len(metrics["history"]["loss"]) == 2
+    assert (out / "model.npz").stat().st_size > 0 and (out / "history.png").stat().st_size > 0
+
+
+def test_train_is_repeatable_with_a_seed(tmp_path):
+    first = cli.train_command("mlp", "moons", epochs=2, out=tmp_path / "a", verbose=False)
+    again = cli.train_command("mlp", "moons", epochs=2, out=tmp_path / "b", verbose=False)
+    other = cli.train_command("mlp", "moons", epochs=2, seed=1, out=tmp_path / "c", verbose=False)
+    assert first["history"] == again["history"]
+    assert first["history"] != other["history"]
+
+
+@needs_conv
+def test_train_cnn_on_mnist1d_in_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "cache"))
+    metrics = cli.train_command("cnn", "mnist1d", epochs=1, batch_size=128, val_fraction=0.0,
+                                scheduler="none", out=tmp_path / "run", verbose=False)
+    assert metrics["test_accuracy"] > 0.15 and metrics["best_epoch"] == 0
+    assert (tmp_path / "cache" / "mnist1d.npz").exists()
+
+
+def test_help_is_clear():
+    result = run_tinynet("--help")
+    assert result.returncode == 0
+    for command in ("train", "gradcheck", "bench"):
+        assert command in result.stdout
+    train_help = run_tinynet("train", "--help").stdout
+    for option in ("--dataset", "--epochs", "--batch-size", "--optimizer", "--lr", "--scheduler",
+                   "--seed", "--out", "digits", "mnist1d"):
+        assert option in train_help
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "resnet9000", "--dataset", "digits"],
+    ["train", "mlp", "--dataset", "imagenet"],
+    ["train", "mlp", "--dataset", "digits", "--epochs", "many"],
+    ["train", "mlp", "--dataset", "digits", "--lr", "-1"],
+    ["train", "mlp"],
+    ["frobnicate"],
+    [],
+    ["bench", "no-such-benchmark"],
+    ["gradcheck", "no-such-op"],
+])
+def test_a_bad_argument_gives_a_one_line_error(args, tmp_path):
+    result = run_tinynet(*args, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "error" in result.stderr
+
+
+def test_gradcheck_prints_the_table(capsys):
+    assert cli.main(["gradcheck", "sigmoid", "mse_loss"]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].split() == ["op", "max", "abs", "error", "max", "rel", "error",
+                                            "pass"]
+    assert "sigmoid" in table and "mse_loss" in table and "2 of 2 passed" in table
+
+
+def test_gradcheck_suite_has_every_case_passing_or_waiting_for_its_op():
+    from tinynet import gradcheck_suite
+
+    results = gradcheck_suite.run()
+    assert len(results) == len(gradcheck_suite.CASES) > 60
+    broken = [(r.name, r.error) for r in results
+              if not r.passed and not (r.error and "has no attribute" in r.error)]
+    assert broken == []
+
+
+def test_bench_runs_the_scripts_and_prints_their_tables(tmp_path, monkeypatch, capfd):
+    (tmp_path / "tiny.py").write_text("print('name  value')\nprint('tiny  1.0')\n")
+    (tmp_path / "optimizers.py").write_text(
+        "import sys\nassert sys.argv[1] == '--out'\nprint('plots in', sys.argv[2])\n")
+    monkeypatch.setattr(cli, "benchmarks_folder", lambda: tmp_path)
+    assert cli.main(["bench", "--out", str(tmp_path / "figures")]) == 0
+    output = capfd.readouterr().out
+    assert "== benchmarks/optimizers.py ==" in output and "tiny  1.0" in output
+    assert "plots in" in output
+    (tmp_path / "broken.py").write_text("raise SystemExit(3)\n")
+    assert cli.main(["bench", "broken"]) == 1
+
+
+def test_the_real_benchmark_folder_is_found():
+    assert (cli.benchmarks_folder() / "overhead.py").exists()
+
+
+@pytest.mark.slow
+@needs_conv
+def test_main_job_reaches_97_percent_on_digits_in_under_two_minutes(tmp_path):
+    """The README's main command: ``tinynet train cnn --dataset digits`` (default settings)."""
+    start = time.perf_counter()
+    result = run_tinynet("train", "cnn", "--dataset", "digits", "--out", str(tmp_path),
+                         timeout=300)
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test_accuracy"] >= 0.97
+    assert seconds < 120

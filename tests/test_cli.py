@@ -115,7 +115,14 @@ def test_the_real_benchmark_folder_is_found():
     assert (cli.benchmarks_folder() / "overhead.py").exists()
 
 
+@needs_conv
+def test_main_job_short_form(tmp_path):
+    metrics = cli.train_command("cnn", "digits", epochs=2, out=tmp_path, verbose=False)
+    assert metrics["test_accuracy"] > 0.8
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("TINYNET_FULL"), reason="long run: set TINYNET_FULL=1")
 @needs_conv
 def test_main_job_reaches_97_percent_on_digits_in_under_two_minutes(tmp_path):
     """The README's main command: ``tinynet train cnn --dataset digits`` (default settings)."""

@@ -95,7 +95,7 @@ jitted = [f for m in modules for f in vars(m).values() if isinstance(f, Dispatch
 assert len(jitted) >= 8, jitted
 print(sum(len(f.signatures) for f in jitted))
 """
-    result = _run_python(code)
+    result = _run_python(code, NUMBA_DISABLE_JIT="0")
     assert result.stdout.strip() == "0", result.stderr
 
 

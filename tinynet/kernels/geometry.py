@@ -166,7 +166,12 @@ class ConvGeometry:
                     f"output size {n_windows} is too small: input shape {tuple(input_shape)}, "
                     f"kernel_size {kernel}, stride {step}, padding {pads}, dilation {dilate}"
                 )
-            if pooling and not _every_window_overlaps_input(n_windows, s, before, k, d, size):
+            # (without dilation, padding of at most half the kernel guarantees the overlap)
+            if (
+                pooling
+                and d > 1
+                and not _every_window_overlaps_input(n_windows, s, before, k, d, size)
+            ):
                 raise ValueError(
                     f"a pooling window lies entirely in the padding: input shape "
                     f"{tuple(input_shape)}, kernel_size {kernel}, padding {pads}, dilation {dilate}"

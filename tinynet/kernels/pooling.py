@@ -101,7 +101,10 @@ def _check_avg_pool(g: ConvGeometry) -> None:
 
 
 def avg_pool2d_forward_numpy(
-    x: np.ndarray, g: ConvGeometry, count_include_pad: bool = True, divisor_override=None
+    x: np.ndarray,
+    g: ConvGeometry,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> np.ndarray:
     """out[n, c, oh, ow] = (sum of x over the window, padding 0) / divisor[oh, ow], the divisor
     from `avg_pool_divisor`. Shapes: x (n, c, in_h, in_w) -> out (n, c, out_h, out_w), x's dtype."""
@@ -116,7 +119,7 @@ def avg_pool2d_backward_numpy(
     g: ConvGeometry,
     x_shape: tuple[int, ...],
     count_include_pad: bool = True,
-    divisor_override=None,
+    divisor_override: int | None = None,
 ) -> np.ndarray:
     """grad_x[n, c, r, s] = sum over the windows (oh, ow) holding (r, s) of
     grad_out[n, c, oh, ow] / divisor[oh, ow]: col2im of grad_out / divisor spread over the kernel.
@@ -267,7 +270,10 @@ def max_pool2d_backward_numba(
 
 
 def avg_pool2d_forward_numba(
-    x: np.ndarray, g: ConvGeometry, count_include_pad: bool = True, divisor_override=None
+    x: np.ndarray,
+    g: ConvGeometry,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> np.ndarray:
     """Same contract as avg_pool2d_forward_numpy."""
     g.check_input(x.shape)
@@ -286,7 +292,7 @@ def avg_pool2d_backward_numba(
     g: ConvGeometry,
     x_shape: tuple[int, ...],
     count_include_pad: bool = True,
-    divisor_override=None,
+    divisor_override: int | None = None,
 ) -> np.ndarray:
     """Same contract as avg_pool2d_backward_numpy."""
     g.check_output(grad_out.shape)

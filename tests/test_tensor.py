@@ -128,3 +128,22 @@ def test_tensors_hash_by_identity_and_compare_elementwise():
     assert (a == b).tolist() == [True]
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(tn.tensor([1.0, 2.0]) == tn.tensor([1.0, 2.0]))
+
+
+def test_requested_float64_is_exact_for_python_floats():
+    assert tn.tensor(0.1, dtype=tn.float64).item() == 0.1
+    assert tn.tensor([0.3], dtype="float64").tolist() == [0.3]
+
+
+def test_deepcopy_of_a_leaf_is_independent_and_of_a_non_leaf_is_refused():
+    import copy
+
+    a = tn.tensor([1.0, 2.0], requires_grad=True)
+    y = (a * 3).sum()
+    b = copy.deepcopy(a)
+    (b * 5).sum().backward()
+    assert a.grad is None and b.grad.tolist() == [5.0, 5.0]
+    y.backward()
+    assert a.grad.tolist() == [3.0, 3.0]
+    with pytest.raises(RuntimeError, match="leaves"):
+        copy.deepcopy(a * 2)

@@ -24,6 +24,8 @@ def _infer_array(data, dtype) -> np.ndarray:
         array = data._data.copy()
     elif isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data)
+    elif dtype is not None:  # straight to the asked dtype: 0.1 must not pass through float32
+        array = np.array(data, dtype=dtypes.as_dtype(dtype))
     else:
         array = np.array(data)
         if array.dtype == np.float64:
@@ -291,6 +293,18 @@ class Tensor(TensorMethods):
         return int(self._data)
 
     __hash__ = object.__hash__
+
+    def __deepcopy__(self, memo):
+        """A new leaf with copied data (and a copied ``.grad``); only leaves can be copied, as in
+        PyTorch, since a copy of a graph node would not be connected to anything."""
+        if not self.is_leaf:
+            raise RuntimeError("only tensors created explicitly by the user (graph leaves) support "
+                               "deepcopy; detach() first")
+        result = Tensor._make(self._data.copy(), self._requires_grad)
+        if self.grad is not None:
+            result.grad = Tensor._make(self.grad._data.copy())
+        memo[id(self)] = result
+        return result
 
     def __iter__(self):
         if self._data.ndim == 0:

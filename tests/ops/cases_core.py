@@ -266,6 +266,7 @@ CORE_CASES = [
                                                                        source),
            scatter_add_inputs()),
     OpCase("pad", lambda x, pad, mode: F.pad(x, pad, mode=mode), pad_inputs()),
+    OpCase("pad_constant", lambda x: F.pad(x, (1, 2), value=0.5), no_params(unary(min_dims=1))),
     OpCase("matmul", lambda x, y: x @ y, matmul_inputs()),
     OpCase("clone", lambda x: x.clone() * x, no_params(unary())),
 ]

@@ -72,8 +72,9 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
             progress.end_epoch(epoch, logs, time.perf_counter() - start)
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
-            if any(callback.stop_training for callback in callbacks):
-                history.stop("callback", f"stopped by a callback after epoch {epoch + 1}")
+            stoppers = [type(c).__name__ for c in callbacks if c.stop_training]
+            if stoppers:
+                history.stop("callback", f"{stoppers[0]} stopped training after epoch {epoch + 1}")
                 break
     except KeyboardInterrupt:
         history.stop("interrupted", f"interrupted (Ctrl-C) after {len(history)} complete epochs")

@@ -1,0 +1,96 @@
+"""Rosenblatt's perceptron (1958): a threshold unit trained by the perceptron rule, not by
+gradient descent (its step activation has zero gradient everywhere).
+
+    model = Perceptron(2)
+    mistakes = train_perceptron(model, points, labels)    # labels in {0, 1}
+    model(points)                                          # (N,) predictions in {0, 1}
+
+The rule, for one sample x with label y in {0, 1} and prediction ŷ = step(w·x + b):
+
+    w ← w + lr · (y − ŷ) · x,    b ← b + lr · (y − ŷ)
+
+so nothing changes when the prediction is right, and a wrong one pulls the hyperplane towards
+(or pushes it away from) x. On a linearly separable set it stops making mistakes after a finite
+number of updates (Novikoff: at most (R / γ)², R the largest |x|, γ the margin of a separating
+hyperplane of unit norm); on a set that is not separable it never settles.
+"""
+
+from __future__ import annotations
+
+import tinynet as tn
+from tinynet import nn
+
+
+class Perceptron(nn.Module):
+    """ŷ = step(w·x + b): inputs (N, in_features) (or (N, *S) with prod(S) = in_features, which
+    are flattened) -> predictions (N,) in {0, 1}, float32.
+
+    ``linear`` holds w (1, in_features) and b (1,), both zero at the start (as in the classic
+    algorithm: the rule's updates are then sums of samples). ``decision_function`` gives the
+    score w·x + b before the threshold.
+    """
+
+    def __init__(self, in_features: int):
+        super().__init__()
+        self.linear = nn.Linear(in_features, 1)
+        self.step = nn.Step()
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)
+
+    def decision_function(self, inputs: tn.Tensor) -> tn.Tensor:
+        """w·x + b for each sample: (N, ...) -> (N,)."""
+        return self.linear(inputs.flatten(1)).reshape(-1)
+
+    def forward(self, inputs: tn.Tensor) -> tn.Tensor:
+        return self.step(self.decision_function(inputs))
+
+    @tn.no_grad()
+    def update(self, sample: tn.Tensor, label: float, lr: float = 1.0) -> bool:
+        """Apply the perceptron rule for one sample (in_features,) (or any shape that flattens to
+        it) with label 0 or 1; return whether the prediction was wrong (and so w, b changed)."""
+        features = sample.reshape(1, -1)
+        error = float(label) - self.step(self.linear(features)).item()  # y − ŷ in {−1, 0, 1}
+        if error != 0:
+            self.linear.weight.add_(features, alpha=lr * error)
+            self.linear.bias.add_(tn.ones(1), alpha=lr * error)
+        return error != 0
+
+
+def train_perceptron(model: Perceptron, inputs: tn.Tensor, labels: tn.Tensor,
+                     max_epochs: int = 100, lr: float = 1.0, shuffle: bool = True,
+                     generator: tn.Generator | None = None) -> list[int]:
+    """Run the perceptron rule over the samples one at a time, epoch after epoch, until an epoch
+    makes no mistake (the data are then separated) or ``max_epochs`` have passed.
+
+    inputs: (N, in_features), labels: (N,) in {0, 1}. Returns the number of mistakes in each
+    epoch; a final 0 means the training set is separated. ``shuffle`` visits the samples in a
+    fresh order every epoch (drawn from ``generator``, default tinynet's default generator).
+    """
+    label_values = labels.tolist()
+    if any(value not in (0, 1) for value in label_values):
+        raise ValueError("the perceptron rule needs labels 0 and 1")
+    mistakes_per_epoch = []
+    for _ in range(max_epochs):
+        order = (tn.randperm(len(label_values), generator=generator).tolist() if shuffle
+                 else range(len(label_values)))
+        mistakes = sum(model.update(inputs[i], label_values[i], lr) for i in order)
+        mistakes_per_epoch.append(int(mistakes))
+        if mistakes == 0:
+            break
+    return mistakes_per_epoch
+
+
+def make_linearly_separable(n_samples: int = 200, in_features: int = 2, margin: float = 0.1,
+                            seed: int = 0) -> tuple[tn.Tensor, tn.Tensor]:
+    """Points on both sides of a random hyperplane through the origin, none closer than
+    ``margin`` to it: inputs float32 (n_samples, in_features) in [−1, 1]^d, labels float32
+    (n_samples,) in {0, 1} (1 on the side the hyperplane's normal points to)."""
+    generator = tn.Generator(seed)
+    normal = tn.randn(in_features, generator=generator)
+    normal = normal / (normal * normal).sum().sqrt()
+    points = tn.rand(4 * n_samples, in_features, generator=generator) * 2 - 1
+    distance = points @ normal
+    kept = (distance.abs() >= margin).numpy().nonzero()[0][:n_samples]
+    if len(kept) < n_samples:
+        raise ValueError(f"margin {margin} leaves too few points; use a smaller one")
+    return points[tn.tensor(kept)], (distance[tn.tensor(kept)] > 0).float()

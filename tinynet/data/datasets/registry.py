@@ -13,6 +13,7 @@ from tinynet.data.dataset import Dataset
 from tinynet.data.datasets.digits import Digits
 from tinynet.data.datasets.idx import MNIST, FashionMNIST
 from tinynet.data.datasets.mnist1d import MNIST1D
+from tinynet.data.datasets.shapes import Shapes
 from tinynet.data.datasets.synthetic import Moons, Spirals
 
 DATASETS: dict[str, Callable[..., Dataset]] = {
@@ -20,6 +21,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "mnist1d": lambda train, root, download: MNIST1D(train=train, root=root),
     "moons": lambda train, root, download: Moons(train=train),
     "spirals": lambda train, root, download: Spirals(train=train),
+    "shapes": lambda train, root, download: Shapes(train=train),  # segmentation: (N, H, W) masks
     "mnist": lambda train, root, download: MNIST(root, train=train, download=download),
     "fashion-mnist": lambda train, root, download: FashionMNIST(root, train=train,
                                                                 download=download),

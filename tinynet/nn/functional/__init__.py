@@ -71,3 +71,38 @@ __all__ = [
     "step",
     "tanh",
 ]
+
+# Convolution and pooling (their own files, issue #3).
+from tinynet.nn.functional.conv import (  # noqa: E402
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    unfold,
+)
+from tinynet.nn.functional.pooling import (  # noqa: E402
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+    max_unpool2d,
+)
+
+__all__ += [
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "fold",
+    "interpolate",
+    "max_pool1d",
+    "max_pool2d",
+    "max_unpool2d",
+    "unfold",
+]

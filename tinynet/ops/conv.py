@@ -1,0 +1,216 @@
+"""Convolution: Conv2d, its adjoint ConvTranspose2d, the weight gradient Conv2dWeight, and
+Unfold/Fold (im2col as an op). The 1-D ops are these on height-1 planes (nn.functional reshapes).
+
+All three convolution Functions share one `ConvGeometry` g and one picture. The *image* side is
+(n, C, g.in_h, g.in_w); the *window* side is (n, O, g.out_h, g.out_w), one value per window
+position; the weight (O, C/groups, kh, kw) links them, output channel o seeing only the input
+channels of its group. Conv2d maps image -> windows, ConvTranspose2d windows -> image (its
+adjoint), Conv2dWeight (image, windows) -> weight. Each one's backward is the other two:
+
+    y = conv2d(x, w)          dx = conv_transpose2d(dy, w)   dw = conv2d_weight(x, dy)
+    z = conv_transpose2d(y, w) dy = conv2d(dz, w)             dw = conv2d_weight(dz, y)
+    w' = conv2d_weight(x, y)  dx = conv_transpose2d(y, dw')  dy = conv2d(x, dw')
+
+so gradients of any order stay inside these three. A transposed convolution's geometry is that of
+the convolution it is the adjoint of (`transposed_geometry`). The work is im2col/col2im (kernels)
+around one batched BLAS product per call, in the (n, groups, rows, columns) layout that im2col
+gives, so no operand is copied into another layout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tinynet.autograd.function import Function
+
+if TYPE_CHECKING:
+    from tinynet.kernels import ConvGeometry
+
+
+def kernels():
+    """tinynet.kernels, imported on first use: it imports Numba (~0.2 s), which `import tinynet`
+    does without."""
+    import tinynet.kernels
+
+    return tinynet.kernels
+
+
+def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
+    """(O, C/groups, kh, kw) -> (groups, O/groups, C/groups*kh*kw), a view."""
+    out_channels = weight.shape[0]
+    return weight.reshape(groups, out_channels // groups, -1)
+
+
+def _grouped(array: np.ndarray, groups: int) -> np.ndarray:
+    """(n, channels, ...) -> (n, groups, channels/groups * rest of a window, positions): a view of
+    im2col's columns (n, C, kh, kw, out_h, out_w) or of a window-side array (n, O, out_h, out_w)."""
+    n, channels, positions = array.shape[0], array.shape[1], array.shape[-2] * array.shape[-1]
+    return array.reshape(n, groups, -1, positions)
+
+
+def image_columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
+    """im2col(x) as (n, groups, C/groups*kh*kw, out_h*out_w)."""
+    return _grouped(kernels().im2col(np.ascontiguousarray(x), g), groups)
+
+
+class Conv2d(Function):
+    """y[n, o, p, q] = b[o] + Σ_{c, i, j} w[o, c, i, j] · x[n, group(o)·C/groups + c,
+    p·sh − pad_top + i·dh, q·sw − pad_left + j·dw]   (cross-correlation; x is 0 off the image).
+    dx = conv_transpose2d(dy, w),  dw = conv2d_weight(x, dy),  db[o] = Σ_{n, p, q} dy[n, o, p, q].
+    Shapes: x (n, C, g.in_h, g.in_w), w (O, C/groups, kh, kw), b (O,) or None
+    -> y (n, O, g.out_h, g.out_w)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, geometry, groups):
+        ctx.geometry, ctx.groups = geometry, groups
+        columns = image_columns(x, geometry, groups)
+        if ctx.needs_input_grad and ctx.needs_input_grad[1]:  # the weight gradient reuses them
+            ctx.columns = columns
+        y = kernels().matmul(_grouped_weight(weight, groups), columns)
+        y = y.reshape(x.shape[0], weight.shape[0], geometry.out_h, geometry.out_w)
+        if bias is not None:
+            y += bias.reshape(-1, 1, 1)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, bias = ctx.inputs
+        g, groups = ctx.geometry, ctx.groups
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
+        grad_x = grad_weight = None
+        if needs_x:
+            grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups)
+        if needs_weight:
+            grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups,
+                                             columns=getattr(ctx, "columns", None))
+        grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
+        return grad_x, grad_weight, grad_bias
+
+
+class ConvTranspose2d(Function):
+    """z[n, c', r, s] = b[c'] + Σ w[o, c, i, j] · y[n, o, p, q] over the (o, c, i, j, p, q) with
+    c' = group(o)·C/groups + c, p·sh − pad_top + i·dh = r and q·sw − pad_left + j·dw = s: the
+    adjoint of conv2d, which spreads every window value back over its window (col2im(wᵀ y)).
+    dy = conv2d(dz, w),  dw = conv2d_weight(dz, y),  db[c'] = Σ_{n, r, s} dz[n, c', r, s].
+    Shapes: y (n, O, g.out_h, g.out_w), w (O, C/groups, kh, kw), b (C,) or None
+    -> z (n, C, g.in_h, g.in_w)."""
+
+    @staticmethod
+    def forward(ctx, y, weight, bias, geometry, groups):
+        ctx.geometry, ctx.groups = geometry, groups
+        g = geometry
+        transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
+        columns = kernels().matmul(transposed_weight, _grouped(np.ascontiguousarray(y), groups))
+        channels = weight.shape[1] * groups
+        columns = columns.reshape(y.shape[0], channels, g.kh, g.kw, g.out_h, g.out_w)
+        z = kernels().col2im(columns, g, (y.shape[0], channels, g.in_h, g.in_w))
+        if bias is not None:
+            z += bias.reshape(-1, 1, 1)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, weight, bias = ctx.inputs
+        g, groups = ctx.geometry, ctx.groups
+        needs_y, needs_weight, needs_bias = ctx.needs_input_grad
+        grad_y = Conv2d.apply(grad, weight, None, geometry=g, groups=groups) if needs_y else None
+        grad_weight = None
+        if needs_weight:
+            grad_weight = Conv2dWeight.apply(grad, y, geometry=g, groups=groups)
+        grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
+        return grad_y, grad_weight, grad_bias
+
+
+class Conv2dWeight(Function):
+    """w[o, c, i, j] = Σ_{n, p, q} y[n, o, p, q] · x[n, group(o)·C/groups + c,
+    p·sh − pad_top + i·dh, q·sw − pad_left + j·dw]: the gradient of conv2d(x, ·) for the
+    upstream gradient y (PyTorch's torch.nn.grad.conv2d_weight). It is bilinear, and
+    <v, conv2d_weight(x, y)> = <conv2d(x, v), y> = <x, conv_transpose2d(y, v)>, so
+    dx = conv_transpose2d(y, dw),  dy = conv2d(x, dw).
+    Shapes: x (n, C, g.in_h, g.in_w), y (n, O, g.out_h, g.out_w) -> w (O, C/groups, kh, kw).
+    `columns`, when given, is image_columns(x, g, groups), already computed by the forward."""
+
+    @staticmethod
+    def forward(ctx, x, y, geometry, groups, columns=None):
+        ctx.geometry, ctx.groups = geometry, groups
+        if columns is None:
+            columns = image_columns(x, geometry, groups)
+        products = kernels().matmul(_grouped(np.ascontiguousarray(y), groups),
+                                    columns.transpose(0, 1, 3, 2))
+        weight_shape = (y.shape[1], x.shape[1] // groups, geometry.kh, geometry.kw)
+        return products.sum(axis=0).reshape(weight_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.inputs
+        g, groups = ctx.geometry, ctx.groups
+        grad_x = ConvTranspose2d.apply(y, grad, None, geometry=g, groups=groups)
+        grad_y = Conv2d.apply(x, grad, None, geometry=g, groups=groups)
+        return (grad_x if ctx.needs_input_grad[0] else None,
+                grad_y if ctx.needs_input_grad[1] else None)
+
+
+class Unfold(Function):
+    """y[n, (c, i, j), (p, q)] = x[n, c, p·sh − pad_top + i·dh, q·sw − pad_left + j·dw], 0 in
+    the padding: every window as a column (im2col, F.unfold).   dx = fold(dy).
+    Shapes: x (n, C, g.in_h, g.in_w) -> y (n, C·kh·kw, g.out_h·g.out_w)."""
+
+    @staticmethod
+    def forward(ctx, x, geometry):
+        ctx.geometry = geometry
+        n, channels = x.shape[:2]
+        columns = kernels().im2col(np.ascontiguousarray(x), geometry)
+        return columns.reshape(n, channels * geometry.kh * geometry.kw, -1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Fold.apply(grad, geometry=ctx.geometry)
+
+
+class Fold(Function):
+    """x[n, c, r, s] = Σ y[n, (c, i, j), (p, q)] over the (i, j, p, q) whose window element lands
+    on (r, s): the adjoint of unfold (col2im, F.fold), overlapping windows adding up.
+    dy = unfold(dx).   Shapes: y (n, C·kh·kw, g.out_h·g.out_w) -> x (n, C, g.in_h, g.in_w)."""
+
+    @staticmethod
+    def forward(ctx, y, geometry):
+        ctx.geometry = g = geometry
+        n, channels = y.shape[0], y.shape[1] // (g.kh * g.kw)
+        columns = np.ascontiguousarray(y).reshape(n, channels, g.kh, g.kw, g.out_h, g.out_w)
+        return kernels().col2im(columns, g, (n, channels, g.in_h, g.in_w))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Unfold.apply(grad, geometry=ctx.geometry)
+
+
+def conv_geometry(image_shape, kernel_size, stride, padding, dilation) -> ConvGeometry:
+    """The geometry of a convolution over the last two dims of image_shape (PyTorch's arguments:
+    ints or pairs; padding also "same" or "valid"). Raises ValueError naming the shapes."""
+    return kernels().ConvGeometry.from_shape(image_shape, kernel_size, stride, padding, dilation)
+
+
+def transposed_geometry(window_hw, kernel_size, stride, padding, output_padding, dilation
+                        ) -> ConvGeometry:
+    """The geometry of the convolution whose adjoint is conv_transpose2d with these arguments on a
+    window_hw input: its image is the transposed convolution's output, of size
+    (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1 per axis.
+    output_padding is < max(stride, dilation); when it is ≥ stride the convolution over that image
+    has more windows than the input has positions, and the extra ones are left out (they would
+    only ever see the image's last output_padding rows, which no input position reaches).
+    Every argument is an (h, w) pair of ints."""
+    pairs = (kernel_size, stride, padding, output_padding, dilation)
+    image_hw = tuple(
+        (size - 1) * s - 2 * p + d * (k - 1) + extra + 1
+        for size, k, s, p, extra, d in zip(window_hw, *pairs)
+    )
+    if min(image_hw) < 1:
+        raise ValueError(f"the output size {image_hw} of the transposed convolution is too "
+                         f"small: input size {tuple(window_hw)}, kernel_size {pairs[0]}, stride "
+                         f"{pairs[1]}, padding {pairs[2]}, output_padding {pairs[3]}, dilation "
+                         f"{pairs[4]}")
+    g = conv_geometry(image_hw, pairs[0], pairs[1], pairs[2], pairs[4])
+    return dataclasses.replace(g, out_h=window_hw[0], out_w=window_hw[1])

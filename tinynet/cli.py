@@ -76,11 +76,15 @@ def train_command(model: str = "cnn", dataset: str = "digits", epochs: int | Non
     from tinynet import nn
     from tinynet.data import DataLoader, random_split
     from tinynet.data.datasets import get_dataset
-    from tinynet.models import MODELS
+    from tinynet.models import MODELS, TRAINERS
     from tinynet.train import ModelCheckpoint, evaluate, fit
 
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+    if model in TRAINERS:  # a model with its own training command (autoencoders, VAE, GAN)
+        return TRAINERS[model](dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr,
+                               seed=seed, out=out, data_dir=data_dir, download=download,
+                               verbose=verbose)
     defaults = DEFAULTS.get(dataset, DEFAULTS["digits"])
     epochs = defaults["epochs"] if epochs is None else epochs
     batch_size = defaults["batch_size"] if batch_size is None else batch_size

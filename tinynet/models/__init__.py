@@ -2,12 +2,38 @@
 uses: ``MODELS[name](input_shape, num_classes) -> Module``, where ``input_shape`` is one sample's
 shape (without the batch dimension)."""
 
+from functools import partial
+
+from tinynet.models import autoencoder, gan, vae
+from tinynet.models.autoencoder import ConvAutoencoder, DenseAutoencoder
 from tinynet.models.cnn import CNN1d, CNN2d, build_cnn
+from tinynet.models.gan import GAN
 from tinynet.models.mlp import MLP, build_mlp
+from tinynet.models.vae import VAE
 
 MODELS = {
     "mlp": build_mlp,
     "cnn": build_cnn,
+    "autoencoder": partial(autoencoder.build_autoencoder, "autoencoder"),
+    "conv-autoencoder": partial(autoencoder.build_autoencoder, "conv-autoencoder"),
+    "denoising-autoencoder": partial(autoencoder.build_autoencoder, "denoising-autoencoder"),
+    "sparse-autoencoder": partial(autoencoder.build_autoencoder, "sparse-autoencoder"),
+    "vae": vae.build_vae,
+    "gan": gan.build_gan,
+}
+
+# Models that do not train as classifiers bring their own command, which ``tinynet train NAME``
+# runs instead of its classifier loop: TRAINERS[name](dataset=..., epochs=..., batch_size=...,
+# lr=..., seed=..., out=..., data_dir=..., download=..., verbose=...) -> metrics dict (with a
+# "stop_cause" entry); None for epochs, batch_size or lr means the model's own default.
+TRAINERS = {
+    "autoencoder": partial(autoencoder.train_command, "autoencoder"),
+    "conv-autoencoder": partial(autoencoder.train_command, "conv-autoencoder"),
+    "denoising-autoencoder": partial(autoencoder.train_command, "denoising-autoencoder"),
+    "sparse-autoencoder": partial(autoencoder.train_command, "sparse-autoencoder"),
+    "vae": vae.train_command,
+    "gan": gan.train_command,
 }
 
 __all__ = ["CNN1d", "CNN2d", "MLP", "MODELS", "build_cnn", "build_mlp"]
+__all__ += ["GAN", "TRAINERS", "VAE", "ConvAutoencoder", "DenseAutoencoder"]

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 import tinynet as tn
 import tinynet.ops
 from tests.nn.cases_nn import NN_CASES
+from tests.ops.cases_conv import CONV_CASES
 from tests.ops.cases_core import CORE_CASES
 from tinynet.autograd import Function, gradcheck, gradgradcheck
 
-OP_CASES = CORE_CASES + NN_CASES
+OP_CASES = CORE_CASES + NN_CASES + CONV_CASES
 
 # Functions whose gradient a finite-difference check cannot see, each with the test that checks it.
 CHECKED_ELSEWHERE = {

@@ -8,12 +8,21 @@ from tinynet.models import autoencoder, gan, vae
 from tinynet.models.autoencoder import ConvAutoencoder, DenseAutoencoder
 from tinynet.models.cnn import CNN1d, CNN2d, build_cnn
 from tinynet.models.gan import GAN
+from tinynet.models.lenet import LeNet5, build_lenet
+from tinynet.models.logistic import LogisticRegression, build_logistic
 from tinynet.models.mlp import MLP, build_mlp
+from tinynet.models.perceptron import Perceptron
+from tinynet.models.resnet import BasicBlock, ResNet, build_resnet
+from tinynet.models.unet import UNet, build_unet
 from tinynet.models.vae import VAE
 
 MODELS = {
     "mlp": build_mlp,
     "cnn": build_cnn,
+    "logistic": build_logistic,
+    "lenet": build_lenet,
+    "resnet": build_resnet,
+    "unet": build_unet,
     "autoencoder": partial(autoencoder.build_autoencoder, "autoencoder"),
     "conv-autoencoder": partial(autoencoder.build_autoencoder, "conv-autoencoder"),
     "denoising-autoencoder": partial(autoencoder.build_autoencoder, "denoising-autoencoder"),
@@ -37,3 +46,5 @@ TRAINERS = {
 
 __all__ = ["CNN1d", "CNN2d", "MLP", "MODELS", "build_cnn", "build_mlp"]
 __all__ += ["GAN", "TRAINERS", "VAE", "ConvAutoencoder", "DenseAutoencoder"]
+__all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "Perceptron", "ResNet", "UNet",
+            "build_lenet", "build_logistic", "build_resnet", "build_unet"]

@@ -171,13 +171,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
 
 
 def _nearest_sources(in_size: int, out_size: int, scale_factor) -> np.ndarray:
-    """PyTorch's nearest rule (its nearest_idx), in float32 as PyTorch computes it: the identity
-    for out = in, dst // 2 for out = 2·in, else source ⌊dst · scale⌋ clipped to the input, with
-    scale = 1/scale_factor when one is used, else in/out."""
-    if out_size == in_size:
-        return np.arange(out_size)
-    if out_size == 2 * in_size:
-        return np.arange(out_size) // 2
+    """PyTorch's nearest rule, in float32 as PyTorch computes it: source ⌊dst · scale⌋ clipped to
+    the input, scale = 1/scale_factor when one is used, else in/out (so a factor of 1.1 on 5
+    elements gives 5 elements that are not the input: 0 0 1 2 3, as in PyTorch)."""
     if scale_factor is not None:
         scale = np.float32(1.0 / scale_factor)
     else:

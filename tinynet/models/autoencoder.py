@@ -127,7 +127,8 @@ class ReconstructionLoss:
 
     The second term is the sparse autoencoder's L1 penalty on the code z (for ``code_l1`` > 0):
     a forward hook on ``model.encoder`` keeps the code of the current forward pass, so the loss
-    fits ``fit``'s ``loss_fn(outputs, targets)`` signature. ``last_code`` is that code (N, k).
+    fits ``fit``'s ``loss_fn(outputs, targets)`` signature. ``last_code`` is that code (N, k);
+    ``hook.remove()`` detaches the loss from the model.
     """
 
     def __init__(self, model: Autoencoder, code_l1: float = 0.0):
@@ -135,8 +136,7 @@ class ReconstructionLoss:
             raise ValueError(f"code_l1 must be non-negative, but got {code_l1}")
         self.code_l1 = code_l1
         self.last_code: tn.Tensor | None = None
-        if code_l1 > 0:
-            model.encoder.register_forward_hook(self._keep_code)
+        self.hook = model.encoder.register_forward_hook(self._keep_code) if code_l1 > 0 else None
 
     def _keep_code(self, module, inputs, code) -> None:
         self.last_code = code
@@ -171,11 +171,11 @@ def reconstruction_mse(model: Autoencoder, images: tn.Tensor, noise_std: float =
 def active_code_fraction(model: Autoencoder, images: tn.Tensor, threshold: float = 1e-3) -> float:
     """The share of code entries |z_k| > ``threshold`` over ``images`` (N, C, H, W): 1.0 for a
     dense code, small for a sparse one."""
+    was_training = model.training
+    model.eval()
     with tn.no_grad():
-        was_training = model.training
-        model.eval()
         codes = model.encode(images)
-        model.train(was_training)
+    model.train(was_training)
     return float((codes.abs() > threshold).float().mean().item())
 
 
@@ -221,7 +221,7 @@ def train_command(variant: str = "autoencoder", dataset: str = "digits", epochs:
                   out: str | Path | None = None, data_dir: str | None = None,
                   download: bool = False, verbose: bool = True) -> dict:
     """``tinynet train VARIANT --dataset NAME``: train the variant with ``fit`` (Adam, defaults
-    50 epochs, batch 64, lr 3e-3) on the training images, then measure on the test images.
+    100 epochs, batch 64, lr 3e-3) on the training images, then measure on the test images.
 
     Writes to ``out`` (default runs/VARIANT-DATASET): metrics.json (test_reconstruction_mse:
     per-pixel MSE of the reconstructions of the test images (of their noisy copies for the
@@ -236,7 +236,7 @@ def train_command(variant: str = "autoencoder", dataset: str = "digits", epochs:
     from tinynet.models.images import load_image_split, one_per_class, save_image_grid, write_json
     from tinynet.train import fit
 
-    epochs, batch_size, lr = epochs or 50, batch_size or 64, lr or 3e-3
+    epochs, batch_size, lr = epochs or 100, batch_size or 64, lr or 3e-3
     out = Path(out) if out is not None else Path("runs") / f"{variant}-{dataset}"
     tn.manual_seed(seed)
     data = load_image_split(dataset, data_dir, download)

@@ -16,8 +16,9 @@ KL in closed form for diagonal Gaussians:
 β = 1 is the plain VAE (β > 1: the β-VAE, smoother and more disentangled codes, blurrier images).
 
     model = VAE((1, 8, 8), latent_size=8)
-    history = train_vae(model, DataLoader(images, 64, shuffle=True), optim.Adam(...), epochs=50)
-    print(evaluate_elbo(model, test_images))           # nats per image, higher is better
+    loader = DataLoader(TensorDataset(train_images), 64, shuffle=True)
+    history = train_vae(model, loader, optim.Adam(model.parameters(), 1e-3), epochs=100)
+    print(evaluate_elbo(model, test_images))      # {"elbo": ...} in nats per image, higher is better
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ def train_command(dataset: str = "digits", epochs: int | None = None,
                   download: bool = False, verbose: bool = True, beta: float = 1.0,
                   elbo_samples: int = 10) -> dict:
     """``tinynet train vae --dataset NAME``: train ``build_vae`` with ``train_vae`` (Adam,
-    defaults 50 epochs, batch 64, lr 1e-3, β = 1) on the training images.
+    defaults 100 epochs, batch 64, lr 1e-3, β = 1) on the training images.
 
     Writes to ``out`` (default runs/vae-DATASET): metrics.json (test_elbo, test_reconstruction,
     test_kl in nats per image, estimated with ``elbo_samples`` draws of z per test image;
@@ -225,7 +226,7 @@ def train_command(dataset: str = "digits", epochs: int | None = None,
     from tinynet.data import DataLoader, TensorDataset
     from tinynet.models.images import load_image_split, one_per_class, save_image_grid, write_json
 
-    epochs, batch_size, lr = epochs or 50, batch_size or 64, lr or 1e-3
+    epochs, batch_size, lr = epochs or 100, batch_size or 64, lr or 1e-3
     out = Path(out) if out is not None else Path("runs") / f"vae-{dataset}"
     tn.manual_seed(seed)
     data = load_image_split(dataset, data_dir, download)

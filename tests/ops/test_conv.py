@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 import tinynet as tn
 import tinynet.nn.functional as F
-from tests.ops.cases_conv import (conv_inputs, conv_transpose_inputs, fold_inputs,
-                                  unfold_inputs)
+from tests.ops.cases_conv import conv_inputs, conv_transpose_inputs, fold_inputs, unfold_inputs
 
 # the kernel_backend fixture only switches the backend; it is the same for every drawn example
 backends = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -38,7 +37,7 @@ def direct_conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=
     (sh, sw), (dh, dw) = pair(stride), pair(dilation)
     kernel = weight.shape[2:]
     (top, bottom), (left, right) = resolve_padding(padding, kernel, (dh, dw))
-    n, channels, height, width = x.shape
+    n, _, height, width = x.shape
     out_channels, group_channels, kh, kw = weight.shape
     out_h = (height + top + bottom - dh * (kh - 1) - 1) // sh + 1
     out_w = (width + left + right - dw * (kw - 1) - 1) // sw + 1
@@ -158,7 +157,8 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(kernel_backend, drawn):
     sides = resolve_padding(params["padding"], kernel, dilation)
     assume(all(before == after for before, after in sides))  # conv_transpose2d's is symmetric
     padding = [before for before, _ in sides]
-    geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=params["groups"])
+    geometry = {"stride": stride, "padding": padding, "dilation": dilation,
+                "groups": params["groups"]}
     y = F.conv2d(tn.tensor(x), tn.tensor(weight), **geometry).numpy()
     other = RNG.standard_normal(y.shape)
     extra = [(size + 2 * p - d * (k - 1) - 1) % s for size, k, s, p, d in zip(

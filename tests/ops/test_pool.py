@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 import tinynet as tn
 import tinynet.nn.functional as F
-from tests.ops.cases_conv import (adaptive_inputs, interpolate_inputs, max_unpool_inputs,
-                                  pool_inputs)
+from tests.ops.cases_conv import adaptive_inputs, interpolate_inputs, max_unpool_inputs, pool_inputs
 from tinynet.ops.pool import PlaneGather, PlaneScatterAdd
 
 backends = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -47,8 +47,7 @@ def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
 def _grouped(array: np.ndarray, groups: int) -> np.ndarray:
     """(n, channels, ...) -> (n, groups, channels/groups * rest of a window, positions): a view of
     im2col's columns (n, C, kh, kw, out_h, out_w) or of a window-side array (n, O, out_h, out_w)."""
-    n, channels, positions = array.shape[0], array.shape[1], array.shape[-2] * array.shape[-1]
-    return array.reshape(n, groups, -1, positions)
+    return array.reshape(array.shape[0], groups, -1, array.shape[-2] * array.shape[-1])
 
 
 def image_columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
@@ -77,7 +76,7 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight, bias = ctx.inputs
+        x, weight, _ = ctx.inputs
         g, groups = ctx.geometry, ctx.groups
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
         grad_x = grad_weight = None
@@ -113,7 +112,7 @@ class ConvTranspose2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        y, weight, bias = ctx.inputs
+        y, weight, _ = ctx.inputs
         g, groups = ctx.geometry, ctx.groups
         needs_y, needs_weight, needs_bias = ctx.needs_input_grad
         grad_y = Conv2d.apply(grad, weight, None, geometry=g, groups=groups) if needs_y else None

@@ -1,0 +1,200 @@
+"""Convolution, pooling and matmul speed: tinynet on its Numba kernels, tinynet on the NumPy
+reference kernels, and PyTorch's CPU ops (when installed) with the same thread count.
+
+Each workload is a forward + backward pass (or one product, for matmul) in float32, all timed in
+one run, each implementation in its own block of calls (`medians` says why). The table gives
+median milliseconds and the ratios against which the targets are stated: conv2d and max_pool2d
+within 1.5x of PyTorch, the Numba path at least 3x faster than the NumPy reference for conv,
+matmul at least 0.9x of NumPy's BLAS throughput. The machine's load average is printed too: on
+a 2-core machine, any other busy process slows the multithreaded BLAS and OpenMP calls a lot.
+
+    python benchmarks/kernels.py [--repeats 15] [--threads N] [--json out.json] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+CONV_WORKLOADS = [  # (name, input shape, output channels, kernel, padding)
+    ("conv2d 32x3x32x32 -> 16, k3 p1", (32, 3, 32, 32), 16, 3, 1),
+    ("conv2d 64x16x16x16 -> 32, k3 p1", (64, 16, 16, 16), 32, 3, 1),
+    ("conv2d 64x1x28x28 -> 6, k5", (64, 1, 28, 28), 6, 5, 0),
+]
+POOL_SHAPE = (64, 32, 32, 32)
+# (batch, m, k, n): 1024^3 goes to BLAS; the batches of tiny products are where tinynet's matmul
+# kernel runs its Numba loop (tinynet.kernels.matmul.is_many_small_matmuls)
+MATMULS = [(0, 1024, 1024, 1024), (4096, 2, 2, 2), (4096, 4, 4, 4), (4096, 1, 8, 1),
+           (256, 4, 4, 4)]
+PAUSE_SECONDS = 0.5
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+
+
+def conv_step(module, shape, out_channels, kernel, padding, rng):
+    """conv2d(x, w, b) and its backward for x, w and b; module is tinynet or torch."""
+    import numpy as np
+
+    def leaf(*size):
+        return module.tensor(rng.standard_normal(size, dtype=np.float32), requires_grad=True)
+
+    x, weight, bias = leaf(*shape), leaf(out_channels, shape[1], kernel, kernel), leaf(out_channels)
+    conv2d = module.nn.functional.conv2d
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        y = conv2d(x, weight, bias, padding=padding)
+        y.backward(module.ones_like(y))
+    return step
+
+
+def pool_step(module, rng):
+    """max_pool2d(x, 2) and its backward; module is tinynet or torch."""
+    import numpy as np
+
+    x = module.tensor(rng.standard_normal(POOL_SHAPE, dtype=np.float32), requires_grad=True)
+    max_pool2d = module.nn.functional.max_pool2d
+
+    def step():
+        x.grad = None
+        y = max_pool2d(x, 2)
+        y.backward(module.ones_like(y))
+    return step
+
+
+def matmul_step(module, a, b):
+    """One product of two constant float32 operands; module is tinynet or torch."""
+    left, right = module.tensor(a), module.tensor(b)
+    return lambda: module.matmul(left, right)
+
+
+def medians(steps: dict, repeats: int, warmup: int = 2) -> dict:
+    """Median seconds of each step over `repeats` calls, one implementation after the other.
+
+    Not interleaved call by call: OpenBLAS's and PyTorch's OpenMP threads keep spinning for a
+    while after their last parallel loop, and on 2 cores the spinning threads of one library
+    slowed the other's calls up to 7x. A pause between the blocks lets them go to sleep."""
+    results = {}
+    for name, step in steps.items():
+        time.sleep(PAUSE_SECONDS)
+        for _ in range(warmup):  # compiles (or loads the cached) Numba kernels
+            step()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        results[name] = statistics.median(times)
+    return results
+
+
+def on_backend(backend, step):
+    from tinynet.kernels import use_backend
+
+    def run():
+        with use_backend(backend):
+            step()
+    return run
+
+
+def workload_steps(make_step, torch) -> dict:
+    """{"numba", "numpy"[, "torch"]: step} from make_step(module) -> step."""
+    import tinynet
+
+    steps = {"numba": on_backend("numba", make_step(tinynet)),
+             "numpy": on_backend("numpy", make_step(tinynet))}
+    if torch is not None:
+        steps["torch"] = make_step(torch)
+    return steps
+
+
+def measure(repeats: int = 15, quick: bool = False) -> dict:
+    import numba
+    import numpy as np
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    threads = numba.get_num_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, *arguments in CONV_WORKLOADS[:1] if quick else CONV_WORKLOADS:
+        steps = workload_steps(lambda module, a=arguments: conv_step(module, *a, rng), torch)
+        rows.append({"workload": name + " fwd+bwd", **medians(steps, repeats)})
+    steps = workload_steps(lambda module: pool_step(module, rng), torch)
+    rows.append({"workload": "max_pool2d 2x2 64x32x32x32 fwd+bwd", **medians(steps, repeats)})
+    for batch, m, k, n in [(0, 256, 256, 256)] if quick else MATMULS:
+        a = rng.standard_normal(((batch,) if batch else ()) + (m, k), dtype=np.float32)
+        b = rng.standard_normal(((batch,) if batch else ()) + (k, n), dtype=np.float32)
+        steps = workload_steps(lambda module, a=a, b=b: matmul_step(module, a, b), torch)
+        steps["blas"] = lambda a=a, b=b: np.matmul(a, b)
+        row = {"workload": f"matmul {m}x{k}x{n}" + (f" batch {batch}" if batch else ""),
+               **medians(steps, repeats)}
+        flops = 2 * max(batch, 1) * m * k * n
+        row["gflops_numba"], row["gflops_blas"] = flops / row["numba"] / 1e9, flops / row[
+            "blas"] / 1e9
+        rows.append(row)
+    for row in rows:
+        row["numpy_over_numba"] = row["numpy"] / row["numba"]
+        if "torch" in row:
+            row["numba_over_torch"] = row["numba"] / row["torch"]
+        if "blas" in row:
+            row["numba_over_blas"] = row["numba"] / row["blas"]
+    return {"threads": threads, "torch": getattr(torch, "__version__", None),
+            "load_average_1min": os.getloadavg()[0], "repeats": repeats, "rows": rows}
+
+
+def _milliseconds(row, key):
+    return f"{row[key] * 1e3:9.3f}" if key in row else f"{'-':>9}"
+
+
+def _ratio(row, key, width):
+    return f"{row[key]:{width}.2f}x" if key in row else f"{'-':>{width + 1}}"
+
+
+def print_table(results: dict) -> None:
+    print(f"threads: {results['threads']} (Numba, OpenBLAS, PyTorch); medians of "
+          f"{results['repeats']} calls in ms; PyTorch {results['torch'] or 'not installed'}; "
+          f"load average {results['load_average_1min']:.2f} when done")
+    header = (f"{'workload':<38} {'numba':>9} {'numpy ref':>9} {'torch':>9} {'blas':>9} "
+              f"{'ref/numba':>9} {'numba/torch':>11} {'numba/blas':>10}")
+    print(header)
+    print("-" * len(header))
+    for row in results["rows"]:
+        print(f"{row['workload']:<38} {_milliseconds(row, 'numba')} "
+              f"{_milliseconds(row, 'numpy')} {_milliseconds(row, 'torch')} "
+              f"{_milliseconds(row, 'blas')} {_ratio(row, 'numpy_over_numba', 8)} "
+              f"{_ratio(row, 'numba_over_torch', 10)} {_ratio(row, 'numba_over_blas', 9)}")
+    for row in results["rows"]:
+        if "gflops_blas" in row:
+            print(f"{row['workload']}: {row['gflops_numba']:.1f} GFLOP/s through tinynet, "
+                  f"{row['gflops_blas']:.1f} GFLOP/s np.matmul")
+    print("targets: conv2d, max_pool2d numba/torch <= 1.5x; conv ref/numba >= 3x; "
+          "1024^3 numba/blas <= 1.11x (>= 0.9x of BLAS throughput)")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, help="threads for every library (default: all)")
+    parser.add_argument("--quick", action="store_true", help="one conv workload, a 256^3 matmul")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    if args.threads:  # read by OpenBLAS, Numba and OpenMP when they load, which is after this
+        os.environ.update({name: str(args.threads) for name in THREAD_VARIABLES})
+    results = measure(args.repeats, args.quick)
+    print_table(results)
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=2)
+    return results
+
+
+if __name__ == "__main__":
+    main()

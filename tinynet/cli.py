@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 DEFAULTS = {  # per dataset: what the default run uses (measured in the README for digits)
-    "digits": {"epochs": 20, "batch_size": 32, "lr": 3e-3},
+    "digits": {"epochs": 12, "batch_size": 32, "lr": 3e-3},
     "mnist1d": {"epochs": 30, "batch_size": 64, "lr": 3e-3},
     "moons": {"epochs": 30, "batch_size": 32, "lr": 1e-2},
     "spirals": {"epochs": 60, "batch_size": 32, "lr": 1e-2},

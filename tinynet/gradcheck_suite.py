@@ -75,6 +75,13 @@ def with_constant(name, fn, shape, constant: Callable[[np.random.Generator], obj
     return GradcheckCase(name, make)
 
 
+def _seeded(compute):
+    """compute() with tinynet's default generator reseeded, so a random op (dropout) draws the
+    same mask at every finite-difference evaluation."""
+    tn.manual_seed(0)
+    return compute()
+
+
 def _labels(count, classes):
     return lambda rng: tn.tensor(rng.integers(0, classes, count))
 
@@ -169,8 +176,15 @@ CASES: list[GradcheckCase] = [
     layer("ConvTranspose1d", lambda: nn.ConvTranspose1d(2, 2, 3, stride=2), (1, 2, 4)),
     layer("ConvTranspose2d", lambda: nn.ConvTranspose2d(2, 1, 3, stride=2, padding=1),
           (1, 2, 3, 3)),
+    layer("Conv2d (groups)", lambda: nn.Conv2d(4, 2, 2, groups=2), (1, 4, 3, 3)),
+    op("unfold", lambda x: F.unfold(x, 2, padding=1), (1, 2, 3, 3)),
+    op("fold", lambda x: F.fold(x, (3, 3), 2), (1, 8, 4)),
+    op("interpolate (nearest)", lambda x: F.interpolate(x, scale_factor=2), (1, 2, 2, 3)),
+    op("dropout (fixed mask)", lambda x: _seeded(lambda: F.dropout(x, 0.5)), (3, 4)),
     layer("MaxPool1d", lambda: nn.MaxPool1d(2), (2, 2, 6)),
     layer("MaxPool2d", lambda: nn.MaxPool2d(2, stride=1), (1, 2, 4, 4)),
+    op("max_unpool2d", lambda x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2),
+       (1, 2, 4, 4)),
     layer("AvgPool1d", lambda: nn.AvgPool1d(3, stride=2, padding=1), (2, 2, 6)),
     layer("AvgPool2d", lambda: nn.AvgPool2d(2), (1, 2, 4, 4)),
     layer("AdaptiveAvgPool2d", lambda: nn.AdaptiveAvgPool2d((2, 3)), (1, 2, 5, 6)),

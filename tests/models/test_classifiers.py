@@ -19,7 +19,8 @@ from tinynet.models import MODELS
 from tinynet.models.lenet import LeNet5
 from tinynet.models.logistic import LogisticRegression
 from tinynet.models.mlp import MLP
-from tinynet.models.perceptron import Perceptron, make_linearly_separable, train_perceptron
+from tinynet.models.perceptron import (MulticlassPerceptron, Perceptron, make_linearly_separable,
+                                       train_perceptron)
 from tinynet.models.resnet import BasicBlock, ResNet
 from tinynet.models.unet import UNet, confusion_matrix, scores_from_confusion, segmentation_scores
 from tinynet.train import evaluate, fit
@@ -79,6 +80,29 @@ def test_perceptron_never_settles_on_xor():
     mistakes = train_perceptron(Perceptron(2), inputs, tn.tensor([0.0, 1.0, 1.0, 0.0]),
                                 max_epochs=50, shuffle=False)
     assert len(mistakes) == 50 and min(mistakes) > 0
+
+
+def test_multiclass_perceptron_rule_and_digits():
+    model = MulticlassPerceptron(3, 4)                 # all scores 0: argmax predicts class 0
+    assert model.update(tn.tensor([1.0, 2.0, 3.0]), 2)  # so w_2 += x and w_0 −= x
+    assert model.linear.weight.tolist() == [[-1, -2, -3], [0, 0, 0], [1, 2, 3], [0, 0, 0]]
+    assert model.linear.bias.tolist() == [-1, 0, 1, 0]
+    assert not model.update(tn.tensor([1.0, 2.0, 3.0]), 2)
+    train, test = Digits(train=True), Digits(train=False)
+    model = MulticlassPerceptron(64, 10)
+    train_perceptron(model, tn.tensor(train.data).flatten(1), tn.tensor(train.targets),
+                     max_epochs=5, generator=tn.Generator(0))
+    predictions = model(tn.tensor(test.data).flatten(1))
+    assert (predictions == tn.tensor(test.targets)).float().mean().item() > 0.85
+
+
+def test_perceptron_from_the_command_line(tmp_path):
+    from tinynet import cli
+
+    metrics = cli.train_command("perceptron", "moons", epochs=3, out=tmp_path, verbose=False)
+    assert metrics["epochs_run"] == 3 and len(metrics["mistakes_per_epoch"]) == 3
+    assert metrics["test_accuracy"] > 0.75                  # moons are not linearly separable
+    assert (tmp_path / "metrics.json").exists() and (tmp_path / "model.npz").exists()
 
 
 def test_perceptron_rejects_labels_other_than_0_and_1():
@@ -238,3 +262,16 @@ def test_unet_learns_to_segment_shapes():
     assert scores["pixel_accuracy"] > background_share        # better than "all background"
     with pytest.raises(ValueError, match="divisible by 4"):
         model(tn.zeros(1, 1, 18, 18))
+
+
+@needs_conv
+def test_unet_from_the_command_line(tmp_path, monkeypatch):
+    from tinynet import cli
+    from tinynet.data.datasets import DATASETS
+
+    monkeypatch.setitem(DATASETS, "shapes", lambda train, root, download: Shapes(
+        train=train, n_samples=32 if train else 16, size=16))
+    metrics = cli.train_command("unet", "shapes", epochs=1, out=tmp_path, verbose=False)
+    assert 0 <= metrics["test_pixel_accuracy"] <= 1 and len(metrics["test_iou"]) == 4
+    for name in ["metrics.json", "model.npz", "history.png", "predictions.png"]:
+        assert (tmp_path / name).exists()

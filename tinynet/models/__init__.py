@@ -4,14 +4,14 @@ shape (without the batch dimension)."""
 
 from functools import partial
 
-from tinynet.models import autoencoder, gan, vae
+from tinynet.models import autoencoder, gan, perceptron, unet, vae
 from tinynet.models.autoencoder import ConvAutoencoder, DenseAutoencoder
 from tinynet.models.cnn import CNN1d, CNN2d, build_cnn
 from tinynet.models.gan import GAN
 from tinynet.models.lenet import LeNet5, build_lenet
 from tinynet.models.logistic import LogisticRegression, build_logistic
 from tinynet.models.mlp import MLP, build_mlp
-from tinynet.models.perceptron import Perceptron
+from tinynet.models.perceptron import MulticlassPerceptron, Perceptron, build_perceptron
 from tinynet.models.resnet import BasicBlock, ResNet, build_resnet
 from tinynet.models.unet import UNet, build_unet
 from tinynet.models.vae import VAE
@@ -20,6 +20,7 @@ MODELS = {
     "mlp": build_mlp,
     "cnn": build_cnn,
     "logistic": build_logistic,
+    "perceptron": build_perceptron,
     "lenet": build_lenet,
     "resnet": build_resnet,
     "unet": build_unet,
@@ -42,9 +43,12 @@ TRAINERS = {
     "sparse-autoencoder": partial(autoencoder.train_command, "sparse-autoencoder"),
     "vae": vae.train_command,
     "gan": gan.train_command,
+    "perceptron": perceptron.train_command,
+    "unet": unet.train_command,
 }
 
 __all__ = ["CNN1d", "CNN2d", "MLP", "MODELS", "build_cnn", "build_mlp"]
 __all__ += ["GAN", "TRAINERS", "VAE", "ConvAutoencoder", "DenseAutoencoder"]
-__all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "Perceptron", "ResNet", "UNet",
-            "build_lenet", "build_logistic", "build_resnet", "build_unet"]
+__all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "MulticlassPerceptron", "Perceptron",
+            "ResNet", "UNet", "build_lenet", "build_logistic", "build_perceptron", "build_resnet",
+            "build_unet"]

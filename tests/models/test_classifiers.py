@@ -12,33 +12,29 @@ import pytest
 
 import tinynet as tn
 from tinynet import nn, optim
-from tinynet.data import DataLoader, TensorDataset
+from tinynet.data import DataLoader
 from tinynet.data.datasets import MNIST, MNIST1D, Digits, load_digits_arrays, write_idx
 from tinynet.data.datasets.shapes import Shapes, make_shapes
 from tinynet.models import MODELS
 from tinynet.models.lenet import LeNet5
 from tinynet.models.logistic import LogisticRegression
 from tinynet.models.mlp import MLP
-from tinynet.models.perceptron import (MulticlassPerceptron, Perceptron, make_linearly_separable,
-                                       train_perceptron)
+from tinynet.models.perceptron import (
+    MulticlassPerceptron,
+    Perceptron,
+    make_linearly_separable,
+    train_perceptron,
+)
 from tinynet.models.resnet import BasicBlock, ResNet
 from tinynet.models.unet import UNet, confusion_matrix, scores_from_confusion, segmentation_scores
 from tinynet.train import evaluate, fit
 
-long_run = [pytest.mark.slow,
-            pytest.mark.skipif(not os.environ.get("TINYNET_FULL"),
-                               reason="long run: set TINYNET_FULL=1")]
 
-
-def _conv_available() -> bool:
-    try:
-        nn.Conv1d(1, 1, 1)(tn.zeros(1, 1, 2))
-        return True
-    except (AttributeError, NotImplementedError):
-        return False
-
-
-needs_conv = pytest.mark.skipif(not _conv_available(), reason="the conv ops have not landed")
+def long_run(test):
+    """Marks a long run: slow, and skipped unless TINYNET_FULL=1."""
+    test = pytest.mark.skipif(not os.environ.get("TINYNET_FULL"),
+                              reason="long run: set TINYNET_FULL=1")(test)
+    return pytest.mark.slow(test)
 
 
 def train_and_test(model, train_set, test_set, epochs, lr=3e-3, batch_size=64, weight_decay=0.0,
@@ -146,22 +142,18 @@ def test_mlp_layers_follow_the_options():
 
 @pytest.mark.parametrize("name", ["logistic", "mlp", "cnn", "resnet"])
 def test_registry_builds_classifiers_for_signals_and_images(name):
-    if name in ("cnn", "resnet") and not _conv_available():
-        pytest.skip("the conv ops have not landed")
     for shape in [(1, 40), (1, 8, 8)]:
         assert MODELS[name](shape, 10)(tn.zeros(2, *shape)).shape == (2, 10)
 
 
 # --- convolutional classifiers --------------------------------------------------------------------
 
-@needs_conv
 def test_cnn1d_learns_mnist1d():
     tn.manual_seed(0)
     model = MODELS["cnn"]((1, 40), 10)
     assert train_and_test(model, MNIST1D(train=True), MNIST1D(train=False), epochs=2) > 0.6
 
 
-@needs_conv
 def test_cnn2d_learns_the_digits():
     tn.manual_seed(0)
     model = MODELS["cnn"]((1, 8, 8), 10)
@@ -181,7 +173,6 @@ def synthetic_idx_folder(folder, train_count=400, test_count=200):
     return folder
 
 
-@needs_conv
 def test_lenet5_learns_synthetic_28x28_idx_data(tmp_path):
     folder = synthetic_idx_folder(tmp_path)
     train, test = MNIST(folder, train=True), MNIST(folder, train=False)
@@ -192,7 +183,6 @@ def test_lenet5_learns_synthetic_28x28_idx_data(tmp_path):
         LeNet5()(tn.zeros(1, 1, 32, 32))
 
 
-@needs_conv
 @pytest.mark.parametrize("dims, shape", [(1, (1, 12)), (2, (1, 6, 6))])
 def test_basic_block_is_identity_plus_residual(dims, shape):
     """H(x) = ReLU(F(x) + x) with the identity shortcut; a projection when the shape changes."""
@@ -208,14 +198,12 @@ def test_basic_block_is_identity_plus_residual(dims, shape):
     assert projecting(inputs).shape == (2, 4, *[(size + 1) // 2 for size in shape[1:]])
 
 
-@needs_conv
 def test_resnet1d_learns_mnist1d():
     tn.manual_seed(0)
     model = ResNet(1, 10, dims=1, widths=(16, 32), blocks_per_stage=1, kernel_size=5)
     assert train_and_test(model, MNIST1D(train=True), MNIST1D(train=False), epochs=2) > 0.6
 
 
-@needs_conv
 def test_resnet2d_learns_the_digits():
     tn.manual_seed(0)
     model = ResNet(1, 10, dims=2, widths=(16, 32), blocks_per_stage=1)
@@ -247,7 +235,6 @@ def test_shapes_masks_match_the_images():
     assert not np.array_equal(first.data, Shapes(train=False, n_samples=5).data)
 
 
-@needs_conv
 def test_unet_learns_to_segment_shapes():
     tn.manual_seed(0)
     train = Shapes(train=True, n_samples=192, size=16)
@@ -264,7 +251,6 @@ def test_unet_learns_to_segment_shapes():
         model(tn.zeros(1, 1, 18, 18))
 
 
-@needs_conv
 def test_unet_from_the_command_line(tmp_path, monkeypatch):
     from tinynet import cli
     from tinynet.data.datasets import DATASETS
@@ -275,3 +261,37 @@ def test_unet_from_the_command_line(tmp_path, monkeypatch):
     assert 0 <= metrics["test_pixel_accuracy"] <= 1 and len(metrics["test_iou"]) == 4
     for name in ["metrics.json", "model.npz", "history.png", "predictions.png"]:
         assert (tmp_path / name).exists()
+
+
+# --- long forms: the README's figures (TINYNET_FULL=1) -------------------------------------------
+
+@pytest.mark.parametrize("model, dataset, bar", [
+    ("logistic", "mnist1d", 0.30),      # MNIST-1D authors: 32%
+    ("cnn", "mnist1d", 0.94),           # authors: 94%
+    ("resnet", "mnist1d", 0.96),        # human: 96%
+    ("cnn", "digits", 0.98),
+    ("resnet", "digits", 0.98),
+])
+@long_run
+def test_long_form_command_line_accuracy(tmp_path, model, dataset, bar):
+    from tinynet import cli
+
+    metrics = cli.train_command(model, dataset, out=tmp_path, verbose=False)
+    assert metrics["test_accuracy"] >= bar
+
+
+@long_run
+def test_long_form_mlp_reaches_68_percent_on_mnist1d(seed=0):
+    model = MLP(40, 10, hidden_sizes=(256, 256, 256), batch_norm=True, dropout=0.2)
+    accuracy = train_and_test(model, MNIST1D(train=True), MNIST1D(train=False), epochs=30,
+                              seed=seed)
+    assert accuracy >= 0.68                                 # authors: 68%
+
+
+@long_run
+def test_long_form_unet_segments_shapes(tmp_path, seed=0):
+    from tinynet import cli
+
+    metrics = cli.train_command("unet", "shapes", seed=seed, out=tmp_path, verbose=False)
+    assert metrics["test_pixel_accuracy"] >= 0.95
+    assert metrics["test_foreground_mean_iou"] >= 0.7

@@ -93,7 +93,7 @@ def test_default_collate_explains_ragged_tensors():
 
 @pytest.mark.torch
 def test_collated_dtypes_and_shapes_match_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate as torch_collate
 
     batches = [[1.0, 2.0], [1, 2], [np.zeros((2, 3), np.float32)] * 3, [np.int32(1), np.int32(4)]]

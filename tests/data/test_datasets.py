@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 
 from tinynet.data import DataLoader
-from tinynet.data.datasets import (MNIST1D, DigitSequences, Digits, Moons, SineSequences, Spirals,
-                                   data_home)
+from tinynet.data.datasets import (
+    MNIST1D,
+    Digits,
+    DigitSequences,
+    Moons,
+    SineSequences,
+    Spirals,
+    data_home,
+)
 
 
 def test_digits_shapes_split_and_range():

@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from tinynet.data import DataLoader
-from tinynet.data.datasets import MNIST, ChecksumError, FashionMNIST, download_file, read_idx, write_idx
+from tinynet.data.datasets import (
+    MNIST,
+    ChecksumError,
+    FashionMNIST,
+    download_file,
+    read_idx,
+    write_idx,
+)
 from tinynet.data.datasets.idx import file_digest
 
 NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",

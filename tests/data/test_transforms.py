@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 
 import tinynet as tn
-from tinynet.data.transforms import (Compose, GaussianNoise, Normalize, RandomCrop,
-                                     RandomErasing, RandomHorizontalFlip, RandomShift)
+from tinynet.data.transforms import (
+    Compose,
+    GaussianNoise,
+    Normalize,
+    RandomCrop,
+    RandomErasing,
+    RandomHorizontalFlip,
+    RandomShift,
+)
 
 
 def image(c=2, h=5, w=6):

@@ -117,7 +117,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
     ``tinynet.manual_seed``), so a seeded generator gives the same split every time.
     """
     total = len(dataset)
-    if all(isinstance(x, float) or isinstance(x, np.floating) for x in lengths) \
+    if all(isinstance(x, (float, np.floating)) for x in lengths) \
             and sum(lengths) <= 1 + 1e-9:
         lengths = _lengths_from_fractions(lengths, total)
     lengths = [int(x) for x in lengths]

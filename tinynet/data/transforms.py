@@ -208,8 +208,8 @@ class RandomErasing:
         for _ in range(10):
             area = height * width * rng.uniform(*self.scale)
             aspect = math.exp(rng.uniform(*log_ratio))
-            erase_height = int(round(math.sqrt(area * aspect)))
-            erase_width = int(round(math.sqrt(area / aspect)))
+            erase_height = round(math.sqrt(area * aspect))
+            erase_width = round(math.sqrt(area / aspect))
             if 0 < erase_height < height and 0 < erase_width < width:
                 top = int(rng.integers(0, height - erase_height + 1))
                 left = int(rng.integers(0, width - erase_width + 1))

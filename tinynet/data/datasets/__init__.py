@@ -3,7 +3,7 @@ loader for MNIST / Fashion-MNIST. Each class documents the shape and dtype of it
 
 from tinynet.data.datasets.base import ArrayDataset, data_home
 from tinynet.data.datasets.digits import Digits, load_digits_arrays
-from tinynet.data.datasets.idx import (ChecksumError, FashionMNIST, MNIST, download_file,
+from tinynet.data.datasets.idx import (MNIST, ChecksumError, FashionMNIST, download_file,
                                        read_idx, write_idx)
 from tinynet.data.datasets.mnist1d import MNIST1D, load_mnist1d_arrays
 from tinynet.data.datasets.registry import DATASETS, get_dataset
@@ -13,7 +13,7 @@ from tinynet.data.datasets.synthetic import (DigitSequences, Moons, SineSequence
 
 __all__ = [
     "DATASETS", "MNIST", "MNIST1D", "ArrayDataset", "ChecksumError", "DigitSequences", "Digits",
-    "FashionMNIST", "Moons", "get_dataset", "SineSequences", "Spirals", "data_home", "download_file",
-    "load_digits_arrays", "load_mnist1d_arrays", "make_digit_sequences", "make_moons",
-    "make_sine_sequences", "make_spirals", "read_idx", "write_idx",
+    "FashionMNIST", "Moons", "SineSequences", "Spirals", "data_home", "download_file",
+    "get_dataset", "load_digits_arrays", "load_mnist1d_arrays", "make_digit_sequences",
+    "make_moons", "make_sine_sequences", "make_spirals", "read_idx", "write_idx",
 ]

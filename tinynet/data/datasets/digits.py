@@ -22,7 +22,7 @@ def load_digits_arrays(train: bool = True, test_fraction: float = 0.2, seed: int
     images = (digits.images.astype(np.float32) / 16.0)[:, None, :, :]
     labels = digits.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(labels))
-    test_count = int(round(len(labels) * test_fraction))
+    test_count = round(len(labels) * test_fraction)
     chosen = order[test_count:] if train else order[:test_count]
     return np.ascontiguousarray(images[chosen]), labels[chosen]
 

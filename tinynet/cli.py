@@ -215,8 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="train a model on a dataset and evaluate it on the test set",
         description="Train MODEL on a dataset, keep the epoch with the best validation loss, and "
                     "report its test accuracy. Writes OUT/metrics.json, OUT/model.npz and "
-                    "OUT/history.png.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "OUT/history.png.")
     train.add_argument("model", choices=sorted(MODELS), metavar="MODEL",
                        help=f"the architecture: {', '.join(sorted(MODELS))}")
     train.add_argument("--dataset", required=True, choices=list(DATASETS), metavar="NAME",
@@ -224,16 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, help="passes over the training set (default: per "
                        f"dataset, {DEFAULTS['digits']['epochs']} for digits)")
     train.add_argument("--batch-size", type=int, help="samples per step (default: per dataset)")
-    train.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
+    train.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
+                       help="default: %(default)s (sgd gets momentum 0.9)")
     train.add_argument("--lr", type=float, help="learning rate (peak lr for onecycle; default: "
                        "per dataset)")
-    train.add_argument("--weight-decay", type=float, default=0.0)
-    train.add_argument("--scheduler", default="onecycle", choices=SCHEDULERS)
+    train.add_argument("--weight-decay", type=float, default=0.0, help="default: %(default)s")
+    train.add_argument("--scheduler", default="onecycle", choices=SCHEDULERS,
+                       help="learning-rate schedule (default: %(default)s)")
     train.add_argument("--seed", type=int, default=0, help="seeds initialization, the split and "
-                       "the shuffling: the same seed repeats the run")
+                       "the shuffling: the same seed repeats the run (default: %(default)s)")
     train.add_argument("--val-fraction", type=float, default=0.1,
                        help="share of the training set held out for validation (0: none, and "
-                            "the last epoch is kept)")
+                            "the last epoch is kept; default: %(default)s)")
     train.add_argument("--out", help="output folder (default: runs/MODEL-DATASET)")
     train.add_argument("--data-dir", help="folder of the IDX files for mnist / fashion-mnist")
     train.add_argument("--download", action="store_true",

@@ -82,7 +82,7 @@ def save_image_grid(images, path: str | Path, columns: int = 10, title: str | No
     figure.tight_layout(pad=0.2)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    figure.savefig(path, dpi=100, bbox_inches="tight", pad_inches=0.05)
     plt.close(figure)
     return path
 

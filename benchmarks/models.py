@@ -12,6 +12,12 @@ one pass over the training side (forward, loss, backward, step for every batch),
 warm-up epoch (which compiles the Numba kernels); the table shows the median of ``--epochs``
 timed epochs. "tinynet fit()" is the same epoch through ``tinynet.train.fit`` with a
 ``DataLoader`` (per-sample collation, metrics), the way the command line trains.
+
+Threads: by default every library uses all cores (PyTorch as many threads as Numba);
+``--threads N`` limits Numba, OpenBLAS (through threadpoolctl) and PyTorch to N. On a shared
+2-core machine ``--threads 1`` gives steadier figures: spinning BLAS/OpenMP threads of other
+processes slowed the 2-thread runs erratically. Each implementation's epochs run as one block,
+after a pause, never interleaved with the other's.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from tinynet.train import fit
 
 CASES = [("mlp", "mnist1d"), ("cnn", "mnist1d"), ("mlp", "digits"), ("cnn", "digits")]
 LEARNING_RATE = 3e-3
+PAUSE_SECONDS = 0.5  # lets the other library's spinning threads go to sleep
 
 
 def load_train_arrays(dataset: str) -> tuple[np.ndarray, np.ndarray]:
@@ -157,14 +164,38 @@ def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool) -> dic
     if use_torch:
         twin = torch_twin(model)
         row["max_output_difference"] = check_twins_agree(model, twin, inputs[:64])
+    time.sleep(PAUSE_SECONDS)
     tinynet_seconds = time_tinynet_epochs(model, inputs, labels, orders)[1:]
     row["tinynet_seconds"] = statistics.median(tinynet_seconds)
     if twin is not None:
+        time.sleep(PAUSE_SECONDS)
         row["torch_seconds"] = statistics.median(time_torch_epochs(twin, inputs, labels, orders)[1:])
         row["ratio"] = row["tinynet_seconds"] / row["torch_seconds"]
+    time.sleep(PAUSE_SECONDS)
     row["tinynet_fit_seconds"] = statistics.median(
         time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs))
     return row
+
+
+def set_threads(threads: int | None, use_torch: bool) -> int:
+    """Limit Numba, OpenBLAS and PyTorch to ``threads`` (None: Numba's default, all cores);
+    PyTorch gets as many threads as Numba. Returns the number used."""
+    import numba
+
+    if threads:
+        numba.set_num_threads(threads)
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(threads)
+        except ImportError:
+            print("threadpoolctl is not installed: OpenBLAS keeps its default threads")
+    threads = numba.get_num_threads()
+    if use_torch:
+        import torch
+
+        torch.set_num_threads(threads)
+    return threads
 
 
 def format_table(rows: list[dict]) -> str:
@@ -186,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(after one warm-up epoch); the median is reported")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     parser.add_argument("--no-torch", action="store_true", help="time tinynet only")
+    parser.add_argument("--threads", type=int, help="threads for Numba, OpenBLAS and PyTorch "
+                        "(default: all cores)")
     args = parser.parse_args(argv)
     use_torch = not args.no_torch
     if use_torch:
@@ -193,11 +226,12 @@ def main(argv: list[str] | None = None) -> int:
             import torch
         except ImportError:
             use_torch = False
-    environment = {"machine": platform.machine(), "cpus": os.cpu_count(),
+    threads = set_threads(args.threads, use_torch)
+    environment = {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": threads,
                    "python": platform.python_version(), "numpy": np.__version__,
                    "load_average_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
     if use_torch:
-        environment["torch"], environment["torch_threads"] = torch.__version__, torch.get_num_threads()
+        environment["torch"] = torch.__version__
     rows = [run_case(model, dataset, args.epochs, use_torch) for model, dataset in CASES]
     if hasattr(os, "getloadavg"):
         environment["load_average_after"] = os.getloadavg()[0]

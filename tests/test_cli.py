@@ -3,6 +3,7 @@ gradcheck and bench; the full main job (cnn on digits, >= 97% in < 2 min) is mar
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -31,6 +32,27 @@ def test_train_end_to_end_in_a_subprocess(tmp_path):
     assert 0.5 < metrics["test_accuracy"] <= 1.0
     assert metrics["settings"]["epochs"] == 1 and len(metrics["history"]["loss"]) == 1
     assert (out / "model.npz").stat().st_size > 0 and (out / "history.png").stat().st_size > 0
+
+
+def test_ctrl_c_in_a_real_run_keeps_the_best_checkpoint_and_reports(tmp_path):
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tinynet", "train", "mlp", "--dataset", "digits", "--epochs",
+         "1000", "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=environment)
+    try:
+        for line in process.stdout:
+            if line.startswith("epoch 2/"):
+                break
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0 and "Traceback" not in err
+    assert "interrupted (Ctrl-C)" in err and "test accuracy" in out
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["stop_cause"] == "interrupted" and metrics["best_epoch"] is not None
+    assert (tmp_path / "model.npz").exists()
 
 
 def test_train_is_repeatable_with_a_seed(tmp_path):

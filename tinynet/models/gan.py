@@ -140,11 +140,13 @@ def train_gan(gan: GAN, loader, epochs: int, generator_optimizer=None,
 
             # 2. Generator step through the frozen (just updated) discriminator.
             discriminator.requires_grad_(False)
-            g_loss = generator_loss(discriminator(fake))
-            generator_optimizer.zero_grad()
-            g_loss.backward()
-            generator_optimizer.step()
-            discriminator.requires_grad_(True)
+            try:
+                g_loss = generator_loss(discriminator(fake))
+                generator_optimizer.zero_grad()
+                g_loss.backward()
+                generator_optimizer.step()
+            finally:  # unfrozen even if the step raises (or Ctrl-C lands here)
+                discriminator.requires_grad_(True)
 
             count = real.shape[0]
             values = {"discriminator_loss": d_loss.item(), "generator_loss": g_loss.item(),

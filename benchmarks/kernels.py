@@ -2,7 +2,7 @@
 reference kernels, and PyTorch's CPU ops (when installed) with the same thread count.
 
 Each workload is a forward + backward pass (or one product, for matmul) in float32, all timed in
-one run, each implementation in its own block of calls (`medians` says why). The table gives
+one run, each implementation in blocks of calls, round by round (`medians` says why). The table gives
 median milliseconds and the ratios against which the targets are stated: conv2d and max_pool2d
 within 1.5x of PyTorch, the Numba path at least 3x faster than the NumPy reference for conv,
 matmul at least 0.9x of NumPy's BLAS throughput. The machine's load average is printed too: on
@@ -29,7 +29,7 @@ POOL_SHAPE = (64, 32, 32, 32)
 # kernel runs its Numba loop (tinynet.kernels.matmul.is_many_small_matmuls)
 MATMULS = [(0, 1024, 1024, 1024), (4096, 2, 2, 2), (4096, 4, 4, 4), (4096, 1, 8, 1),
            (256, 4, 4, 4)]
-PAUSE_SECONDS = 0.5
+PAUSE_SECONDS = 0.3
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
 
@@ -71,24 +71,26 @@ def matmul_step(module, a, b):
     return lambda: module.matmul(left, right)
 
 
-def medians(steps: dict, repeats: int, warmup: int = 2) -> dict:
-    """Median seconds of each step over `repeats` calls, one implementation after the other.
+def medians(steps: dict, repeats: int, rounds: int = 3, warmup: int = 2) -> dict:
+    """Median seconds of each step over `repeats` calls, made in `rounds` blocks per step.
 
     Not interleaved call by call: OpenBLAS's and PyTorch's OpenMP threads keep spinning for a
     while after their last parallel loop, and on 2 cores the spinning threads of one library
-    slowed the other's calls up to 7x. A pause between the blocks lets them go to sleep."""
-    results = {}
-    for name, step in steps.items():
-        time.sleep(PAUSE_SECONDS)
+    slowed the other's calls up to 7x; a pause before each block lets them go to sleep. Several
+    rounds of blocks spread each step's calls over the run, so that a change in the machine's
+    load does not fall on one implementation only."""
+    for step in steps.values():
         for _ in range(warmup):  # compiles (or loads the cached) Numba kernels
             step()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - start)
-        results[name] = statistics.median(times)
-    return results
+    times = {name: [] for name in steps}
+    for block in range(rounds):
+        for name, step in steps.items():
+            time.sleep(PAUSE_SECONDS)
+            for _ in range(repeats // rounds + (block < repeats % rounds)):
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def on_backend(backend, step):

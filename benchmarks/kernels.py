@@ -8,7 +8,14 @@ within 1.5x of PyTorch, the Numba path at least 3x faster than the NumPy referen
 matmul at least 0.9x of NumPy's BLAS throughput. The machine's load average is printed too: on
 a 2-core machine, any other busy process slows the multithreaded BLAS and OpenMP calls a lot.
 
-    python benchmarks/kernels.py [--repeats 15] [--threads N] [--json out.json] [--quick]
+Memory: a convolution step allocates and frees ~10-30 MB of columns and products. glibc gives
+freed memory at the top of its heap back to the OS once it exceeds twice the largest block freed
+so far, so every step faults the same pages in again (2,600-3,500 page faults, 5-9 ms of a
+5-15 ms step measured here). --keep-freed-memory raises those thresholds with mallopt, as
+MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_MMAP_THRESHOLD_=33554432 in the environment would.
+
+    python benchmarks/kernels.py [--repeats 15] [--threads N] [--keep-freed-memory]
+                                 [--json out.json] [--quick]
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ POOL_SHAPE = (64, 32, 32, 32)
 MATMULS = [(0, 1024, 1024, 1024), (4096, 2, 2, 2), (4096, 4, 4, 4), (4096, 1, 8, 1),
            (256, 4, 4, 4)]
 PAUSE_SECONDS = 0.3
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
 
@@ -163,7 +171,8 @@ def _ratio(row, key, width):
 def print_table(results: dict) -> None:
     print(f"threads: {results['threads']} (Numba, OpenBLAS, PyTorch); medians of "
           f"{results['repeats']} calls in ms; PyTorch {results['torch'] or 'not installed'}; "
-          f"load average {results['load_average_1min']:.2f} when done")
+          f"load average {results['load_average_1min']:.2f} when done"
+          + ("; freed memory kept (mallopt)" if results.get("keep_freed_memory") else ""))
     header = (f"{'workload':<38} {'numba':>9} {'numpy ref':>9} {'torch':>9} {'blas':>9} "
               f"{'ref/numba':>9} {'numba/torch':>11} {'numba/blas':>10}")
     print(header)
@@ -181,16 +190,30 @@ def print_table(results: dict) -> None:
           "1024^3 numba/blas <= 1.11x (>= 0.9x of BLAS throughput)")
 
 
+def keep_freed_memory() -> None:
+    """Let glibc's malloc keep freed memory (no trimming; blocks up to 32 MB from the heap)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    if not (libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25)):
+        raise RuntimeError("mallopt failed: --keep-freed-memory needs glibc")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, help="threads for every library (default: all)")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="mallopt: no trimming of freed memory (see the docstring)")
     parser.add_argument("--quick", action="store_true", help="one conv workload, a 256^3 matmul")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     if args.threads:  # read by OpenBLAS, Numba and OpenMP when they load, which is after this
         os.environ.update({name: str(args.threads) for name in THREAD_VARIABLES})
+    if args.keep_freed_memory:
+        keep_freed_memory()
     results = measure(args.repeats, args.quick)
+    results["keep_freed_memory"] = args.keep_freed_memory
     print_table(results)
     if args.json:
         with open(args.json, "w") as file:

@@ -167,13 +167,12 @@ def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool) -> dic
     time.sleep(PAUSE_SECONDS)
     tinynet_seconds = time_tinynet_epochs(model, inputs, labels, orders)[1:]
     row["tinynet_seconds"] = statistics.median(tinynet_seconds)
+    row["tinynet_fit_seconds"] = statistics.median(
+        time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs))
     if twin is not None:
         time.sleep(PAUSE_SECONDS)
         row["torch_seconds"] = statistics.median(time_torch_epochs(twin, inputs, labels, orders)[1:])
         row["ratio"] = row["tinynet_seconds"] / row["torch_seconds"]
-    time.sleep(PAUSE_SECONDS)
-    row["tinynet_fit_seconds"] = statistics.median(
-        time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs))
     return row
 
 

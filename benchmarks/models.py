@@ -13,11 +13,10 @@ warm-up epoch (which compiles the Numba kernels); the table shows the median of 
 timed epochs. "tinynet fit()" is the same epoch through ``tinynet.train.fit`` with a
 ``DataLoader`` (per-sample collation, metrics), the way the command line trains.
 
-Threads: by default every library uses all cores (PyTorch as many threads as Numba);
-``--threads N`` limits Numba, OpenBLAS (through threadpoolctl) and PyTorch to N. On a shared
-2-core machine ``--threads 1`` gives steadier figures: spinning BLAS/OpenMP threads of other
-processes slowed the 2-thread runs erratically. Each implementation's epochs run as one block,
-after a pause, never interleaved with the other's.
+Threads: by default each library keeps its own default (tinynet: one BLAS thread, see
+tinynet/threads.py; PyTorch: one thread per core); ``--threads N`` gives both N (tinynet's BLAS
+and Numba through ``tinynet.set_num_threads``, and PyTorch). Each implementation's epochs run as
+one block, after a pause, never interleaved with the other's.
 """
 
 from __future__ import annotations
@@ -176,25 +175,23 @@ def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool) -> dic
     return row
 
 
-def set_threads(threads: int | None, use_torch: bool) -> int:
-    """Limit Numba, OpenBLAS and PyTorch to ``threads`` (None: Numba's default, all cores);
-    PyTorch gets as many threads as Numba. Returns the number used."""
-    import numba
-
+def set_threads(threads: int | None, use_torch: bool) -> dict:
+    """With ``threads``, limit tinynet (its BLAS and Numba, ``tinynet.set_num_threads``) and
+    PyTorch to that many threads; without, keep each library's default (tinynet: one BLAS
+    thread; PyTorch: one thread per core). Returns the counts in use."""
     if threads:
-        numba.set_num_threads(threads)
-        try:
-            from threadpoolctl import threadpool_limits
+        import numba
 
-            threadpool_limits(threads)
-        except ImportError:
-            print("threadpoolctl is not installed: OpenBLAS keeps its default threads")
-    threads = numba.get_num_threads()
+        tn.set_num_threads(threads)
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    counts = {"tinynet_threads": tn.get_num_threads()}
     if use_torch:
         import torch
 
-        torch.set_num_threads(threads)
-    return threads
+        if threads:
+            torch.set_num_threads(threads)
+        counts["torch_threads"] = torch.get_num_threads()
+    return counts
 
 
 def format_table(rows: list[dict]) -> str:
@@ -216,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(after one warm-up epoch); the median is reported")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     parser.add_argument("--no-torch", action="store_true", help="time tinynet only")
-    parser.add_argument("--threads", type=int, help="threads for Numba, OpenBLAS and PyTorch "
-                        "(default: all cores)")
+    parser.add_argument("--threads", type=int, help="threads for tinynet (BLAS, Numba) and "
+                        "PyTorch (default: each library's own default)")
     args = parser.parse_args(argv)
     use_torch = not args.no_torch
     if use_torch:
@@ -226,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             use_torch = False
     threads = set_threads(args.threads, use_torch)
-    environment = {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": threads,
+    environment = {"machine": platform.machine(), "cpus": os.cpu_count(), **threads,
                    "python": platform.python_version(), "numpy": np.__version__,
                    "load_average_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
     if use_torch:

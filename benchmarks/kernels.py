@@ -39,7 +39,7 @@ MATMULS = [(0, 1024, 1024, 1024), (4096, 2, 2, 2), (4096, 4, 4, 4), (4096, 1, 8,
 PAUSE_SECONDS = 0.3
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "NUMBA_NUM_THREADS")
+                    "NUMBA_NUM_THREADS", "TINYNET_NUM_THREADS")
 
 
 def conv_step(module, shape, out_channels, kernel, padding, rng):
@@ -121,15 +121,19 @@ def workload_steps(make_step, torch) -> dict:
     return steps
 
 
-def measure(repeats: int = 15, quick: bool = False) -> dict:
+def measure(repeats: int = 15, quick: bool = False, threads: int | None = None) -> dict:
     import numba
     import numpy as np
+
+    import tinynet
 
     try:
         import torch
     except ImportError:
         torch = None
-    threads = numba.get_num_threads()
+    threads = threads or os.cpu_count() or 1
+    tinynet.set_num_threads(threads)  # BLAS and Numba; tinynet's own default is one thread
+    threads = min(threads, numba.get_num_threads())
     if torch is not None:
         torch.set_num_threads(threads)
     rng = np.random.default_rng(0)
@@ -202,7 +206,8 @@ def keep_freed_memory() -> None:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--threads", type=int, help="threads for every library (default: all)")
+    parser.add_argument("--threads", type=int, help="threads for every library (default: all "
+                        "cores, for tinynet too, whose own default is one BLAS thread)")
     parser.add_argument("--keep-freed-memory", action="store_true",
                         help="mallopt: no trimming of freed memory (see the docstring)")
     parser.add_argument("--quick", action="store_true", help="one conv workload, a 256^3 matmul")
@@ -212,7 +217,7 @@ def main(argv=None) -> dict:
         os.environ.update({name: str(args.threads) for name in THREAD_VARIABLES})
     if args.keep_freed_memory:
         keep_freed_memory()
-    results = measure(args.repeats, args.quick)
+    results = measure(args.repeats, args.quick, args.threads)
     results["keep_freed_memory"] = args.keep_freed_memory
     print_table(results)
     if args.json:

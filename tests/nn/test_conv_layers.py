@@ -1,17 +1,9 @@
 """Forward passes of the conv and pooling layers: against PyTorch with weights copied by
 state_dict name, and gradients through them against finite differences. The layers call
-tinynet.nn.functional's conv/pool functions, which sit on the conv/pool ops; until those ops
-exist, this whole file is skipped at collection."""
-
-import importlib.util
+tinynet.nn.functional's conv/pool functions, which sit on the conv/pool ops."""
 
 import numpy as np
 import pytest
-
-import tinynet.nn.functional as F
-
-if importlib.util.find_spec("tinynet.ops.conv") is None or not hasattr(F, "conv2d"):
-    pytest.skip("conv ops not yet available", allow_module_level=True)
 
 import tinynet as tn
 from tests.nn.conftest import check_gradients, float64_leaf

@@ -220,8 +220,6 @@ def test_state_dict_resume_continues_the_sequence(
     record(optimizer, scheduler, split)
     optimizer_state, scheduler_state = optimizer.state_dict(), scheduler.state_dict()
     if via_file:
-        if not hasattr(tn, "save"):
-            pytest.skip("tinynet.save is not available yet")
         tn.save(
             {"optimizer": optimizer_state, "scheduler": scheduler_state},
             str(tmp_path / "checkpoint.npz"),

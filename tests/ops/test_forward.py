@@ -176,3 +176,8 @@ def test_pad_modes_match_pytorch():
         ours = F.pad(f64(a), (1, 2, 2, 1), mode=mode).numpy()
         theirs = torch.nn.functional.pad(torch.tensor(a), (1, 2, 2, 1), mode=mode).numpy()
         np.testing.assert_allclose(ours, theirs, err_msg=mode)
+
+
+def test_relu_keeps_nan_as_pytorch_does():
+    result = tn.relu(tn.tensor([float("nan"), -1.0, 2.0])).numpy()
+    assert np.isnan(result[0]) and result[1:].tolist() == [0.0, 2.0]

@@ -10,10 +10,8 @@ import time
 
 import pytest
 
-import tinynet.nn.functional as F
 from tinynet import cli
 
-needs_conv = pytest.mark.skipif(not hasattr(F, "conv2d"), reason="needs the conv ops (issue #3)")
 
 
 def run_tinynet(*args, cwd=None, timeout=120):
@@ -63,7 +61,6 @@ def test_train_is_repeatable_with_a_seed(tmp_path):
     assert first["history"] != other["history"]
 
 
-@needs_conv
 def test_train_cnn_on_mnist1d_in_process(tmp_path, monkeypatch):
     monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "cache"))
     metrics = cli.train_command("cnn", "mnist1d", epochs=1, batch_size=128, val_fraction=0.0,
@@ -135,7 +132,6 @@ def test_the_real_benchmark_folder_is_found():
     assert (cli.benchmarks_folder() / "overhead.py").exists()
 
 
-@needs_conv
 def test_main_job_short_form(tmp_path):
     metrics = cli.train_command("cnn", "digits", epochs=1, out=tmp_path, verbose=False)
     assert metrics["test_accuracy"] > 0.5
@@ -143,7 +139,6 @@ def test_main_job_short_form(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("TINYNET_FULL"), reason="long run: set TINYNET_FULL=1")
-@needs_conv
 def test_main_job_reaches_97_percent_on_digits_in_under_two_minutes(tmp_path):
     """The README's main command: ``tinynet train cnn --dataset digits`` (default settings)."""
     start = time.perf_counter()

@@ -69,6 +69,14 @@ def test_train_cnn_on_mnist1d_in_process(tmp_path, monkeypatch):
     assert (tmp_path / "cache" / "mnist1d.npz").exists()
 
 
+@pytest.mark.parametrize("option", [{"optimizer": "sgd"}, {"scheduler": "none"},
+                                    {"weight_decay": 0.0}, {"val_fraction": 0.2}])
+def test_models_with_their_own_trainer_refuse_the_classifier_options(option, tmp_path):
+    with pytest.raises(ValueError, match="--" + next(iter(option)).replace("_", "-")):
+        cli.train_command("autoencoder", "digits", epochs=1, out=tmp_path, verbose=False,
+                          **option)
+
+
 def test_help_is_clear():
     result = run_tinynet("--help")
     assert result.returncode == 0
@@ -85,6 +93,8 @@ def test_help_is_clear():
     ["train", "mlp", "--dataset", "imagenet"],
     ["train", "mlp", "--dataset", "digits", "--epochs", "many"],
     ["train", "mlp", "--dataset", "digits", "--lr", "-1"],
+    ["train", "vae", "--dataset", "digits", "--optimizer", "sgd"],
+    ["train", "gan", "--dataset", "digits", "--scheduler", "cosine", "--weight-decay", "0.1"],
     ["train", "mlp"],
     ["frobnicate"],
     [],

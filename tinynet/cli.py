@@ -62,16 +62,24 @@ def make_scheduler(name: str, optimizer, epochs: int, steps_per_epoch: int):
     return None
 
 
+CLASSIFIER_DEFAULTS = {"optimizer": "adam", "weight_decay": 0.0, "scheduler": "onecycle",
+                       "val_fraction": 0.1}
+
+
 def train_command(model: str = "cnn", dataset: str = "digits", epochs: int | None = None,
-                  batch_size: int | None = None, optimizer: str = "adam", lr: float | None = None,
-                  weight_decay: float = 0.0, scheduler: str = "onecycle", seed: int = 0,
-                  val_fraction: float = 0.1, out: str | Path | None = None,
-                  data_dir: str | None = None, download: bool = False,
-                  verbose: bool = True) -> dict:
+                  batch_size: int | None = None, optimizer: str | None = None,
+                  lr: float | None = None, weight_decay: float | None = None,
+                  scheduler: str | None = None, seed: int = 0, val_fraction: float | None = None,
+                  out: str | Path | None = None, data_dir: str | None = None,
+                  download: bool = False, verbose: bool = True) -> dict:
     """Train ``model`` on ``dataset``, keep the checkpoint with the best validation loss,
     evaluate it on the test side, and write to ``out`` (default runs/MODEL-DATASET):
     metrics.json (test_accuracy, test_loss, seconds, the settings, the history), model.npz
-    (a state_dict for ``tinynet.load``) and history.png. Returns the metrics dict."""
+    (a state_dict for ``tinynet.load``) and history.png. Returns the metrics dict.
+
+    None for optimizer, weight_decay, scheduler and val_fraction means CLASSIFIER_DEFAULTS. The
+    models with their own training command (TRAINERS: autoencoders, VAE, GAN, perceptron, U-Net)
+    choose their own optimizer and schedule, so giving them any of these raises ValueError."""
     import tinynet as tn
     from tinynet import nn
     from tinynet.data import DataLoader, random_split
@@ -81,10 +89,20 @@ def train_command(model: str = "cnn", dataset: str = "digits", epochs: int | Non
 
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+    classifier_options = {"optimizer": optimizer, "weight_decay": weight_decay,
+                          "scheduler": scheduler, "val_fraction": val_fraction}
     if model in TRAINERS:  # a model with its own training command (autoencoders, VAE, GAN)
+        given = [name for name, value in classifier_options.items() if value is not None]
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            raise ValueError(f"the {model} model trains with its own optimizer, schedule and "
+                             f"data split; it does not take {flags}")
         return TRAINERS[model](dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr,
                                seed=seed, out=out, data_dir=data_dir, download=download,
                                verbose=verbose)
+    optimizer, weight_decay, scheduler, val_fraction = (
+        CLASSIFIER_DEFAULTS[name] if value is None else value
+        for name, value in classifier_options.items())
     defaults = DEFAULTS.get(dataset, DEFAULTS["digits"])
     epochs = defaults["epochs"] if epochs is None else epochs
     batch_size = defaults["batch_size"] if batch_size is None else batch_size
@@ -223,18 +241,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, help="passes over the training set (default: per "
                        f"dataset, {DEFAULTS['digits']['epochs']} for digits)")
     train.add_argument("--batch-size", type=int, help="samples per step (default: per dataset)")
-    train.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
-                       help="default: %(default)s (sgd gets momentum 0.9)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS,
+                       help="default: adam (sgd gets momentum 0.9); classifiers only")
     train.add_argument("--lr", type=float, help="learning rate (peak lr for onecycle; default: "
                        "per dataset)")
-    train.add_argument("--weight-decay", type=float, default=0.0, help="default: %(default)s")
-    train.add_argument("--scheduler", default="onecycle", choices=SCHEDULERS,
-                       help="learning-rate schedule (default: %(default)s)")
+    train.add_argument("--weight-decay", type=float, help="default: 0.0; classifiers only")
+    train.add_argument("--scheduler", choices=SCHEDULERS,
+                       help="learning-rate schedule (default: onecycle); classifiers only")
     train.add_argument("--seed", type=int, default=0, help="seeds initialization, the split and "
                        "the shuffling: the same seed repeats the run (default: %(default)s)")
-    train.add_argument("--val-fraction", type=float, default=0.1,
+    train.add_argument("--val-fraction", type=float,
                        help="share of the training set held out for validation (0: none, and "
-                            "the last epoch is kept; default: %(default)s)")
+                            "the last epoch is kept; default: 0.1); classifiers only")
     train.add_argument("--out", help="output folder (default: runs/MODEL-DATASET)")
     train.add_argument("--data-dir", help="folder of the IDX files for mnist / fashion-mnist")
     train.add_argument("--download", action="store_true",

@@ -1,14 +1,19 @@
-"""OpCases for the Functions in tinynet/ops/nn_ops.py, in the format of tests/ops/cases_core.py,
-so that the op table (and its completeness test) can include them: ``CORE_CASES + NN_CASES``.
-tests/nn/test_activations.py and test_losses.py run them too."""
+"""OpCases for the Functions in tinynet/ops/nn_ops.py and tinynet/ops/normalization.py, in the
+format of tests/ops/cases_core.py, so that the op table (and its completeness test) can include
+them: ``CORE_CASES + NN_CASES``. tests/nn/test_activations.py and test_losses.py run them too."""
 
 from __future__ import annotations
 
+import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 
+import tinynet as tn
+import tinynet.nn.functional as F
 from tests.ops.cases_core import OpCase, no_params
 from tests.strategies import arrays, shapes, unary
 from tinynet.ops import nn_ops
+from tinynet.ops.normalization import Normalize
 
 
 @st.composite
@@ -24,7 +29,48 @@ def identity_with_backward_hook(x):
     return y * 1.0
 
 
+@st.composite
+def batch_norm_inputs(draw, affine=True, spread=True):
+    """x (N, C, *) with at least two values per channel, and γ, β (C,) when ``affine``. With
+    ``spread``, every channel's values are spread out (variance > 0.1), away from σ ≈ 0 where
+    the normalization's derivatives blow up."""
+    shape = draw(shapes(min_dims=2, max_dims=4, max_side=3))
+    x = draw(arrays(shape))
+    if spread:
+        assume(x.size // shape[1] >= 2)
+        assume(np.all(x.var(axis=(0,) + tuple(range(2, x.ndim))) > 0.1))
+    if not affine:
+        return (x,), {}
+    channels = shape[1]
+    return (x, draw(arrays((channels,))), draw(arrays((channels,)))), {}
+
+
+@st.composite
+def batch_norm_eval_inputs(draw):
+    """Eval mode: running statistics as constant parameters."""
+    (x, weight, bias), _ = draw(batch_norm_inputs(spread=False))
+    channels = x.shape[1]
+    running_mean = draw(arrays((channels,)))
+    running_var = draw(arrays((channels,), 0.2, 3.0))
+    return (x, weight, bias), {"running_mean": running_mean, "running_var": running_var}
+
+
+def batch_norm_eval(x, weight, bias, running_mean, running_var):
+    return F.batch_norm(x, tn.tensor(running_mean), tn.tensor(running_var), weight, bias)
+
+
+def normalize_both_outputs(x):
+    """Normalize's x̂ and σ⁻¹ (BatchNorm's backward calls it when create_graph records)."""
+    return Normalize.apply(x, eps=1e-5)
+
+
 NN_CASES = [
+    OpCase("batch_norm_train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           batch_norm_inputs()),
+    OpCase("batch_norm_train_no_affine",
+           lambda x: F.batch_norm(x, None, None, training=True), batch_norm_inputs(affine=False)),
+    OpCase("batch_norm_eval", batch_norm_eval, batch_norm_eval_inputs()),
+    OpCase("normalize", normalize_both_outputs, batch_norm_inputs(affine=False)),
     OpCase("softplus", nn_ops.softplus, no_params(unary(low=-20.0, high=20.0))),
     OpCase("erf", nn_ops.erf, no_params(unary())),
     OpCase("step", nn_ops.step, no_params(unary(avoid=[0.0]))),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinynet.autograd.function import Function
+from tinynet.ops.summation import sum_axes
 
 
 def sum_to_shape(array: np.ndarray, shape: tuple) -> np.ndarray:
@@ -16,7 +17,7 @@ def sum_to_shape(array: np.ndarray, shape: tuple) -> np.ndarray:
     axes = tuple(range(leading)) + tuple(
         leading + i for i, size in enumerate(shape) if size == 1 and array.shape[leading + i] != 1
     )
-    summed = array.sum(axis=axes, keepdims=True)
+    summed = sum_axes(array, axes, keepdims=True)
     return summed.reshape(shape)
 
 

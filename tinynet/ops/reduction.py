@@ -10,6 +10,7 @@ import numpy as np
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import broadcast_to
 from tinynet.ops.dims import keepdim_shape
+from tinynet.ops.summation import sum_axes
 
 
 class Sum(Function):
@@ -20,7 +21,7 @@ class Sum(Function):
         ctx.axes, ctx.keepdim, ctx.input_shape = axes, keepdim, x.shape
         if x.dtype.kind in "biu":
             return np.sum(x, axis=axes, keepdims=keepdim, dtype=np.int64)
-        return np.sum(x, axis=axes, keepdims=keepdim)
+        return sum_axes(x, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):

@@ -7,9 +7,8 @@ channels. The variance used for normalizing is the biased one (divide by n), as 
 
 from __future__ import annotations
 
-import numpy as np
-
-from tinynet import ops
+from tinynet import dtypes, ops
+from tinynet.ops.normalization import BatchNorm
 from tinynet.tensor import Tensor
 
 
@@ -49,6 +48,8 @@ def batch_norm(
     Training: μ, σ² are the batch's statistics over every dim but 1, and the running statistics
     (if given) move towards them, in place: running ← (1 − momentum) · running + momentum · batch,
     with the unbiased batch variance for ``running_var``. Evaluation: μ, σ² are the running ones.
+    One fused op (``tinynet.ops.normalization.BatchNorm``); input, weight and bias are first
+    brought to one dtype (the widest).
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {list(input.shape)}")
@@ -60,44 +61,30 @@ def batch_norm(
         (bias, "bias"),
     ):
         _check_vector(tensor, channels, "batch_norm", role, input)
-    shape = _channel_shape(input)
-    reduce_dims = (0,) + tuple(range(2, input.ndim))
-    if training:
-        count = input.numel() // channels
-        if count <= 1:
-            raise ValueError(
-                f"batch_norm: expected more than 1 value per channel when "
-                f"training, got input of shape {list(input.shape)}"
-            )
-        output = _normalize(input, reduce_dims, eps)
-        if running_mean is not None or running_var is not None:
-            _update_running_stats(
-                input._data, reduce_dims, count, running_mean, running_var, momentum
-            )
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError(
-                "batch_norm: running_mean and running_var are needed when not training"
-            )
-        mean = running_mean._data.reshape(shape)
-        inverse_std = 1.0 / np.sqrt(running_var._data.reshape(shape) + eps)
-        output = (input - mean.astype(input.dtype)) * inverse_std.astype(input.dtype)
-    if weight is not None:
-        output = output * weight.reshape(shape)
-    if bias is not None:
-        output = output + bias.reshape(shape)
+    if input.dtype.kind != "f":
+        raise TypeError(f"batch_norm: input dtype must be floating point, got {input.dtype}")
+    if training and input.numel() // channels <= 1:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when "
+            f"training, got input of shape {list(input.shape)}"
+        )
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var are needed when not training")
+    dtype = input.dtype
+    for tensor in (weight, bias):
+        if tensor is not None:
+            dtype = dtypes.promote_types(dtype, tensor.dtype)
+    input, weight, bias = (None if t is None else t.to(dtype) for t in (input, weight, bias))
+    output = BatchNorm.apply(
+        input, weight, bias, training=training, momentum=momentum, eps=eps,
+        running_mean=None if running_mean is None else running_mean._data,
+        running_var=None if running_var is None else running_var._data,
+    )
+    if training:  # BatchNorm updated the running statistics in place
+        for running in (running_mean, running_var):
+            if running is not None:
+                running._version += 1
     return output
-
-
-def _update_running_stats(data, reduce_dims, count, running_mean, running_var, momentum) -> None:
-    batch_mean = data.mean(axis=reduce_dims)
-    if running_mean is not None:
-        running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * batch_mean
-        running_mean._version += 1
-    if running_var is not None:
-        unbiased_var = data.var(axis=reduce_dims) * (count / (count - 1))
-        running_var._data[...] = (1 - momentum) * running_var._data + momentum * unbiased_var
-        running_var._version += 1
 
 
 def layer_norm(

@@ -13,7 +13,7 @@ import tinynet.nn.functional as F
 from tests.ops.cases_core import OpCase, no_params
 from tests.strategies import arrays, shapes, unary
 from tinynet.ops import nn_ops
-from tinynet.ops.normalization import Normalize
+from tinynet.ops.normalization import BatchNormBackward, Normalize
 
 
 @st.composite
@@ -59,6 +59,15 @@ def batch_norm_eval(x, weight, bias, running_mean, running_var):
     return F.batch_norm(x, tn.tensor(running_mean), tn.tensor(running_var), weight, bias)
 
 
+@st.composite
+def batch_norm_backward_inputs(draw):
+    """g and x̂ (N, C, *) and a per-channel scale (1, C, 1, ...): the formula is a polynomial, so
+    any values do (x̂ need not be normalized)."""
+    shape = draw(shapes(min_dims=2, max_dims=4, max_side=3))
+    scale_shape = (1, shape[1]) + (1,) * (len(shape) - 2)
+    return (draw(arrays(shape)), draw(arrays(shape)), draw(arrays(scale_shape))), {}
+
+
 def normalize_both_outputs(x):
     """Normalize's x̂ and σ⁻¹ (BatchNorm's backward calls it when create_graph records)."""
     return Normalize.apply(x, eps=1e-5)
@@ -71,6 +80,7 @@ NN_CASES = [
            lambda x: F.batch_norm(x, None, None, training=True), batch_norm_inputs(affine=False)),
     OpCase("batch_norm_eval", batch_norm_eval, batch_norm_eval_inputs()),
     OpCase("normalize", normalize_both_outputs, batch_norm_inputs(affine=False)),
+    OpCase("batch_norm_backward", BatchNormBackward.apply, batch_norm_backward_inputs()),
     OpCase("softplus", nn_ops.softplus, no_params(unary(low=-20.0, high=20.0))),
     OpCase("erf", nn_ops.erf, no_params(unary())),
     OpCase("step", nn_ops.step, no_params(unary(avoid=[0.0]))),

@@ -6,7 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.kernels.strategies import FLOAT_DTYPES, window_cases
-from tinynet.kernels import ConvGeometry, col2im, col2im1d, im2col, im2col1d, use_backend
+from tinynet.kernels import (
+    ConvGeometry,
+    batch_col2im,
+    batch_im2col,
+    col2im,
+    col2im1d,
+    im2col,
+    im2col1d,
+    use_backend,
+)
 
 
 def _random(shape, dtype, seed):
@@ -61,6 +70,45 @@ def test_col2im_numba_equals_reference_and_is_the_adjoint(dtype, case, seed):
     np.testing.assert_allclose(left, right, rtol=tolerance, atol=tolerance)
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@given(case=geometries, seed=st.integers(0, 2**32 - 1))
+@settings(deadline=None)
+def test_batch_im2col_numba_equals_reference_and_is_im2col_with_the_batch_axis_moved(
+    dtype, case, seed
+):
+    x = _random(case.x_shape, dtype, seed)
+    expected = batch_im2col.numpy(x, case.geometry)
+    actual = batch_im2col.numba(x, case.geometry)
+    assert actual.dtype == expected.dtype == dtype
+    np.testing.assert_array_equal(actual, expected)
+    # cols[c, i, j, n, oh, ow] = im2col's cols[n, c, i, j, oh, ow]
+    by_loop = im2col_by_loop(x, case.geometry).transpose(1, 2, 3, 0, 4, 5)
+    np.testing.assert_array_equal(expected, by_loop)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@given(case=geometries, seed=st.integers(0, 2**32 - 1))
+@settings(deadline=None)
+def test_batch_col2im_numba_equals_reference_and_is_the_adjoint(dtype, case, seed):
+    g = case.geometry
+    x = _random(case.x_shape, dtype, seed)
+    n, c = case.x_shape[:2]
+    cols = _random((c, g.kh, g.kw, n, g.out_h, g.out_w), dtype, seed + 1)
+    expected = batch_col2im.numpy(cols, g, x.shape)
+    actual = batch_col2im.numba(cols, g, x.shape)
+    assert actual.dtype == expected.dtype == dtype
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance)
+    # the same sums as col2im of the same values in im2col's layout
+    unbatched = np.ascontiguousarray(cols.transpose(3, 0, 1, 2, 4, 5))
+    np.testing.assert_allclose(expected, col2im.numpy(unbatched, g, x.shape), rtol=tolerance,
+                               atol=tolerance)
+    # <batch_im2col(x), cols> == <x, batch_col2im(cols)>
+    left = np.vdot(batch_im2col(x, g).astype(np.float64), cols)
+    right = np.vdot(x.astype(np.float64), actual)
+    np.testing.assert_allclose(left, right, rtol=tolerance, atol=tolerance)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 @given(case=window_cases(dims=1, pooling=True), seed=st.integers(0, 2**32 - 1))
 @settings(deadline=None)
@@ -107,6 +155,8 @@ def test_non_contiguous_input(backend):
     g = ConvGeometry.from_shape(x.shape, 3, padding=1)
     with use_backend(backend):
         np.testing.assert_array_equal(im2col(x, g), im2col_by_loop(x, g))
+        np.testing.assert_array_equal(batch_im2col(x, g),
+                                      im2col_by_loop(x, g).transpose(1, 2, 3, 0, 4, 5))
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -121,3 +171,9 @@ def test_shape_errors_name_the_shapes(backend):
             col2im(np.zeros((2, 3, 3, 3, 3, 2)), g, (2, 3, 5, 5))
         with pytest.raises(ValueError, match=r"x_shape of shape \(2, 3, 5\)"):
             col2im(np.zeros((2, 3, 3, 3, 3, 3)), g, (2, 3, 5))
+        with pytest.raises(ValueError, match=r"input of shape \(2, 3, 5, 4\)"):
+            batch_im2col(np.zeros((2, 3, 5, 4)), g)
+        with pytest.raises(
+            ValueError, match=r"cols of shape \(2, 3, 3, 3, 3, 3\).*\(3, 3, 3, 2, 3, 3\)"
+        ):
+            batch_col2im(np.zeros((2, 3, 3, 3, 3, 3)), g, (2, 3, 5, 5))

@@ -10,11 +10,23 @@ from hypothesis import HealthCheck, assume, given, settings
 
 import tinynet as tn
 import tinynet.nn.functional as F
+import tinynet.ops.conv as conv_ops
 from tests.ops.cases_conv import conv_inputs, conv_transpose_inputs, fold_inputs, unfold_inputs
+from tinynet.autograd import gradcheck, gradgradcheck
 
 # the kernel_backend fixture only switches the backend; it is the same for every drawn example
 backends = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 RNG = np.random.default_rng(7)
+
+
+@pytest.fixture(params=["per_sample", "whole_batch"])
+def product_form(request, monkeypatch):
+    """Runs a test with each form of the convolution products (tinynet/ops/conv.py): one BLAS
+    call per sample, or one over the whole batch (chosen by size otherwise, so that the small
+    drawn shapes would only ever see the first)."""
+    threshold = 1 if request.param == "whole_batch" else 10**9
+    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW", threshold)
+    return request.param
 
 
 def pair(value, dims=2):
@@ -103,7 +115,7 @@ def two_d(params):
 
 @backends
 @given(drawn=conv_inputs(dims=2))
-def test_conv2d_matches_direct_loops(kernel_backend, drawn):
+def test_conv2d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv2d(*arrays, **params)
     np.testing.assert_allclose(F.conv2d(*as_tensors(arrays), **params).numpy(), expected,
@@ -112,7 +124,7 @@ def test_conv2d_matches_direct_loops(kernel_backend, drawn):
 
 @backends
 @given(drawn=conv_inputs(dims=1))
-def test_conv1d_matches_direct_loops(kernel_backend, drawn):
+def test_conv1d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv2d(*as_height_one(arrays), **two_d(params))[:, :, 0]
     np.testing.assert_allclose(F.conv1d(*as_tensors(arrays), **params).numpy(), expected,
@@ -121,7 +133,7 @@ def test_conv1d_matches_direct_loops(kernel_backend, drawn):
 
 @backends
 @given(drawn=conv_transpose_inputs(dims=2))
-def test_conv_transpose2d_matches_direct_loops(kernel_backend, drawn):
+def test_conv_transpose2d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv_transpose2d(*arrays, **params)
     np.testing.assert_allclose(F.conv_transpose2d(*as_tensors(arrays), **params).numpy(),
@@ -130,7 +142,7 @@ def test_conv_transpose2d_matches_direct_loops(kernel_backend, drawn):
 
 @backends
 @given(drawn=conv_transpose_inputs(dims=1))
-def test_conv_transpose1d_matches_direct_loops(kernel_backend, drawn):
+def test_conv_transpose1d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv_transpose2d(*as_height_one(arrays), **two_d(params))[:, :, 0]
     np.testing.assert_allclose(F.conv_transpose1d(*as_tensors(arrays), **params).numpy(),
@@ -150,7 +162,7 @@ def test_unfold_matches_direct_loops_and_fold_is_its_adjoint(kernel_backend, dra
 
 @backends
 @given(drawn=conv_inputs(dims=2))
-def test_conv_transpose2d_is_the_adjoint_of_conv2d(kernel_backend, drawn):
+def test_conv_transpose2d_is_the_adjoint_of_conv2d(kernel_backend, product_form, drawn):
     """<conv2d(x, w), v> = <x, conv_transpose2d(v, w)>, output_padding giving back x's size."""
     (x, weight, *_), params = drawn
     kernel, stride, dilation = weight.shape[2:], pair(params["stride"]), pair(params["dilation"])
@@ -166,6 +178,18 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(kernel_backend, drawn):
     back = F.conv_transpose2d(tn.tensor(other), tn.tensor(weight), output_padding=extra,
                               **geometry).numpy()
     np.testing.assert_allclose(np.sum(y * other), np.sum(x * back), rtol=1e-9, atol=1e-12)
+
+
+@backends
+@given(drawn=conv_inputs(dims=2) | conv_transpose_inputs(dims=2))
+def test_both_product_forms_pass_gradcheck_and_gradgradcheck(product_form, drawn):
+    """test_gradients.py checks the convolutions in the form their small shapes choose; this
+    checks both forms, gradients of every order going through all three conv Functions."""
+    arrays, params = drawn
+    function = F.conv_transpose2d if "output_padding" in params else F.conv2d
+    inputs = [tn.tensor(a, dtype=tn.float64, requires_grad=True) for a in arrays]
+    assert gradcheck(lambda *xs: function(*xs, **params), inputs)
+    assert gradgradcheck(lambda *xs: function(*xs, **params), inputs)
 
 
 @pytest.mark.parametrize("function, weight_shape, x_shape", [
@@ -235,7 +259,7 @@ def test_mismatched_dtypes_raise_type_error():
 @pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on its own copy
 @backends
 @given(drawn=conv_inputs(dims=2) | conv_inputs(dims=1))
-def test_conv_matches_torch(kernel_backend, drawn):
+def test_conv_matches_torch(kernel_backend, product_form, drawn):
     torch = pytest.importorskip("torch")
     arrays, params = drawn
     name = "conv2d" if arrays[0].ndim == 4 else "conv1d"
@@ -246,7 +270,7 @@ def test_conv_matches_torch(kernel_backend, drawn):
 @pytest.mark.torch
 @backends
 @given(drawn=conv_transpose_inputs(dims=2) | conv_transpose_inputs(dims=1))
-def test_conv_transpose_matches_torch(kernel_backend, drawn):
+def test_conv_transpose_matches_torch(kernel_backend, product_form, drawn):
     torch = pytest.importorskip("torch")
     arrays, params = drawn
     name = "conv_transpose2d" if arrays[0].ndim == 4 else "conv_transpose1d"

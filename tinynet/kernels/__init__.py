@@ -10,7 +10,14 @@ Layout NCHW (NCL for 1-D, handled as height-1 planes); float32 and float64, dtyp
 
 from tinynet.kernels.backend import BACKENDS, dispatch, get_backend, set_backend, use_backend
 from tinynet.kernels.geometry import ConvGeometry, output_size
-from tinynet.kernels.im2col import col2im, col2im1d, im2col, im2col1d
+from tinynet.kernels.im2col import (
+    batch_col2im,
+    batch_im2col,
+    col2im,
+    col2im1d,
+    im2col,
+    im2col1d,
+)
 from tinynet.kernels.matmul import linear_act, matmul
 from tinynet.kernels.pooling import (
     avg_pool1d_backward,
@@ -34,6 +41,8 @@ __all__ = [
     "avg_pool2d_backward",
     "avg_pool2d_forward",
     "avg_pool_divisor",
+    "batch_col2im",
+    "batch_im2col",
     "col2im",
     "col2im1d",
     "dispatch",

@@ -42,21 +42,46 @@ def kernels():
     return tinynet.kernels
 
 
+# From this many multiply-adds per output element (C/groups·kh·kw) on, each of the three products
+# is one BLAS call over the whole batch; below it, one product per sample (see the docstring).
+WHOLE_BATCH_MIN_WINDOW = 128
+
+
 def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
     """(O, C/groups, kh, kw) -> (groups, O/groups, C/groups*kh*kw), a view."""
     out_channels = weight.shape[0]
     return weight.reshape(groups, out_channels // groups, -1)
 
 
-def _grouped(array: np.ndarray, groups: int) -> np.ndarray:
-    """(n, channels, ...) -> (n, groups, channels/groups * rest of a window, positions): a view of
-    im2col's columns (n, C, kh, kw, out_h, out_w) or of a window-side array (n, O, out_h, out_w)."""
-    return array.reshape(array.shape[0], groups, -1, array.shape[-2] * array.shape[-1])
+def whole_batch(window: int) -> bool:
+    """Whether the products for this many multiply-adds per output element (C/groups·kh·kw) are
+    one BLAS call over the whole batch rather than one per sample (see the module docstring)."""
+    return window >= WHOLE_BATCH_MIN_WINDOW
 
 
 def image_columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
-    """im2col(x) as (n, groups, C/groups*kh*kw, out_h*out_w)."""
-    return _grouped(kernels().im2col(np.ascontiguousarray(x), g), groups)
+    """im2col(x) in the layout of the products: (groups, window, n*out_h*out_w), one matrix per
+    group for the whole batch (batch_im2col), if whole_batch(window); else
+    (n, groups, window, out_h*out_w), one per sample (im2col). window = C/groups·kh·kw."""
+    n, window = x.shape[0], x.shape[1] // groups * g.kh * g.kw
+    if whole_batch(window):
+        return kernels().batch_im2col(x, g).reshape(groups, window, -1)
+    return kernels().im2col(x, g).reshape(n, groups, window, g.out_h * g.out_w)
+
+
+def window_rows(y: np.ndarray, groups: int) -> np.ndarray:
+    """A window-side array (n, O, out_h, out_w) as (groups, O/groups, n*out_h*out_w), channel
+    by channel over the whole batch (a copy: O blocks of n contiguous planes)."""
+    n, channels, out_h, out_w = y.shape
+    rows = np.ascontiguousarray(y.transpose(1, 0, 2, 3))
+    return rows.reshape(groups, channels // groups, n * out_h * out_w)
+
+
+def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """y (n, C, h, w) + bias[c], in place, when there is a bias."""
+    if bias is not None:
+        y += bias.reshape(-1, 1, 1)
+    return y
 
 
 class Conv2d(Function):
@@ -69,13 +94,19 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
-        columns = image_columns(x, geometry, groups)
+        g, n, out_channels = geometry, x.shape[0], weight.shape[0]
+        columns = image_columns(x, g, groups)
         if ctx.needs_input_grad and ctx.needs_input_grad[1]:  # the weight gradient reuses them
             ctx.columns = columns
-        y = kernels().matmul(_grouped_weight(weight, groups), columns)
-        y = y.reshape(x.shape[0], weight.shape[0], geometry.out_h, geometry.out_w)
-        if bias is not None:
-            y += bias.reshape(-1, 1, 1)
+        products = kernels().matmul(_grouped_weight(weight, groups), columns)
+        if columns.ndim == 4:  # per sample: (n, groups, O/groups, positions) is y already
+            return add_bias(products.reshape(n, out_channels, g.out_h, g.out_w), bias)
+        rows = products.reshape(out_channels, n, g.out_h, g.out_w).transpose(1, 0, 2, 3)
+        y = np.empty(rows.shape, rows.dtype)  # (n, O, out_h, out_w), the bias added on the way
+        if bias is None:
+            np.copyto(y, rows)
+        else:
+            np.add(rows, bias.reshape(-1, 1, 1), out=y)
         return y
 
     @staticmethod
@@ -104,15 +135,19 @@ class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, y, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
-        g = geometry
+        g, n, channels = geometry, y.shape[0], weight.shape[1] * groups
         transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
-        columns = kernels().matmul(transposed_weight, _grouped(np.ascontiguousarray(y), groups))
-        channels = weight.shape[1] * groups
-        columns = columns.reshape(y.shape[0], channels, g.kh, g.kw, g.out_h, g.out_w)
-        z = kernels().col2im(columns, g, (y.shape[0], channels, g.in_h, g.in_w))
-        if bias is not None:
-            z += bias.reshape(-1, 1, 1)
-        return z
+        x_shape = (n, channels, g.in_h, g.in_w)
+        if whole_batch(transposed_weight.shape[1]):
+            columns = kernels().matmul(transposed_weight, window_rows(y, groups))
+            columns = columns.reshape(channels, g.kh, g.kw, n, g.out_h, g.out_w)
+            z = kernels().batch_col2im(columns, g, x_shape)
+        else:
+            y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
+            columns = kernels().matmul(transposed_weight, y_grouped)
+            columns = columns.reshape(n, channels, g.kh, g.kw, g.out_h, g.out_w)
+            z = kernels().col2im(columns, g, x_shape)
+        return add_bias(z, bias)
 
     @staticmethod
     def backward(ctx, grad):
@@ -139,12 +174,18 @@ class Conv2dWeight(Function):
     @staticmethod
     def forward(ctx, x, y, geometry, groups, columns=None):
         ctx.geometry, ctx.groups = geometry, groups
+        g, n = geometry, y.shape[0]
         if columns is None:
-            columns = image_columns(x, geometry, groups)
-        products = kernels().matmul(_grouped(np.ascontiguousarray(y), groups),
-                                    columns.transpose(0, 1, 3, 2))
-        weight_shape = (y.shape[1], x.shape[1] // groups, geometry.kh, geometry.kw)
-        return products.sum(axis=0).reshape(weight_shape)
+            columns = image_columns(x, g, groups)
+        if columns.ndim == 3:
+            # columns @ rowsᵀ, not rows @ columnsᵀ: the BLAS measured 1.4-1.8x faster this way
+            products = kernels().matmul(columns, window_rows(y, groups).transpose(0, 2, 1))
+            grouped = products.transpose(0, 2, 1)
+        else:
+            y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
+            grouped = kernels().matmul(y_grouped, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+        weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
+        return grouped.reshape(weight_shape)
 
     @staticmethod
     def backward(ctx, grad):

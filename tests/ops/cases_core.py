@@ -169,6 +169,15 @@ def matmul_inputs(draw):
 
 
 @st.composite
+def linear_inputs(draw, bias=True):
+    """x (*, in) with 1-3 dims, weight (out, in) and, with ``bias``, bias (out,)."""
+    in_features, out_features = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    leading = draw(shapes(min_dims=0, max_dims=2, max_side=3))
+    arrays_ = (draw(arrays(leading + (in_features,))), draw(arrays((out_features, in_features))))
+    return arrays_ + ((draw(arrays((out_features,))),) if bias else ()), {}
+
+
+@st.composite
 def reshape_inputs(draw):
     shape = draw(shapes(min_dims=0, max_dims=3, min_side=0))
     x = draw(arrays(shape))
@@ -268,5 +277,7 @@ CORE_CASES = [
     OpCase("pad", lambda x, pad, mode: F.pad(x, pad, mode=mode), pad_inputs()),
     OpCase("pad_constant", lambda x: F.pad(x, (1, 2), value=0.5), no_params(unary(min_dims=1))),
     OpCase("matmul", lambda x, y: x @ y, matmul_inputs()),
+    OpCase("linear", F.linear, linear_inputs()),
+    OpCase("linear_no_bias", F.linear, linear_inputs(bias=False)),
     OpCase("clone", lambda x: x.clone() * x, no_params(unary())),
 ]

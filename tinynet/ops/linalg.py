@@ -1,6 +1,8 @@
-"""Matrix products."""
+"""Matrix products: MatMul, and Linear (x Wᵀ + b as one op, the affine layer's forward)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -31,3 +33,29 @@ class MatMul(Function):
         grad_a = sum_to(grad @ b.transpose(-1, -2), a.shape) if ctx.needs_input_grad[0] else None
         grad_b = sum_to(a.transpose(-1, -2) @ grad, b.shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+
+class Linear(Function):
+    """y = x Wᵀ + b over the last axis of x.   Shapes: x (*, in), W (out, in), b (out,) or None
+    -> y (*, out).   dx = dy W,  dW = dyᵀ x,  db = Σ dy, with dy and x flattened to rows (every
+    leading axis summed). One op where matmul, transpose and add were three; the product is BLAS's
+    and the bias is added in one Numba pass (kernels.linear_act)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        from tinynet.kernels import linear_act  # here, not at the top: `import tinynet` skips Numba
+        return linear_act(x, weight, bias)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, _ = ctx.inputs
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
+        grad_x = grad @ weight if needs_x else None
+        grad_weight = grad_bias = None
+        if needs_weight:
+            rows = math.prod(x.shape[:-1])
+            grad_weight = (grad.reshape(rows, grad.shape[-1]).transpose(0, 1)
+                           @ x.reshape(rows, x.shape[-1]))
+        if needs_bias:
+            grad_bias = grad.sum(tuple(range(grad.ndim - 1)))
+        return grad_x, grad_weight, grad_bias

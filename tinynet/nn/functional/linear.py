@@ -6,6 +6,7 @@ import numpy as np
 
 from tinynet import ops
 from tinynet.autograd.grad_mode import no_grad
+from tinynet.ops.linalg import Linear
 from tinynet.tensor import Tensor
 
 
@@ -22,15 +23,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input dtype {input.dtype} differs from weight dtype "
             f"{weight.dtype}; convert one of them (e.g. model.double() or x.float())"
         )
-    output = ops.matmul(input, weight.transpose(0, 1))
     if bias is not None:
         if bias.shape != (weight.shape[0],):
             raise ValueError(
                 f"linear: bias of shape {list(bias.shape)} does not fit weight of "
                 f"shape {list(weight.shape)}"
             )
-        output = output + bias
-    return output
+        if bias.dtype != weight.dtype:
+            raise TypeError(
+                f"linear: bias dtype {bias.dtype} differs from weight dtype {weight.dtype}"
+            )
+    return Linear.apply(input, weight, bias)
 
 
 def _check_indices(input: Tensor, num_embeddings: int, name: str) -> np.ndarray:

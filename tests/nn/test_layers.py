@@ -27,6 +27,8 @@ def test_linear_computes_x_w_transpose_plus_b_on_any_leading_dims():
         layer(tn.ones(2, 4, dtype="float64"))
     with pytest.raises(TypeError, match="float32 differs from weight dtype float64"):
         layer(tn.ones(2, 3))
+    with pytest.raises(TypeError, match="bias dtype float32 differs from weight dtype float64"):
+        F.linear(tn.ones(2, 3, dtype="float64"), layer.weight, layer.bias.float())
 
 
 def test_gradients_through_a_small_network_of_layers():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import tinynet as tn
 import tinynet.nn.functional as F
@@ -68,6 +69,27 @@ def batch_norm_backward_inputs(draw):
     return (draw(arrays(shape)), draw(arrays(shape)), draw(arrays(scale_shape))), {}
 
 
+@st.composite
+def cross_entropy_inputs(draw):
+    """Logits (N, C) or (N, C, d), class indices (some maybe ignored: -100), optional class
+    weights, a reduction."""
+    batch, classes = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    extra = draw(st.sampled_from([(), (2,)]))
+    logits = draw(arrays((batch, classes) + extra))
+    target = draw(hnp.arrays(np.int64, (batch,) + extra, elements=st.integers(0, classes - 1)))
+    if draw(st.booleans()):
+        target.flat[0] = -100
+    weight = draw(st.none() | arrays((classes,), 0.5, 2.0))
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    assume(reduction != "mean" or (target != -100).any())  # all ignored: NaN, nothing to check
+    return (logits,), {"target": target, "weight": weight, "reduction": reduction}
+
+
+def cross_entropy(x, target, weight, reduction):
+    weight = None if weight is None else tn.tensor(weight)
+    return F.cross_entropy(x, tn.tensor(target), weight, reduction=reduction)
+
+
 def normalize_both_outputs(x):
     """Normalize's x̂ and σ⁻¹ (BatchNorm's backward calls it when create_graph records)."""
     return Normalize.apply(x, eps=1e-5)
@@ -81,6 +103,7 @@ NN_CASES = [
     OpCase("batch_norm_eval", batch_norm_eval, batch_norm_eval_inputs()),
     OpCase("normalize", normalize_both_outputs, batch_norm_inputs(affine=False)),
     OpCase("batch_norm_backward", BatchNormBackward.apply, batch_norm_backward_inputs()),
+    OpCase("cross_entropy", cross_entropy, cross_entropy_inputs()),
     OpCase("softplus", nn_ops.softplus, no_params(unary(low=-20.0, high=20.0))),
     OpCase("erf", nn_ops.erf, no_params(unary())),
     OpCase("step", nn_ops.step, no_params(unary(avoid=[0.0]))),

@@ -275,3 +275,41 @@ def test_weighted_loss_modules_register_their_weights_as_buffers():
     assert nn.BCELoss()(probabilities, probabilities).item() == pytest.approx(
         F.binary_cross_entropy(probabilities, probabilities).item()
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2), (4,)], ids=str)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_fused_cross_entropy_matches_log_softmax_then_nll(dtype, reduction, shape, weighted):
+    """F.cross_entropy with class indices is one op (tinynet.ops.loss.CrossEntropy); the composed
+    log_softmax + nll_loss is the reference, for values, dtype and input gradients."""
+    rng = np.random.default_rng(5)
+    logits = (rng.standard_normal(shape) * 3).astype(dtype)
+    target_shape = () if len(shape) == 1 else (shape[0],) + shape[2:]
+    labels = rng.integers(0, 4, target_shape)
+    if labels.ndim:
+        labels.flat[0] = -100  # one ignored position
+    weight = tn.tensor(rng.uniform(0.5, 2.0, 4).astype(dtype)) if weighted else None
+    upstream = rng.standard_normal(target_shape if reduction == "none" else ()).astype(dtype)
+    results = []
+    for fn in (
+        lambda x: F.cross_entropy(x, tn.tensor(labels), weight, reduction=reduction),
+        lambda x: F.nll_loss(F.log_softmax(x, 0 if x.ndim == 1 else 1), tn.tensor(labels),
+                             weight, reduction=reduction),
+    ):
+        x = tn.tensor(logits, requires_grad=True)
+        loss = fn(x)
+        loss.backward(tn.tensor(upstream))
+        results.append((loss.detach().numpy(), x.grad.numpy()))
+    (fused, fused_grad), (composed, composed_grad) = results
+    tolerance = {"rtol": 1e-5, "atol": 1e-6} if dtype == np.float32 else {"rtol": 1e-12}
+    assert fused.dtype == dtype and fused.shape == composed.shape
+    np.testing.assert_allclose(fused, composed, **tolerance)
+    np.testing.assert_allclose(fused_grad, composed_grad, **tolerance)
+
+
+def test_cross_entropy_with_every_target_ignored_is_nan_like_pytorchs():
+    x = tn.tensor(np.zeros((2, 3)), requires_grad=True)
+    loss = F.cross_entropy(x, tn.tensor([-100, -100]))
+    assert np.isnan(loss.item())

@@ -60,22 +60,28 @@ class Amin(Amax):
     reduce = staticmethod(np.min)
 
 
+def logsumexp_array(x: np.ndarray, axes: tuple, keepdims: bool) -> np.ndarray:
+    """log Σ exp(x) over ``axes``, computed as m + log Σ exp(x − m) with m = max x, so that
+    logits of 1e4 do not overflow."""
+    if x.size == 0:
+        shift = np.zeros(keepdim_shape(x.shape, axes), x.dtype)
+    else:
+        shift = np.max(x, axis=axes, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, np.zeros((), x.dtype))
+    with np.errstate(divide="ignore"):
+        result = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
+    return result if keepdims else result.reshape(
+        tuple(s for i, s in enumerate(x.shape) if i not in axes))
+
+
 class LogSumExp(Function):
-    """y = log Σ exp(x) over ``axes``, computed as m + log Σ exp(x − m) with m = max x, so that
-    logits of 1e4 do not overflow.   dy/dx = exp(x − y) = softmax(x)."""
+    """y = log Σ exp(x) over ``axes`` (stable: see logsumexp_array).   dy/dx = exp(x − y) =
+    softmax(x)."""
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim, ctx.input_shape = axes, keepdim, x.shape
-        if x.size == 0:
-            shift = np.zeros(keepdim_shape(x.shape, axes), x.dtype)
-        else:
-            shift = np.max(x, axis=axes, keepdims=True)
-            shift = np.where(np.isfinite(shift), shift, np.zeros((), x.dtype))
-        with np.errstate(divide="ignore"):
-            result = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
-        return result if keepdim else result.reshape(
-            tuple(s for i, s in enumerate(x.shape) if i not in axes))
+        return logsumexp_array(x, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):

@@ -15,6 +15,7 @@ import numpy as np
 from tinynet import ops
 from tinynet.nn.functional.activation import log_softmax
 from tinynet.ops import nn_ops
+from tinynet.ops.loss import CrossEntropy
 from tinynet.tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -174,6 +175,32 @@ def _batched(input: Tensor, target: Tensor, name: str):
     return input, target, False
 
 
+def _index_targets(input: Tensor, target: Tensor, weight, ignore_index: int, name: str):
+    """Check class-index targets; return (input (N, C, *), labels (N, *) with ignored positions
+    set to class 0, per-sample weights w[y_i] (0 where ignored), unbatched)."""
+    input, target, unbatched = _batched(input, target, name)
+    classes = input.shape[1]
+    expected = (input.shape[0],) + input.shape[2:]
+    if target.dtype.kind not in "iu" or target.shape != expected:
+        raise ValueError(
+            f"{name}: expected an integer target of shape {list(expected)} for "
+            f"input of shape {list(input.shape)}, got {target.dtype} target of "
+            f"shape {list(target.shape)}"
+        )
+    labels = target._data
+    ignored = labels == ignore_index
+    safe_labels = np.where(ignored, 0, labels)
+    out_of_range = (safe_labels < 0) | (safe_labels >= classes)
+    if out_of_range.any():
+        raise IndexError(
+            f"{name}: target {safe_labels[out_of_range].flat[0]} is out of bounds "
+            f"for {classes} classes"
+        )
+    sample_weights = _class_weights(weight, classes, input.dtype, name)[safe_labels]
+    sample_weights[ignored] = 0
+    return input, safe_labels, sample_weights, unbatched
+
+
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -187,27 +214,10 @@ def nll_loss(
     _check_reduction(reduction, "nll_loss")
     _check_no_nan("nll_loss", input=input)
     target = target if isinstance(target, Tensor) else Tensor(target)
-    input, target, unbatched = _batched(input, target, "nll_loss")
-    classes = input.shape[1]
-    expected = (input.shape[0],) + input.shape[2:]
-    if target.dtype.kind not in "iu" or target.shape != expected:
-        raise ValueError(
-            f"nll_loss: expected an integer target of shape {list(expected)} for "
-            f"input of shape {list(input.shape)}, got {target.dtype} target of "
-            f"shape {list(target.shape)}"
-        )
-    labels = target._data
-    ignored = labels == ignore_index
-    safe_labels = np.where(ignored, 0, labels)
-    out_of_range = (safe_labels < 0) | (safe_labels >= classes)
-    if out_of_range.any():
-        raise IndexError(
-            f"nll_loss: target {safe_labels[out_of_range].flat[0]} is out of bounds "
-            f"for {classes} classes"
-        )
-    sample_weights = _class_weights(weight, classes, input.dtype, "nll_loss")[safe_labels]
-    sample_weights[ignored] = 0
-    picked = ops.gather(_class_last(input), -1, Tensor._make(safe_labels[..., None]))
+    input, labels, sample_weights, unbatched = _index_targets(
+        input, target, weight, ignore_index, "nll_loss"
+    )
+    picked = ops.gather(_class_last(input), -1, Tensor._make(labels[..., None]))
     loss = -ops.squeeze(picked, -1) * sample_weights
     if reduction == "mean":
         return loss.sum() / sample_weights.sum()
@@ -239,6 +249,14 @@ def cross_entropy(
     _check_no_nan(name, input=input, target=target)
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dim, got a scalar")
+    if target.dtype.kind != "f" and label_smoothing == 0.0:  # the common case, as one op
+        input, labels, sample_weights, unbatched = _index_targets(
+            ops._floating(input), target, weight, ignore_index, name
+        )
+        loss = CrossEntropy.apply(
+            input, target=labels, sample_weights=sample_weights, reduction=reduction
+        )
+        return loss.reshape(()) if unbatched and reduction == "none" else loss
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     log_probabilities = log_softmax(input, class_dim)

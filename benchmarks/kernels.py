@@ -6,13 +6,23 @@ one run, each implementation in blocks of calls, round by round (`medians` says 
 median milliseconds and the ratios against which the targets are stated: conv2d and max_pool2d
 within 1.5x of PyTorch, the Numba path at least 3x faster than the NumPy reference for conv,
 matmul at least 0.9x of NumPy's BLAS throughput. The machine's load average is printed too: on
-a 2-core machine, any other busy process slows the multithreaded BLAS and OpenMP calls a lot.
+a 2-core machine, any other busy process stalls the two-thread BLAS and OpenMP calls (a thread
+that waits for a descheduled partner: 8-40 ms steps instead of 6), so run it on an idle machine.
+
+What bounds the conv ratios: both backends run the same BLAS products (tinynet/ops/conv.py: one
+per sample for small windows, one over the whole batch from C·kh·kw = 128 on) and differ only in
+im2col/col2im. Measured on one thread, the products are a fraction f of the reference's step
+time of 0.38 (32x3x32x32 -> 16), 0.53 (64x16x16x16 -> 32) and 0.28 (64x1x28x28 -> 6), so even
+infinitely fast kernels would make the Numba path at most 1/f = 2.6x, 1.9x and 3.6x faster.
+Against PyTorch, the 64x16x16x16 step's three products alone take ~5.5 ms on one thread (~3 ms
+on two) where PyTorch's whole step (oneDNN's direct convolution, no im2col) takes 4.2 (2.4).
 
 Memory: a convolution step allocates and frees ~10-30 MB of columns and products. glibc gives
 freed memory at the top of its heap back to the OS once it exceeds twice the largest block freed
-so far, so every step faults the same pages in again (2,600-3,500 page faults, 5-9 ms of a
-5-15 ms step measured here). --keep-freed-memory raises those thresholds with mallopt, as
-MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_MMAP_THRESHOLD_=33554432 in the environment would.
+so far, so every step would fault the same pages in again (2,600-3,500 page faults, 5-9 ms of a
+5-15 ms step measured here). `import tinynet` now keeps freed memory (tinynet/memory.py), which
+applies to PyTorch's calls in this process as well; --keep-freed-memory still sets the same
+mallopt thresholds explicitly, for runs with TINYNET_KEEP_FREED_MEMORY=0.
 
     python benchmarks/kernels.py [--repeats 15] [--threads N] [--keep-freed-memory]
                                  [--json out.json] [--quick]
@@ -79,14 +89,16 @@ def matmul_step(module, a, b):
     return lambda: module.matmul(left, right)
 
 
-def medians(steps: dict, repeats: int, rounds: int = 3, warmup: int = 2) -> dict:
+def medians(steps: dict, repeats: int, rounds: int = 3, warmup: int = 2, settle: int = 3) -> dict:
     """Median seconds of each step over `repeats` calls, made in `rounds` blocks per step.
 
     Not interleaved call by call: OpenBLAS's and PyTorch's OpenMP threads keep spinning for a
     while after their last parallel loop, and on 2 cores the spinning threads of one library
     slowed the other's calls up to 7x; a pause before each block lets them go to sleep. Several
     rounds of blocks spread each step's calls over the run, so that a change in the machine's
-    load does not fall on one implementation only."""
+    load does not fall on one implementation only. After each pause, `settle` untimed calls:
+    the first calls after an idle pause ran up to 1.6x slower (a tinynet conv2d step of
+    64x16x16x16 -> 32: 13.4, 10.9, 9.7 ms, then 8.5-9.0 ms), which a training loop never sees."""
     for step in steps.values():
         for _ in range(warmup):  # compiles (or loads the cached) Numba kernels
             step()
@@ -94,6 +106,8 @@ def medians(steps: dict, repeats: int, rounds: int = 3, warmup: int = 2) -> dict
     for block in range(rounds):
         for name, step in steps.items():
             time.sleep(PAUSE_SECONDS)
+            for _ in range(settle):
+                step()
             for _ in range(repeats // rounds + (block < repeats % rounds)):
                 start = time.perf_counter()
                 step()

@@ -14,11 +14,28 @@ adjoint), Conv2dWeight (image, windows) -> weight. Each one's backward is the ot
 so gradients of any order stay inside these three. A transposed convolution's geometry is that of
 the convolution it is the adjoint of (`transposed_geometry`).
 
-The work is im2col/col2im (kernels) around one batched BLAS product per call, in the
-(n, groups, rows, positions) layout that im2col gives, so no operand is copied. One big product
-over the whole batch would need the columns transposed to (C·kh·kw, n·positions): with that copy
-the benchmark's convolutions measured 1.2-1.9x slower on one thread, and not faster on two. Conv2d
-keeps its columns for the weight gradient rather than computing im2col again.
+The work is im2col/col2im (kernels) around three BLAS products per training step (forward,
+input gradient, weight gradient), in one of two forms chosen by the window size
+C/groups·kh·kw, the multiply-adds per output element:
+
+- one product per sample (below WHOLE_BATCH_MIN_WINDOW = 128): im2col's (n, groups, window,
+  positions) columns, a batched np.matmul, y in (n, O, ...) directly, nothing copied; the weight
+  gradient is n products summed over the batch.
+- one product over the whole batch (from 128 on): batch_im2col's (groups, window, n·positions)
+  columns, written in that layout by the kernel, so each product is one large BLAS call, which
+  threads well; the window side goes through (O, n·positions) rows, a copy each way (2 MB for
+  the 64x16x16x16 -> 32 benchmark), and the weight gradient is columns @ rowsᵀ.
+
+Measured on the project's 2-core machine (the three products and their copies, ms, 1 thread /
+2 threads, whole batch against per sample): 64x16x16x16 -> 32, k3 (window 144) 5.7 / 3.8 against
+6.2 / 5.4; 32x16x32x32 -> 16, k3 (144) 7.7 / 4.7 against 8.4 / 6.4; 16x64x16x16 -> 64, k3 (576)
+7.9 / 4.6 against 8.7 / 5.3; 64x32x8x8 -> 64, k3 (288) 4.3 / 2.5 against 5.2 / 4.2;
+128x6x12x12 -> 16, k5 (150) 2.0 / 1.3 against 1.7 / 1.7. For small windows the per-sample
+matrices stay in cache while the whole-batch one streams through memory with few multiply-adds
+per element: 32x3x32x32 -> 16, k3 (27) 2.3 / 1.9 against 1.2 / 1.3; 64x1x28x28 -> 6, k5 (25)
+1.6 / 1.4 against 0.7 / 0.8; 64x8x16x16 -> 8, k3 (72) 1.6 / 0.9 against 0.9 / 0.8.
+Conv2d keeps its columns for the weight gradient rather than
+computing im2col again.
 """
 
 from __future__ import annotations
@@ -42,8 +59,8 @@ def kernels():
     return tinynet.kernels
 
 
-# From this many multiply-adds per output element (C/groups·kh·kw) on, each of the three products
-# is one BLAS call over the whole batch; below it, one product per sample (see the docstring).
+# From this window size (C/groups·kh·kw) on, each product is one BLAS call over the whole batch;
+# below it, one per sample (the module docstring has the measurements).
 WHOLE_BATCH_MIN_WINDOW = 128
 
 

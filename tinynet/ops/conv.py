@@ -33,9 +33,10 @@ Measured on the project's 2-core machine (the three products and their copies, m
 128x6x12x12 -> 16, k5 (150) 2.0 / 1.3 against 1.7 / 1.7. For small windows the per-sample
 matrices stay in cache while the whole-batch one streams through memory with few multiply-adds
 per element: 32x3x32x32 -> 16, k3 (27) 2.3 / 1.9 against 1.2 / 1.3; 64x1x28x28 -> 6, k5 (25)
-1.6 / 1.4 against 0.7 / 0.8; 64x8x16x16 -> 8, k3 (72) 1.6 / 0.9 against 0.9 / 0.8.
-Conv2d keeps its columns for the weight gradient rather than
-computing im2col again.
+1.6 / 1.4 against 0.7 / 0.8; 64x8x16x16 -> 8, k3 (72) 1.6 / 0.9 against 0.9 / 0.8. The
+whole-batch form made the benchmark's 64x16x16x16 -> 32 step 9.1 -> 7.1 ms on 2 threads and
+11.1 -> 9.6 ms on 1 (benchmarks/kernels.py). Conv2d keeps its columns for the weight gradient
+rather than computing im2col again.
 """
 
 from __future__ import annotations

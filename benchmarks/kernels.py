@@ -2,8 +2,8 @@
 reference kernels, and PyTorch's CPU ops (when installed) with the same thread count.
 
 Each workload is a forward + backward pass (or one product, for matmul) in float32, all timed in
-one run, each implementation in blocks of calls, round by round (`medians` says why). The table gives
-median milliseconds and the ratios against which the targets are stated: conv2d and max_pool2d
+one run, each implementation in blocks of calls, round by round (`medians` says why). The table
+gives median milliseconds and the ratios against which the targets are stated: conv2d and max_pool2d
 within 1.5x of PyTorch, the Numba path at least 3x faster than the NumPy reference for conv,
 matmul at least 0.9x of NumPy's BLAS throughput. The machine's load average is printed too: on
 a 2-core machine, any other busy process stalls the two-thread BLAS and OpenMP calls (a thread
@@ -42,8 +42,9 @@ CONV_WORKLOADS = [  # (name, input shape, output channels, kernel, padding)
     ("conv2d 64x1x28x28 -> 6, k5", (64, 1, 28, 28), 6, 5, 0),
 ]
 POOL_SHAPE = (64, 32, 32, 32)
-# (batch, m, k, n): 1024^3 goes to BLAS; the batches of tiny products are where tinynet's matmul
-# kernel runs its Numba loop (tinynet.kernels.matmul.is_many_small_matmuls)
+# (batch, m, k, n): 1024^3 goes to BLAS; 2x2x2 and 1x8x1 in batches of 4096 are where tinynet's
+# matmul kernel runs its Numba loop (tinynet.kernels.matmul.is_many_small_matmuls); 4x4x4 shows
+# that BLAS has it from there on
 MATMULS = [(0, 1024, 1024, 1024), (4096, 2, 2, 2), (4096, 4, 4, 4), (4096, 1, 8, 1),
            (256, 4, 4, 4)]
 PAUSE_SECONDS = 0.3

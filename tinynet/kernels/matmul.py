@@ -1,22 +1,24 @@
 """Matrix products: BLAS (np.matmul) wherever it is faster, a Numba loop where it measurably is not.
 
 BLAS wins for every single matrix product we measured, but a batch of many tiny products pays
-NumPy's per-matrix overhead (~55 ns each) on a few dozen multiply-adds. A serial Numba loop over
-the batch avoids it. Measured on this 2-core machine (min times, np.matmul time / matmul_numba
-time including its Python checks, float32 and float64 alike within ~15%):
+NumPy's per-matrix overhead on a few multiply-adds. A serial Numba loop over the batch avoids it.
+Measured on this 2-core machine with NumPy 2.4 (median times, np.matmul time / matmul_numba time
+including its Python checks, float32; float64 within ~20%):
 
-    m x k x n    batch 1     16      64     4096         m x k x n    batch 4096
-    2 x 2 x 2      0.4x    0.7x    1.6x     9x           1 x 8 x 1      1.8-2.0x
-    4 x 4 x 4      0.4x    0.65x   1.2x     2.2-2.5x     8 x 1 x 8      1.3x
-    5 x 5 x 5      0.4x    0.65x   1.05x    1.6x         1 x 4 x 16     0.9-1.1x
-    6 x 6 x 6      0.4x    0.6x    0.8x     1.0x         1 x 16 x 16    0.5-0.6x
-    8 x 8 x 8      0.4x    0.5x    0.6x     0.6x         16 x 16 x 1    0.6-0.7x
+    m x k x n    batch 16    256    1024    4096
+    2 x 2 x 2      0.5x    1.3x    1.7x    1.9x
+    1 x 4 x 2      0.55x   1.9x    3.0x    3.9x
+    1 x 8 x 1      0.5x    0.85x   1.3x    1.6x
+    2 x 1 x 4      0.5x    0.7x    0.85x   0.95x
+    3 x 3 x 3      0.55x   0.75x   0.85x   0.9x
+    4 x 4 x 4      0.55x   0.65x   0.7x    0.7x
 
-so the Numba loop serves same-batch products of at most SMALL_MATRIX_MAX_MULTIPLY_ADDS = 125
-(m*k*n) multiply-adds per matrix and at least SMALL_MATRIX_MIN_BATCH = 64 matrices. Threads did
-not help: a parallel loop won more at 4096 x 4x4x4 (4-5x) with OpenMP, but with the workqueue
-layer tinynet uses (see jit.py) waking them costs ~40 us, more than the whole product below
-~1000 matrices.
+so the Numba loop serves same-batch products of at most SMALL_MATRIX_MAX_MULTIPLY_ADDS = 8
+(m*k*n) multiply-adds per matrix and at least SMALL_MATRIX_MIN_BATCH = 1024 matrices. (An earlier
+measurement with an older NumPy had the loop winning up to 5x5x5 and from 64 matrices, 9x at
+4096 x 2x2x2: NumPy's own small-matrix loop has become much faster.) Threads did not help: a
+parallel loop won more at 4096 x 4x4x4 (4-5x) with OpenMP, but with the workqueue layer tinynet
+uses (see jit.py) waking them costs ~40 us, more than the whole product below ~1000 matrices.
 
 linear_act = act(x @ weight.T + bias) keeps the product in BLAS and fuses bias and relu into one
 serial Numba pass: (rows, in) -> out of (32, 10) -> 10 and (64, 16) -> 16: 1.3x (bias) and 1.8x
@@ -31,8 +33,8 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.jit import njit
 
-SMALL_MATRIX_MAX_MULTIPLY_ADDS = 125
-SMALL_MATRIX_MIN_BATCH = 64
+SMALL_MATRIX_MAX_MULTIPLY_ADDS = 8
+SMALL_MATRIX_MIN_BATCH = 1024
 ACTIVATIONS = (None, "relu", "sigmoid", "tanh")
 
 

@@ -16,6 +16,9 @@ time of 0.38 (32x3x32x32 -> 16), 0.53 (64x16x16x16 -> 32) and 0.28 (64x1x28x28 -
 infinitely fast kernels would make the Numba path at most 1/f = 2.6x, 1.9x and 3.6x faster.
 Against PyTorch, the 64x16x16x16 step's three products alone take ~5.5 ms on one thread (~3 ms
 on two) where PyTorch's whole step (oneDNN's direct convolution, no im2col) takes 4.2 (2.4).
+On two threads that step runs in batch chunks, one per thread, each with a one-thread BLAS
+(tinynet/threads.py; the two smaller conv workloads stay below the size where chunks pay);
+the Numba and NumPy columns both chunk, so their ratio stays bounded the same way.
 
 Memory: a convolution step allocates and frees ~10-30 MB of columns and products. glibc gives
 freed memory at the top of its heap back to the OS once it exceeds twice the largest block freed

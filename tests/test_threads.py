@@ -1,12 +1,18 @@
-"""tinynet's thread default (one BLAS thread unless the user chose) and set_num_threads."""
+"""tinynet's thread default (one BLAS thread unless the user chose), set_num_threads, and the
+chunked convolutions' pool: one BLAS thread inside, the count restored after (also after an
+exception), tasks run at once."""
 
 import os
 import subprocess
 import sys
+import threading
+import time
 
+import numpy as np
 import pytest
 
 import tinynet as tn
+import tinynet.nn.functional as F
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
@@ -38,5 +44,108 @@ def test_set_num_threads_changes_the_blas_and_rejects_nonsense():
         assert tn.get_num_threads() == 2
         with pytest.raises(ValueError, match="positive int"):
             tn.set_num_threads(0)
+    finally:
+        tn.set_num_threads(previous)
+
+
+def blas_threads() -> int:
+    return min(p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas")
+
+
+@pytest.fixture
+def two_threads_no_threshold(monkeypatch):
+    import tinynet.ops.conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
+    previous = tn.get_num_threads()
+    tn.set_num_threads(2)
+    yield conv_ops
+    tn.set_num_threads(previous)
+
+
+def conv_step(**params):
+    rng = np.random.default_rng(0)
+    x = tn.tensor(rng.standard_normal((4, 3, 6, 6)), requires_grad=True)
+    weight = tn.tensor(rng.standard_normal((2, 3, 3, 3)), requires_grad=True)
+    F.conv2d(x, weight, padding=1, **params).sum().backward()
+    return x.grad, weight.grad
+
+
+def test_chunks_run_with_one_blas_thread_and_the_count_comes_back(two_threads_no_threshold,
+                                                                  monkeypatch):
+    conv_ops = two_threads_no_threshold
+    seen = []
+    convolve = conv_ops.convolve
+
+    def recording(*args, **kwargs):
+        seen.append(blas_threads())
+        return convolve(*args, **kwargs)
+
+    monkeypatch.setattr(conv_ops, "convolve", recording)
+    assert blas_threads() == 2
+    conv_step()
+    assert seen == [1, 1]  # the forward's two chunks
+    assert blas_threads() == 2
+
+
+@pytest.mark.parametrize("failing_chunk", [0, 1])
+def test_the_blas_count_comes_back_after_a_convolution_that_raises(two_threads_no_threshold,
+                                                                   monkeypatch, failing_chunk):
+    conv_ops = two_threads_no_threshold
+    convolve = conv_ops.convolve
+    first_value = np.random.default_rng(0).standard_normal((4, 3, 6, 6))[0, 0, 0, 0]  # conv_step's
+
+    def failing(x, *args, **kwargs):
+        chunk = 0 if x[0, 0, 0, 0] == first_value else 1
+        if chunk == failing_chunk:
+            raise RuntimeError(f"chunk {chunk} failed")
+        return convolve(x, *args, **kwargs)
+
+    monkeypatch.setattr(conv_ops, "convolve", failing)
+    with pytest.raises(RuntimeError, match=f"chunk {failing_chunk} failed"):
+        conv_step()
+    assert blas_threads() == 2
+    assert tn.threads._blas["users"] == 0
+
+
+def test_run_at_once_keeps_the_order_and_raises_after_every_task_finished():
+    finished = []
+
+    def task(value, delay=0.0, fail=False):
+        def run():
+            time.sleep(delay)
+            finished.append(value)
+            if fail:
+                raise ValueError(f"task {value}")
+            return value
+        return run
+
+    assert tn.threads.run_at_once([task(0), task(1, 0.05), task(2)]) == [0, 1, 2]
+    finished.clear()
+    with pytest.raises(ValueError, match="task 0"):
+        tn.threads.run_at_once([task(0, fail=True), task(1, 0.1), task(2, 0.1, fail=True)])
+    assert sorted(finished) == [0, 1, 2]
+
+
+def test_one_blas_thread_nests_and_restores_once_the_last_user_leaves():
+    previous = tn.get_num_threads()
+    tn.set_num_threads(2)
+    try:
+        inner_entered, outer_may_leave = threading.Event(), threading.Event()
+
+        def other_user():
+            with tn.threads.one_blas_thread():
+                inner_entered.set()
+                outer_may_leave.wait(5)
+
+        with tn.threads.one_blas_thread():
+            assert blas_threads() == 1
+            thread = threading.Thread(target=other_user)
+            thread.start()
+            inner_entered.wait(5)
+        assert blas_threads() == 1  # the other thread is still inside
+        outer_may_leave.set()
+        thread.join()
+        assert blas_threads() == 2
     finally:
         tn.set_num_threads(previous)

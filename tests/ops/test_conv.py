@@ -4,6 +4,8 @@ PyTorch when installed, and the errors for bad arguments."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -11,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import tinynet as tn
 import tinynet.nn.functional as F
 import tinynet.ops.conv as conv_ops
+import tinynet.threads as tinynet_threads
 from tests.ops.cases_conv import conv_inputs, conv_transpose_inputs, fold_inputs, unfold_inputs
 from tinynet.autograd import gradcheck, gradgradcheck
 
@@ -19,14 +22,32 @@ backends = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 RNG = np.random.default_rng(7)
 
 
-@pytest.fixture(params=["per_sample", "whole_batch"])
+@pytest.fixture(params=["per_sample", "whole_batch", "chunked per_sample", "chunked whole_batch"])
 def product_form(request, monkeypatch):
     """Runs a test with each form of the convolution products (tinynet/ops/conv.py): one BLAS
     call per sample, or one over the whole batch (chosen by size otherwise, so that the small
-    drawn shapes would only ever see the first)."""
-    threshold = 1 if request.param == "whole_batch" else 10**9
-    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW", threshold)
-    return request.param
+    drawn shapes would only ever see the first); and each again in batch chunks run at once on
+    3 threads (no size threshold, so that every drawn batch, widened to 2-4 samples by
+    `two_or_more_samples`, is split)."""
+    form = request.param.split()[-1]
+    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW", 1 if form == "whole_batch" else 10**9)
+    if not request.param.startswith("chunked"):
+        yield request.param
+        return
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
+    previous = tn.get_num_threads()
+    tn.set_num_threads(3)
+    try:
+        yield request.param
+    finally:
+        tn.set_num_threads(previous)
+
+
+def two_or_more_samples(drawn):
+    """The drawn convolution inputs with the batch doubled by a flipped, scaled copy (so that
+    chunks that were mixed up would give different values)."""
+    (x, *others), params = drawn
+    return (np.concatenate([x, -0.5 * x[::-1]]), *others), params
 
 
 def pair(value, dims=2):
@@ -114,7 +135,7 @@ def two_d(params):
 
 
 @backends
-@given(drawn=conv_inputs(dims=2))
+@given(drawn=conv_inputs(dims=2).map(two_or_more_samples))
 def test_conv2d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv2d(*arrays, **params)
@@ -123,7 +144,7 @@ def test_conv2d_matches_direct_loops(kernel_backend, product_form, drawn):
 
 
 @backends
-@given(drawn=conv_inputs(dims=1))
+@given(drawn=conv_inputs(dims=1).map(two_or_more_samples))
 def test_conv1d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv2d(*as_height_one(arrays), **two_d(params))[:, :, 0]
@@ -132,7 +153,7 @@ def test_conv1d_matches_direct_loops(kernel_backend, product_form, drawn):
 
 
 @backends
-@given(drawn=conv_transpose_inputs(dims=2))
+@given(drawn=conv_transpose_inputs(dims=2).map(two_or_more_samples))
 def test_conv_transpose2d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv_transpose2d(*arrays, **params)
@@ -141,7 +162,7 @@ def test_conv_transpose2d_matches_direct_loops(kernel_backend, product_form, dra
 
 
 @backends
-@given(drawn=conv_transpose_inputs(dims=1))
+@given(drawn=conv_transpose_inputs(dims=1).map(two_or_more_samples))
 def test_conv_transpose1d_matches_direct_loops(kernel_backend, product_form, drawn):
     arrays, params = drawn
     expected = direct_conv_transpose2d(*as_height_one(arrays), **two_d(params))[:, :, 0]
@@ -161,7 +182,7 @@ def test_unfold_matches_direct_loops_and_fold_is_its_adjoint(kernel_backend, dra
 
 
 @backends
-@given(drawn=conv_inputs(dims=2))
+@given(drawn=conv_inputs(dims=2).map(two_or_more_samples))
 def test_conv_transpose2d_is_the_adjoint_of_conv2d(kernel_backend, product_form, drawn):
     """<conv2d(x, w), v> = <x, conv_transpose2d(v, w)>, output_padding giving back x's size."""
     (x, weight, *_), params = drawn
@@ -181,10 +202,10 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(kernel_backend, product_form,
 
 
 @backends
-@given(drawn=conv_inputs(dims=2) | conv_transpose_inputs(dims=2))
-def test_both_product_forms_pass_gradcheck_and_gradgradcheck(product_form, drawn):
+@given(drawn=(conv_inputs(dims=2) | conv_transpose_inputs(dims=2)).map(two_or_more_samples))
+def test_every_product_form_passes_gradcheck_and_gradgradcheck(product_form, drawn):
     """test_gradients.py checks the convolutions in the form their small shapes choose; this
-    checks both forms, gradients of every order going through all three conv Functions."""
+    checks every form, gradients of every order going through all three conv Functions."""
     arrays, params = drawn
     function = F.conv_transpose2d if "output_padding" in params else F.conv2d
     inputs = [tn.tensor(a, dtype=tn.float64, requires_grad=True) for a in arrays]
@@ -258,7 +279,7 @@ def test_mismatched_dtypes_raise_type_error():
 @pytest.mark.torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on its own copy
 @backends
-@given(drawn=conv_inputs(dims=2) | conv_inputs(dims=1))
+@given(drawn=(conv_inputs(dims=2) | conv_inputs(dims=1)).map(two_or_more_samples))
 def test_conv_matches_torch(kernel_backend, product_form, drawn):
     torch = pytest.importorskip("torch")
     arrays, params = drawn
@@ -269,7 +290,8 @@ def test_conv_matches_torch(kernel_backend, product_form, drawn):
 
 @pytest.mark.torch
 @backends
-@given(drawn=conv_transpose_inputs(dims=2) | conv_transpose_inputs(dims=1))
+@given(drawn=(conv_transpose_inputs(dims=2) | conv_transpose_inputs(dims=1)).map(
+    two_or_more_samples))
 def test_conv_transpose_matches_torch(kernel_backend, product_form, drawn):
     torch = pytest.importorskip("torch")
     arrays, params = drawn
@@ -299,3 +321,119 @@ def _compare_with_torch(torch, ours, theirs, arrays, params):
     for mine, theirs_ in zip(inputs, their_inputs):
         np.testing.assert_allclose(mine.grad.numpy(), theirs_.grad.numpy(), rtol=1e-10,
                                    atol=1e-12)
+
+
+@pytest.fixture
+def chunk_calls(monkeypatch):
+    """Two threads, no size threshold; returns the list of chunk counts of every run_at_once
+    call that the convolutions make."""
+    calls = []
+
+    def counting(tasks):
+        calls.append(len(tasks))
+        return tinynet_threads.run_at_once(tasks)
+
+    monkeypatch.setattr(conv_ops, "run_at_once", counting)
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
+    previous = tn.get_num_threads()
+    tn.set_num_threads(2)
+    yield calls
+    tn.set_num_threads(previous)
+
+
+def conv_step_results(x, weight, bias, **params):
+    """y = conv2d(x, weight, bias) and the gradients of <y, u> for a fixed u."""
+    leaves = [tn.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+    y = F.conv2d(*leaves, **params)
+    upstream = np.random.default_rng(1).standard_normal(y.shape).astype(x.dtype)
+    y.backward(tn.tensor(upstream))
+    return [y.detach().numpy()] + [leaf.grad.numpy() for leaf in leaves]
+
+
+@pytest.mark.parametrize("window_form", ["per_sample", "whole_batch"])
+def test_chunked_float32_step_matches_one_thread_and_really_splits(chunk_calls, monkeypatch,
+                                                                   window_form):
+    """Forward, input and weight gradient each run as 2 chunks; the weight gradient sums the
+    chunks' products in another order than one thread, so the results agree to rounding."""
+    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW", 1 if window_form == "whole_batch"
+                        else 10**9)
+    x = RNG.standard_normal((9, 6, 10, 9)).astype(np.float32)
+    weight = RNG.standard_normal((8, 3, 3, 3)).astype(np.float32)
+    bias = RNG.standard_normal(8).astype(np.float32)
+    chunked = conv_step_results(x, weight, bias, padding=1, stride=(1, 2), groups=2)
+    assert chunk_calls == [2, 2, 2]  # Conv2d, then ConvTranspose2d and Conv2dWeight
+    tn.set_num_threads(1)
+    one_thread = conv_step_results(x, weight, bias, padding=1, stride=(1, 2), groups=2)
+    assert chunk_calls == [2, 2, 2]
+    for mine, expected in zip(chunked, one_thread):
+        assert mine.dtype == np.float32
+        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-4)
+
+
+def test_one_thread_never_uses_the_pool(monkeypatch):
+    def fail(tasks):
+        raise AssertionError("the one-thread path went to the pool")
+
+    monkeypatch.setattr(conv_ops, "run_at_once", fail)
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
+    assert tn.get_num_threads() == 1
+    x, weight = RNG.standard_normal((4, 3, 6, 6)), RNG.standard_normal((2, 3, 3, 3))
+    y = conv_step_results(x, weight, np.zeros(2), padding=1)[0]
+    np.testing.assert_allclose(y, direct_conv2d(x, weight, padding=1), rtol=1e-10)
+
+
+def test_small_convolutions_stay_whole_below_the_threshold(chunk_calls, monkeypatch):
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 8 * 4 * 4 * 2 * 3 * 9)
+    conv_step_results(RNG.standard_normal((7, 3, 4, 4)), RNG.standard_normal((2, 3, 3, 3)),
+                      np.zeros(2), padding=1)
+    assert chunk_calls == []
+    conv_step_results(RNG.standard_normal((8, 3, 4, 4)), RNG.standard_normal((2, 3, 3, 3)),
+                      np.zeros(2), padding=1)
+    assert chunk_calls == [2, 2, 2]
+
+
+def direct_conv2d_weight(x, y, kernel, padding):
+    """w[o, c, i, j] = Σ_{n, p, q} y[n, o, p, q] x[n, c, p − padding + i, q − padding + j]."""
+    x_padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    out_h, out_w = y.shape[2:]
+    return np.stack([[np.einsum("nopq,ncpq->oc", y, x_padded[:, :, i:i + out_h, j:j + out_w])
+                      for j in range(kernel)] for i in range(kernel)]).transpose(2, 3, 0, 1)
+
+
+def concurrent_case_results(x, weight, y):
+    """conv2d(x, w), conv_transpose2d(y, w) and conv2d_weight(x, y), the three Functions, on
+    tensors that need no graph (grad mode is one process-wide switch, which a backward on
+    another thread may turn off)."""
+    g = conv_ops.conv_geometry(x.shape[2:], 3, 1, 1, 1)
+    x, weight, y = tn.tensor(x), tn.tensor(weight), tn.tensor(y)
+    return [F.conv2d(x, weight, padding=1).numpy(),
+            F.conv_transpose2d(y, weight, padding=1).numpy(),
+            conv_ops.Conv2dWeight.apply(x, y, geometry=g, groups=1).numpy()]
+
+
+def test_concurrent_convolutions_from_two_user_threads_give_the_right_results(chunk_calls):
+    """Two user threads, each calling the chunked convolutions on its own data, both through
+    the one pool and the one BLAS setting."""
+    cases = [(RNG.standard_normal((6, 4, 7, 7)), RNG.standard_normal((5, 4, 3, 3)),
+              RNG.standard_normal((6, 5, 7, 7))) for _ in range(2)]
+    expected = [[direct_conv2d(x, weight, padding=1),
+                 direct_conv_transpose2d(y, weight, padding=1),
+                 direct_conv2d_weight(x, y, kernel=3, padding=1)] for x, weight, y in cases]
+    errors = []
+
+    def worker(case, want):
+        try:
+            for _ in range(20):
+                for mine, theirs in zip(concurrent_case_results(*case), want):
+                    np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-10)
+        except Exception as error:  # noqa: BLE001  (reported by the main thread)
+            errors.append(error)
+
+    workers = [threading.Thread(target=worker, args=(case, want))
+               for case, want in zip(cases, expected)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert not errors, errors[0]
+    assert len(chunk_calls) == 2 * 20 * 3

@@ -81,7 +81,7 @@ def _check_cols(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...]) -> 
         )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _im2col_planes(x, sh, sw, pad_top, pad_left, dh, dw, cols):
     batch, channels, in_h, in_w = x.shape
     _, _, kh, kw, out_h, out_w = cols.shape
@@ -99,7 +99,7 @@ def _im2col_planes(x, sh, sw, pad_top, pad_left, dh, dw, cols):
                             cols[n, c, i, j, oh, ow] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _col2im_planes(cols, sh, sw, pad_top, pad_left, dh, dw, x):
     batch, channels, in_h, in_w = x.shape
     _, _, kh, kw, out_h, out_w = cols.shape
@@ -194,7 +194,7 @@ def _check_batch_cols(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...
         )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _batch_im2col_offsets(x, sh, sw, pad_top, pad_left, dh, dw, cols):
     batch, channels, in_h, in_w = x.shape
     _, kh, kw, _, out_h, out_w = cols.shape
@@ -212,7 +212,7 @@ def _batch_im2col_offsets(x, sh, sw, pad_top, pad_left, dh, dw, cols):
                                 cols[c, i, j, n, oh, ow] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _batch_col2im_planes(cols, sh, sw, pad_top, pad_left, dh, dw, x):
     batch, channels, in_h, in_w = x.shape
     _, kh, kw, _, out_h, out_w = cols.shape

@@ -58,7 +58,7 @@ def is_many_small_matmuls(a: np.ndarray, b: np.ndarray) -> bool:
     return m * k * n <= SMALL_MATRIX_MAX_MULTIPLY_ADDS and batch >= SMALL_MATRIX_MIN_BATCH
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _small_matmuls(a, b, out):
     batch, m, k = a.shape
     n = b.shape[2]

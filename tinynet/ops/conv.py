@@ -37,16 +37,37 @@ per element: 32x3x32x32 -> 16, k3 (27) 2.3 / 1.9 against 1.2 / 1.3; 64x1x28x28 -
 whole-batch form made the benchmark's 64x16x16x16 -> 32 step 9.1 -> 7.1 ms on 2 threads and
 11.1 -> 9.6 ms on 1 (benchmarks/kernels.py). Conv2d keeps its columns for the weight gradient
 rather than computing im2col again.
+
+Batch chunks (more than one thread, tinynet.set_num_threads): a convolution whose products have
+at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁷ multiply-adds (n·out_h·out_w·O·C/groups·kh·kw) splits
+its batch into one chunk per thread and runs each chunk's whole work (the code above, on the
+chunk) at once on tinynet.threads' pool, the BLAS at one thread; the Numba kernels inside are
+serial and release the GIL (nogil). The weight gradient is the chunks' products summed, in
+another order than on one thread (the results agree to rounding). At one thread none of this
+runs. Measured on the 2-core machine at 2 threads, forward + backward in ms, chunks against the
+whole batch with a two-thread BLAS, 2-3 runs each: 64x16x16x16 -> 32, k3 (75M multiply-adds)
+5.6-6.0 against 6.5-7.1; 32x16x32x32 -> 16 (75M) 8.1-8.7 against 9.9-10.2; 16x64x16x16 -> 64
+(151M) 7.3-7.5 against 7.3-7.8; 64x32x8x8 -> 64 (75M) 4.3 against 4.6 in one run, 6.9 against
+5.1-5.3 in two others. Below the threshold the chunks lose: 32x3x32x32 -> 16 (14M) 2.6-2.9
+against 2.1-2.2, 128x6x12x12 -> 16, k5 (20M) 3.5-4.1 against 3.4-3.6, the CNN model's
+convolutions on MNIST-1D and the digits (0.3-9.4M) 1.1-4x slower. Each chunked call pays for
+thread wake-ups on this machine: a task starts 40-190 us after it is submitted and the caller
+wakes 100-250 us after the last one ends, three times per training step. Other product
+orientations for the chunks (rows (n·positions, window) @ wᵀ for the forward, 5% faster;
+y-rows (n·positions, O) @ w for the input gradient, 9% faster, measured as two half-batch
+products at once) were not adopted: ~0.15 ms of a 6 ms step, for two more column layouts.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tinynet.autograd.function import Function
+from tinynet.threads import get_num_threads, run_at_once
 
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
@@ -63,6 +84,9 @@ def kernels():
 # From this window size (C/groups·kh·kw) on, each product is one BLAS call over the whole batch;
 # below it, one per sample (the module docstring has the measurements).
 WHOLE_BATCH_MIN_WINDOW = 128
+# At more than one thread, a convolution whose products have at least this many multiply-adds
+# runs in batch chunks, one per thread (the module docstring has the measurements).
+CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
 
 
 def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -102,6 +126,74 @@ def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     return y
 
 
+def batch_chunks(n: int, multiply_adds: int) -> list[slice] | None:
+    """The batch split into get_num_threads() nearly equal chunks, to be run at once
+    (`run_at_once`), if that is more than one thread and the product has at least
+    CHUNKED_MIN_MULTIPLY_ADDS multiply-adds; None otherwise (one thread: the same code on the
+    whole batch)."""
+    parts = min(get_num_threads(), n)
+    if parts < 2 or multiply_adds < CHUNKED_MIN_MULTIPLY_ADDS:
+        return None
+    bounds = [n * part // parts for part in range(parts + 1)]
+    return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
+
+
+def multiply_adds(n: int, weight_shape: tuple[int, ...], g: ConvGeometry) -> int:
+    """Multiply-adds in each of a convolution's three products: n·out_h·out_w·O·C/groups·kh·kw
+    for a weight (O, C/groups, kh, kw) (or the transposed convolution's, the same numbers)."""
+    return n * g.out_h * g.out_w * int(np.prod(weight_shape))
+
+
+def convolve(x, weight, bias, g, groups, out=None):
+    """(y, columns): y = conv2d(x, weight, bias) (n, O, out_h, out_w), written into `out` when
+    given, and image_columns(x, g, groups), which the weight gradient reuses."""
+    n, out_channels = x.shape[0], weight.shape[0]
+    columns = image_columns(x, g, groups)
+    products = kernels().matmul(_grouped_weight(weight, groups), columns)
+    if columns.ndim == 4:  # per sample: (n, groups, O/groups, positions) is y already
+        y = products.reshape(n, out_channels, g.out_h, g.out_w)
+        if out is not None:
+            np.copyto(out, y)
+            y = out
+        return add_bias(y, bias), columns
+    rows = products.reshape(out_channels, n, g.out_h, g.out_w).transpose(1, 0, 2, 3)
+    y = np.empty(rows.shape, rows.dtype) if out is None else out  # the bias added on the way
+    if bias is None:
+        np.copyto(y, rows)
+    else:
+        np.add(rows, bias.reshape(-1, 1, 1), out=y)
+    return y, columns
+
+
+def transpose_convolve(y, weight, g, groups):
+    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w)."""
+    n, channels = y.shape[0], weight.shape[1] * groups
+    transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
+    x_shape = (n, channels, g.in_h, g.in_w)
+    if whole_batch(transposed_weight.shape[1]):
+        columns = kernels().matmul(transposed_weight, window_rows(y, groups))
+        columns = columns.reshape(channels, g.kh, g.kw, n, g.out_h, g.out_w)
+        return kernels().batch_col2im(columns, g, x_shape)
+    y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
+    columns = kernels().matmul(transposed_weight, y_grouped)
+    columns = columns.reshape(n, channels, g.kh, g.kw, g.out_h, g.out_w)
+    return kernels().col2im(columns, g, x_shape)
+
+
+def weight_products(x, y, g, groups, columns=None):
+    """conv2d_weight(x, y) as (groups, O/groups, C/groups·kh·kw); columns, when given, is
+    image_columns(x, g, groups)."""
+    n = y.shape[0]
+    if columns is None:
+        columns = image_columns(x, g, groups)
+    if columns.ndim == 3:
+        # columns @ rowsᵀ, not rows @ columnsᵀ: the BLAS measured 1.4-1.8x faster this way
+        products = kernels().matmul(columns, window_rows(y, groups).transpose(0, 2, 1))
+        return products.transpose(0, 2, 1)
+    y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
+    return kernels().matmul(y_grouped, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+
+
 class Conv2d(Function):
     """y[n, o, p, q] = b[o] + Σ_{c, i, j} w[o, c, i, j] · x[n, group(o)·C/groups + c,
     p·sh − pad_top + i·dh, q·sw − pad_left + j·dw]   (cross-correlation; x is 0 off the image).
@@ -112,19 +204,18 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
-        g, n, out_channels = geometry, x.shape[0], weight.shape[0]
-        columns = image_columns(x, g, groups)
-        if ctx.needs_input_grad and ctx.needs_input_grad[1]:  # the weight gradient reuses them
-            ctx.columns = columns
-        products = kernels().matmul(_grouped_weight(weight, groups), columns)
-        if columns.ndim == 4:  # per sample: (n, groups, O/groups, positions) is y already
-            return add_bias(products.reshape(n, out_channels, g.out_h, g.out_w), bias)
-        rows = products.reshape(out_channels, n, g.out_h, g.out_w).transpose(1, 0, 2, 3)
-        y = np.empty(rows.shape, rows.dtype)  # (n, O, out_h, out_w), the bias added on the way
-        if bias is None:
-            np.copyto(y, rows)
+        g, n = geometry, x.shape[0]
+        keep_columns = ctx.needs_input_grad and ctx.needs_input_grad[1]  # for the weight grad
+        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
+        if chunks is None:
+            y, columns = convolve(x, weight, bias, g, groups)
         else:
-            np.add(rows, bias.reshape(-1, 1, 1), out=y)
+            y = np.empty((n, weight.shape[0], g.out_h, g.out_w), np.result_type(x, weight))
+            columns = list(zip(chunks, run_at_once([
+                lambda part=part: convolve(x[part], weight, bias, g, groups, out=y[part])[1]
+                for part in chunks])))
+        if keep_columns:
+            ctx.columns = columns
         return y
 
     @staticmethod
@@ -153,18 +244,16 @@ class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, y, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
-        g, n, channels = geometry, y.shape[0], weight.shape[1] * groups
-        transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
-        x_shape = (n, channels, g.in_h, g.in_w)
-        if whole_batch(transposed_weight.shape[1]):
-            columns = kernels().matmul(transposed_weight, window_rows(y, groups))
-            columns = columns.reshape(channels, g.kh, g.kw, n, g.out_h, g.out_w)
-            z = kernels().batch_col2im(columns, g, x_shape)
-        else:
-            y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
-            columns = kernels().matmul(transposed_weight, y_grouped)
-            columns = columns.reshape(n, channels, g.kh, g.kw, g.out_h, g.out_w)
-            z = kernels().col2im(columns, g, x_shape)
+        g, n = geometry, y.shape[0]
+        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
+        if chunks is None:
+            return add_bias(transpose_convolve(y, weight, g, groups), bias)
+        z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
+
+        def chunk(part):
+            z[part] = transpose_convolve(y[part], weight, g, groups)
+
+        run_at_once([lambda part=part: chunk(part) for part in chunks])
         return add_bias(z, bias)
 
     @staticmethod
@@ -187,22 +276,31 @@ class Conv2dWeight(Function):
     <v, conv2d_weight(x, y)> = <conv2d(x, v), y> = <x, conv_transpose2d(y, v)>, so
     dx = conv_transpose2d(y, dw),  dy = conv2d(x, dw).
     Shapes: x (n, C, g.in_h, g.in_w), y (n, O, g.out_h, g.out_w) -> w (O, C/groups, kh, kw).
-    `columns`, when given, is image_columns(x, g, groups), already computed by the forward."""
+    `columns`, when given, is what Conv2d's forward kept: image_columns(x, g, groups), or, when
+    it ran in batch chunks, a list of (chunk, image_columns(x[chunk], g, groups)); then the
+    weight is the sum of the chunks' products, computed at once in the same chunks."""
 
     @staticmethod
     def forward(ctx, x, y, geometry, groups, columns=None):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
-        if columns is None:
-            columns = image_columns(x, g, groups)
-        if columns.ndim == 3:
-            # columns @ rowsᵀ, not rows @ columnsᵀ: the BLAS measured 1.4-1.8x faster this way
-            products = kernels().matmul(columns, window_rows(y, groups).transpose(0, 2, 1))
-            grouped = products.transpose(0, 2, 1)
-        else:
-            y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
-            grouped = kernels().matmul(y_grouped, columns.transpose(0, 1, 3, 2)).sum(axis=0)
         weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
+        parts = None
+        if columns is None:
+            parts = batch_chunks(n, multiply_adds(n, weight_shape, g))
+        if isinstance(columns, list):
+            chunks = columns
+        elif parts is not None:
+            chunks = [(part, None) for part in parts]
+        else:  # one thread, small, or the columns of a forward that ran whole
+            return weight_products(x, y, g, groups, columns).reshape(weight_shape)
+        products = run_at_once([
+            lambda part=part, chunk_columns=chunk_columns: weight_products(
+                x[part], y[part], g, groups, chunk_columns)
+            for part, chunk_columns in chunks])
+        grouped = products[0].copy()
+        for other in products[1:]:
+            grouped += other
         return grouped.reshape(weight_shape)
 
     @staticmethod

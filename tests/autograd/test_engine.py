@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 
 import numpy as np
@@ -128,6 +129,38 @@ def test_no_grad_as_a_decorator():
         return t * 2
 
     assert not double(leaf([1.0])).requires_grad
+    assert tn.is_grad_enabled()
+
+
+def test_grad_mode_is_per_thread():
+    """A no_grad block in one thread does not stop another thread from recording, and a new
+    thread starts with recording on, as in PyTorch."""
+    inside_no_grad, other_done = threading.Event(), threading.Event()
+    seen = {}
+
+    def evaluate():
+        with tn.no_grad():
+            inside_no_grad.set()
+            other_done.wait(timeout=10)
+            seen["evaluating thread"] = tn.is_grad_enabled()
+
+    def train():
+        inside_no_grad.wait(timeout=10)
+        seen["new thread default"] = tn.is_grad_enabled()
+        x = leaf([1.0, 2.0])
+        y = (x * x).sum()
+        seen["recorded"] = y.grad_fn is not None
+        y.backward()
+        seen["grad"] = x.grad.numpy().tolist()
+        other_done.set()
+
+    threads = [threading.Thread(target=evaluate), threading.Thread(target=train)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert seen == {"new thread default": True, "recorded": True, "grad": [2.0, 4.0],
+                    "evaluating thread": False}
     assert tn.is_grad_enabled()
 
 

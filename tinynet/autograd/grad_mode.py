@@ -1,12 +1,20 @@
-"""The one global switch that says whether ops record a graph: no_grad, enable_grad, set_grad_enabled."""
+"""The switch that says whether ops record a graph: no_grad, enable_grad, set_grad_enabled.
+
+It is per thread, as in PyTorch: a ``no_grad`` block in one thread (an evaluation loop, an
+optimizer step) leaves the graphs that another thread records alone, and a new thread starts
+with recording on."""
 
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _GradMode:
-    enabled = True
+class _ThreadGradMode(threading.local):
+    enabled = True  # each thread sees this default until it sets its own
+
+
+_GradMode = _ThreadGradMode()
 
 
 def is_grad_enabled() -> bool:

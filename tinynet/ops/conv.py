@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinynet.autograd.function import Function
+from tinynet.ops import conv_winograd
 from tinynet.threads import get_num_threads, run_at_once
 
 if TYPE_CHECKING:
@@ -84,6 +85,10 @@ def kernels():
 # From this window size (C/groups·kh·kw) on, each product is one BLAS call over the whole batch;
 # below it, one per sample (the module docstring has the measurements).
 WHOLE_BATCH_MIN_WINDOW = 128
+# A 3x3 convolution (stride 1, no dilation, one group) with at least this many input and output
+# channels runs by Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py; the module docstring has
+# the measurements).
+WINOGRAD_MIN_CHANNELS = 8
 # At more than one thread, a convolution whose products have at least this many multiply-adds
 # runs in batch chunks, one per thread (the module docstring has the measurements).
 CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
@@ -99,6 +104,13 @@ def whole_batch(window: int) -> bool:
     """Whether the products for this many multiply-adds per output element (C/groups·kh·kw) are
     one BLAS call over the whole batch rather than one per sample (see the module docstring)."""
     return window >= WHOLE_BATCH_MIN_WINDOW
+
+
+def winograd(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int) -> bool:
+    """Whether this convolution runs by Winograd's F(4x4, 3x3) rather than im2col: a 3x3 kernel,
+    stride 1, no dilation, one group, and at least WINOGRAD_MIN_CHANNELS channels on each side."""
+    return (conv_winograd.applies(g, weight_shape, groups)
+            and min(weight_shape[:2]) >= WINOGRAD_MIN_CHANNELS)
 
 
 def image_columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
@@ -147,6 +159,8 @@ def multiply_adds(n: int, weight_shape: tuple[int, ...], g: ConvGeometry) -> int
 def convolve(x, weight, bias, g, groups, out=None):
     """(y, columns): y = conv2d(x, weight, bias) (n, O, out_h, out_w), written into `out` when
     given, and image_columns(x, g, groups), which the weight gradient reuses."""
+    if winograd(g, weight.shape, groups):
+        return conv_winograd.convolve(x, weight, bias, g, out)
     n, out_channels = x.shape[0], weight.shape[0]
     columns = image_columns(x, g, groups)
     products = kernels().matmul(_grouped_weight(weight, groups), columns)
@@ -167,6 +181,8 @@ def convolve(x, weight, bias, g, groups, out=None):
 
 def transpose_convolve(y, weight, g, groups):
     """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w)."""
+    if winograd(g, weight.shape, groups):
+        return conv_winograd.transpose_convolve(y, weight, g)
     n, channels = y.shape[0], weight.shape[1] * groups
     transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
     x_shape = (n, channels, g.in_h, g.in_w)
@@ -182,8 +198,10 @@ def transpose_convolve(y, weight, g, groups):
 
 def weight_products(x, y, g, groups, columns=None):
     """conv2d_weight(x, y) as (groups, O/groups, C/groups·kh·kw); columns, when given, is
-    image_columns(x, g, groups)."""
+    image_columns(x, g, groups) (or, for a Winograd convolution, conv_winograd.transform_input)."""
     n = y.shape[0]
+    if winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw), groups):
+        return conv_winograd.weight_products(x, y, g, columns)
     if columns is None:
         columns = image_columns(x, g, groups)
     if columns.ndim == 3:

@@ -1,0 +1,121 @@
+"""3x3 convolutions by Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py): the forward, the
+input and the weight gradient against direct loops on drawn shapes and paddings under both kernel
+backends, gradcheck and gradgradcheck, the float32 rounding, and which convolutions take it."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tinynet as tn
+import tinynet.nn.functional as F
+import tinynet.ops.conv as conv_ops
+from tests.ops.test_conv import direct_conv2d, direct_conv2d_weight, direct_conv_transpose2d
+from tinynet.autograd import gradcheck, gradgradcheck
+from tinynet.ops import conv_winograd
+
+backends = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None,
+                    max_examples=30)
+
+
+@pytest.fixture
+def winograd_calls(monkeypatch):
+    """Winograd for every eligible convolution, however few channels; counts the calls."""
+    calls = []
+    for name in ("convolve", "transpose_convolve", "weight_products"):
+        original = getattr(conv_winograd, name)
+
+        def counted(*args, original=original, name=name, **kwargs):
+            calls.append(name)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(conv_winograd, name, counted)
+    monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", 1)
+    return calls
+
+
+@backends
+@given(n=st.integers(1, 3), channels=st.integers(1, 3), out_channels=st.integers(1, 3),
+       height=st.integers(1, 10), width=st.integers(1, 10), padding=st.integers(0, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_forward_and_both_gradients_match_direct_loops(kernel_backend, winograd_calls, n,
+                                                      channels, out_channels, height, width,
+                                                      padding, seed):
+    height, width = max(height, 3 - 2 * padding), max(width, 3 - 2 * padding)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, channels, height, width))
+    weight, bias = rng.standard_normal((out_channels, channels, 3, 3)), rng.standard_normal(
+        out_channels)
+    leaves = [tn.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+    y = F.conv2d(*leaves, padding=padding)
+    upstream = rng.standard_normal(y.shape)
+    y.backward(tn.tensor(upstream))
+    assert sorted(set(winograd_calls)) == ["convolve", "transpose_convolve", "weight_products"]
+    np.testing.assert_allclose(y.detach().numpy(), direct_conv2d(x, weight, bias, padding=padding),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(leaves[0].grad.numpy(),
+                               direct_conv_transpose2d(upstream, weight, padding=padding),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(leaves[1].grad.numpy(),
+                               direct_conv2d_weight(x, upstream, 3, padding), rtol=1e-10,
+                               atol=1e-10)
+    np.testing.assert_allclose(leaves[2].grad.numpy(), upstream.sum((0, 2, 3)), rtol=1e-10)
+
+
+def test_conv_transpose2d_takes_it_too_and_matches_direct_loops(winograd_calls):
+    rng = np.random.default_rng(3)
+    y, weight = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((3, 2, 3, 3))
+    z = F.conv_transpose2d(tn.tensor(y), tn.tensor(weight), padding=1).numpy()
+    assert winograd_calls == ["transpose_convolve"]
+    np.testing.assert_allclose(z, direct_conv_transpose2d(y, weight, padding=1), rtol=1e-10,
+                               atol=1e-10)
+
+
+def test_gradcheck_and_gradgradcheck(winograd_calls):
+    rng = np.random.default_rng(4)
+    x = tn.tensor(rng.standard_normal((2, 2, 5, 6)), requires_grad=True)
+    weight = tn.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+    bias = tn.tensor(rng.standard_normal(3), requires_grad=True)
+
+    def conv(*inputs):
+        return F.conv2d(*inputs, padding=1)
+
+    assert gradcheck(conv, (x, weight, bias))
+    assert gradgradcheck(conv, (x, weight, bias))
+    assert "weight_products" in winograd_calls
+
+
+def test_float32_stays_float32_within_a_stated_rounding():
+    """The module docstring's figure: unit-normal inputs, 0.1·normal weights, 16 -> 32 channels."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 16, 16, 16))
+    weight = 0.1 * rng.standard_normal((32, 16, 3, 3))
+    y = F.conv2d(tn.tensor(x.astype(np.float32)), tn.tensor(weight.astype(np.float32)),
+                 padding=1).numpy()
+    assert y.dtype == np.float32
+    error = np.abs(y - direct_conv2d_fast(x, weight)).max()
+    assert error < 1e-4 * np.abs(y).max()
+
+
+def direct_conv2d_fast(x, weight):
+    """conv2d with padding 1 in float64 by shifted einsums (the direct loops are too slow here)."""
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    height, width = x.shape[2:]
+    return sum(np.einsum("oc,nchw->nohw", weight[:, :, i, j],
+                         padded[:, :, i:i + height, j:j + width])
+               for i in range(3) for j in range(3))
+
+
+@pytest.mark.parametrize(("arguments", "takes_it"), [
+    ({"weight": (8, 8, 3, 3)}, True),
+    ({"weight": (8, 7, 3, 3)}, False),  # below WINOGRAD_MIN_CHANNELS
+    ({"weight": (8, 8, 3, 3), "stride": 2}, False),
+    ({"weight": (8, 8, 3, 3), "dilation": 2}, False),
+    ({"weight": (8, 4, 3, 3), "groups": 2}, False),
+    ({"weight": (8, 8, 5, 5)}, False),
+])
+def test_which_convolutions_take_it(arguments, takes_it):
+    weight_shape = arguments.pop("weight")
+    g = conv_ops.conv_geometry((9, 9), weight_shape[2:], arguments.get("stride", 1), 1,
+                               arguments.get("dilation", 1))
+    assert conv_ops.winograd(g, weight_shape, arguments.get("groups", 1)) is takes_it

@@ -1,0 +1,183 @@
+"""3x3 convolutions (stride 1, no dilation, one group) by Winograd's minimal filtering F(4x4, 3x3)
+(Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): the same three
+functions as tinynet/ops/conv.py's im2col form (convolve, transpose_convolve, weight_products),
+with 4x fewer multiply-adds in their products.
+
+For a 6x6 input tile d and a 3x3 filter w, the 4x4 output tile of their correlation is exactly
+
+    y = Aᵀ [(G w Gᵀ) ⊙ (Bᵀ d B)] A        (Bᵀ, G, Aᵀ below; interpolation points 0, ±1, ±2, ∞)
+
+Tiles start every 4 rows and columns (input tiles overlap by 2). Summed over input channels, the
+elementwise product is, at each of the 36 tile positions ξ, a product over channels:
+
+    V[ξ] = (Bᵀ d B)[ξ] over all tiles     (tiles, C)      input transform
+    U[ξ] = (G w Gᵀ)[ξ] over all filters    (C, O)          filter transform
+    M[ξ] = V[ξ] @ U[ξ]                     (tiles, O)      36 products of C multiply-adds each
+    y    = Aᵀ M A, tile by tile                            output transform
+
+against 9·C multiply-adds per output element in im2col's product: 36·C per 16 outputs. The map is
+linear in d and in w, and its adjoints are the transposed steps in reverse order, so the input
+and weight gradients are exact too (not a Winograd approximation of them):
+
+    conv_transpose:   dM = A dy Aᵀ,   dV[ξ] = dM[ξ] @ U[ξ]ᵀ,   dx = B dV Bᵀ, overlapping tiles added
+    weight gradient:  dU[ξ] = V[ξ]ᵀ @ dM[ξ],                  dw = Gᵀ dU G
+
+Rounding: Bᵀ and Aᵀ have entries up to 8, so float32 results differ from the direct sum by more
+than im2col's do: measured on 64x16x16x16 -> 32 with unit-normal inputs and 0.1·normal weights,
+a largest error of 2.5e-5 (|y| up to 5.7) against 2.8e-6 for PyTorch's float32 convolution.
+float64 agrees with the direct sum to ~1e-13, so gradcheck is unaffected. Set
+WINOGRAD_MIN_CHANNELS in tinynet/ops/conv.py to a huge number to turn this form off.
+
+Layout: the transforms run planes-last ((h, w, n·c), tinynet.kernels.winograd says why), so V and
+M are (36, th·tw·n, channels) with the tiles ordered (tile row, tile column, sample).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tinynet.kernels import ConvGeometry
+
+B_T = np.array([[4, 0, -5, 0, 1, 0],
+                [0, -4, -4, 1, 1, 0],
+                [0, 4, -4, -1, 1, 0],
+                [0, -2, -1, 2, 1, 0],
+                [0, 2, -1, -2, 1, 0],
+                [0, 4, 0, -5, 0, 1]], dtype=np.float64)
+G = np.array([[1 / 4, 0, 0],
+              [-1 / 6, -1 / 6, -1 / 6],
+              [-1 / 6, 1 / 6, -1 / 6],
+              [1 / 24, 1 / 12, 1 / 6],
+              [1 / 24, -1 / 12, 1 / 6],
+              [0, 0, 1]], dtype=np.float64)
+A_T = np.array([[1, 1, 1, 1, 1, 0],
+                [0, 1, -1, 2, -2, 0],
+                [0, 1, 1, 4, 4, 0],
+                [0, 1, -1, 8, -8, 1]], dtype=np.float64)
+TILE, STEP = 6, 4  # input tile side, output tile side (= the step between tiles)
+
+
+def kernels():
+    import tinynet.kernels.winograd
+
+    return tinynet.kernels.winograd
+
+
+def applies(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int) -> bool:
+    """Whether F(4x4, 3x3) computes this convolution: a 3x3 kernel, stride 1, dilation 1, one
+    group (the channel-count rule is tinynet/ops/conv.py's)."""
+    return ((g.kh, g.kw, g.sh, g.sw, g.dh, g.dw) == (3, 3, 1, 1, 1, 1) and groups == 1
+            and len(weight_shape) == 4)
+
+
+def _tiles(g: ConvGeometry) -> tuple[int, int]:
+    return -(-g.out_h // STEP), -(-g.out_w // STEP)
+
+
+def transform_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """V = Bᵀ d B for every 6x6 tile d of the padded x (n, C, in_h, in_w), as
+    (36, th·tw·n, C): V[6·k1 + k2, (ty, tx, n), c]."""
+    n, channels = x.shape[:2]
+    rows, columns = g.pad_top + g.in_h, g.pad_left + g.in_w  # later rows are zeros
+    tiles_h, tiles_w = _tiles(g)
+    image = kernels().planes_last(x.reshape(n * channels, g.in_h, g.in_w), g.pad_top,
+                                  g.pad_left, rows, columns)
+    by_rows = kernels().tile_transform(image.reshape(1, 1, rows, -1), B_T, STEP, tiles_h)
+    tiles = kernels().tile_transform(by_rows.reshape(TILE, tiles_h, columns, -1), B_T, STEP,
+                                     tiles_w)
+    return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
+
+
+def transform_input_adjoint(grad_tiles: np.ndarray, g: ConvGeometry,
+                            x_shape: tuple[int, ...]) -> np.ndarray:
+    """The adjoint of transform_input: dx (n, C, in_h, in_w) = B dV Bᵀ for every tile, overlapping
+    tiles added, padding dropped. grad_tiles is (36, th·tw·n, C)."""
+    n, channels = x_shape[:2]
+    rows, columns = g.pad_top + g.in_h, g.pad_left + g.in_w
+    tiles_h, tiles_w = _tiles(g)
+    by_rows = kernels().tile_transform_adjoint(
+        grad_tiles.reshape(TILE, TILE, tiles_h, tiles_w, n * channels), B_T, STEP, columns)
+    image = kernels().tile_transform_adjoint(by_rows.reshape(1, TILE, 1, tiles_h, -1), B_T, STEP,
+                                             rows)
+    planes = kernels().planes_first(image.reshape(rows, columns, -1), g.pad_top, g.pad_left,
+                                    g.in_h, g.in_w)
+    return planes.reshape(x_shape)
+
+
+def transform_output(products: np.ndarray, g: ConvGeometry, n: int) -> np.ndarray:
+    """y = Aᵀ M A for every tile, (36, th·tw·n, O) -> (n, O, out_h, out_w), the tiles past the
+    output's edge cut off."""
+    channels = products.shape[-1]
+    tiles_h, tiles_w = _tiles(g)
+    by_columns = kernels().tile_transform_adjoint(
+        products.reshape(TILE, TILE, tiles_h, tiles_w, n * channels), A_T.T, STEP, g.out_w)
+    image = kernels().tile_transform_adjoint(by_columns.reshape(1, TILE, 1, tiles_h, -1), A_T.T,
+                                             STEP, g.out_h)
+    planes = kernels().planes_first(image.reshape(g.out_h, g.out_w, -1), 0, 0, g.out_h, g.out_w)
+    return planes.reshape(n, channels, g.out_h, g.out_w)
+
+
+def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """The adjoint of transform_output: dM = A dy Aᵀ for every 4x4 tile of dy (n, O, out_h,
+    out_w) (0 past the edge), as (36, th·tw·n, O)."""
+    n, channels = grad.shape[:2]
+    tiles_h, tiles_w = _tiles(g)
+    image = kernels().planes_last(grad.reshape(n * channels, g.out_h, g.out_w), 0, 0, g.out_h,
+                                  g.out_w)
+    by_rows = kernels().tile_transform(image.reshape(1, 1, g.out_h, -1), A_T.T, STEP, tiles_h)
+    tiles = kernels().tile_transform(by_rows.reshape(TILE, tiles_h, g.out_w, -1), A_T.T, STEP,
+                                     tiles_w)
+    return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
+
+
+def transform_weight(weight: np.ndarray) -> np.ndarray:
+    """U = G w Gᵀ for every filter: (O, C, 3, 3) -> (36, C, O)."""
+    out_channels, channels = weight.shape[:2]
+    g = G.astype(weight.dtype)
+    u = g @ weight @ g.T  # (O, C, 6, 6)
+    return np.ascontiguousarray(u.reshape(out_channels, channels, TILE * TILE).transpose(2, 1, 0))
+
+
+def transform_weight_adjoint(grad_u: np.ndarray) -> np.ndarray:
+    """dw = Gᵀ dU G for every channel pair: (36, C, O) -> (O, C, 3, 3)."""
+    _, channels, out_channels = grad_u.shape
+    g = G.astype(grad_u.dtype)
+    per_pair = grad_u.transpose(2, 1, 0).reshape(out_channels, channels, TILE, TILE)
+    return g.T @ per_pair @ g
+
+
+def matmul(a, b):
+    import tinynet.kernels
+
+    return tinynet.kernels.matmul(a, b)
+
+
+def convolve(x, weight, bias, g, out=None):
+    """(y, tiles): y = conv2d(x, weight, bias) (n, O, out_h, out_w), written into `out` when
+    given, and transform_input(x, g), which the weight gradient reuses."""
+    tiles = transform_input(x, g)
+    y = transform_output(matmul(tiles, transform_weight(weight)), g, x.shape[0])
+    if bias is not None:
+        y += bias.reshape(-1, 1, 1)
+    if out is not None:
+        np.copyto(out, y)
+        y = out
+    return y, tiles
+
+
+def transpose_convolve(y, weight, g):
+    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w)."""
+    grad_tiles = matmul(transform_output_adjoint(y, g),
+                        transform_weight(weight).transpose(0, 2, 1))
+    return transform_input_adjoint(grad_tiles, g, (y.shape[0], weight.shape[1], g.in_h, g.in_w))
+
+
+def weight_products(x, y, g, tiles=None):
+    """conv2d_weight(x, y) as (O, C, 3, 3); tiles, when given, is transform_input(x, g)."""
+    if tiles is None:
+        tiles = transform_input(x, g)
+    grad_u = matmul(tiles.transpose(0, 2, 1), transform_output_adjoint(y, g))
+    return transform_weight_adjoint(grad_u)

@@ -27,8 +27,12 @@ so far, so every step would fault the same pages in again (2,600-3,500 page faul
 applies to PyTorch's calls in this process as well; --keep-freed-memory still sets the same
 mallopt thresholds explicitly, for runs with TINYNET_KEEP_FREED_MEMORY=0.
 
+Winograd: on one thread tinynet runs 3x3 convolutions with at least 16 channels on each side by
+Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py); of the workloads, only 64x16x16x16 -> 32.
+--winograd N changes that 16 to N, --winograd 0 turns it off (the im2col form throughout).
+
     python benchmarks/kernels.py [--repeats 15] [--threads N] [--keep-freed-memory]
-                                 [--json out.json] [--quick]
+                                 [--winograd N] [--json out.json] [--quick]
 """
 
 from __future__ import annotations
@@ -194,7 +198,9 @@ def print_table(results: dict) -> None:
     print(f"threads: {results['threads']} (Numba, OpenBLAS, PyTorch); medians of "
           f"{results['repeats']} calls in ms; PyTorch {results['torch'] or 'not installed'}; "
           f"load average {results['load_average_1min']:.2f} when done"
-          + ("; freed memory kept (mallopt)" if results.get("keep_freed_memory") else ""))
+          + ("; freed memory kept (mallopt)" if results.get("keep_freed_memory") else "")
+          + ("" if results.get("winograd_min_channels") is None else
+             f"; Winograd from {results['winograd_min_channels']} channels (0: off)"))
     header = (f"{'workload':<38} {'numba':>9} {'numpy ref':>9} {'torch':>9} {'blas':>9} "
               f"{'ref/numba':>9} {'numba/torch':>11} {'numba/blas':>10}")
     print(header)
@@ -228,6 +234,8 @@ def main(argv=None) -> dict:
                         "cores, for tinynet too, whose own default is one BLAS thread)")
     parser.add_argument("--keep-freed-memory", action="store_true",
                         help="mallopt: no trimming of freed memory (see the docstring)")
+    parser.add_argument("--winograd", type=int, metavar="N", help="fewest channels for "
+                        "Winograd F(4x4, 3x3) on one thread (default 16; 0: never)")
     parser.add_argument("--quick", action="store_true", help="one conv workload, a 256^3 matmul")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
@@ -235,8 +243,13 @@ def main(argv=None) -> dict:
         os.environ.update({name: str(args.threads) for name in THREAD_VARIABLES})
     if args.keep_freed_memory:
         keep_freed_memory()
+    if args.winograd is not None:
+        import tinynet.ops.conv
+
+        tinynet.ops.conv.WINOGRAD_MIN_CHANNELS = args.winograd or None
     results = measure(args.repeats, args.quick, args.threads)
     results["keep_freed_memory"] = args.keep_freed_memory
+    results["winograd_min_channels"] = args.winograd
     print_table(results)
     if args.json:
         with open(args.json, "w") as file:

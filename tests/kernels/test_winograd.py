@@ -1,5 +1,5 @@
-"""Winograd building blocks: Numba == NumPy reference on drawn shapes, the adjoint identity, the
-planes-last transposes, and the errors."""
+"""Winograd tile transforms: Numba == NumPy reference == a loop over the definition on drawn
+shapes, matrices, steps and paddings, the adjoint identity, and the errors."""
 
 import numpy as np
 import pytest
@@ -7,12 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.kernels.strategies import FLOAT_DTYPES
-from tinynet.kernels.winograd import (
-    planes_first,
-    planes_last,
-    tile_transform,
-    tile_transform_adjoint,
-)
+from tinynet.kernels.winograd import winograd_image, winograd_tiles
 
 
 def _random(shape, dtype, seed):
@@ -20,85 +15,72 @@ def _random(shape, dtype, seed):
 
 
 @st.composite
-def transform_cases(draw):
-    """(src shape, matrix shape, step, tiles) with windows that may run past src's end."""
+def tile_cases(draw):
+    """(x shape, matrix shape, step, pad_top, pad_left, tiles_h, tiles_w): windows may reach past
+    the image or miss parts of it, planes span one or more of the kernels' plane blocks."""
     r, s = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-    step, tiles = draw(st.integers(1, 5)), draw(st.integers(1, 4))
-    rows = draw(st.integers(1, step * (tiles - 1) + s + 2))
-    z, q, b = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 9))
-    return (z, q, rows, b), (r, s), step, tiles
+    step = draw(st.integers(1, 5))
+    tiles_h, tiles_w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    height, width = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+    planes = draw(st.sampled_from([1, 2, 3, 7, 31, 33, 300]))
+    return ((planes, height, width), (r, s), step, draw(st.integers(0, 3)),
+            draw(st.integers(0, 3)), tiles_h, tiles_w)
 
 
-def tile_transform_by_loop(src, matrix, step, tiles):
+def tiles_by_loop(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w):
     """The definition, one term at a time."""
-    z, q, rows, b = src.shape
-    out = np.zeros((z, matrix.shape[0], q, tiles, b))
-    for k, l, t in np.ndindex(matrix.shape[0], matrix.shape[1], tiles):
-        if step * t + l < rows:
-            out[:, k, :, t] += matrix[k, l] * src[:, :, step * t + l]
+    planes, height, width = x.shape
+    r, s = matrix.shape
+    out = np.zeros((r * r, tiles_h * tiles_w, planes))
+    for k1, k2, l1, l2, ty, tx in np.ndindex(r, r, s, s, tiles_h, tiles_w):
+        i, j = step * ty + l1 - pad_top, step * tx + l2 - pad_left
+        if 0 <= i < height and 0 <= j < width:
+            out[k1 * r + k2, ty * tiles_w + tx] += matrix[k1, l1] * matrix[k2, l2] * x[:, i, j]
     return out
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@given(case=transform_cases(), seed=st.integers(0, 2**32 - 1))
-@settings(deadline=None)
-def test_tile_transform_numba_equals_reference_and_loop(dtype, case, seed):
-    src_shape, matrix_shape, step, tiles = case
-    src, matrix = _random(src_shape, dtype, seed), _random(matrix_shape, np.float64, seed + 1)
-    expected = tile_transform.numpy(src, matrix, step, tiles)
-    actual = tile_transform.numba(src, matrix, step, tiles)
+@given(case=tile_cases(), seed=st.integers(0, 2**32 - 1))
+@settings(deadline=None, max_examples=60)
+def test_winograd_tiles_numba_equals_reference_and_loop(dtype, case, seed):
+    x_shape, matrix_shape, *geometry = case
+    x, matrix = _random(x_shape, dtype, seed), _random(matrix_shape, np.float64, seed + 1)
+    expected = winograd_tiles.numpy(x, matrix, *geometry)
+    actual = winograd_tiles.numba(x, matrix, *geometry)
     assert actual.dtype == expected.dtype == dtype
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance)
-    np.testing.assert_allclose(expected, tile_transform_by_loop(src, matrix.astype(dtype), step,
-                                                                tiles), rtol=tolerance,
-                               atol=tolerance)
+    np.testing.assert_allclose(expected, tiles_by_loop(x, matrix.astype(dtype), *geometry),
+                               rtol=tolerance, atol=tolerance)
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@given(case=transform_cases(), seed=st.integers(0, 2**32 - 1))
-@settings(deadline=None)
-def test_tile_transform_adjoint_numba_equals_reference_and_is_the_adjoint(dtype, case, seed):
-    src_shape, matrix_shape, step, tiles = case
-    src, matrix = _random(src_shape, np.float64, seed), _random(matrix_shape, np.float64, seed + 1)
-    z, q, rows, b = src_shape
-    out = _random((z, matrix_shape[0], q, tiles, b), dtype, seed + 2)
-    expected = tile_transform_adjoint.numpy(out, matrix, step, rows)
-    actual = tile_transform_adjoint.numba(out, matrix, step, rows)
+@given(case=tile_cases(), seed=st.integers(0, 2**32 - 1))
+@settings(deadline=None, max_examples=60)
+def test_winograd_image_numba_equals_reference_and_is_the_adjoint(dtype, case, seed):
+    (planes, height, width), (r, s), step, pad_top, pad_left, tiles_h, tiles_w = case
+    matrix = _random((r, s), np.float64, seed + 1)
+    tiles = _random((r * r, tiles_h * tiles_w, planes), dtype, seed)
+    arguments = (matrix, step, pad_top, pad_left, height, width, tiles_h, tiles_w)
+    expected = winograd_image.numpy(tiles, *arguments)
+    actual = winograd_image.numba(tiles, *arguments)
     assert actual.dtype == expected.dtype == dtype
-    assert actual.shape == src_shape
+    assert actual.shape == (planes, height, width)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance)
-    forward = tile_transform.numpy(src, matrix, step, tiles)  # <T src, out> = <src, Tᵀ out>
-    np.testing.assert_allclose(np.sum(forward * out), np.sum(src * expected), rtol=1e-4
-                               if dtype == np.float32 else 1e-10)
-
-
-@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@given(planes=st.integers(1, 40), height=st.integers(1, 6), width=st.integers(1, 6),
-       top=st.integers(0, 3), left=st.integers(0, 3), rows_cut=st.integers(0, 3),
-       columns_cut=st.integers(0, 3), seed=st.integers(0, 2**32 - 1))
-@settings(deadline=None)
-def test_planes_last_and_first_numba_equal_reference_and_invert_each_other(
-        dtype, planes, height, width, top, left, rows_cut, columns_cut, seed):
-    x = _random((planes, height, width), dtype, seed)
-    rows, columns = max(1, top + height - rows_cut), max(1, left + width - columns_cut)
-    expected = planes_last.numpy(x, top, left, rows, columns)
-    np.testing.assert_array_equal(planes_last.numba(x, top, left, rows, columns), expected)
-    whole = planes_last.numba(x, top, left, top + height, left + width)
-    np.testing.assert_array_equal(whole[top:, left:], x.transpose(1, 2, 0))
-    assert not whole[:top].any() and not whole[:, :left].any()
-    for backend in (planes_first.numpy, planes_first.numba):
-        np.testing.assert_array_equal(backend(whole, top, left, height, width), x)
+    x = _random((planes, height, width), np.float64, seed + 2)  # <T x, t> = <x, Tᵀ t>
+    forward = winograd_tiles.numpy(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
+    np.testing.assert_allclose(np.sum(forward * tiles), np.sum(x * expected),
+                               rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
 
 
 def test_bad_arguments_raise_value_errors_naming_them():
-    src = np.zeros((1, 1, 4, 3))
+    x = np.zeros((2, 5, 5))
     with pytest.raises(ValueError, match="up to 6 x 6"):
-        tile_transform.numba(src, np.zeros((7, 3)), 1, 2)
-    with pytest.raises(ValueError, match="step"):
-        tile_transform.numpy(src, np.zeros((2, 3)), 0, 2)
-    with pytest.raises(ValueError, match=r"matrix of shape \(3, 3\)"):
-        tile_transform_adjoint.numba(np.zeros((1, 2, 1, 2, 3)), np.zeros((3, 3)), 1, 4)
-    with pytest.raises(ValueError, match="outside x of shape"):
-        planes_first.numba(np.zeros((3, 3, 2)), 1, 1, 3, 2)
+        winograd_tiles.numba(x, np.zeros((7, 3)), 1, 0, 0, 2, 2)
+    with pytest.raises(ValueError, match="step >= 1"):
+        winograd_tiles.numpy(x, np.zeros((2, 3)), 0, 0, 0, 2, 2)
+    with pytest.raises(ValueError, match=r"tiles of shape \(36, 4, 2\) do not match"):
+        winograd_image.numba(np.zeros((36, 4, 2)), np.zeros((6, 6)), 4, 0, 0, 5, 5, 1, 2)
+    with pytest.raises(ValueError, match="at least one tile"):
+        winograd_image.numpy(np.zeros((36, 0, 2)), np.zeros((6, 6)), 4, 0, 0, 5, 5, 0, 2)

@@ -85,7 +85,47 @@ def test_gradcheck_and_gradgradcheck(winograd_calls):
     assert "weight_products" in winograd_calls
 
 
-def test_float32_stays_float32_within_a_stated_rounding():
+def test_it_runs_on_one_thread_only_and_can_be_turned_off(monkeypatch):
+    g = conv_ops.conv_geometry((9, 9), 3, 1, 1, 1)
+    assert conv_ops.WINOGRAD_MIN_CHANNELS == 16
+    assert tn.get_num_threads() == 1 and conv_ops.winograd(g, (16, 16, 3, 3), 1)
+    assert not conv_ops.winograd(g, (16, 15, 3, 3), 1)
+    previous = tn.get_num_threads()
+    tn.set_num_threads(2)
+    try:
+        assert not conv_ops.winograd(g, (64, 64, 3, 3), 1)
+    finally:
+        tn.set_num_threads(previous)
+    monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", None)
+    assert not conv_ops.winograd(g, (64, 64, 3, 3), 1)
+
+
+@pytest.mark.parametrize("forward_threads", [1, 2])
+def test_a_backward_on_another_thread_count_uses_the_forward_s_columns_right(
+        monkeypatch, forward_threads):
+    """The forward keeps Winograd tiles (one thread) or im2col columns (two); the weight
+    gradient computed after the thread count changed must still read them as what they are."""
+    monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", 1)
+    rng = np.random.default_rng(5)
+    x, weight = rng.standard_normal((3, 2, 6, 5)), rng.standard_normal((4, 2, 3, 3))
+    upstream = rng.standard_normal((3, 4, 6, 5))
+    previous = tn.get_num_threads()
+    try:
+        tn.set_num_threads(forward_threads)
+        leaves = [tn.tensor(a, requires_grad=True) for a in (x, weight)]
+        y = F.conv2d(*leaves, padding=1)
+        tn.set_num_threads(3 - forward_threads)
+        y.backward(tn.tensor(upstream))
+    finally:
+        tn.set_num_threads(previous)
+    np.testing.assert_allclose(leaves[1].grad.numpy(), direct_conv2d_weight(x, upstream, 3, 1),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(leaves[0].grad.numpy(),
+                               direct_conv_transpose2d(upstream, weight, padding=1), rtol=1e-10,
+                               atol=1e-10)
+
+
+def test_float32_stays_float32_within_a_stated_rounding(winograd_calls):
     """The module docstring's figure: unit-normal inputs, 0.1·normal weights, 16 -> 32 channels."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((8, 16, 16, 16))
@@ -108,13 +148,14 @@ def direct_conv2d_fast(x, weight):
 
 @pytest.mark.parametrize(("arguments", "takes_it"), [
     ({"weight": (8, 8, 3, 3)}, True),
-    ({"weight": (8, 7, 3, 3)}, False),  # below WINOGRAD_MIN_CHANNELS
+    ({"weight": (8, 7, 3, 3)}, False),  # below WINOGRAD_MIN_CHANNELS (set to 8 here)
     ({"weight": (8, 8, 3, 3), "stride": 2}, False),
     ({"weight": (8, 8, 3, 3), "dilation": 2}, False),
     ({"weight": (8, 4, 3, 3), "groups": 2}, False),
     ({"weight": (8, 8, 5, 5)}, False),
 ])
-def test_which_convolutions_take_it(arguments, takes_it):
+def test_which_convolutions_take_it(monkeypatch, arguments, takes_it):
+    monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", 8)
     weight_shape = arguments.pop("weight")
     g = conv_ops.conv_geometry((9, 9), weight_shape[2:], arguments.get("stride", 1), 1,
                                arguments.get("dilation", 1))

@@ -1,25 +1,24 @@
-"""The building blocks of Winograd's F(4x4, 3x3) convolution (tinynet/ops/conv_winograd.py): a
-small matrix applied to windows of rows, and the transposes to and from a planes-last layout.
+"""The tile transforms of Winograd's F(4x4, 3x3) convolution (tinynet/ops/conv_winograd.py):
+every window of an image multiplied by a small matrix on both sides, and the adjoint.
 
-A 2-D Winograd transform of 6x6 tiles that start every 4 rows and columns is one 1-D transform
-applied twice, once along the rows and once along the columns. The 1-D transform of a matrix L
-(r x s) over windows of s rows starting every `step` rows, and its adjoint, are
+    winograd_tiles:  out[k1·r + k2, ty·tw + tx, p] = Σ_{l1, l2} L[k1, l1] · L[k2, l2] ·
+                                                      x[p, step·ty + l1 − pad_top, step·tx + l2 − pad_left]
+    winograd_image:  x[p, i, j] = the sum of the same terms over (ty, tx, k1, k2, l1, l2) with
+                     step·ty + l1 − pad_top = i and step·tx + l2 − pad_left = j (its adjoint)
 
-    tile_transform:          out[z, k, q, t, b] = Σ_l L[k, l] · src[z, q, step·t + l, b]
-    tile_transform_adjoint:  src[z, q, step·t + l, b] = Σ_{t, k} L[k, l] · out[z, k, q, t, b]
+for L of shape (r, s): windows of s x s that start every `step` rows and columns, x being 0
+outside the image; p runs over planes (n·c of an NCHW batch). Per window that is L d Lᵀ.
 
-(src rows past the end count as 0 in the first; contributions to them are dropped in the
-second). z and q are batch axes: z goes before the new axis k, q after it, which is how two
-passes give [k1, k2, tile row, tile column, ...] without a copy in between.
-
-The arrays are planes-last, (h, w, planes) with planes = n·c, so the innermost axis b runs over
-every plane of the batch: each window row is one long contiguous multiply-add, which Numba
-vectorizes. With planes first (NCHW) the innermost loops run over a tile's 4-6 elements; such
-kernels measured 5-10x slower (64x16x16x16 input, 1 thread: 1.0-2.1 ms against 0.2 ms for one
-pass), as did a per-tile kernel vectorized over channels: Numba cannot tell that its 36 input
-and 36 output streams do not overlap, so LLVM leaves the loop scalar. `planes_last` and
-`planes_first` are the transposes from and to NCHW (with the padding offset), blocked over 32
-planes so that both sides stay in cache.
+The Numba twins work through the planes in blocks of PLANE_BLOCK: a block is copied into a
+planes-last scratch (rows, columns, planes), transformed by two passes of one 1-D transform
+(along rows, then along columns), each pass a long contiguous multiply-add over (columns x planes)
+or planes, which LLVM vectorizes; the block's intermediates (~0.5 MB) stay in cache and only the
+input and the result go through memory. Measured on the 64x16x16x16 input (1 thread): without
+blocks, as whole-batch passes, the same work took 0.6 ms for the input side and 1.3 ms for the
+output side, bound by memory bandwidth (~25-30 GB/s); with planes first (NCHW) the innermost
+loops run over a tile's 4-6 elements and measured 5-10x slower; one kernel per tile vectorized
+over channels stayed scalar (Numba cannot tell that its 36 input and 36 output streams do not
+overlap, so LLVM does not vectorize it).
 """
 
 import numpy as np
@@ -27,209 +26,234 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.jit import njit
 
-PLANE_BLOCK = 32  # planes per block in the Numba transposes
+PLANE_BLOCK = 256  # planes per block in the Numba kernels
+# Planes per pass of the copies between NCHW and the planes-last scratch: each element of the
+# pass touches one cache line per plane, and planes a power of two apart share few cache sets
+# (16x16 planes, 1 KB apart: 4 of L1's 64 sets); 256 planes at once measured 3.5x slower.
+COPY_PLANES = 32
+# Lets LLVM fuse each multiply and add into one FMA (one rounding instead of two, nothing
+# reordered).
+CONTRACT = {"contract"}
 
 
-def _check_transform(matrix: np.ndarray, step: int, count: int, name: str) -> None:
-    if matrix.ndim != 2 or step < 1 or count < 1:
-        raise ValueError(f"{name}: expected a 2-D matrix, step >= 1 and {name.split()[-1]} >= 1, "
-                         f"got matrix of shape {matrix.shape}, step {step}, {count}")
+def _span(tiles: int, step: int, size: int) -> int:
+    """Rows (or columns) that `tiles` windows of `size` starting every `step` cover."""
+    return step * (tiles - 1) + size
 
 
-def tile_transform_numpy(src: np.ndarray, matrix: np.ndarray, step: int, tiles: int) -> np.ndarray:
-    """out[z, k, q, t, b] = Σ_l matrix[k, l] · src[z, q, step·t + l, b], src rows past the end
-    being 0. Shapes: src (Z, Q, A, B), matrix (r, s) -> out (Z, r, Q, tiles, B), src's dtype."""
-    _check_transform(matrix, step, tiles, "tile_transform tiles")
-    size = matrix.shape[1]
-    rows = step * (tiles - 1) + size
-    padded = np.zeros(src.shape[:2] + (max(rows, src.shape[2]),) + src.shape[3:], src.dtype)
-    padded[:, :, : src.shape[2]] = src
-    windows = np.lib.stride_tricks.sliding_window_view(padded, size, axis=2)[:, :, ::step]
-    return np.einsum("kl,zqtbl->zkqtb", matrix.astype(src.dtype), windows[:, :, :tiles])
+def _check(matrix, step, tiles_h, tiles_w, name):
+    if matrix.ndim != 2 or step < 1 or min(tiles_h, tiles_w) < 1:
+        raise ValueError(f"{name}: expected a 2-D matrix, step >= 1 and at least one tile each "
+                         f"way, got matrix of shape {matrix.shape}, step {step}, tiles "
+                         f"({tiles_h}, {tiles_w})")
 
 
-def tile_transform_adjoint_numpy(out: np.ndarray, matrix: np.ndarray, step: int,
-                                 rows: int) -> np.ndarray:
-    """src[z, q, step·t + l, b] = Σ_{t, k} matrix[k, l] · out[z, k, q, t, b] for the rows < `rows`
-    (the rest are dropped): the adjoint of tile_transform.
-    Shapes: out (Z, r, Q, T, B), matrix (r, s) -> src (Z, Q, rows, B), out's dtype."""
-    _check_transform(matrix, step, rows, "tile_transform_adjoint rows")
-    z, r, q, tiles, b = out.shape
-    if matrix.shape[0] != r:
-        raise ValueError(f"tile_transform_adjoint: matrix of shape {matrix.shape} does not match "
-                         f"out of shape {out.shape} (expected {r} rows)")
-    size = matrix.shape[1]
-    span = step * (tiles - 1) + size
-    src = np.zeros((z, q, max(span, rows), b), out.dtype)
-    transformed = np.einsum("kl,zkqtb->zqtlb", matrix.astype(out.dtype), out)
-    for l in range(size):  # window element l of every tile, one strided slice
-        src[:, :, l : l + step * tiles : step] += transformed[:, :, :, l]
-    return src[:, :, :rows].copy()
-
-
-def planes_last_numpy(x: np.ndarray, pad_top: int, pad_left: int, rows: int,
-                      columns: int) -> np.ndarray:
-    """X[pad_top + i, pad_left + j, p] = x[p, i, j], 0 elsewhere, cut to rows x columns.
-    Shapes: x (P, H, W) -> X (rows, columns, P), x's dtype."""
+def winograd_tiles_numpy(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
+                         pad_left: int, tiles_h: int, tiles_w: int) -> np.ndarray:
+    """L d Lᵀ for every s x s window d of x (0 outside), windows every `step`, offset by the
+    padding (see the module docstring). Shapes: x (P, H, W), matrix (r, s) ->
+    (r·r, tiles_h·tiles_w, P), x's dtype."""
+    _check(matrix, step, tiles_h, tiles_w, "winograd_tiles")
     planes, height, width = x.shape
-    padded = np.zeros((max(rows, pad_top + height), max(columns, pad_left + width), planes),
+    r, s = matrix.shape
+    rows, columns = _span(tiles_h, step, s), _span(tiles_w, step, s)
+    padded = np.zeros((planes, max(rows, pad_top + height), max(columns, pad_left + width)),
                       x.dtype)
-    padded[pad_top : pad_top + height, pad_left : pad_left + width] = x.transpose(1, 2, 0)
-    return padded[:rows, :columns].copy()
+    padded[:, pad_top : pad_top + height, pad_left : pad_left + width] = x
+    windows = np.lib.stride_tricks.sliding_window_view(padded[:, :rows, :columns], (s, s),
+                                                       axis=(1, 2))[:, ::step, ::step]
+    m = matrix.astype(x.dtype)
+    tiles = m @ windows @ m.T  # (P, tiles_h, tiles_w, r, r)
+    return tiles.transpose(3, 4, 1, 2, 0).reshape(r * r, tiles_h * tiles_w, planes).copy()
 
 
-def planes_first_numpy(x: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
-    """y[p, i, j] = x[top + i, left + j, p]: a height x width window of a planes-last array, in
-    NCHW order. Shapes: x (rows, columns, P) -> y (P, height, width)."""
-    if top + height > x.shape[0] or left + width > x.shape[1]:
-        raise ValueError(f"planes_first: window ({top}:{top + height}, {left}:{left + width}) "
-                         f"is outside x of shape {x.shape}")
-    return x[top : top + height, left : left + width].transpose(2, 0, 1).copy()
-
-
-@njit(cache=True, nogil=True)
-def _tile_transform(src, matrix, step, out):
-    # One output row at a time from the (up to) 6 rows of its window: rows past the end of src,
-    # and window elements past `size`, read a zero row with coefficient 0.
-    n_z, n_q, n_rows, n_b = src.shape
-    _, n_k, _, n_tiles, _ = out.shape
-    size = matrix.shape[1]
-    zeros = np.zeros(n_b, src.dtype)
-    coefficients = np.zeros(6, src.dtype)
-    for z in range(n_z):
-        for q in range(n_q):
-            for t in range(n_tiles):
-                for k in range(n_k):
-                    for l in range(6):
-                        row = step * t + l
-                        inside = l < size and row < n_rows
-                        coefficients[l] = matrix[k, l] if inside else 0
-                    _combine_rows(src, z, q, step * t, size, zeros, coefficients, out[z, k, q, t])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _combine_rows(src, z, q, first, size, zeros, coefficients, out):
-    n_rows = src.shape[2]
-    r0 = src[z, q, first] if 0 < size and first < n_rows else zeros
-    r1 = src[z, q, first + 1] if 1 < size and first + 1 < n_rows else zeros
-    r2 = src[z, q, first + 2] if 2 < size and first + 2 < n_rows else zeros
-    r3 = src[z, q, first + 3] if 3 < size and first + 3 < n_rows else zeros
-    r4 = src[z, q, first + 4] if 4 < size and first + 4 < n_rows else zeros
-    r5 = src[z, q, first + 5] if 5 < size and first + 5 < n_rows else zeros
-    c0, c1, c2, c3, c4, c5 = (coefficients[0], coefficients[1], coefficients[2],
-                              coefficients[3], coefficients[4], coefficients[5])
-    for b in range(out.shape[0]):
-        out[b] = c0 * r0[b] + c1 * r1[b] + c2 * r2[b] + c3 * r3[b] + c4 * r4[b] + c5 * r5[b]
-
-
-@njit(cache=True, nogil=True)
-def _tile_transform_adjoint(out, matrix, step, src):
-    # Each src row gathers, tile by tile, Σ_k matrix[k, l] · out[z, k, q, t] over the (at most 6)
-    # k of the tiles whose window covers it (l = row - step·t).
-    n_z, n_q, n_rows, n_b = src.shape
-    _, n_k, _, n_tiles, _ = out.shape
-    size = matrix.shape[1]
-    zeros = np.zeros(n_b, out.dtype)
-    coefficients = np.zeros(6, out.dtype)
-    for z in range(n_z):
-        for q in range(n_q):
-            for row in range(n_rows):
-                target = src[z, q, row]
-                for t in range(max(0, (row - size) // step + 1), min(n_tiles, row // step + 1)):
-                    l = row - step * t
-                    for k in range(6):
-                        coefficients[k] = matrix[k, l] if k < n_k else 0
-                    _accumulate_tile(out, z, q, t, n_k, zeros, coefficients, target)
+def winograd_image_numpy(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
+                         pad_left: int, height: int, width: int, tiles_h: int,
+                         tiles_w: int) -> np.ndarray:
+    """The adjoint of winograd_tiles: Lᵀ t L for every tile t, added onto the image where its
+    window lies, the parts outside the height x width image dropped.
+    Shapes: tiles (r·r, tiles_h·tiles_w, P), matrix (r, s) -> (P, height, width), tiles' dtype."""
+    _check(matrix, step, tiles_h, tiles_w, "winograd_image")
+    r, s = matrix.shape
+    if tiles.shape[:2] != (r * r, tiles_h * tiles_w):
+        raise ValueError(f"winograd_image: tiles of shape {tiles.shape} do not match a "
+                         f"{matrix.shape} matrix and {tiles_h} x {tiles_w} tiles: expected "
+                         f"({r * r}, {tiles_h * tiles_w}, planes)")
+    planes = tiles.shape[2]
+    per_tile = tiles.reshape(r, r, tiles_h, tiles_w, planes).transpose(4, 2, 3, 0, 1)
+    m = matrix.astype(tiles.dtype)
+    windows = m.T @ per_tile @ m  # (P, tiles_h, tiles_w, s, s)
+    rows, columns = _span(tiles_h, step, s), _span(tiles_w, step, s)
+    padded = np.zeros((planes, max(rows, pad_top + height), max(columns, pad_left + width)),
+                      tiles.dtype)
+    for l1 in range(s):  # window element (l1, l2) of every tile, one strided slice
+        for l2 in range(s):
+            padded[:, l1 : l1 + step * tiles_h : step, l2 : l2 + step * tiles_w : step] += (
+                windows[:, :, :, l1, l2])
+    return padded[:, pad_top : pad_top + height, pad_left : pad_left + width].copy()
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _accumulate_tile(out, z, q, t, n_k, zeros, coefficients, target):
-    r0 = out[z, 0, q, t] if 0 < n_k else zeros
-    r1 = out[z, 1, q, t] if 1 < n_k else zeros
-    r2 = out[z, 2, q, t] if 2 < n_k else zeros
-    r3 = out[z, 3, q, t] if 3 < n_k else zeros
-    r4 = out[z, 4, q, t] if 4 < n_k else zeros
-    r5 = out[z, 5, q, t] if 5 < n_k else zeros
-    c0, c1, c2, c3, c4, c5 = (coefficients[0], coefficients[1], coefficients[2],
-                              coefficients[3], coefficients[4], coefficients[5])
-    for b in range(target.shape[0]):
-        target[b] += c0 * r0[b] + c1 * r1[b] + c2 * r2[b] + c3 * r3[b] + c4 * r4[b] + c5 * r5[b]
+def _coefficient(matrix, k, l):
+    """matrix[k, l], or 0 past its edge (the kernels below always combine 6 terms), in the
+    matrix's dtype (Numba types float32 · int as float64)."""
+    if k < matrix.shape[0] and l < matrix.shape[1]:
+        return matrix[k, l]
+    return matrix[0, 0] - matrix[0, 0]
 
 
-@njit(cache=True, nogil=True)
-def _planes_last(x, pad_top, pad_left, out):
+@njit(cache=True, nogil=True, inline="always")
+def _inside(index, count):
+    """index if it is < count, else 0 (a valid index whose coefficient is 0)."""
+    return index if index < count else 0
+
+
+# The passes work on flat views with unsigned offsets: Numba makes a signed index wrap around
+# when negative, a test per element that kept LLVM from vectorizing these loops (2.4x slower
+# for the input transform of the 64x16x16x16 benchmark input), and row views made inside the
+# loops (~10,000 per call) cost a reference count increment and decrement each (4x slower).
+# The copies in and out keep signed indices on purpose: with unsigned ones LLVM turned the
+# strided side into AVX-512 scatters or gathers, 3.5x slower than scalar loads and stores.
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _u(index):
+    return np.uint64(index)
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT, inline="always")
+def _six(out, at, src, s0, s1, s2, s3, s4, s5, c0, c1, c2, c3, c4, c5, count, accumulate):
+    """out[at + b] (+)= Σ_l c_l · src[s_l + b] for b < count; offsets unsigned."""
+    if accumulate:
+        for b in range(count):
+            i = _u(b)
+            out[at + i] += (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
+                            + c3 * src[s3 + i] + c4 * src[s4 + i] + c5 * src[s5 + i])
+    else:
+        for b in range(count):
+            i = _u(b)
+            out[at + i] = (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
+                           + c3 * src[s3 + i] + c4 * src[s4 + i] + c5 * src[s5 + i])
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT, inline="always")
+def _window(out, at, src, first, count, stride, matrix, k, length, accumulate):
+    """out[at + b] (+)= Σ_l matrix[k, l] · src[(first + l)·stride + b] over the window's 6
+    elements (those past `count` rows, or past the matrix, read row 0 with coefficient 0)."""
+    _six(out, at, src, _u(_inside(first, count) * stride), _u(_inside(first + 1, count) * stride),
+         _u(_inside(first + 2, count) * stride), _u(_inside(first + 3, count) * stride),
+         _u(_inside(first + 4, count) * stride), _u(_inside(first + 5, count) * stride),
+         _coefficient(matrix, k, 0), _coefficient(matrix, k, 1), _coefficient(matrix, k, 2),
+         _coefficient(matrix, k, 3), _coefficient(matrix, k, 4), _coefficient(matrix, k, 5),
+         length, accumulate)
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, out):
     planes, height, width = x.shape
-    rows, columns, _ = out.shape
-    for first in range(0, planes, PLANE_BLOCK):
-        last = min(first + PLANE_BLOCK, planes)
-        for i in range(min(height, rows - pad_top)):
-            for j in range(min(width, columns - pad_left)):
-                for p in range(first, last):
-                    out[pad_top + i, pad_left + j, p] = x[p, i, j]
+    r, s = matrix.shape
+    rows, columns = step * (tiles_h - 1) + s, step * (tiles_w - 1) + s
+    block = PLANE_BLOCK
+    line = columns * block
+    tiles = tiles_h * tiles_w
+    image = np.empty(rows * line, x.dtype)  # planes-last: [row, column, plane in the block]
+    by_rows = np.empty(r * tiles_h * line, x.dtype)  # [k1, ty, column, plane in the block]
+    flat_out = out.reshape(out.size)
+    for first in range(0, planes, block):
+        count = min(block, planes - first)
+        image[:] = 0
+        for part in range(0, count, COPY_PLANES):
+            for i in range(min(height, rows - pad_top)):
+                for j in range(min(width, columns - pad_left)):
+                    at = (pad_top + i) * line + (pad_left + j) * block
+                    for p in range(part, min(part + COPY_PLANES, count)):
+                        image[at + p] = x[first + p, i, j]
+        for k1 in range(r):  # along the rows: by_rows[k1, ty] = Σ_l1 L[k1, l1] image[4ty + l1]
+            for ty in range(tiles_h):
+                _window(by_rows, _u((k1 * tiles_h + ty) * line), image, step * ty, rows, line,
+                        matrix, k1, line, False)
+        for k1 in range(r):  # along the columns, into this block's planes of every tile
+            for ty in range(tiles_h):
+                row = by_rows[(k1 * tiles_h + ty) * line:(k1 * tiles_h + ty + 1) * line]
+                for tx in range(tiles_w):
+                    for k2 in range(r):
+                        at = _u(((k1 * r + k2) * tiles + ty * tiles_w + tx) * planes + first)
+                        _window(flat_out, at, row, step * tx, columns, block, matrix, k2, count,
+                                False)
 
 
-@njit(cache=True, nogil=True)
-def _planes_first(x, top, left, out):
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, out):
     planes, height, width = out.shape
-    for first in range(0, planes, PLANE_BLOCK):
-        last = min(first + PLANE_BLOCK, planes)
-        for i in range(height):
-            for j in range(width):
-                for p in range(first, last):
-                    out[p, i, j] = x[top + i, left + j, p]
+    r, s = matrix.shape
+    rows, columns = step * (tiles_h - 1) + s, step * (tiles_w - 1) + s
+    block = PLANE_BLOCK
+    line = columns * block
+    n_tiles = tiles_h * tiles_w
+    transposed = np.ascontiguousarray(matrix.T)  # window element l from the tile's entries k
+    by_rows = np.empty(r * tiles_h * line, tiles.dtype)  # [k1, ty, column, plane in the block]
+    image = np.empty(rows * line, tiles.dtype)  # [row, column, plane in the block]
+    flat_tiles = tiles.reshape(tiles.size)
+    for first in range(0, planes, block):
+        count = min(block, planes - first)
+        by_rows[:] = 0
+        for k1 in range(r):  # along the columns: by_rows[k1, ty, 4tx + l2] += Σ_k2 L[k2, l2] t
+            for ty in range(tiles_h):
+                for tx in range(tiles_w):
+                    entries = flat_tiles[((k1 * r) * n_tiles + ty * tiles_w + tx) * planes
+                                         + first:]
+                    for l2 in range(s):
+                        at = _u((k1 * tiles_h + ty) * line + (step * tx + l2) * block)
+                        _window(by_rows, at, entries, 0, r, n_tiles * planes, transposed, l2,
+                                count, True)
+        image[:] = 0
+        for ty in range(tiles_h):  # along the rows: image[4ty + l1] += Σ_k1 L[k1, l1] by_rows[k1]
+            column_sums = by_rows[ty * line:]
+            for l1 in range(s):
+                _window(image, _u((step * ty + l1) * line), column_sums, 0, r, tiles_h * line,
+                        transposed, l1, line, True)
+        for part in range(0, count, COPY_PLANES):
+            for i in range(min(height, rows - pad_top)):
+                for j in range(min(width, columns - pad_left)):
+                    at = (pad_top + i) * line + (pad_left + j) * block
+                    for p in range(part, min(part + COPY_PLANES, count)):
+                        out[first + p, i, j] = image[at + p]
 
 
-def _check_at_most_six(matrix: np.ndarray) -> None:
+def _check_numba(matrix):
     if max(matrix.shape) > 6:
-        raise ValueError(f"the Numba tile transforms take matrices up to 6 x 6 (the Winograd "
-                         f"F(4x4, 3x3) ones), got {matrix.shape}")
+        raise ValueError(f"the Numba Winograd kernels take matrices up to 6 x 6 (F(4x4, 3x3)'s), "
+                         f"got {matrix.shape}")
 
 
-def tile_transform_numba(src: np.ndarray, matrix: np.ndarray, step: int, tiles: int) -> np.ndarray:
-    """Same contract as tile_transform_numpy (matrices up to 6 x 6)."""
-    _check_transform(matrix, step, tiles, "tile_transform tiles")
-    _check_at_most_six(matrix)
-    z, q, _, b = src.shape
-    out = np.empty((z, matrix.shape[0], q, tiles, b), src.dtype)
-    _tile_transform(np.ascontiguousarray(src), np.ascontiguousarray(matrix, src.dtype), step, out)
+def winograd_tiles_numba(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
+                         pad_left: int, tiles_h: int, tiles_w: int) -> np.ndarray:
+    """Same contract as winograd_tiles_numpy (matrices up to 6 x 6)."""
+    _check(matrix, step, tiles_h, tiles_w, "winograd_tiles")
+    _check_numba(matrix)
+    r = matrix.shape[0]
+    out = np.empty((r * r, tiles_h * tiles_w, x.shape[0]), x.dtype)
+    _winograd_tiles(np.ascontiguousarray(x), np.ascontiguousarray(matrix, x.dtype), step,
+                    pad_top, pad_left, tiles_h, tiles_w, out)
     return out
 
 
-def tile_transform_adjoint_numba(out: np.ndarray, matrix: np.ndarray, step: int,
-                                 rows: int) -> np.ndarray:
-    """Same contract as tile_transform_adjoint_numpy (matrices up to 6 x 6)."""
-    _check_transform(matrix, step, rows, "tile_transform_adjoint rows")
-    _check_at_most_six(matrix)
-    z, r, q, _, b = out.shape
-    if matrix.shape[0] != r:
-        raise ValueError(f"tile_transform_adjoint: matrix of shape {matrix.shape} does not match "
-                         f"out of shape {out.shape} (expected {r} rows)")
-    src = np.zeros((z, q, rows, b), out.dtype)
-    _tile_transform_adjoint(np.ascontiguousarray(out), np.ascontiguousarray(matrix, out.dtype),
-                            step, src)
-    return src
-
-
-def planes_last_numba(x: np.ndarray, pad_top: int, pad_left: int, rows: int,
-                      columns: int) -> np.ndarray:
-    """Same contract as planes_last_numpy."""
-    out = np.zeros((rows, columns, x.shape[0]), x.dtype)
-    _planes_last(np.ascontiguousarray(x), pad_top, pad_left, out)
+def winograd_image_numba(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
+                         pad_left: int, height: int, width: int, tiles_h: int,
+                         tiles_w: int) -> np.ndarray:
+    """Same contract as winograd_image_numpy (matrices up to 6 x 6)."""
+    _check(matrix, step, tiles_h, tiles_w, "winograd_image")
+    _check_numba(matrix)
+    r = matrix.shape[0]
+    if tiles.shape[:2] != (r * r, tiles_h * tiles_w):
+        raise ValueError(f"winograd_image: tiles of shape {tiles.shape} do not match a "
+                         f"{matrix.shape} matrix and {tiles_h} x {tiles_w} tiles: expected "
+                         f"({r * r}, {tiles_h * tiles_w}, planes)")
+    out = np.zeros((tiles.shape[2], height, width), tiles.dtype)
+    _winograd_image(np.ascontiguousarray(tiles), np.ascontiguousarray(matrix, tiles.dtype), step,
+                    pad_top, pad_left, tiles_h, tiles_w, out)
     return out
 
 
-def planes_first_numba(x: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
-    """Same contract as planes_first_numpy."""
-    if top + height > x.shape[0] or left + width > x.shape[1]:
-        raise ValueError(f"planes_first: window ({top}:{top + height}, {left}:{left + width}) "
-                         f"is outside x of shape {x.shape}")
-    out = np.empty((x.shape[2], height, width), x.dtype)
-    _planes_first(np.ascontiguousarray(x), top, left, out)
-    return out
-
-
-tile_transform = dispatch(numpy=tile_transform_numpy, numba=tile_transform_numba)
-tile_transform_adjoint = dispatch(numpy=tile_transform_adjoint_numpy,
-                                  numba=tile_transform_adjoint_numba)
-planes_last = dispatch(numpy=planes_last_numpy, numba=planes_last_numba)
-planes_first = dispatch(numpy=planes_first_numpy, numba=planes_first_numba)
+winograd_tiles = dispatch(numpy=winograd_tiles_numpy, numba=winograd_tiles_numba)
+winograd_image = dispatch(numpy=winograd_image_numpy, numba=winograd_image_numba)

@@ -85,10 +85,10 @@ def kernels():
 # From this window size (C/groups·kh·kw) on, each product is one BLAS call over the whole batch;
 # below it, one per sample (the module docstring has the measurements).
 WHOLE_BATCH_MIN_WINDOW = 128
-# A 3x3 convolution (stride 1, no dilation, one group) with at least this many input and output
-# channels runs by Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py; the module docstring has
-# the measurements).
-WINOGRAD_MIN_CHANNELS = 8
+# On one thread (tinynet.set_num_threads), a 3x3 convolution (stride 1, no dilation, one group)
+# with at least this many input and output channels runs by Winograd's F(4x4, 3x3)
+# (tinynet/ops/conv_winograd.py, which has the measurements); None turns that off.
+WINOGRAD_MIN_CHANNELS: int | None = 16
 # At more than one thread, a convolution whose products have at least this many multiply-adds
 # runs in batch chunks, one per thread (the module docstring has the measurements).
 CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
@@ -107,9 +107,11 @@ def whole_batch(window: int) -> bool:
 
 
 def winograd(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int) -> bool:
-    """Whether this convolution runs by Winograd's F(4x4, 3x3) rather than im2col: a 3x3 kernel,
-    stride 1, no dilation, one group, and at least WINOGRAD_MIN_CHANNELS channels on each side."""
-    return (conv_winograd.applies(g, weight_shape, groups)
+    """Whether this convolution runs by Winograd's F(4x4, 3x3) rather than im2col: on one
+    thread, for a 3x3 kernel, stride 1, no dilation, one group, and at least
+    WINOGRAD_MIN_CHANNELS channels on each side (never when that is None)."""
+    return (WINOGRAD_MIN_CHANNELS is not None and get_num_threads() == 1
+            and conv_winograd.applies(g, weight_shape, groups)
             and min(weight_shape[:2]) >= WINOGRAD_MIN_CHANNELS)
 
 
@@ -198,9 +200,12 @@ def transpose_convolve(y, weight, g, groups):
 
 def weight_products(x, y, g, groups, columns=None):
     """conv2d_weight(x, y) as (groups, O/groups, C/groups·kh·kw); columns, when given, is
-    image_columns(x, g, groups) (or, for a Winograd convolution, conv_winograd.transform_input)."""
+    image_columns(x, g, groups), or conv_winograd.Tiles when the forward ran by Winograd (the
+    columns' kind, not the thread count now, says which form computes the product)."""
     n = y.shape[0]
-    if winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw), groups):
+    if isinstance(columns, conv_winograd.Tiles) or (
+            columns is None and winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw),
+                                         groups)):
         return conv_winograd.weight_products(x, y, g, columns)
     if columns is None:
         columns = image_columns(x, g, groups)

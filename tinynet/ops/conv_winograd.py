@@ -25,8 +25,19 @@ and weight gradients are exact too (not a Winograd approximation of them):
 Rounding: Bᵀ and Aᵀ have entries up to 8, so float32 results differ from the direct sum by more
 than im2col's do: measured on 64x16x16x16 -> 32 with unit-normal inputs and 0.1·normal weights,
 a largest error of 2.5e-5 (|y| up to 5.7) against 2.8e-6 for PyTorch's float32 convolution.
-float64 agrees with the direct sum to ~1e-13, so gradcheck is unaffected. Set
-WINOGRAD_MIN_CHANNELS in tinynet/ops/conv.py to a huge number to turn this form off.
+float64 agrees with the direct sum to ~1e-13, so gradcheck is unaffected.
+
+When: tinynet/ops/conv.py uses it on one thread for 3x3 convolutions with at least
+WINOGRAD_MIN_CHANNELS = 16 channels on each side. Measured on the 2-core machine, forward +
+backward in float32, im2col against Winograd, one thread: 64x16x16x16 -> 32 8.9 against 7.7 ms
+(1.15x), 32x16x32x32 -> 16 14.8 / 13.0 (1.14x), 16x64x16x16 -> 64 11.1 / 8.6 (1.28x),
+64x32x8x8 -> 64 6.1 / 5.0 (1.23x), 32x32x32x32 -> 32 47.8 / 33.8 (1.41x), 16x32x16x16 -> 32
+4.2 / 3.1 (1.33x), 32x16x28x28 -> 16 10.6 / 7.5 (1.41x), and the digits CNN's 64x16x8x8 -> 32
+2.5 / 2.1 (1.17x) and 64x32x4x4 -> 32 1.7 / 1.3 (1.36x); with 8 channels it loses (64x8x16x16 ->
+8: 2.1 / 2.5, 128x8x8x8 -> 8: 1.18 / 1.25). On two threads it mostly loses (64x16x16x16 -> 32:
+6.1 / 5.9, 16x64x16x16 -> 64: 6.7 / 9.5, 64x32x8x8 -> 64: 4.3 / 5.7; only 32x32x32x32 -> 32 won,
+23.7 / 18.9): the transforms are passes over arrays of 1-5 MB that do not scale with a second
+core, where the im2col products, split over the batch, do.
 
 Layout: the transforms run planes-last ((h, w, n·c), tinynet.kernels.winograd says why), so V and
 M are (36, th·tw·n, channels) with the tiles ordered (tile row, tile column, sample).
@@ -34,6 +45,7 @@ M are (36, th·tw·n, channels) with the tiles ordered (tile row, tile column, s
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,6 +69,7 @@ A_T = np.array([[1, 1, 1, 1, 1, 0],
                 [0, 1, -1, 2, -2, 0],
                 [0, 1, 1, 4, 4, 0],
                 [0, 1, -1, 8, -8, 1]], dtype=np.float64)
+A = A_T.T  # (6, 4): the output transform's matrix as winograd_tiles / winograd_image take it
 TILE, STEP = 6, 4  # input tile side, output tile side (= the step between tiles)
 
 
@@ -81,13 +94,9 @@ def transform_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """V = Bᵀ d B for every 6x6 tile d of the padded x (n, C, in_h, in_w), as
     (36, th·tw·n, C): V[6·k1 + k2, (ty, tx, n), c]."""
     n, channels = x.shape[:2]
-    rows, columns = g.pad_top + g.in_h, g.pad_left + g.in_w  # later rows are zeros
     tiles_h, tiles_w = _tiles(g)
-    image = kernels().planes_last(x.reshape(n * channels, g.in_h, g.in_w), g.pad_top,
-                                  g.pad_left, rows, columns)
-    by_rows = kernels().tile_transform(image.reshape(1, 1, rows, -1), B_T, STEP, tiles_h)
-    tiles = kernels().tile_transform(by_rows.reshape(TILE, tiles_h, columns, -1), B_T, STEP,
-                                     tiles_w)
+    tiles = kernels().winograd_tiles(x.reshape(n * channels, g.in_h, g.in_w), B_T, STEP,
+                                     g.pad_top, g.pad_left, tiles_h, tiles_w)
     return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
 
 
@@ -95,29 +104,20 @@ def transform_input_adjoint(grad_tiles: np.ndarray, g: ConvGeometry,
                             x_shape: tuple[int, ...]) -> np.ndarray:
     """The adjoint of transform_input: dx (n, C, in_h, in_w) = B dV Bᵀ for every tile, overlapping
     tiles added, padding dropped. grad_tiles is (36, th·tw·n, C)."""
-    n, channels = x_shape[:2]
-    rows, columns = g.pad_top + g.in_h, g.pad_left + g.in_w
     tiles_h, tiles_w = _tiles(g)
-    by_rows = kernels().tile_transform_adjoint(
-        grad_tiles.reshape(TILE, TILE, tiles_h, tiles_w, n * channels), B_T, STEP, columns)
-    image = kernels().tile_transform_adjoint(by_rows.reshape(1, TILE, 1, tiles_h, -1), B_T, STEP,
-                                             rows)
-    planes = kernels().planes_first(image.reshape(rows, columns, -1), g.pad_top, g.pad_left,
-                                    g.in_h, g.in_w)
+    planes = kernels().winograd_image(grad_tiles.reshape(TILE * TILE, tiles_h * tiles_w, -1), B_T,
+                                      STEP, g.pad_top, g.pad_left, g.in_h, g.in_w, tiles_h,
+                                      tiles_w)
     return planes.reshape(x_shape)
 
 
 def transform_output(products: np.ndarray, g: ConvGeometry, n: int) -> np.ndarray:
     """y = Aᵀ M A for every tile, (36, th·tw·n, O) -> (n, O, out_h, out_w), the tiles past the
     output's edge cut off."""
-    channels = products.shape[-1]
     tiles_h, tiles_w = _tiles(g)
-    by_columns = kernels().tile_transform_adjoint(
-        products.reshape(TILE, TILE, tiles_h, tiles_w, n * channels), A_T.T, STEP, g.out_w)
-    image = kernels().tile_transform_adjoint(by_columns.reshape(1, TILE, 1, tiles_h, -1), A_T.T,
-                                             STEP, g.out_h)
-    planes = kernels().planes_first(image.reshape(g.out_h, g.out_w, -1), 0, 0, g.out_h, g.out_w)
-    return planes.reshape(n, channels, g.out_h, g.out_w)
+    planes = kernels().winograd_image(products.reshape(TILE * TILE, tiles_h * tiles_w, -1), A,
+                                      STEP, 0, 0, g.out_h, g.out_w, tiles_h, tiles_w)
+    return planes.reshape(n, -1, g.out_h, g.out_w)
 
 
 def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -125,11 +125,8 @@ def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry) -> np.ndarray:
     out_w) (0 past the edge), as (36, th·tw·n, O)."""
     n, channels = grad.shape[:2]
     tiles_h, tiles_w = _tiles(g)
-    image = kernels().planes_last(grad.reshape(n * channels, g.out_h, g.out_w), 0, 0, g.out_h,
-                                  g.out_w)
-    by_rows = kernels().tile_transform(image.reshape(1, 1, g.out_h, -1), A_T.T, STEP, tiles_h)
-    tiles = kernels().tile_transform(by_rows.reshape(TILE, tiles_h, g.out_w, -1), A_T.T, STEP,
-                                     tiles_w)
+    tiles = kernels().winograd_tiles(grad.reshape(n * channels, g.out_h, g.out_w), A, STEP, 0, 0,
+                                     tiles_h, tiles_w)
     return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
 
 
@@ -155,9 +152,17 @@ def matmul(a, b):
     return tinynet.kernels.matmul(a, b)
 
 
+@dataclasses.dataclass(frozen=True)
+class Tiles:
+    """transform_input(x, g), kept by Conv2d's forward for the weight gradient; the type tells
+    Conv2dWeight that the forward ran by Winograd."""
+
+    array: np.ndarray
+
+
 def convolve(x, weight, bias, g, out=None):
-    """(y, tiles): y = conv2d(x, weight, bias) (n, O, out_h, out_w), written into `out` when
-    given, and transform_input(x, g), which the weight gradient reuses."""
+    """(y, Tiles(transform_input(x, g))): y = conv2d(x, weight, bias) (n, O, out_h, out_w),
+    written into `out` when given, and the tiles, which the weight gradient reuses."""
     tiles = transform_input(x, g)
     y = transform_output(matmul(tiles, transform_weight(weight)), g, x.shape[0])
     if bias is not None:
@@ -165,7 +170,7 @@ def convolve(x, weight, bias, g, out=None):
     if out is not None:
         np.copyto(out, y)
         y = out
-    return y, tiles
+    return y, Tiles(tiles)
 
 
 def transpose_convolve(y, weight, g):
@@ -176,8 +181,7 @@ def transpose_convolve(y, weight, g):
 
 
 def weight_products(x, y, g, tiles=None):
-    """conv2d_weight(x, y) as (O, C, 3, 3); tiles, when given, is transform_input(x, g)."""
-    if tiles is None:
-        tiles = transform_input(x, g)
+    """conv2d_weight(x, y) as (O, C, 3, 3); tiles, when given, is Tiles(transform_input(x, g))."""
+    tiles = transform_input(x, g) if tiles is None else tiles.array
     grad_u = matmul(tiles.transpose(0, 2, 1), transform_output_adjoint(y, g))
     return transform_weight_adjoint(grad_u)

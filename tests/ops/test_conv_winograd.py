@@ -31,6 +31,7 @@ def winograd_calls(monkeypatch):
 
         monkeypatch.setattr(conv_winograd, name, counted)
     monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv_winograd, "pays", lambda g: True)
     return calls
 
 
@@ -85,36 +86,34 @@ def test_gradcheck_and_gradgradcheck(winograd_calls):
     assert "weight_products" in winograd_calls
 
 
-def test_it_runs_on_one_thread_only_and_can_be_turned_off(monkeypatch):
+def test_default_rule_and_the_switch(monkeypatch):
     g = conv_ops.conv_geometry((9, 9), 3, 1, 1, 1)
     assert conv_ops.WINOGRAD_MIN_CHANNELS == 16
-    assert tn.get_num_threads() == 1 and conv_ops.winograd(g, (16, 16, 3, 3), 1)
+    assert conv_ops.winograd(g, (16, 16, 3, 3), 1)
     assert not conv_ops.winograd(g, (16, 15, 3, 3), 1)
-    previous = tn.get_num_threads()
-    tn.set_num_threads(2)
-    try:
-        assert not conv_ops.winograd(g, (64, 64, 3, 3), 1)
-    finally:
-        tn.set_num_threads(previous)
     monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", None)
     assert not conv_ops.winograd(g, (64, 64, 3, 3), 1)
 
 
-@pytest.mark.parametrize("forward_threads", [1, 2])
-def test_a_backward_on_another_thread_count_uses_the_forward_s_columns_right(
-        monkeypatch, forward_threads):
-    """The forward keeps Winograd tiles (one thread) or im2col columns (two); the weight
-    gradient computed after the thread count changed must still read them as what they are."""
-    monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", 1)
+@pytest.mark.parametrize("chunked", [False, True])
+@pytest.mark.parametrize("winograd_forward", [False, True])
+def test_a_backward_under_another_rule_reads_the_forward_s_columns_right(
+        monkeypatch, winograd_forward, chunked):
+    """The forward keeps Winograd tiles or im2col columns (whole or in batch chunks); the weight
+    gradient computed after the rule changed must still read them as what they are."""
+    monkeypatch.setattr(conv_winograd, "pays", lambda g: True)
+    if chunked:
+        monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
     rng = np.random.default_rng(5)
     x, weight = rng.standard_normal((3, 2, 6, 5)), rng.standard_normal((4, 2, 3, 3))
     upstream = rng.standard_normal((3, 4, 6, 5))
     previous = tn.get_num_threads()
     try:
-        tn.set_num_threads(forward_threads)
+        tn.set_num_threads(2 if chunked else 1)
+        monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", 1 if winograd_forward else None)
         leaves = [tn.tensor(a, requires_grad=True) for a in (x, weight)]
         y = F.conv2d(*leaves, padding=1)
-        tn.set_num_threads(3 - forward_threads)
+        monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", None if winograd_forward else 1)
         y.backward(tn.tensor(upstream))
     finally:
         tn.set_num_threads(previous)
@@ -153,10 +152,13 @@ def direct_conv2d_fast(x, weight):
     ({"weight": (8, 8, 3, 3), "dilation": 2}, False),
     ({"weight": (8, 4, 3, 3), "groups": 2}, False),
     ({"weight": (8, 8, 5, 5)}, False),
+    ({"weight": (8, 8, 3, 3), "size": 5}, False),  # 5x5 output: 39% of its tiles used
+    ({"weight": (8, 8, 3, 3), "size": 6}, True),   # 6x6: 56%
+    ({"weight": (8, 8, 3, 3), "size": 3}, False),  # smaller than a tile
 ])
 def test_which_convolutions_take_it(monkeypatch, arguments, takes_it):
     monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS", 8)
-    weight_shape = arguments.pop("weight")
-    g = conv_ops.conv_geometry((9, 9), weight_shape[2:], arguments.get("stride", 1), 1,
+    weight_shape, size = arguments.pop("weight"), arguments.pop("size", 9)
+    g = conv_ops.conv_geometry((size, size), weight_shape[2:], arguments.get("stride", 1), 1,
                                arguments.get("dilation", 1))
     assert conv_ops.winograd(g, weight_shape, arguments.get("groups", 1)) is takes_it

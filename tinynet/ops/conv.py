@@ -85,9 +85,9 @@ def kernels():
 # From this window size (C/groups·kh·kw) on, each product is one BLAS call over the whole batch;
 # below it, one per sample (the module docstring has the measurements).
 WHOLE_BATCH_MIN_WINDOW = 128
-# On one thread (tinynet.set_num_threads), a 3x3 convolution (stride 1, no dilation, one group)
-# with at least this many input and output channels runs by Winograd's F(4x4, 3x3)
-# (tinynet/ops/conv_winograd.py, which has the measurements); None turns that off.
+# A 3x3 convolution (stride 1, no dilation, one group) with at least this many input and output
+# channels and a large enough output runs by Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py,
+# which has the measurements); None turns that off.
 WINOGRAD_MIN_CHANNELS: int | None = 16
 # At more than one thread, a convolution whose products have at least this many multiply-adds
 # runs in batch chunks, one per thread (the module docstring has the measurements).
@@ -107,12 +107,11 @@ def whole_batch(window: int) -> bool:
 
 
 def winograd(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int) -> bool:
-    """Whether this convolution runs by Winograd's F(4x4, 3x3) rather than im2col: on one
-    thread, for a 3x3 kernel, stride 1, no dilation, one group, and at least
-    WINOGRAD_MIN_CHANNELS channels on each side (never when that is None)."""
-    return (WINOGRAD_MIN_CHANNELS is not None and get_num_threads() == 1
-            and conv_winograd.applies(g, weight_shape, groups)
-            and min(weight_shape[:2]) >= WINOGRAD_MIN_CHANNELS)
+    """Whether this convolution runs by Winograd's F(4x4, 3x3) rather than im2col: a 3x3
+    kernel, stride 1, no dilation, one group, at least WINOGRAD_MIN_CHANNELS channels on each
+    side (never when that is None), and an output large enough (conv_winograd.pays)."""
+    return (WINOGRAD_MIN_CHANNELS is not None and conv_winograd.applies(g, groups)
+            and min(weight_shape[:2]) >= WINOGRAD_MIN_CHANNELS and conv_winograd.pays(g))
 
 
 def image_columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
@@ -201,7 +200,8 @@ def transpose_convolve(y, weight, g, groups):
 def weight_products(x, y, g, groups, columns=None):
     """conv2d_weight(x, y) as (groups, O/groups, C/groups·kh·kw); columns, when given, is
     image_columns(x, g, groups), or conv_winograd.Tiles when the forward ran by Winograd (the
-    columns' kind, not the thread count now, says which form computes the product)."""
+    columns' kind, not the rule now, says which form computes the product: WINOGRAD_MIN_CHANNELS
+    may have changed between the forward and the backward)."""
     n = y.shape[0]
     if isinstance(columns, conv_winograd.Tiles) or (
             columns is None and winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw),

@@ -27,17 +27,17 @@ than im2col's do: measured on 64x16x16x16 -> 32 with unit-normal inputs and 0.1�
 a largest error of 2.5e-5 (|y| up to 5.7) against 2.8e-6 for PyTorch's float32 convolution.
 float64 agrees with the direct sum to ~1e-13, so gradcheck is unaffected.
 
-When: tinynet/ops/conv.py uses it on one thread for 3x3 convolutions with at least
-WINOGRAD_MIN_CHANNELS = 16 channels on each side. Measured on the 2-core machine, forward +
-backward in float32, im2col against Winograd, one thread: 64x16x16x16 -> 32 8.9 against 7.7 ms
-(1.15x), 32x16x32x32 -> 16 14.8 / 13.0 (1.14x), 16x64x16x16 -> 64 11.1 / 8.6 (1.28x),
-64x32x8x8 -> 64 6.1 / 5.0 (1.23x), 32x32x32x32 -> 32 47.8 / 33.8 (1.41x), 16x32x16x16 -> 32
-4.2 / 3.1 (1.33x), 32x16x28x28 -> 16 10.6 / 7.5 (1.41x), and the digits CNN's 64x16x8x8 -> 32
-2.5 / 2.1 (1.17x) and 64x32x4x4 -> 32 1.7 / 1.3 (1.36x); with 8 channels it loses (64x8x16x16 ->
-8: 2.1 / 2.5, 128x8x8x8 -> 8: 1.18 / 1.25). On two threads it mostly loses (64x16x16x16 -> 32:
-6.1 / 5.9, 16x64x16x16 -> 64: 6.7 / 9.5, 64x32x8x8 -> 64: 4.3 / 5.7; only 32x32x32x32 -> 32 won,
-23.7 / 18.9): the transforms are passes over arrays of 1-5 MB that do not scale with a second
-core, where the im2col products, split over the batch, do.
+When: tinynet/ops/conv.py uses it for 3x3 convolutions with at least WINOGRAD_MIN_CHANNELS = 16
+channels on each side and an output of at least 4x4 whose tiles are at least half used (`pays`).
+Measured on the 2-core machine, forward + backward in float32 through F.conv2d, im2col against
+Winograd in ms, on 1 thread / 2 threads: 64x16x16x16 -> 32 9.8 / 8.2 (1.19x) and 6.3 / 5.9
+(1.08x); 32x16x32x32 -> 16 15.6 / 13.1 (1.19x), 10.1 / 7.9 (1.28x); 16x64x16x16 -> 64
+11.5 / 7.3 (1.56x), 7.0 / 5.5 (1.27x); 64x32x8x8 -> 64 6.8 / 4.4 (1.54x), 4.6 / 3.8 (1.20x);
+32x32x32x32 -> 32 49.1 / 35.6 (1.38x), 24.5 / 19.0 (1.29x); 32x16x8x8 -> 16 1.01 / 0.72 (1.39x),
+1.01 / 0.73; 32x32x4x4 -> 32 0.97 / 0.63 (1.53x), 0.86 / 0.56. With 8 channels it does not
+pay: 64x8x16x16 -> 8 2.2 / 2.6 (0.82x), 128x8x8x8 -> 8 1.8 / 1.8. (Before the filter transform
+became one matrix product, batched 6x3 @ 3x3 @ 3x6 products cost ~0.8 ms a step for 64 x 64
+filters, and two threads lost.)
 
 Layout: the transforms run planes-last ((h, w, n·c), tinynet.kernels.winograd says why), so V and
 M are (36, th·tw·n, channels) with the tiles ordered (tile row, tile column, sample).
@@ -69,6 +69,7 @@ A_T = np.array([[1, 1, 1, 1, 1, 0],
                 [0, 1, -1, 2, -2, 0],
                 [0, 1, 1, 4, 4, 0],
                 [0, 1, -1, 8, -8, 1]], dtype=np.float64)
+G_KRON = np.kron(G, G)  # (36, 9): vec(G w Gᵀ) = G_KRON @ vec(w), row-major vec
 A = A_T.T  # (6, 4): the output transform's matrix as winograd_tiles / winograd_image take it
 TILE, STEP = 6, 4  # input tile side, output tile side (= the step between tiles)
 
@@ -79,11 +80,20 @@ def kernels():
     return tinynet.kernels.winograd
 
 
-def applies(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int) -> bool:
+def applies(g: ConvGeometry, groups: int) -> bool:
     """Whether F(4x4, 3x3) computes this convolution: a 3x3 kernel, stride 1, dilation 1, one
-    group (the channel-count rule is tinynet/ops/conv.py's)."""
-    return ((g.kh, g.kw, g.sh, g.sw, g.dh, g.dw) == (3, 3, 1, 1, 1, 1) and groups == 1
-            and len(weight_shape) == 4)
+    group."""
+    return (g.kh, g.kw, g.sh, g.sw, g.dh, g.dw) == (3, 3, 1, 1, 1, 1) and groups == 1
+
+
+def pays(g: ConvGeometry) -> bool:
+    """Whether the output is large enough for the tiles to pay: at least 4x4, and the 4x4 tiles
+    that cover it at least half used (measured, one thread, batch 32, 32-64 channels, im2col
+    against Winograd: 2x2 outputs 0.87 / 1.65 ms, 3x3 1.37 / 1.64, 5x5 (39% of its tiles used)
+    1.32 / 1.37; 4x4 0.94 / 0.65, 6x6 (56%) 2.45 / 1.87, 8x8 1.02 / 0.79)."""
+    tiles_h, tiles_w = _tiles(g)
+    return (min(g.out_h, g.out_w) >= STEP
+            and 2 * g.out_h * g.out_w >= tiles_h * tiles_w * STEP * STEP)
 
 
 def _tiles(g: ConvGeometry) -> tuple[int, int]:
@@ -131,19 +141,19 @@ def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 
 def transform_weight(weight: np.ndarray) -> np.ndarray:
-    """U = G w Gᵀ for every filter: (O, C, 3, 3) -> (36, C, O)."""
+    """U = G w Gᵀ for every filter: (O, C, 3, 3) -> (36, C, O), as one product
+    w (O·C, 9) @ (G ⊗ G)ᵀ (batched 6x3 @ 3x3 @ 3x6 products measured 0.8 ms for 64 x 64
+    filters, paid twice per training step)."""
     out_channels, channels = weight.shape[:2]
-    g = G.astype(weight.dtype)
-    u = g @ weight @ g.T  # (O, C, 6, 6)
+    u = weight.reshape(out_channels * channels, 9) @ G_KRON.T.astype(weight.dtype)
     return np.ascontiguousarray(u.reshape(out_channels, channels, TILE * TILE).transpose(2, 1, 0))
 
 
 def transform_weight_adjoint(grad_u: np.ndarray) -> np.ndarray:
     """dw = Gᵀ dU G for every channel pair: (36, C, O) -> (O, C, 3, 3)."""
     _, channels, out_channels = grad_u.shape
-    g = G.astype(grad_u.dtype)
-    per_pair = grad_u.transpose(2, 1, 0).reshape(out_channels, channels, TILE, TILE)
-    return g.T @ per_pair @ g
+    per_pair = grad_u.transpose(2, 1, 0).reshape(out_channels * channels, TILE * TILE)
+    return (per_pair @ G_KRON.astype(grad_u.dtype)).reshape(out_channels, channels, 3, 3)
 
 
 def matmul(a, b):

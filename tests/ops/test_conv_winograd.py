@@ -162,3 +162,34 @@ def test_which_convolutions_take_it(monkeypatch, arguments, takes_it):
     g = conv_ops.conv_geometry((size, size), weight_shape[2:], arguments.get("stride", 1), 1,
                                arguments.get("dilation", 1))
     assert conv_ops.winograd(g, weight_shape, arguments.get("groups", 1)) is takes_it
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_both_gradients_share_one_transform_of_the_upstream_gradient(winograd_calls, monkeypatch,
+                                                                    threads):
+    transforms = []
+    original = conv_winograd.transform_output_adjoint
+
+    def counted(*args):
+        transforms.append(args[0].shape[0])
+        return original(*args)
+
+    monkeypatch.setattr(conv_winograd, "transform_output_adjoint", counted)
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
+    rng = np.random.default_rng(6)
+    x, weight = rng.standard_normal((4, 2, 5, 6)), rng.standard_normal((3, 2, 3, 3))
+    previous = tn.get_num_threads()
+    tn.set_num_threads(threads)
+    try:
+        leaves = [tn.tensor(a, requires_grad=True) for a in (x, weight)]
+        y = F.conv2d(*leaves, padding=1)
+        upstream = rng.standard_normal(y.shape)
+        y.backward(tn.tensor(upstream))
+    finally:
+        tn.set_num_threads(previous)
+    assert transforms == ([4] if threads == 1 else [2, 2])  # once per batch chunk
+    np.testing.assert_allclose(leaves[1].grad.numpy(), direct_conv2d_weight(x, upstream, 3, 1),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(leaves[0].grad.numpy(),
+                               direct_conv_transpose2d(upstream, weight, padding=1), rtol=1e-10,
+                               atol=1e-10)

@@ -180,10 +180,11 @@ def convolve(x, weight, bias, g, groups, out=None):
     return y, columns
 
 
-def transpose_convolve(y, weight, g, groups):
-    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w)."""
+def transpose_convolve(y, weight, g, groups, window_tiles=None, key=None):
+    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w).
+    window_tiles, key: see conv_winograd.window_tiles (Winograd only)."""
     if winograd(g, weight.shape, groups):
-        return conv_winograd.transpose_convolve(y, weight, g)
+        return conv_winograd.transpose_convolve(y, weight, g, window_tiles, key)
     n, channels = y.shape[0], weight.shape[1] * groups
     transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
     x_shape = (n, channels, g.in_h, g.in_w)
@@ -197,7 +198,7 @@ def transpose_convolve(y, weight, g, groups):
     return kernels().col2im(columns, g, x_shape)
 
 
-def weight_products(x, y, g, groups, columns=None):
+def weight_products(x, y, g, groups, columns=None, window_tiles=None, key=None):
     """conv2d_weight(x, y) as (groups, O/groups, C/groups·kh·kw); columns, when given, is
     image_columns(x, g, groups), or conv_winograd.Tiles when the forward ran by Winograd (the
     columns' kind, not the rule now, says which form computes the product: WINOGRAD_MIN_CHANNELS
@@ -206,7 +207,7 @@ def weight_products(x, y, g, groups, columns=None):
     if isinstance(columns, conv_winograd.Tiles) or (
             columns is None and winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw),
                                          groups)):
-        return conv_winograd.weight_products(x, y, g, columns)
+        return conv_winograd.weight_products(x, y, g, columns, window_tiles, key)
     if columns is None:
         columns = image_columns(x, g, groups)
     if columns.ndim == 3:
@@ -247,11 +248,15 @@ class Conv2d(Function):
         g, groups = ctx.geometry, ctx.groups
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
         grad_x = grad_weight = None
+        # both gradients of a Winograd convolution start from the same transform of grad
+        shared = {} if needs_x and needs_weight else None
         if needs_x:
-            grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups)
+            grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups,
+                                           window_tiles=shared)
         if needs_weight:
             grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups,
-                                             columns=getattr(ctx, "columns", None))
+                                             columns=getattr(ctx, "columns", None),
+                                             window_tiles=shared)
         grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
         return grad_x, grad_weight, grad_bias
 
@@ -262,19 +267,20 @@ class ConvTranspose2d(Function):
     adjoint of conv2d, which spreads every window value back over its window (col2im(wᵀ y)).
     dy = conv2d(dz, w),  dw = conv2d_weight(dz, y),  db[c'] = Σ_{n, r, s} dz[n, c', r, s].
     Shapes: y (n, O, g.out_h, g.out_w), w (O, C/groups, kh, kw), b (C,) or None
-    -> z (n, C, g.in_h, g.in_w)."""
+    -> z (n, C, g.in_h, g.in_w). window_tiles: see conv_winograd.window_tiles."""
 
     @staticmethod
-    def forward(ctx, y, weight, bias, geometry, groups):
+    def forward(ctx, y, weight, bias, geometry, groups, window_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
         chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
         if chunks is None:
-            return add_bias(transpose_convolve(y, weight, g, groups), bias)
+            return add_bias(transpose_convolve(y, weight, g, groups, window_tiles, (0, n)), bias)
         z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
 
         def chunk(part):
-            z[part] = transpose_convolve(y[part], weight, g, groups)
+            z[part] = transpose_convolve(y[part], weight, g, groups, window_tiles,
+                                         (part.start, part.stop))
 
         run_at_once([lambda part=part: chunk(part) for part in chunks])
         return add_bias(z, bias)
@@ -301,10 +307,11 @@ class Conv2dWeight(Function):
     Shapes: x (n, C, g.in_h, g.in_w), y (n, O, g.out_h, g.out_w) -> w (O, C/groups, kh, kw).
     `columns`, when given, is what Conv2d's forward kept: image_columns(x, g, groups), or, when
     it ran in batch chunks, a list of (chunk, image_columns(x[chunk], g, groups)); then the
-    weight is the sum of the chunks' products, computed at once in the same chunks."""
+    weight is the sum of the chunks' products, computed at once in the same chunks.
+    window_tiles: see conv_winograd.window_tiles."""
 
     @staticmethod
-    def forward(ctx, x, y, geometry, groups, columns=None):
+    def forward(ctx, x, y, geometry, groups, columns=None, window_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
         weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
@@ -316,10 +323,11 @@ class Conv2dWeight(Function):
         elif parts is not None:
             chunks = [(part, None) for part in parts]
         else:  # one thread, small, or the columns of a forward that ran whole
-            return weight_products(x, y, g, groups, columns).reshape(weight_shape)
+            return weight_products(x, y, g, groups, columns, window_tiles,
+                                   (0, n)).reshape(weight_shape)
         products = run_at_once([
             lambda part=part, chunk_columns=chunk_columns: weight_products(
-                x[part], y[part], g, groups, chunk_columns)
+                x[part], y[part], g, groups, chunk_columns, window_tiles, (part.start, part.stop))
             for part, chunk_columns in chunks])
         grouped = products[0].copy()
         for other in products[1:]:

@@ -183,15 +183,26 @@ def convolve(x, weight, bias, g, out=None):
     return y, Tiles(tiles)
 
 
-def transpose_convolve(y, weight, g):
+def window_tiles(y, g, shared=None, key=None):
+    """transform_output_adjoint(y, g), computed once per `key` when `shared` is a dict: Conv2d's
+    backward passes one to both of its gradients, which start from the same transform of the
+    upstream gradient (keyed by batch chunk, (start, stop))."""
+    if shared is None:
+        return transform_output_adjoint(y, g)
+    if key not in shared:
+        shared[key] = transform_output_adjoint(y, g)
+    return shared[key]
+
+
+def transpose_convolve(y, weight, g, shared=None, key=None):
     """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w)."""
-    grad_tiles = matmul(transform_output_adjoint(y, g),
+    grad_tiles = matmul(window_tiles(y, g, shared, key),
                         transform_weight(weight).transpose(0, 2, 1))
     return transform_input_adjoint(grad_tiles, g, (y.shape[0], weight.shape[1], g.in_h, g.in_w))
 
 
-def weight_products(x, y, g, tiles=None):
+def weight_products(x, y, g, tiles=None, shared=None, key=None):
     """conv2d_weight(x, y) as (O, C, 3, 3); tiles, when given, is Tiles(transform_input(x, g))."""
     tiles = transform_input(x, g) if tiles is None else tiles.array
-    grad_u = matmul(tiles.transpose(0, 2, 1), transform_output_adjoint(y, g))
+    grad_u = matmul(tiles.transpose(0, 2, 1), window_tiles(y, g, shared, key))
     return transform_weight_adjoint(grad_u)

@@ -32,6 +32,7 @@ from tinynet.kernels.pooling import (
     max_unpool1d,
     max_unpool2d,
 )
+from tinynet.kernels.winograd import winograd_image, winograd_tiles
 
 __all__ = [
     "BACKENDS",
@@ -60,4 +61,6 @@ __all__ = [
     "output_size",
     "set_backend",
     "use_backend",
+    "winograd_image",
+    "winograd_tiles",
 ]

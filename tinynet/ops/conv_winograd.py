@@ -30,15 +30,23 @@ float64 agrees with the direct sum to ~1e-13, so gradcheck is unaffected.
 
 When: tinynet/ops/conv.py uses it for 3x3 convolutions with at least WINOGRAD_MIN_CHANNELS = 16
 channels on each side and an output of at least 4x4 whose tiles are at least half used (`pays`).
-Measured on the 2-core machine, forward + backward in float32 through F.conv2d, im2col against
-Winograd in ms, on 1 thread / 2 threads: 64x16x16x16 -> 32 9.8 / 8.2 (1.19x) and 6.3 / 5.9
-(1.08x); 32x16x32x32 -> 16 15.6 / 13.1 (1.19x), 10.1 / 7.9 (1.28x); 16x64x16x16 -> 64
-11.5 / 7.3 (1.56x), 7.0 / 5.5 (1.27x); 64x32x8x8 -> 64 6.8 / 4.4 (1.54x), 4.6 / 3.8 (1.20x);
-32x32x32x32 -> 32 49.1 / 35.6 (1.38x), 24.5 / 19.0 (1.29x); 32x16x8x8 -> 16 1.01 / 0.72 (1.39x),
-1.01 / 0.73; 32x32x4x4 -> 32 0.97 / 0.63 (1.53x), 0.86 / 0.56. With 8 channels it does not
-pay: 64x8x16x16 -> 8 2.2 / 2.6 (0.82x), 128x8x8x8 -> 8 1.8 / 1.8. (Before the filter transform
-became one matrix product, batched 6x3 @ 3x3 @ 3x6 products cost ~0.8 ms a step for 64 x 64
-filters, and two threads lost.)
+Measured on the 2-core machine, forward + backward in float32 through F.conv2d (best of two
+medians of 25 steps), im2col against Winograd in ms:
+
+    convolution               1 thread                  2 threads
+    64x16x16x16 -> 32         8.56 / 5.94   1.44x       5.57 / 4.47   1.25x
+    32x16x32x32 -> 16        14.05 / 10.76  1.31x       8.49 / 7.53   1.13x
+    16x64x16x16 -> 64        11.08 / 6.35   1.74x       8.21 / 5.72   1.44x
+    64x32x8x8 -> 64           5.91 / 3.46   1.71x       5.36 / 3.11   1.72x
+    32x32x32x32 -> 32        47.66 / 30.08  1.58x      23.68 / 16.86  1.40x
+    32x16x8x8 -> 16           0.98 / 0.66   1.48x       0.94 / 0.66   1.42x
+    32x32x4x4 -> 32           0.91 / 0.51   1.77x       0.88 / 0.51   1.73x
+    64x8x16x16 -> 8           2.05 / 2.10   0.98x       2.03 / 2.09   0.97x
+    128x8x8x8 -> 8            1.26 / 1.12   1.12x       1.26 / 1.15   1.09x
+
+With 8 channels it is even, hence the 16. (Before the filter transform became one matrix product,
+batched 6x3 @ 3x3 @ 3x6 products cost ~0.8 ms a step for 64 x 64 filters, and before the two
+gradients shared the transform of dy, two threads lost for half of these shapes.)
 
 Layout: the transforms run planes-last ((h, w, n·c), tinynet.kernels.winograd says why), so V and
 M are (36, th·tw·n, channels) with the tiles ordered (tile row, tile column, sample).
@@ -76,6 +84,8 @@ TILE, STEP = 6, 4  # input tile side, output tile side (= the step between tiles
 
 
 def kernels():
+    """tinynet.kernels.winograd, imported on first use (it imports Numba, which `import tinynet`
+    does without)."""
     import tinynet.kernels.winograd
 
     return tinynet.kernels.winograd
@@ -160,6 +170,7 @@ def transform_weight_adjoint(grad_u: np.ndarray) -> np.ndarray:
 
 
 def matmul(a, b):
+    """tinynet.kernels.matmul (BLAS for these shapes), imported on first use."""
     import tinynet.kernels
 
     return tinynet.kernels.matmul(a, b)

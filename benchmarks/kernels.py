@@ -30,9 +30,9 @@ so far, so every step would fault the same pages in again (2,600-3,500 page faul
 applies to PyTorch's calls in this process as well; --keep-freed-memory still sets the same
 mallopt thresholds explicitly, for runs with TINYNET_KEEP_FREED_MEMORY=0.
 
-Winograd: on one thread tinynet runs 3x3 convolutions with at least 16 channels on each side by
-Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py); of the workloads, only 64x16x16x16 -> 32.
---winograd N changes that 16 to N, --winograd 0 turns it off (the im2col form throughout).
+Winograd: tinynet runs 3x3 convolutions with at least 16 channels on each side by Winograd's
+F(4x4, 3x3) when their size pays (tinynet/ops/conv_winograd.py); of the workloads, only
+64x16x16x16 -> 32. --winograd N changes that 16 to N, --winograd 0 turns it off (im2col only).
 
     python benchmarks/kernels.py [--repeats 15] [--threads N] [--keep-freed-memory]
                                  [--winograd N] [--json out.json] [--quick]
@@ -238,7 +238,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--keep-freed-memory", action="store_true",
                         help="mallopt: no trimming of freed memory (see the docstring)")
     parser.add_argument("--winograd", type=int, metavar="N", help="fewest channels for "
-                        "Winograd F(4x4, 3x3) on one thread (default 16; 0: never)")
+                        "Winograd F(4x4, 3x3) (default 16; 0: never)")
     parser.add_argument("--quick", action="store_true", help="one conv workload, a 256^3 matmul")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)

@@ -9,16 +9,21 @@ every window of an image multiplied by a small matrix on both sides, and the adj
 for L of shape (r, s): windows of s x s that start every `step` rows and columns, x being 0
 outside the image; p runs over planes (n·c of an NCHW batch). Per window that is L d Lᵀ.
 
-The Numba twins work through the planes in blocks of PLANE_BLOCK: a block is copied into a
-planes-last scratch (rows, columns, planes), transformed by two passes of one 1-D transform
-(along rows, then along columns), each pass a long contiguous multiply-add over (columns x planes)
-or planes, which LLVM vectorizes; the block's intermediates (~0.5 MB) stay in cache and only the
-input and the result go through memory. Measured on the 64x16x16x16 input (1 thread): without
-blocks, as whole-batch passes, the same work took 0.6 ms for the input side and 1.3 ms for the
-output side, bound by memory bandwidth (~25-30 GB/s); with planes first (NCHW) the innermost
-loops run over a tile's 4-6 elements and measured 5-10x slower; one kernel per tile vectorized
-over channels stayed scalar (Numba cannot tell that its 36 input and 36 output streams do not
-overlap, so LLVM does not vectorize it).
+The Numba twins work through the planes in blocks of up to PLANE_BLOCK (fewer for small batches
+and large images, `_block`): a block is copied into a planes-last scratch (rows, columns,
+planes), transformed by two passes of one 1-D transform (along rows, then along columns), each
+pass a long contiguous multiply-add over (columns x planes) or planes, which LLVM vectorizes; the
+block's intermediates stay in cache (0.7-0.8 MB for 256 planes of 16x16 in float32, at most
+SCRATCH_BYTES) and only the input and the result go through memory. Measured on the 64x16x16x16
+input (1 thread): as whole-batch passes without blocks, the same work took 0.6 ms for the input
+side and 1.3 ms for the output side, bound by memory bandwidth (~25-30 GB/s); with planes first
+(NCHW) the innermost loops run over a tile's 4-6 elements and measured 5-10x slower; one kernel
+per tile vectorized over channels stayed scalar (Numba cannot tell that its 36 input and 36
+output streams do not overlap, so LLVM does not vectorize it).
+
+The twins always combine 6 terms, a term past the matrix's edge with coefficient 0: with finite
+input both backends agree to rounding, but an inf in x meets a 0 there and makes NaN (0 · inf)
+where the reference, which never forms those terms, keeps the value infinite.
 """
 
 import numpy as np
@@ -26,7 +31,8 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.jit import njit
 
-PLANE_BLOCK = 256  # planes per block in the Numba kernels
+PLANE_BLOCK = 256  # planes per block in the Numba kernels, at most
+SCRATCH_BYTES = 4 << 20  # ... and fewer when a block's scratch would pass this (large images)
 # Planes per pass of the copies between NCHW and the planes-last scratch: each element of the
 # pass touches one cache line per plane, and planes a power of two apart share few cache sets
 # (16x16 planes, 1 KB apart: 4 of L1's 64 sets); 256 planes at once measured 3.5x slower.
@@ -34,6 +40,7 @@ COPY_PLANES = 32
 # Lets LLVM fuse each multiply and add into one FMA (one rounding instead of two, nothing
 # reordered).
 CONTRACT = {"contract"}
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _span(tiles: int, step: int, size: int) -> int:
@@ -41,11 +48,30 @@ def _span(tiles: int, step: int, size: int) -> int:
     return step * (tiles - 1) + size
 
 
-def _check(matrix, step, tiles_h, tiles_w, name):
-    if matrix.ndim != 2 or step < 1 or min(tiles_h, tiles_w) < 1:
-        raise ValueError(f"{name}: expected a 2-D matrix, step >= 1 and at least one tile each "
-                         f"way, got matrix of shape {matrix.shape}, step {step}, tiles "
-                         f"({tiles_h}, {tiles_w})")
+def _check(name: str, array: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
+           pad_left: int, tiles_h: int, tiles_w: int, **sizes: int) -> None:
+    """ValueError naming the argument unless array is 3-D float32/float64, matrix 2-D, step and
+    the tile counts (and sizes) positive ints, the paddings non-negative ints."""
+    label = "x" if name == "winograd_tiles" else "tiles"
+    if array.ndim != 3 or array.dtype not in FLOAT_DTYPES:
+        raise ValueError(f"{name}: {label} must be a 3-D float32 or float64 array, got shape "
+                         f"{array.shape} and dtype {array.dtype}")
+    if matrix.ndim != 2 or min(matrix.shape) < 1:
+        raise ValueError(f"{name}: matrix must be 2-D and not empty, got shape {matrix.shape}")
+    positive = {"step": step, "tiles_h": tiles_h, "tiles_w": tiles_w, **sizes}
+    counts = {**positive, "pad_top": pad_top, "pad_left": pad_left}
+    for key, value in counts.items():
+        if not isinstance(value, (int, np.integer)) or value < (1 if key in positive else 0):
+            bound = "a positive" if key in positive else "a non-negative"
+            raise ValueError(f"{name}: {key} must be {bound} int, got {value!r}")
+
+
+def _check_tiles(tiles: np.ndarray, matrix: np.ndarray, tiles_h: int, tiles_w: int) -> None:
+    r = matrix.shape[0]
+    if tiles.shape[:2] != (r * r, tiles_h * tiles_w):
+        raise ValueError(f"winograd_image: tiles of shape {tiles.shape} do not match a "
+                         f"{matrix.shape} matrix and {tiles_h} x {tiles_w} tiles: expected "
+                         f"({r * r}, {tiles_h * tiles_w}, planes)")
 
 
 def winograd_tiles_numpy(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
@@ -53,7 +79,7 @@ def winograd_tiles_numpy(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: 
     """L d Lᵀ for every s x s window d of x (0 outside), windows every `step`, offset by the
     padding (see the module docstring). Shapes: x (P, H, W), matrix (r, s) ->
     (r·r, tiles_h·tiles_w, P), x's dtype."""
-    _check(matrix, step, tiles_h, tiles_w, "winograd_tiles")
+    _check("winograd_tiles", x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
     planes, height, width = x.shape
     r, s = matrix.shape
     rows, columns = _span(tiles_h, step, s), _span(tiles_w, step, s)
@@ -73,12 +99,10 @@ def winograd_image_numpy(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_t
     """The adjoint of winograd_tiles: Lᵀ t L for every tile t, added onto the image where its
     window lies, the parts outside the height x width image dropped.
     Shapes: tiles (r·r, tiles_h·tiles_w, P), matrix (r, s) -> (P, height, width), tiles' dtype."""
-    _check(matrix, step, tiles_h, tiles_w, "winograd_image")
+    _check("winograd_image", tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w,
+           height=height, width=width)
+    _check_tiles(tiles, matrix, tiles_h, tiles_w)
     r, s = matrix.shape
-    if tiles.shape[:2] != (r * r, tiles_h * tiles_w):
-        raise ValueError(f"winograd_image: tiles of shape {tiles.shape} do not match a "
-                         f"{matrix.shape} matrix and {tiles_h} x {tiles_w} tiles: expected "
-                         f"({r * r}, {tiles_h * tiles_w}, planes)")
     planes = tiles.shape[2]
     per_tile = tiles.reshape(r, r, tiles_h, tiles_w, planes).transpose(4, 2, 3, 0, 1)
     m = matrix.astype(tiles.dtype)
@@ -149,11 +173,10 @@ def _window(out, at, src, first, count, stride, matrix, k, length, accumulate):
 
 
 @njit(cache=True, nogil=True, fastmath=CONTRACT)
-def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, out):
+def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block, out):
     planes, height, width = x.shape
     r, s = matrix.shape
     rows, columns = step * (tiles_h - 1) + s, step * (tiles_w - 1) + s
-    block = PLANE_BLOCK
     line = columns * block
     tiles = tiles_h * tiles_w
     image = np.empty(rows * line, x.dtype)  # planes-last: [row, column, plane in the block]
@@ -183,11 +206,10 @@ def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, out):
 
 
 @njit(cache=True, nogil=True, fastmath=CONTRACT)
-def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, out):
+def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block, out):
     planes, height, width = out.shape
     r, s = matrix.shape
     rows, columns = step * (tiles_h - 1) + s, step * (tiles_w - 1) + s
-    block = PLANE_BLOCK
     line = columns * block
     n_tiles = tiles_h * tiles_w
     transposed = np.ascontiguousarray(matrix.T)  # window element l from the tile's entries k
@@ -226,15 +248,27 @@ def _check_numba(matrix):
                          f"got {matrix.shape}")
 
 
+def _block(planes: int, matrix: np.ndarray, step: int, tiles_h: int, tiles_w: int,
+           itemsize: int) -> int:
+    """Planes per block: PLANE_BLOCK, or all the planes when fewer (every pass runs over the
+    whole block: a fixed 256 made 16 planes of 64x64 take 2.0 ms instead of 0.6), or fewer
+    when the block's scratch, (rows + r·tiles_h) · columns · planes, would pass SCRATCH_BYTES."""
+    r, s = matrix.shape
+    rows, columns = _span(tiles_h, step, s), _span(tiles_w, step, s)
+    per_plane = (rows + r * tiles_h) * columns * itemsize
+    return max(1, min(PLANE_BLOCK, planes, SCRATCH_BYTES // per_plane))
+
+
 def winograd_tiles_numba(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
                          pad_left: int, tiles_h: int, tiles_w: int) -> np.ndarray:
     """Same contract as winograd_tiles_numpy (matrices up to 6 x 6)."""
-    _check(matrix, step, tiles_h, tiles_w, "winograd_tiles")
+    _check("winograd_tiles", x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
     _check_numba(matrix)
     r = matrix.shape[0]
     out = np.empty((r * r, tiles_h * tiles_w, x.shape[0]), x.dtype)
+    block = _block(x.shape[0], matrix, step, tiles_h, tiles_w, x.itemsize)
     _winograd_tiles(np.ascontiguousarray(x), np.ascontiguousarray(matrix, x.dtype), step,
-                    pad_top, pad_left, tiles_h, tiles_w, out)
+                    pad_top, pad_left, tiles_h, tiles_w, block, out)
     return out
 
 
@@ -242,16 +276,14 @@ def winograd_image_numba(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_t
                          pad_left: int, height: int, width: int, tiles_h: int,
                          tiles_w: int) -> np.ndarray:
     """Same contract as winograd_image_numpy (matrices up to 6 x 6)."""
-    _check(matrix, step, tiles_h, tiles_w, "winograd_image")
+    _check("winograd_image", tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w,
+           height=height, width=width)
+    _check_tiles(tiles, matrix, tiles_h, tiles_w)
     _check_numba(matrix)
-    r = matrix.shape[0]
-    if tiles.shape[:2] != (r * r, tiles_h * tiles_w):
-        raise ValueError(f"winograd_image: tiles of shape {tiles.shape} do not match a "
-                         f"{matrix.shape} matrix and {tiles_h} x {tiles_w} tiles: expected "
-                         f"({r * r}, {tiles_h * tiles_w}, planes)")
     out = np.zeros((tiles.shape[2], height, width), tiles.dtype)
+    block = _block(tiles.shape[2], matrix, step, tiles_h, tiles_w, tiles.itemsize)
     _winograd_image(np.ascontiguousarray(tiles), np.ascontiguousarray(matrix, tiles.dtype), step,
-                    pad_top, pad_left, tiles_h, tiles_w, out)
+                    pad_top, pad_left, tiles_h, tiles_w, block, out)
     return out
 
 

@@ -14,13 +14,13 @@ adjoint), Conv2dWeight (image, windows) -> weight. Each one's backward is the ot
 so gradients of any order stay inside these three. A transposed convolution's geometry is that of
 the convolution it is the adjoint of (`transposed_geometry`).
 
-A 3x3 convolution with stride 1, no dilation, one group, at least WINOGRAD_MIN_CHANNELS = 16
-channels on each side and an output its 4x4 tiles cover at least half runs by Winograd's
-F(4x4, 3x3) instead (tinynet/ops/conv_winograd.py: the same three functions with 4x fewer
-multiply-adds in their products, 1.1-1.6x faster forward + backward as measured there). Its
-forward keeps conv_winograd.Tiles instead of columns for the weight gradient, and Conv2d's
-backward lets the two gradients share one transform of the upstream gradient (window_tiles).
-Everything else is im2col:
+A 3x3 convolution with stride 1, no dilation, one group and at least WINOGRAD_MIN_CHANNELS = 16
+channels on each side runs by Winograd's F(4x4, 3x3) instead when its size pays for the tiles
+(conv_winograd.pays: output, planes, tile rows): tinynet/ops/conv_winograd.py, the same three
+functions with 4x fewer multiply-adds in their products, 1.1-1.9x faster forward + backward in
+the measurements there. Its forward keeps conv_winograd.Tiles instead of columns for the weight
+gradient, and Conv2d's backward lets the two gradients share one transform of the upstream
+gradient (`shared_tiles`, conv_winograd.window_tiles). Everything else is im2col:
 
 The work is im2col/col2im (kernels) around three BLAS products per training step (forward,
 input gradient, weight gradient), in one of two forms chosen by the window size
@@ -114,12 +114,15 @@ def whole_batch(window: int) -> bool:
     return window >= WHOLE_BATCH_MIN_WINDOW
 
 
-def winograd(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int) -> bool:
-    """Whether this convolution runs by Winograd's F(4x4, 3x3) rather than im2col: a 3x3
-    kernel, stride 1, no dilation, one group, at least WINOGRAD_MIN_CHANNELS channels on each
-    side (never when that is None), and an output large enough (conv_winograd.pays)."""
+def winograd(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int, n: int) -> bool:
+    """Whether this convolution of n samples runs by Winograd's F(4x4, 3x3) rather than
+    im2col: a 3x3 kernel, stride 1, no dilation, one group, at least WINOGRAD_MIN_CHANNELS
+    channels on each side (never when that is None), and enough output, planes and tiles for
+    the transforms to pay (conv_winograd.pays)."""
+    out_channels, channels = weight_shape[0], weight_shape[1] * groups
     return (WINOGRAD_MIN_CHANNELS is not None and conv_winograd.applies(g, groups)
-            and min(weight_shape[:2]) >= WINOGRAD_MIN_CHANNELS and conv_winograd.pays(g))
+            and min(channels, out_channels) >= WINOGRAD_MIN_CHANNELS
+            and conv_winograd.pays(g, n, channels, out_channels))
 
 
 def image_columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
@@ -168,7 +171,7 @@ def multiply_adds(n: int, weight_shape: tuple[int, ...], g: ConvGeometry) -> int
 def convolve(x, weight, bias, g, groups, out=None):
     """(y, columns): y = conv2d(x, weight, bias) (n, O, out_h, out_w), written into `out` when
     given, and image_columns(x, g, groups), which the weight gradient reuses."""
-    if winograd(g, weight.shape, groups):
+    if winograd(g, weight.shape, groups, x.shape[0]):
         return conv_winograd.convolve(x, weight, bias, g, out)
     n, out_channels = x.shape[0], weight.shape[0]
     columns = image_columns(x, g, groups)
@@ -188,11 +191,11 @@ def convolve(x, weight, bias, g, groups, out=None):
     return y, columns
 
 
-def transpose_convolve(y, weight, g, groups, window_tiles=None, key=None):
+def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None):
     """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w).
-    window_tiles, key: see conv_winograd.window_tiles (Winograd only)."""
-    if winograd(g, weight.shape, groups):
-        return conv_winograd.transpose_convolve(y, weight, g, window_tiles, key)
+    shared_tiles, key: see conv_winograd.window_tiles (Winograd only)."""
+    if winograd(g, weight.shape, groups, y.shape[0]):
+        return conv_winograd.transpose_convolve(y, weight, g, shared_tiles, key)
     n, channels = y.shape[0], weight.shape[1] * groups
     transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
     x_shape = (n, channels, g.in_h, g.in_w)
@@ -206,16 +209,17 @@ def transpose_convolve(y, weight, g, groups, window_tiles=None, key=None):
     return kernels().col2im(columns, g, x_shape)
 
 
-def weight_products(x, y, g, groups, columns=None, window_tiles=None, key=None):
-    """conv2d_weight(x, y) as (groups, O/groups, C/groups·kh·kw); columns, when given, is
-    image_columns(x, g, groups), or conv_winograd.Tiles when the forward ran by Winograd (the
-    columns' kind, not the rule now, says which form computes the product: WINOGRAD_MIN_CHANNELS
-    may have changed between the forward and the backward)."""
+def weight_products(x, y, g, groups, columns=None, shared_tiles=None, key=None):
+    """conv2d_weight(x, y), in a shape the caller reshapes to the weight's: (groups, O/groups,
+    C/groups·kh·kw) by im2col, (O, C, 3, 3) by Winograd. columns, when given, is
+    image_columns(x, g, groups), or conv_winograd.Tiles when the forward ran by Winograd: the
+    columns' kind, not the rule now, says which form computes the product (the rule may give
+    another answer now: another batch chunk, or WINOGRAD_MIN_CHANNELS changed)."""
     n = y.shape[0]
     if isinstance(columns, conv_winograd.Tiles) or (
             columns is None and winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw),
-                                         groups)):
-        return conv_winograd.weight_products(x, y, g, columns, window_tiles, key)
+                                         groups, n)):
+        return conv_winograd.weight_products(x, y, g, columns, shared_tiles, key)
     if columns is None:
         columns = image_columns(x, g, groups)
     if columns.ndim == 3:
@@ -260,11 +264,11 @@ class Conv2d(Function):
         shared = {} if needs_x and needs_weight else None
         if needs_x:
             grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups,
-                                           window_tiles=shared)
+                                           shared_tiles=shared)
         if needs_weight:
             grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups,
                                              columns=getattr(ctx, "columns", None),
-                                             window_tiles=shared)
+                                             shared_tiles=shared)
         grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
         return grad_x, grad_weight, grad_bias
 
@@ -275,19 +279,19 @@ class ConvTranspose2d(Function):
     adjoint of conv2d, which spreads every window value back over its window (col2im(wᵀ y)).
     dy = conv2d(dz, w),  dw = conv2d_weight(dz, y),  db[c'] = Σ_{n, r, s} dz[n, c', r, s].
     Shapes: y (n, O, g.out_h, g.out_w), w (O, C/groups, kh, kw), b (C,) or None
-    -> z (n, C, g.in_h, g.in_w). window_tiles: see conv_winograd.window_tiles."""
+    -> z (n, C, g.in_h, g.in_w). shared_tiles: see conv_winograd.window_tiles."""
 
     @staticmethod
-    def forward(ctx, y, weight, bias, geometry, groups, window_tiles=None):
+    def forward(ctx, y, weight, bias, geometry, groups, shared_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
         chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
         if chunks is None:
-            return add_bias(transpose_convolve(y, weight, g, groups, window_tiles, (0, n)), bias)
+            return add_bias(transpose_convolve(y, weight, g, groups, shared_tiles, (0, n)), bias)
         z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
 
         def chunk(part):
-            z[part] = transpose_convolve(y[part], weight, g, groups, window_tiles,
+            z[part] = transpose_convolve(y[part], weight, g, groups, shared_tiles,
                                          (part.start, part.stop))
 
         run_at_once([lambda part=part: chunk(part) for part in chunks])
@@ -313,13 +317,14 @@ class Conv2dWeight(Function):
     <v, conv2d_weight(x, y)> = <conv2d(x, v), y> = <x, conv_transpose2d(y, v)>, so
     dx = conv_transpose2d(y, dw),  dy = conv2d(x, dw).
     Shapes: x (n, C, g.in_h, g.in_w), y (n, O, g.out_h, g.out_w) -> w (O, C/groups, kh, kw).
-    `columns`, when given, is what Conv2d's forward kept: image_columns(x, g, groups), or, when
-    it ran in batch chunks, a list of (chunk, image_columns(x[chunk], g, groups)); then the
-    weight is the sum of the chunks' products, computed at once in the same chunks.
-    window_tiles: see conv_winograd.window_tiles."""
+    `columns`, when given, is what Conv2d's forward kept: image_columns(x, g, groups) or
+    conv_winograd.Tiles, or, when it ran in batch chunks, a list of (chunk, either of those for
+    x[chunk]); then the weight is the sum of the chunks' products, computed at once in the same
+    chunks.
+    shared_tiles: see conv_winograd.window_tiles."""
 
     @staticmethod
-    def forward(ctx, x, y, geometry, groups, columns=None, window_tiles=None):
+    def forward(ctx, x, y, geometry, groups, columns=None, shared_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
         weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
@@ -331,11 +336,11 @@ class Conv2dWeight(Function):
         elif parts is not None:
             chunks = [(part, None) for part in parts]
         else:  # one thread, small, or the columns of a forward that ran whole
-            return weight_products(x, y, g, groups, columns, window_tiles,
+            return weight_products(x, y, g, groups, columns, shared_tiles,
                                    (0, n)).reshape(weight_shape)
         products = run_at_once([
             lambda part=part, chunk_columns=chunk_columns: weight_products(
-                x[part], y[part], g, groups, chunk_columns, window_tiles, (part.start, part.stop))
+                x[part], y[part], g, groups, chunk_columns, shared_tiles, (part.start, part.stop))
             for part, chunk_columns in chunks])
         grouped = products[0].copy()
         for other in products[1:]:

@@ -97,14 +97,29 @@ def applies(g: ConvGeometry, groups: int) -> bool:
     return (g.kh, g.kw, g.sh, g.sw, g.dh, g.dw) == (3, 3, 1, 1, 1, 1) and groups == 1
 
 
-def pays(g: ConvGeometry) -> bool:
-    """Whether the output is large enough for the tiles to pay: at least 4x4, and the 4x4 tiles
-    that cover it at least half used (measured, one thread, batch 32, 32-64 channels, im2col
-    against Winograd: 2x2 outputs 0.87 / 1.65 ms, 3x3 1.37 / 1.64, 5x5 (39% of its tiles used)
-    1.32 / 1.37; 4x4 0.94 / 0.65, 6x6 (56%) 2.45 / 1.87, 8x8 1.02 / 0.79)."""
+MIN_PLANES = 256  # n · min(C, O): fewer, and the blocked transforms run short loops
+
+
+def pays(g: ConvGeometry, n: int, channels: int, out_channels: int) -> bool:
+    """Whether the tiles pay for this convolution of n samples: an output of at least 4x4 whose
+    4x4 tiles are at least half used, n · min(C, O) >= MIN_PLANES, and at least max(C, O) tile
+    rows (tiles · n) in each of the 36 channel products (fewer, and those products, whose weight
+    gradient sums over the tile rows, lose to im2col's one large product).
+    Measured, one thread, forward + backward, im2col against Winograd in ms:
+    small outputs (batch 32, 32-64 channels): 2x2 0.87 / 1.65, 3x3 1.37 / 1.64, 5x5 (39% of its
+    tiles used) 1.32 / 1.37, against 4x4 0.94 / 0.65, 6x6 (56%) 2.45 / 1.87, 8x8 1.02 / 0.79;
+    few planes: 1x16x64x64 -> 16 1.40 / 3.16, 4x16x32x32 -> 16 1.41 / 1.80, 8x16x16x16 -> 16
+    (128 planes) 0.85 / 0.69 but forward alone 0.28 / 0.29, against 256 planes: 16x16x8x8 -> 16
+    0.52 / 0.38, 4x64x16x16 -> 64 2.82 / 2.00, 4x64x32x32 -> 64 9.80 / 7.54;
+    few tile rows for the channels: 2x128x16x16 -> 128 (32 rows) 4.50 / 6.65, 4x128x16x16 -> 128
+    (64) 8.64 / 8.94, 16x128x4x4 -> 128 (16) 2.94 / 5.58, 16x64x4x4 -> 64 (16) 1.11 / 1.15,
+    against 8x128x16x16 -> 128 (128 rows) 18.17 / 12.60, 32x128x8x8 -> 128 (128) 19.69 / 12.26,
+    64x64x4x4 -> 64 (64) 4.39 / 1.93, 32x32x4x4 -> 32 (32) 0.88 / 0.47."""
     tiles_h, tiles_w = _tiles(g)
     return (min(g.out_h, g.out_w) >= STEP
-            and 2 * g.out_h * g.out_w >= tiles_h * tiles_w * STEP * STEP)
+            and 2 * g.out_h * g.out_w >= tiles_h * tiles_w * STEP * STEP
+            and n * min(channels, out_channels) >= MIN_PLANES
+            and tiles_h * tiles_w * n >= max(channels, out_channels))
 
 
 def _tiles(g: ConvGeometry) -> tuple[int, int]:
@@ -197,25 +212,27 @@ def convolve(x, weight, bias, g, out=None):
     return y, Tiles(tiles)
 
 
-def window_tiles(y, g, shared=None, key=None):
-    """transform_output_adjoint(y, g), computed once per `key` when `shared` is a dict: Conv2d's
-    backward passes one to both of its gradients, which start from the same transform of the
-    upstream gradient (keyed by batch chunk, (start, stop))."""
-    if shared is None:
+def window_tiles(y, g, shared_tiles=None, key=None):
+    """transform_output_adjoint(y, g), computed once per `key` when `shared_tiles` is a dict:
+    Conv2d's backward passes one to both of its gradients, which start from the same transform
+    of the upstream gradient (keyed by batch chunk, (start, stop); a chunk computes its own key
+    only, so concurrent chunks never write the same entry)."""
+    if shared_tiles is None:
         return transform_output_adjoint(y, g)
-    if key not in shared:
-        shared[key] = transform_output_adjoint(y, g)
-    return shared[key]
+    if key not in shared_tiles:
+        shared_tiles[key] = transform_output_adjoint(y, g)
+    return shared_tiles[key]
 
 
-def transpose_convolve(y, weight, g, shared=None, key=None):
+def transpose_convolve(y, weight, g, shared_tiles=None, key=None):
     """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w)."""
-    grad_tiles = matmul(window_tiles(y, g, shared, key), transform_weight(weight, transposed=True))
+    grad_tiles = matmul(window_tiles(y, g, shared_tiles, key),
+                        transform_weight(weight, transposed=True))
     return transform_input_adjoint(grad_tiles, g, (y.shape[0], weight.shape[1], g.in_h, g.in_w))
 
 
-def weight_products(x, y, g, tiles=None, shared=None, key=None):
+def weight_products(x, y, g, tiles=None, shared_tiles=None, key=None):
     """conv2d_weight(x, y) as (O, C, 3, 3); tiles, when given, is Tiles(transform_input(x, g))."""
     tiles = transform_input(x, g) if tiles is None else tiles.array
-    grad_u = matmul(tiles.transpose(0, 2, 1), window_tiles(y, g, shared, key))
+    grad_u = matmul(tiles.transpose(0, 2, 1), window_tiles(y, g, shared_tiles, key))
     return transform_weight_adjoint(grad_u)

@@ -17,7 +17,7 @@ the convolution it is the adjoint of (`transposed_geometry`).
 A 3x3 convolution with stride 1, no dilation, one group and at least WINOGRAD_MIN_CHANNELS = 16
 channels on each side runs by Winograd's F(4x4, 3x3) instead when its size pays for the tiles
 (conv_winograd.pays: output, planes, tile rows): tinynet/ops/conv_winograd.py, the same three
-functions with 4x fewer multiply-adds in their products, 1.1-1.9x faster forward + backward in
+functions with 4x fewer multiply-adds in their products, 1.2-1.9x faster forward + backward in
 the measurements there. Its forward keeps conv_winograd.Tiles instead of columns for the weight
 gradient, and Conv2d's backward lets the two gradients share one transform of the upstream
 gradient (`shared_tiles`, conv_winograd.window_tiles). Everything else is im2col:

@@ -235,3 +235,22 @@ def test_both_gradients_share_one_transform_of_the_upstream_gradient(winograd_ca
     np.testing.assert_allclose(leaves[0].grad.numpy(),
                                direct_conv_transpose2d(upstream, weight, padding=1), rtol=1e-10,
                                atol=1e-10)
+
+
+def test_batch_chunks_of_different_forms_sum_their_weight_products(monkeypatch):
+    """31 samples on 2 threads are chunks of 15 and 16; with 16 channels only the second has the
+    256 planes the Winograd rule asks for, so the chunks' weight products come in two shapes."""
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
+    rng = np.random.default_rng(8)
+    x, weight = rng.standard_normal((31, 16, 8, 8)), rng.standard_normal((16, 16, 3, 3))
+    upstream = rng.standard_normal((31, 16, 8, 8))
+    g = conv_ops.conv_geometry((8, 8), 3, 1, 1, 1)
+    assert [conv_ops.winograd(g, weight.shape, 1, n) for n in (15, 16)] == [False, True]
+    previous = tn.get_num_threads()
+    tn.set_num_threads(2)
+    try:
+        chunked = conv_step(x, weight, upstream, 1, 16)
+    finally:
+        tn.set_num_threads(previous)
+    for mine, expected in zip(chunked, conv_step(x, weight, upstream, 1, None)):
+        np.testing.assert_allclose(mine, expected, rtol=1e-10, atol=1e-10)

@@ -162,6 +162,16 @@ def batch_chunks(n: int, multiply_adds: int) -> list[slice] | None:
     return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
 
 
+def sum_products(products: list[np.ndarray], weight_shape: tuple[int, ...]) -> np.ndarray:
+    """The batch chunks' weight products summed, each first in the weight's shape: chunks of
+    different sizes may have run in different forms (im2col's (groups, O/groups, window) or
+    Winograd's (O, C, 3, 3)), since the Winograd rule counts the samples."""
+    total = products[0].reshape(weight_shape).copy()
+    for other in products[1:]:
+        total += other.reshape(weight_shape)
+    return total
+
+
 def multiply_adds(n: int, weight_shape: tuple[int, ...], g: ConvGeometry) -> int:
     """Multiply-adds in each of a convolution's three products: n·out_h·out_w·O·C/groups·kh·kw
     for a weight (O, C/groups, kh, kw) (or the transposed convolution's, the same numbers)."""
@@ -342,10 +352,7 @@ class Conv2dWeight(Function):
             lambda part=part, chunk_columns=chunk_columns: weight_products(
                 x[part], y[part], g, groups, chunk_columns, shared_tiles, (part.start, part.stop))
             for part, chunk_columns in chunks])
-        grouped = products[0].copy()
-        for other in products[1:]:
-            grouped += other
-        return grouped.reshape(weight_shape)
+        return sum_products(products, weight_shape)
 
     @staticmethod
     def backward(ctx, grad):

@@ -236,10 +236,36 @@ def test_gradients_flow_through_the_dual_ops():
     weight = tn.tensor(RNG.standard_normal((3, 2, 3, 3)), requires_grad=True)
     y = F.conv2d(x, weight, padding=1)
     grad_x, grad_weight = tn.autograd.grad(y, [x, weight], tn.ones_like(y), create_graph=True)
-    assert grad_x.grad_fn.name() == "ConvTranspose2dBackward"
-    assert grad_weight.grad_fn.name() == "Conv2dWeightBackward"
+    assert grad_x.grad_fn.name() == grad_weight.grad_fn.name() == "Conv2dGradientsBackward"
     (grad_x.sum() + grad_weight.sum()).backward()
     assert x.grad.shape == x.shape and weight.grad.shape == weight.shape
+    for wanted, name in [(x, "ConvTranspose2dBackward"), (weight, "Conv2dWeightBackward")]:
+        # only one input needs a gradient: the dual op alone (the upstream gradient carries the
+        # graph on)
+        y = F.conv2d(x if wanted is x else x.detach(), weight if wanted is weight
+                     else weight.detach(), padding=1)
+        upstream = tn.ones_like(y).requires_grad_()
+        (grad,) = tn.autograd.grad(y, [wanted], upstream, create_graph=True)
+        assert grad.grad_fn.name() == name
+
+
+def test_both_gradients_in_one_pass_match_the_dual_ops_and_their_second_derivatives():
+    x = tn.tensor(RNG.standard_normal((2, 3, 5, 4)), requires_grad=True)
+    weight = tn.tensor(RNG.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    upstream = tn.tensor(RNG.standard_normal((2, 4, 5, 4)), requires_grad=True)
+    g = conv_ops.conv_geometry((5, 4), 3, 1, 1, 1)
+    both = conv_ops.Conv2dGradients.apply(x, weight, upstream, geometry=g, groups=1)
+    x_, weight_, upstream_ = (a.detach().numpy() for a in (x, weight, upstream))
+    np.testing.assert_allclose(both[0].detach().numpy(), direct_conv_transpose2d(
+        upstream_, weight_, padding=1), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(both[1].detach().numpy(), direct_conv2d_weight(
+        x_, upstream_, 3, 1), rtol=1e-10, atol=1e-10)
+
+    def gradients(*inputs):
+        return conv_ops.Conv2dGradients.apply(*inputs, geometry=g, groups=1)
+
+    assert gradcheck(gradients, (x, weight, upstream))
+    assert gradgradcheck(gradients, (x, weight, upstream))
 
 
 def t64(shape):
@@ -353,18 +379,19 @@ def conv_step_results(x, weight, bias, **params):
 @pytest.mark.parametrize("window_form", ["per_sample", "whole_batch"])
 def test_chunked_float32_step_matches_one_thread_and_really_splits(chunk_calls, monkeypatch,
                                                                    window_form):
-    """Forward, input and weight gradient each run as 2 chunks; the weight gradient sums the
-    chunks' products in another order than one thread, so the results agree to rounding."""
+    """The forward and the two gradients (one dispatch) each run as 2 chunks; the weight
+    gradient sums the chunks' products in another order than one thread, so the results agree
+    to rounding."""
     monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW", 1 if window_form == "whole_batch"
                         else 10**9)
     x = RNG.standard_normal((9, 6, 10, 9)).astype(np.float32)
     weight = RNG.standard_normal((8, 3, 3, 3)).astype(np.float32)
     bias = RNG.standard_normal(8).astype(np.float32)
     chunked = conv_step_results(x, weight, bias, padding=1, stride=(1, 2), groups=2)
-    assert chunk_calls == [2, 2, 2]  # Conv2d, then ConvTranspose2d and Conv2dWeight
+    assert chunk_calls == [2, 2]  # Conv2d, then Conv2dGradients (both gradients in one dispatch)
     tn.set_num_threads(1)
     one_thread = conv_step_results(x, weight, bias, padding=1, stride=(1, 2), groups=2)
-    assert chunk_calls == [2, 2, 2]
+    assert chunk_calls == [2, 2]
     for mine, expected in zip(chunked, one_thread):
         assert mine.dtype == np.float32
         np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-4)
@@ -389,7 +416,7 @@ def test_small_convolutions_stay_whole_below_the_threshold(chunk_calls, monkeypa
     assert chunk_calls == []
     conv_step_results(RNG.standard_normal((8, 3, 4, 4)), RNG.standard_normal((2, 3, 3, 3)),
                       np.zeros(2), padding=1)
-    assert chunk_calls == [2, 2, 2]
+    assert chunk_calls == [2, 2]
 
 
 def direct_conv2d_weight(x, y, kernel, padding):

@@ -60,7 +60,9 @@ whole batch with a two-thread BLAS, 2-3 runs each: 64x16x16x16 -> 32, k3 (75M mu
 against 2.1-2.2, 128x6x12x12 -> 16, k5 (20M) 3.5-4.1 against 3.4-3.6, the CNN model's
 convolutions on MNIST-1D and the digits (0.3-9.4M) 1.1-4x slower. Each chunked call pays for
 thread wake-ups on this machine: a task starts 40-190 us after it is submitted and the caller
-wakes 100-250 us after the last one ends, three times per training step. Other product
+wakes 100-250 us after the last one ends, twice per training step (the forward, and both
+gradients in one Conv2dGradients; three times before that op, which took the 64x16x16x16 -> 32
+Winograd step on 2 threads from 4.5 to 4.0-4.2 ms, medians of 300 steps). Other product
 orientations for the chunks (rows (n·positions, window) @ wᵀ for the forward, 5% faster;
 y-rows (n·positions, O) @ w for the input gradient, 9% faster, measured as two half-batch
 products at once) were not adopted: ~0.15 ms of a 6 ms step, for two more column layouts.
@@ -270,17 +272,69 @@ class Conv2d(Function):
         g, groups = ctx.geometry, ctx.groups
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
         grad_x = grad_weight = None
-        # both gradients of a Winograd convolution start from the same transform of grad
-        shared = {} if needs_x and needs_weight else None
-        if needs_x:
-            grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups,
-                                           shared_tiles=shared)
-        if needs_weight:
-            grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups,
-                                             columns=getattr(ctx, "columns", None),
-                                             shared_tiles=shared)
+        columns = getattr(ctx, "columns", None)
+        if needs_x and needs_weight:
+            grad_x, grad_weight = Conv2dGradients.apply(x, weight, grad, geometry=g,
+                                                        groups=groups, columns=columns)
+        elif needs_x:
+            grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups)
+        elif needs_weight:
+            grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups, columns=columns)
         grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
         return grad_x, grad_weight, grad_bias
+
+
+class Conv2dGradients(Function):
+    """(dx, dw) = (conv_transpose2d(dy, w), conv2d_weight(x, dy)): both gradients of
+    conv2d(x, w) for the upstream gradient dy in one pass, Conv2d's backward when it needs both.
+    On more than one thread that is one dispatch of batch chunks instead of two (each costs
+    0.1-0.2 ms of thread wake-ups), and a Winograd convolution transforms each chunk of dy once
+    and uses it for both while it is in cache. With u, v the gradients of dx and dw (both
+    bilinear, see Conv2dWeight):
+    d(dy) = conv2d(u, w) + conv2d(x, v),  dw' = conv2d_weight(u, dy),  dx' = conv_transpose2d(dy, v).
+    Shapes: x (n, C, g.in_h, g.in_w), w (O, C/groups, kh, kw), dy (n, O, g.out_h, g.out_w).
+    `columns`: what Conv2d's forward kept, as for Conv2dWeight (its chunks, when it ran in
+    chunks, are the chunks here)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, grad, geometry, groups, columns=None):
+        ctx.geometry, ctx.groups = geometry, groups
+        g, n = geometry, grad.shape[0]
+        shared = {}
+        if isinstance(columns, list):
+            chunks = columns
+        else:
+            parts = batch_chunks(n, multiply_adds(n, weight.shape, g))
+            chunks = None if parts is None else [(part, None) for part in parts]
+        if chunks is None:
+            grad_x = transpose_convolve(grad, weight, g, groups, shared, (0, n))
+            grad_weight = weight_products(x, grad, g, groups, columns, shared, (0, n))
+            return grad_x, grad_weight.reshape(weight.shape)
+        grad_x = np.empty(x.shape, np.result_type(grad, weight))
+
+        def chunk(part, chunk_columns):
+            key = (part.start, part.stop)
+            grad_x[part] = transpose_convolve(grad[part], weight, g, groups, shared, key)
+            return weight_products(x[part], grad[part], g, groups, chunk_columns, shared, key)
+
+        products = run_at_once([lambda part=part, chunk_columns=chunk_columns: chunk(
+            part, chunk_columns) for part, chunk_columns in chunks])
+        return grad_x, sum_products(products, weight.shape)
+
+    @staticmethod
+    def backward(ctx, grad_grad_x, grad_grad_weight):
+        x, weight, grad = ctx.inputs
+        g, groups = ctx.geometry, ctx.groups
+        needs_x, needs_weight, needs_grad = ctx.needs_input_grad
+        d_x = d_weight = d_grad = None
+        if needs_grad:
+            d_grad = (Conv2d.apply(grad_grad_x, weight, None, geometry=g, groups=groups)
+                      + Conv2d.apply(x, grad_grad_weight, None, geometry=g, groups=groups))
+        if needs_weight:
+            d_weight = Conv2dWeight.apply(grad_grad_x, grad, geometry=g, groups=groups)
+        if needs_x:
+            d_x = ConvTranspose2d.apply(grad, grad_grad_weight, None, geometry=g, groups=groups)
+        return d_x, d_weight, d_grad
 
 
 class ConvTranspose2d(Function):

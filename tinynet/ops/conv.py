@@ -20,7 +20,7 @@ channels on each side runs by Winograd's F(4x4, 3x3) instead when its size pays 
 functions with 4x fewer multiply-adds in their products, 1.2-1.9x faster forward + backward in
 the measurements there. Its forward keeps conv_winograd.Tiles instead of columns for the weight
 gradient, and Conv2d's backward lets the two gradients share one transform of the upstream
-gradient (`shared_tiles`, conv_winograd.window_tiles). Everything else is im2col:
+gradient (Conv2dGradients, conv_winograd.window_tiles). Everything else is im2col:
 
 The work is im2col/col2im (kernels) around three BLAS products per training step (forward,
 input gradient, weight gradient), in one of two forms chosen by the window size
@@ -343,20 +343,19 @@ class ConvTranspose2d(Function):
     adjoint of conv2d, which spreads every window value back over its window (col2im(wᵀ y)).
     dy = conv2d(dz, w),  dw = conv2d_weight(dz, y),  db[c'] = Σ_{n, r, s} dz[n, c', r, s].
     Shapes: y (n, O, g.out_h, g.out_w), w (O, C/groups, kh, kw), b (C,) or None
-    -> z (n, C, g.in_h, g.in_w). shared_tiles: see conv_winograd.window_tiles."""
+    -> z (n, C, g.in_h, g.in_w)."""
 
     @staticmethod
-    def forward(ctx, y, weight, bias, geometry, groups, shared_tiles=None):
+    def forward(ctx, y, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
         chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
         if chunks is None:
-            return add_bias(transpose_convolve(y, weight, g, groups, shared_tiles, (0, n)), bias)
+            return add_bias(transpose_convolve(y, weight, g, groups), bias)
         z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
 
         def chunk(part):
-            z[part] = transpose_convolve(y[part], weight, g, groups, shared_tiles,
-                                         (part.start, part.stop))
+            z[part] = transpose_convolve(y[part], weight, g, groups)
 
         run_at_once([lambda part=part: chunk(part) for part in chunks])
         return add_bias(z, bias)
@@ -384,11 +383,10 @@ class Conv2dWeight(Function):
     `columns`, when given, is what Conv2d's forward kept: image_columns(x, g, groups) or
     conv_winograd.Tiles, or, when it ran in batch chunks, a list of (chunk, either of those for
     x[chunk]); then the weight is the sum of the chunks' products, computed at once in the same
-    chunks.
-    shared_tiles: see conv_winograd.window_tiles."""
+    chunks."""
 
     @staticmethod
-    def forward(ctx, x, y, geometry, groups, columns=None, shared_tiles=None):
+    def forward(ctx, x, y, geometry, groups, columns=None):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
         weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
@@ -400,11 +398,10 @@ class Conv2dWeight(Function):
         elif parts is not None:
             chunks = [(part, None) for part in parts]
         else:  # one thread, small, or the columns of a forward that ran whole
-            return weight_products(x, y, g, groups, columns, shared_tiles,
-                                   (0, n)).reshape(weight_shape)
+            return weight_products(x, y, g, groups, columns).reshape(weight_shape)
         products = run_at_once([
             lambda part=part, chunk_columns=chunk_columns: weight_products(
-                x[part], y[part], g, groups, chunk_columns, shared_tiles, (part.start, part.stop))
+                x[part], y[part], g, groups, chunk_columns)
             for part, chunk_columns in chunks])
         return sum_products(products, weight_shape)
 

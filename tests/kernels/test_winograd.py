@@ -14,6 +14,13 @@ def _random(shape, dtype, seed):
     return np.random.default_rng(seed).uniform(-1, 1, shape).astype(dtype)
 
 
+def _matrix(shape, seed):
+    """A drawn matrix with about 40% zeros: the Numba twins combine only a row's nonzero
+    entries, so rows with none, one or several of them (F(4x4, 3x3)'s have 1-5) all occur."""
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(shape) < 0.4, 0.0, rng.uniform(-1, 1, shape))
+
+
 @st.composite
 def tile_cases(draw):
     """(x shape, matrix shape, step, pad_top, pad_left, tiles_h, tiles_w): windows may reach past
@@ -44,7 +51,7 @@ def tiles_by_loop(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w):
 @settings(deadline=None, max_examples=60)
 def test_winograd_tiles_numba_equals_reference_and_loop(dtype, case, seed):
     x_shape, matrix_shape, *geometry = case
-    x, matrix = _random(x_shape, dtype, seed), _random(matrix_shape, np.float64, seed + 1)
+    x, matrix = _random(x_shape, dtype, seed), _matrix(matrix_shape, seed + 1)
     expected = winograd_tiles.numpy(x, matrix, *geometry)
     actual = winograd_tiles.numba(x, matrix, *geometry)
     assert actual.dtype == expected.dtype == dtype
@@ -59,7 +66,7 @@ def test_winograd_tiles_numba_equals_reference_and_loop(dtype, case, seed):
 @settings(deadline=None, max_examples=60)
 def test_winograd_image_numba_equals_reference_and_is_the_adjoint(dtype, case, seed):
     (planes, height, width), (r, s), step, pad_top, pad_left, tiles_h, tiles_w = case
-    matrix = _random((r, s), np.float64, seed + 1)
+    matrix = _matrix((r, s), seed + 1)
     tiles = _random((r * r, tiles_h * tiles_w, planes), dtype, seed)
     arguments = (matrix, step, pad_top, pad_left, height, width, tiles_h, tiles_w)
     expected = winograd_image.numpy(tiles, *arguments)
@@ -72,6 +79,22 @@ def test_winograd_image_numba_equals_reference_and_is_the_adjoint(dtype, case, s
     forward = winograd_tiles.numpy(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
     np.testing.assert_allclose(np.sum(forward * tiles), np.sum(x * expected),
                                rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("planes", [5, 40])  # the Numba twin's remainder planes, its groups
+def test_winograd_image_writes_into_out_every_element(backend, planes):
+    """`out` starts as garbage (NaN): the elements no window reaches (2 x 2 windows of 4 x 4
+    every 4, one row of padding: rows 7-8 and column 8) must be written with 0, as in a new
+    array."""
+    tiles = _random((36, 4, planes), np.float32, 0)
+    arguments = (np.eye(6)[:, :4] + 0.5, 4, 1, 0, 9, 9, 2, 2)
+    expected = getattr(winograd_image, backend)(tiles, *arguments)
+    out = np.full((planes, 9, 9), np.nan, np.float32)
+    assert getattr(winograd_image, backend)(tiles, *arguments, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    assert not expected[:, 7:, :].any() and not expected[:, :, 8:].any()
+    assert expected[:, 6, :8].all()
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -102,6 +125,16 @@ def test_winograd_image_numba_equals_reference_and_is_the_adjoint(dtype, case, s
      "pad_left must be a non-negative int"),
     (lambda k: k.winograd_image(np.zeros((36, 0, 2)), np.zeros((6, 6)), 4, 0, 0, 5, 5, 0, 2),
      "tiles_h must be a positive int"),
+    (lambda k: k.winograd_image(np.zeros((36, 4, 2)), np.eye(6), 4, 0, 0, 8, 8, 2, 2,
+                                out=np.zeros((2, 8, 7))),
+     r"out must be a C-contiguous array of shape \(2, 8, 8\) and dtype float64, got shape "
+     r"\(2, 8, 7\)"),
+    (lambda k: k.winograd_image(np.zeros((36, 4, 2)), np.eye(6), 4, 0, 0, 8, 8, 2, 2,
+                                out=np.zeros((2, 8, 8), np.float32)),
+     "dtype float32"),
+    (lambda k: k.winograd_image(np.zeros((36, 4, 2)), np.eye(6), 4, 0, 0, 8, 8, 2, 2,
+                                out=np.zeros((2, 8, 16))[:, :, ::2]),
+     "C-contiguous False"),
 ])
 def test_bad_arguments_raise_value_errors_naming_them(backend, call, message):
     kernels = type("Backend", (), {name: staticmethod(getattr(kernel, backend))

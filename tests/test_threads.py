@@ -149,3 +149,71 @@ def test_one_blas_thread_nests_and_restores_once_the_last_user_leaves():
         assert blas_threads() == 2
     finally:
         tn.set_num_threads(previous)
+
+
+def test_the_pool_runs_the_first_task_here_and_the_others_on_its_workers():
+    here = threading.get_native_id()
+    ids = tn.threads.run_at_once([threading.get_native_id] * 3)
+    assert ids[0] == here
+    assert len({here, *ids[1:]}) == 3
+    assert tn.threads.run_at_once([threading.get_native_id] * 3)[1:] == ids[1:]  # kept
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs CPU affinity (Linux) and at least 2 CPUs")
+def test_the_worker_runs_on_another_cpu_and_the_callers_cpus_come_back():
+    from tinynet.kernels.spin import current_cpu
+
+    mask = os.sched_getaffinity(0)
+    (caller_cpus, caller_cpu), (worker_cpus, _) = tn.threads.run_at_once(
+        [lambda: (os.sched_getaffinity(0), current_cpu())] * 2)
+    assert caller_cpus == {caller_cpu}  # held on its CPU while the tasks run
+    assert len(worker_cpus) == 1 and worker_cpus != caller_cpus
+    assert os.sched_getaffinity(0) == mask
+
+
+def test_a_task_that_runs_tasks_and_two_callers_at_once_get_their_results():
+    inner = tn.threads.run_at_once([lambda: tn.threads.run_at_once([lambda: 1, lambda: 2]),
+                                    lambda: 3])
+    assert inner == [[1, 2], 3]
+
+    results, start = {}, threading.Barrier(2)
+
+    def caller(name):
+        start.wait()
+        results[name] = [tn.threads.run_at_once([lambda i=i: (name, i) for i in range(2)])
+                         for _ in range(50)]
+
+    threads = [threading.Thread(target=caller, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == {name: [[(name, 0), (name, 1)]] * 50 for name in "ab"}
+
+
+def test_a_worker_that_raises_leaves_the_pool_working():
+    def fail():
+        raise KeyError("in the worker")
+
+    with pytest.raises(KeyError, match="in the worker"):
+        tn.threads.run_at_once([lambda: 0, fail])
+    assert tn.threads.run_at_once([lambda: 0, lambda: 1]) == [0, 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_pool_of_its_own():
+    tn.threads.run_at_once([lambda: 0, lambda: 1])  # the parent's pool exists
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            result = tn.threads.run_at_once([lambda: 0, lambda: 1])
+            os.write(writer, repr(result).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        answer = pipe.read()
+    os.waitpid(child, 0)
+    assert answer == "[0, 1]"

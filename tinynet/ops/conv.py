@@ -47,25 +47,24 @@ whole-batch form made the benchmark's 64x16x16x16 -> 32 step 9.1 -> 7.1 ms on 2 
 rather than computing im2col again.
 
 Batch chunks (more than one thread, tinynet.set_num_threads): a convolution whose products have
-at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁷ multiply-adds (n·out_h·out_w·O·C/groups·kh·kw) splits
-its batch into one chunk per thread and runs each chunk's whole work (the code above, on the
-chunk) at once on tinynet.threads' pool, the BLAS at one thread; the Numba kernels inside are
-serial and release the GIL (nogil). The weight gradient is the chunks' products summed, in
-another order than on one thread (the results agree to rounding). At one thread none of this
-runs. Measured on the 2-core machine at 2 threads, forward + backward in ms, chunks against the
-whole batch with a two-thread BLAS, 2-3 runs each: 64x16x16x16 -> 32, k3 (75M multiply-adds)
-5.6-6.0 against 6.5-7.1; 32x16x32x32 -> 16 (75M) 8.1-8.7 against 9.9-10.2; 16x64x16x16 -> 64
-(151M) 7.3-7.5 against 7.3-7.8; 64x32x8x8 -> 64 (75M) 4.3 against 4.6 in one run, 6.9 against
-5.1-5.3 in two others. Below the threshold the chunks lose: 32x3x32x32 -> 16 (14M) 2.6-2.9
-against 2.1-2.2, 128x6x12x12 -> 16, k5 (20M) 3.5-4.1 against 3.4-3.6, the CNN model's
-convolutions on MNIST-1D and the digits (0.3-9.4M) 1.1-4x slower. Each chunked call pays for
-thread wake-ups on this machine: a task starts 40-190 us after it is submitted and the caller
-wakes 100-250 us after the last one ends, twice per training step (the forward, and both
-gradients in one Conv2dGradients; three times before that op, which took the 64x16x16x16 -> 32
-Winograd step on 2 threads from 4.5 to 4.0-4.2 ms, medians of 300 steps). Other product
-orientations for the chunks (rows (n·positions, window) @ wᵀ for the forward, 5% faster;
-y-rows (n·positions, O) @ w for the input gradient, 9% faster, measured as two half-batch
-products at once) were not adopted: ~0.15 ms of a 6 ms step, for two more column layouts.
+at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁶ multiply-adds each (n·out_h·out_w·O·C/groups·kh·kw, a
+quarter of that by Winograd) splits its batch into one chunk per thread and runs each chunk's
+whole work (the code above, on the chunk) at once on tinynet.threads' pool, the BLAS at one
+thread; the Numba kernels inside are serial and release the GIL (nogil). The weight gradient is
+the chunks' products summed, in another order than on one thread (the results agree to
+rounding). At one thread none of this runs. Each chunked call costs ~60 us on this machine (the
+worker's GIL hand-overs) and runs twice per training step (the forward, and both gradients in
+one Conv2dGradients). Measured on the 2-core machine at 2 threads, forward + backward in ms
+(medians of 60 steps, 3 rounds), the whole batch with a two-thread BLAS against chunks:
+im2col 32x3x32x32 -> 16, k3 (14M) 2.19-2.26 / 1.77-1.79; 128x6x12x12 -> 16, k5 (20M)
+3.31-3.41 / 2.57-2.64; 64x1x28x28 -> 6, k5 (5.5M) 1.54-1.57 / 1.32-1.35; below the threshold
+32x1x28x28 -> 6, k5 (2.8M) 0.80-0.84 / 0.95-0.96 and 64x1x8x8 -> 16 (0.6M) 0.26 / 0.61-0.65;
+Winograd 64x16x16x16 -> 32 (75M, 19M in its products) 4.93-4.97 / 3.34-3.45, 128x16x8x8 -> 32
+(38M, 9.4M) 2.45-2.65 / 1.98-2.05, against 64x16x8x8 -> 32 (19M, 4.7M) 1.34-1.37 / 1.44-1.48
+and 64x16x4x4 -> 32 (4.7M, 1.2M) 0.48-0.50 / 1.05-1.08. Other product orientations for the
+chunks (rows (n·positions, window) @ wᵀ for the forward, 5% faster; y-rows (n·positions, O) @ w
+for the input gradient, 9% faster, measured as two half-batch products at once) were not
+adopted: ~0.15 ms of a 6 ms step, for two more column layouts.
 """
 
 from __future__ import annotations
@@ -101,7 +100,7 @@ WHOLE_BATCH_MIN_WINDOW = 128
 WINOGRAD_MIN_CHANNELS: int | None = 16
 # At more than one thread, a convolution whose products have at least this many multiply-adds
 # runs in batch chunks, one per thread (the module docstring has the measurements).
-CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
+CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**6
 
 
 def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -152,13 +151,20 @@ def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     return y
 
 
-def batch_chunks(n: int, multiply_adds: int) -> list[slice] | None:
+def batch_chunks(n: int, weight_shape: tuple[int, ...], g: ConvGeometry,
+                 groups: int) -> list[slice] | None:
     """The batch split into get_num_threads() nearly equal chunks, to be run at once
-    (`run_at_once`), if that is more than one thread and the product has at least
-    CHUNKED_MIN_MULTIPLY_ADDS multiply-adds; None otherwise (one thread: the same code on the
-    whole batch)."""
+    (`run_at_once`), if that is more than one thread and each of the convolution's products has
+    at least CHUNKED_MIN_MULTIPLY_ADDS multiply-adds (a quarter of multiply_adds when the chunks
+    run by Winograd, whose products do 36 per 16 outputs and channel where im2col's do 144);
+    None otherwise (one thread: the same code on the whole batch)."""
     parts = min(get_num_threads(), n)
-    if parts < 2 or multiply_adds < CHUNKED_MIN_MULTIPLY_ADDS:
+    if parts < 2:
+        return None
+    work = multiply_adds(n, weight_shape, g)
+    if winograd(g, weight_shape, groups, n // parts):
+        work //= 4
+    if work < CHUNKED_MIN_MULTIPLY_ADDS:
         return None
     bounds = [n * part // parts for part in range(parts + 1)]
     return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
@@ -203,11 +209,15 @@ def convolve(x, weight, bias, g, groups, out=None):
     return y, columns
 
 
-def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None):
-    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w).
+def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None, out=None):
+    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w),
+    written into `out` when given (C-contiguous: a batch chunk of the whole z).
     shared_tiles, key: see conv_winograd.window_tiles (Winograd only)."""
     if winograd(g, weight.shape, groups, y.shape[0]):
-        return conv_winograd.transpose_convolve(y, weight, g, shared_tiles, key)
+        return conv_winograd.transpose_convolve(y, weight, g, shared_tiles, key, out)
+    if out is not None:
+        np.copyto(out, transpose_convolve(y, weight, g, groups))
+        return out
     n, channels = y.shape[0], weight.shape[1] * groups
     transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
     x_shape = (n, channels, g.in_h, g.in_w)
@@ -254,7 +264,7 @@ class Conv2d(Function):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, x.shape[0]
         keep_columns = ctx.needs_input_grad and ctx.needs_input_grad[1]  # for the weight grad
-        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
+        chunks = batch_chunks(n, weight.shape, g, groups)
         if chunks is None:
             y, columns = convolve(x, weight, bias, g, groups)
         else:
@@ -304,7 +314,7 @@ class Conv2dGradients(Function):
         if isinstance(columns, list):
             chunks = columns
         else:
-            parts = batch_chunks(n, multiply_adds(n, weight.shape, g))
+            parts = batch_chunks(n, weight.shape, g, groups)
             chunks = None if parts is None else [(part, None) for part in parts]
         if chunks is None:
             grad_x = transpose_convolve(grad, weight, g, groups, shared, (0, n))
@@ -314,7 +324,7 @@ class Conv2dGradients(Function):
 
         def chunk(part, chunk_columns):
             key = (part.start, part.stop)
-            grad_x[part] = transpose_convolve(grad[part], weight, g, groups, shared, key)
+            transpose_convolve(grad[part], weight, g, groups, shared, key, out=grad_x[part])
             return weight_products(x[part], grad[part], g, groups, chunk_columns, shared, key)
 
         products = run_at_once([lambda part=part, chunk_columns=chunk_columns: chunk(
@@ -349,13 +359,13 @@ class ConvTranspose2d(Function):
     def forward(ctx, y, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
-        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
+        chunks = batch_chunks(n, weight.shape, g, groups)
         if chunks is None:
             return add_bias(transpose_convolve(y, weight, g, groups), bias)
         z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
 
         def chunk(part):
-            z[part] = transpose_convolve(y[part], weight, g, groups)
+            transpose_convolve(y[part], weight, g, groups, out=z[part])
 
         run_at_once([lambda part=part: chunk(part) for part in chunks])
         return add_bias(z, bias)
@@ -392,7 +402,7 @@ class Conv2dWeight(Function):
         weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
         parts = None
         if columns is None:
-            parts = batch_chunks(n, multiply_adds(n, weight_shape, g))
+            parts = batch_chunks(n, weight_shape, g, groups)
         if isinstance(columns, list):
             chunks = columns
         elif parts is not None:

@@ -138,24 +138,32 @@ def transform_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
 
 
-def transform_input_adjoint(grad_tiles: np.ndarray, g: ConvGeometry,
-                            x_shape: tuple[int, ...]) -> np.ndarray:
+def transform_input_adjoint(grad_tiles: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...],
+                            out: np.ndarray | None = None) -> np.ndarray:
     """The adjoint of transform_input: dx (n, C, in_h, in_w) = B dV Bᵀ for every tile, overlapping
-    tiles added, padding dropped. grad_tiles is (36, th·tw·n, C)."""
+    tiles added, padding dropped. grad_tiles is (36, th·tw·n, C). Written into `out` when it is
+    given (of shape x_shape, C-contiguous)."""
     tiles_h, tiles_w = _tiles(g)
     planes = kernels().winograd_image(grad_tiles.reshape(TILE * TILE, tiles_h * tiles_w, -1), B_T,
                                       STEP, g.pad_top, g.pad_left, g.in_h, g.in_w, tiles_h,
-                                      tiles_w)
+                                      tiles_w, out=_planes(out))
     return planes.reshape(x_shape)
 
 
-def transform_output(products: np.ndarray, g: ConvGeometry, n: int) -> np.ndarray:
+def transform_output(products: np.ndarray, g: ConvGeometry, n: int,
+                     out: np.ndarray | None = None) -> np.ndarray:
     """y = Aᵀ M A for every tile, (36, th·tw·n, O) -> (n, O, out_h, out_w), the tiles past the
-    output's edge cut off."""
+    output's edge cut off. Written into `out` when it is given (C-contiguous)."""
     tiles_h, tiles_w = _tiles(g)
     planes = kernels().winograd_image(products.reshape(TILE * TILE, tiles_h * tiles_w, -1), A,
-                                      STEP, 0, 0, g.out_h, g.out_w, tiles_h, tiles_w)
+                                      STEP, 0, 0, g.out_h, g.out_w, tiles_h, tiles_w,
+                                      out=_planes(out))
     return planes.reshape(n, -1, g.out_h, g.out_w)
+
+
+def _planes(batch: np.ndarray | None) -> np.ndarray | None:
+    """An NCHW batch (n, C, h, w) as the (n·C, h, w) planes of the kernels, a view."""
+    return None if batch is None else batch.reshape(-1, *batch.shape[2:])
 
 
 def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -203,14 +211,12 @@ class Tiles:
 
 def convolve(x, weight, bias, g, out=None):
     """(y, Tiles(transform_input(x, g))): y = conv2d(x, weight, bias) (n, O, out_h, out_w),
-    written into `out` when given, and the tiles, which the weight gradient reuses."""
+    written into `out` when given (C-contiguous: a batch chunk of the whole y), and the tiles,
+    which the weight gradient reuses."""
     tiles = transform_input(x, g)
-    y = transform_output(matmul(tiles, transform_weight(weight)), g, x.shape[0])
+    y = transform_output(matmul(tiles, transform_weight(weight)), g, x.shape[0], out)
     if bias is not None:
         y += bias.reshape(-1, 1, 1)
-    if out is not None:
-        np.copyto(out, y)
-        y = out
     return y, Tiles(tiles)
 
 
@@ -226,11 +232,13 @@ def window_tiles(y, g, shared_tiles=None, key=None):
     return shared_tiles[key]
 
 
-def transpose_convolve(y, weight, g, shared_tiles=None, key=None):
-    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w)."""
+def transpose_convolve(y, weight, g, shared_tiles=None, key=None, out=None):
+    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w),
+    written into `out` when given (C-contiguous)."""
     grad_tiles = matmul(window_tiles(y, g, shared_tiles, key),
                         transform_weight(weight, transposed=True))
-    return transform_input_adjoint(grad_tiles, g, (y.shape[0], weight.shape[1], g.in_h, g.in_w))
+    return transform_input_adjoint(grad_tiles, g, (y.shape[0], weight.shape[1], g.in_h, g.in_w),
+                                   out)
 
 
 def weight_products(x, y, g, tiles=None, shared_tiles=None, key=None):

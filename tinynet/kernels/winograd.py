@@ -331,9 +331,9 @@ def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block,
     grouped = np.empty((height * width, GROUP), x.dtype)
     nonzero = _nonzero(matrix)
     flat_out = out.reshape(out.size)
+    image[:] = 0  # the padding; every block writes the same inside part
     for first in range(0, planes, block):
         count = min(block, planes - first)
-        image[:] = 0
         _planes_in(x, first, count, pad_top, pad_left, rows, columns, block, grouped, image)
         for k1 in range(r):  # along the rows: by_rows[k1, ty] = Σ_l1 L[k1, l1] image[4ty + l1]
             for ty in range(tiles_h):
@@ -362,24 +362,26 @@ def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, bl
     image = np.empty(rows * line, tiles.dtype)  # [row, column, plane in the block]
     grouped = np.zeros((height * width, GROUP), tiles.dtype)
     flat_tiles = tiles.reshape(tiles.size)
+    overlap = s - step  # window elements shared with the previous window (none if <= 0)
     for first in range(0, planes, block):
         count = min(block, planes - first)
-        by_rows[:] = 0
+        if overlap < 0:  # windows further apart than their size: 0 in between
+            by_rows[:] = 0
+            image[:] = 0
         for k1 in range(r):  # along the columns: by_rows[k1, ty, 4tx + l2] += Σ_k2 L[k2, l2] t
             for ty in range(tiles_h):
                 for tx in range(tiles_w):
                     entries = flat_tiles[((k1 * r) * n_tiles + ty * tiles_w + tx) * planes
                                          + first:]
-                    for l2 in range(s):
+                    for l2 in range(s):  # added onto the previous window's elements, else set
                         at = _u((k1 * tiles_h + ty) * line + (step * tx + l2) * block)
                         _window(by_rows, at, entries, 0, n_tiles * planes, transposed, nonzero, l2,
-                                count, True)
-        image[:] = 0
+                                count, tx > 0 and l2 < overlap)
         for ty in range(tiles_h):  # along the rows: image[4ty + l1] += Σ_k1 L[k1, l1] by_rows[k1]
             column_sums = by_rows[ty * line:]
             for l1 in range(s):
                 _window(image, _u((step * ty + l1) * line), column_sums, 0, tiles_h * line,
-                        transposed, nonzero, l1, line, True)
+                        transposed, nonzero, l1, line, ty > 0 and l1 < overlap)
         _planes_out(image, first, count, pad_top, pad_left, rows, columns, block, grouped, out)
 
 

@@ -159,11 +159,11 @@ def test_the_pool_runs_the_first_task_here_and_the_others_on_its_workers():
     assert tn.threads.run_at_once([threading.get_native_id] * 3)[1:] == ids[1:]  # kept
 
 
-@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
-                    reason="needs CPU affinity (Linux) and at least 2 CPUs")
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2
+                    or tn.threads._sched_getcpu() is None,
+                    reason="needs CPU affinity and sched_getcpu (Linux) and at least 2 CPUs")
 def test_the_worker_runs_on_another_cpu_and_the_callers_cpus_come_back():
-    from tinynet.kernels.spin import current_cpu
-
+    current_cpu = tn.threads._sched_getcpu()
     mask = os.sched_getaffinity(0)
     (caller_cpus, caller_cpu), (worker_cpus, _) = tn.threads.run_at_once(
         [lambda: (os.sched_getaffinity(0), current_cpu())] * 2)

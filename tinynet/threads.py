@@ -2,18 +2,18 @@
 
 What n threads means (``set_num_threads(n)``, or TINYNET_NUM_THREADS at import):
 - a large enough convolution (Conv2d, ConvTranspose2d and the weight gradient Conv2dWeight,
-  tinynet/ops/conv.py) splits its batch into n chunks and runs each chunk's whole work (im2col,
-  products, col2im) at once on n threads of a pool, each with a one-thread BLAS: PyTorch's
-  intra-op parallelism over the batch is the model;
+  tinynet/ops/conv.py) splits its batch into n chunks and runs each chunk's whole work (im2col
+  or Winograd's transforms, products) at once, one on the calling thread and the others on a
+  pool of n - 1 threads, each with a one-thread BLAS: PyTorch's intra-op parallelism over the
+  batch is the model;
 - every other product uses an n-thread BLAS (through threadpoolctl), and Numba's parallel loops
   n threads.
 
-Measured on the project's 2-core machine (benchmarks/kernels.py --threads 2, idle, 5 runs
-interleaved with 5 of the code before), a conv2d forward + backward of 64x16x16x16 -> 32
-channels (k3): 5.96-6.86 ms as two chunks (7.7-7.9 in two runs where PyTorch was 1.3-1.4x
-slower too) against 7.13-7.37 ms for the same step on one Python thread with a two-thread BLAS,
-whose threads only share each product's loops and spin between products. tinynet/ops/conv.py
-has the measurements of other sizes and the size from which a convolution splits.
+Measured on the project's 2-core machine at 2 threads, a conv2d forward + backward of
+64x16x16x16 -> 32 channels (k3): 3.14-3.17 ms as two chunks against 4.55-4.64 ms for the same
+step on one Python thread with a two-thread BLAS, whose threads only share each product's loops
+and spin between products. tinynet/ops/conv.py has the measurements of other sizes and the
+size from which a convolution splits.
 
 The default is one thread. tinynet's graphs are made of many small products (a layer on a
 mini-batch), where a threaded BLAS spends more in waking and spinning its threads than it gains,
@@ -31,6 +31,7 @@ restored when the last such call ends, also when it raised.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 import threading
@@ -126,32 +127,41 @@ def one_blas_thread() -> Iterator[None]:
                     set_threads(count)
 
 
-SPIN_ROUNDS = 10_000  # a waiting thread's rounds awake before it sleeps: ~2 ms alone on a core
+def _sched_getcpu() -> Callable[[], int] | None:
+    """The C library's sched_getcpu (the CPU the calling thread runs on), or None where there is
+    none (macOS, Windows)."""
+    try:
+        function = ctypes.CDLL(None).sched_getcpu
+    except (AttributeError, OSError, TypeError):
+        return None
+    function.restype, function.argtypes = ctypes.c_int, ()
+    return function
 
 
 class _Pool:
-    """Worker threads for run_at_once: worker i runs task i + 1 of each call (the caller runs
-    task 0). Between tasks a worker waits awake for up to SPIN_ROUNDS rounds and then sleeps
-    (tinynet/kernels/spin.py says why); the caller waits for the results the same way."""
+    """Worker threads for run_at_once: worker i runs task i + 1 of each call, the caller task 0.
+    Each worker waits on a lock of its own that the caller releases to hand it a task (a
+    C-level semaphore, no Python code in between), and releases another when it is done.
+    The threads do not spin between tasks: workers that waited awake, giving their core away at
+    every round (sched_yield), made the MNIST-1D CNN's epoch at 2 threads (its convolutions
+    forced into chunks) 1.4 s instead of 0.6 s, taking the core from the two-thread BLAS of the
+    layers in between, for no clear gain on the convolutions alone."""
 
     def __init__(self, workers: int):
-        import numpy as np
-
-        from tinynet.kernels.spin import current_cpu, spin_until_changed
-
-        self.spin = spin_until_changed
-        self.current_cpu = current_cpu
+        # Numba's first kernel loads its linear algebra, and with it SciPy's BLAS when SciPy is
+        # installed; a library that starts while its thread is bound to one CPU (_place) sizes
+        # its thread pool for one CPU for good, so that happens here, before any binding.
+        import numba.np.arraymath  # noqa: F401
+        self.current_cpu = _sched_getcpu()
         self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         self.away_from = None  # (the caller's CPU, workers) when the workers were last placed
         self.native_ids = [0] * workers
-        started = [threading.Event() for _ in range(workers)]
-        self.posted = np.zeros(workers, np.int64)  # tasks handed to worker i so far
-        self.finished = np.zeros(workers, np.int64)  # ... and that it has finished
         self.tasks: list = [None] * workers
         self.outcomes: list = [None] * workers  # (result, exception) of each one's last task
-        self.wake = [threading.Event() for _ in range(workers)]
-        self.done = threading.Condition()
+        self.handed = [_held_lock() for _ in range(workers)]  # released: a task is there
+        self.finished = [_held_lock() for _ in range(workers)]  # released: it is done
         self.busy = threading.Lock()
+        started = [threading.Event() for _ in range(workers)]
         for worker in range(workers):
             threading.Thread(target=self._work, args=(worker, started[worker]), daemon=True,
                              name=f"tinynet-{worker}").start()
@@ -162,21 +172,11 @@ class _Pool:
     def workers(self) -> int:
         return len(self.tasks)
 
-    def _awaits(self, values, index: int, seen: int) -> bool:
-        """Whether values[index] changed from `seen` while spinning (False without the spin)."""
-        return self.spin is not None and self.spin(values, index, seen, SPIN_ROUNDS)
-
     def _work(self, worker: int, started: threading.Event) -> None:
         self.native_ids[worker] = threading.get_native_id()
         started.set()
-        seen = 0
         while True:
-            if not self._awaits(self.posted, worker, seen):
-                self.wake[worker].wait()
-                self.wake[worker].clear()  # then read `posted`: a task posted since is seen
-                if self.posted[worker] == seen:
-                    continue
-            seen = int(self.posted[worker])
+            self.handed[worker].acquire()
             task, self.tasks[worker] = self.tasks[worker], None
             if task is None:  # stop(): this pool was replaced
                 return
@@ -184,23 +184,18 @@ class _Pool:
                 self.outcomes[worker] = (task(), None)
             except BaseException as error:  # noqa: BLE001 - raised in the caller's thread, and a
                 self.outcomes[worker] = (None, error)  # worker that died would hang the caller
-            with self.done:
-                self.finished[worker] = seen
-                self.done.notify_all()
-
-    def _post(self, worker: int, task) -> None:
-        self.tasks[worker] = task
-        self.posted[worker] += 1
-        self.wake[worker].set()
+            self.finished[worker].release()
 
     def _place(self, used: int) -> set | None:
         """Bind the caller to its CPU and each of the `used` workers to another one, when there
         are enough CPUs; the caller's CPUs before (to restore when the tasks are done), or None.
-        Left to the kernel, a thread that waited for the GIL or for work was woken on the
-        waker's CPU: after a pause, the caller and the worker shared one CPU for 5-10 steps
-        while the other idled (tinynet/kernels/spin.py). Two syscalls, and one per worker when
-        the caller has moved since the last call."""
-        if self.current_cpu is None:
+        Left to the kernel, on the 2-core machine (a KVM guest, whose idle virtual CPU the
+        kernel counts as busy) a worker woken after a pause, or a caller woken by the GIL, was
+        put on the other's CPU: the two chunks of a conv2d forward + backward of 64x16x16x16
+        -> 32 then ran on one CPU for 5-10 steps while the other idled (6-8 ms a step against
+        3.5-4). Two syscalls, and one per worker when the caller has moved since the last
+        call."""
+        if self.current_cpu is None or not self.cpus:
             return None
         cpu = self.current_cpu()
         others = [other for other in self.cpus if other != cpu]
@@ -227,17 +222,14 @@ class _Pool:
         mask = self._place(len(tasks) - 1)
         try:
             for worker, task in enumerate(tasks[1:]):
-                self._post(worker, task)
+                self.tasks[worker] = task
+                self.handed[worker].release()
             try:
                 outcomes = [(tasks[0](), None)]
             except Exception as error:  # noqa: BLE001 - raised once the workers are done too
                 outcomes = [(None, error)]
             for worker in range(len(tasks) - 1):
-                posted = int(self.posted[worker])
-                if not self._awaits(self.finished, worker, posted - 1):
-                    with self.done:
-                        self.done.wait_for(lambda worker=worker, posted=posted:
-                                           self.finished[worker] == posted)
+                self.finished[worker].acquire()
                 outcomes.append(self.outcomes[worker])
                 self.outcomes[worker] = None
             return outcomes
@@ -247,7 +239,15 @@ class _Pool:
 
     def stop(self) -> None:
         for worker in range(self.workers):
-            self._post(worker, None)
+            self.tasks[worker] = None
+            self.handed[worker].release()
+
+
+def _held_lock() -> threading.Lock:
+    """A lock already acquired: released by one thread, acquired by another (a semaphore)."""
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
 
 
 def _pool_for(workers: int) -> _Pool:
@@ -278,10 +278,12 @@ def run_at_once(tasks: list[Callable[[], object]]) -> list:
     in task order, is raised. While another thread has the pool (two user threads in
     convolutions at once, or a task that calls this), the tasks run one after the other here.
 
-    Measured on the 2-core machine, a conv2d forward + backward of 64x16x16x16 -> 32 at 2
-    threads: 3.7-3.8 ms a step (p50 over 200), against 3.81 when the caller only waited for two
-    workers of a ThreadPoolExecutor (a wake-up more, 0.1-0.2 ms each), and right after a pause
-    4-6 ms for the first two steps only, where sleeping workers took 6-8 ms for 5-8 steps."""
+    Measured on the 2-core machine: a call of two empty tasks takes ~95 us; a conv2d forward +
+    backward of 64x16x16x16 -> 32 at 2 threads 3.16-3.29 ms a step (p50 of 200, three runs), and
+    after a 0.3 s pause 5.6-6.8 ms for the first step, 3.7-4.9 for the second, then 3.2-4.0.
+    Before this pool (a ThreadPoolExecutor whose two workers ran both tasks, placed by the
+    kernel) the same step, with that day's slower kernels, took 4.2-4.4 ms, and 6-8 ms for 5-10
+    steps after a pause."""
     with one_blas_thread():
         pool = _pool_for(len(tasks) - 1) if len(tasks) > 1 else None
         if pool is not None and pool.busy.acquire(blocking=False):

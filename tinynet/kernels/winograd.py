@@ -231,18 +231,18 @@ def _terms(out, at, src, s0, s1, s2, s3, s4, s5, c0, c1, c2, c3, c4, c5, terms, 
 @njit(cache=True, nogil=True, inline="always")
 def _nonzero(matrix):
     """Per row k of matrix: [number of nonzero entries, their column indices, 0...] (r, 7).
-    The windows combine only those entries and round as the six-term sum did, to the bit for
-    finite input. LLVM fuses c0·a + c1·b + c2·c + ... into fma(c2, c, fma(c0, a, c1·b)): the
-    second product rounded, the first fused into it, every later one fused. A zero term
-    adds nothing (fma(0, x, t) = t), so when the first two nonzero entries are not columns
-    0 and 1, the six-term sum rounded the first nonzero product alone and fused the second:
-    the order the two are listed in here."""
+    A window sums only those entries, and rounds as the sum over the whole row (zeros included)
+    does, to the bit for finite input: LLVM fuses c0·a + c1·b + c2·c + ... into
+    fma(c2, c, fma(c0, a, c1·b)), the second product rounded, the first fused into it and every
+    later one fused. A zero term adds nothing (fma(0, x, t) = t), so when the row's first two
+    nonzero entries are not in columns 0 and 1, the whole row's sum rounds the first nonzero
+    product alone and fuses the second: listed here as second, first."""
     table = np.zeros((matrix.shape[0], 7), np.int64)
     for k in range(matrix.shape[0]):
-        for l in range(matrix.shape[1]):
-            if matrix[k, l] != 0:
+        for column in range(matrix.shape[1]):
+            if matrix[k, column] != 0:
                 table[k, 0] += 1
-                table[k, table[k, 0]] = l
+                table[k, table[k, 0]] = column
         if table[k, 0] >= 2 and not (table[k, 1] == 0 and table[k, 2] == 1):
             table[k, 1], table[k, 2] = table[k, 2], table[k, 1]
     return table

@@ -47,24 +47,24 @@ whole-batch form made the benchmark's 64x16x16x16 -> 32 step 9.1 -> 7.1 ms on 2 
 rather than computing im2col again.
 
 Batch chunks (more than one thread, tinynet.set_num_threads): a convolution whose products have
-at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁶ multiply-adds each (n·out_h·out_w·O·C/groups·kh·kw, a
-quarter of that by Winograd) splits its batch into one chunk per thread and runs each chunk's
-whole work (the code above, on the chunk) at once on tinynet.threads' pool, the BLAS at one
-thread; the Numba kernels inside are serial and release the GIL (nogil). The weight gradient is
-the chunks' products summed, in another order than on one thread (the results agree to
-rounding). At one thread none of this runs. Each chunked call costs ~60 us on this machine (the
-worker's GIL hand-overs) and runs twice per training step (the forward, and both gradients in
-one Conv2dGradients). Measured on the 2-core machine at 2 threads, forward + backward in ms
-(medians of 60 steps, 3 rounds), the whole batch with a two-thread BLAS against chunks:
-im2col 32x3x32x32 -> 16, k3 (14M) 2.19-2.26 / 1.77-1.79; 128x6x12x12 -> 16, k5 (20M)
-3.31-3.41 / 2.57-2.64; 64x1x28x28 -> 6, k5 (5.5M) 1.54-1.57 / 1.32-1.35; below the threshold
-32x1x28x28 -> 6, k5 (2.8M) 0.80-0.84 / 0.95-0.96 and 64x1x8x8 -> 16 (0.6M) 0.26 / 0.61-0.65;
-Winograd 64x16x16x16 -> 32 (75M, 19M in its products) 4.93-4.97 / 3.34-3.45, 128x16x8x8 -> 32
-(38M, 9.4M) 2.45-2.65 / 1.98-2.05, against 64x16x8x8 -> 32 (19M, 4.7M) 1.34-1.37 / 1.44-1.48
-and 64x16x4x4 -> 32 (4.7M, 1.2M) 0.48-0.50 / 1.05-1.08. Other product orientations for the
-chunks (rows (n·positions, window) @ wᵀ for the forward, 5% faster; y-rows (n·positions, O) @ w
-for the input gradient, 9% faster, measured as two half-batch products at once) were not
-adopted: ~0.15 ms of a 6 ms step, for two more column layouts.
+at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁷ multiply-adds (n·out_h·out_w·O·C/groups·kh·kw) splits
+its batch into one chunk per thread and runs each chunk's whole work (the code above, on the
+chunk) at once on tinynet.threads' pool, the BLAS at one thread; the Numba kernels inside are
+serial and release the GIL (nogil). The weight gradient is the chunks' products summed, in
+another order than on one thread (the results agree to rounding). At one thread none of this
+runs. Each chunked call costs ~60 us on this machine (a worker starts its task ~30 us after it
+is handed over, the GIL's hand-over) and runs twice per training step (the forward, and both
+gradients in one Conv2dGradients). Measured on the 2-core machine at 2 threads, forward +
+backward in ms (medians of 60 steps, 3 rounds), the whole batch with a two-thread BLAS against
+chunks: 64x16x16x16 -> 32 (75M, Winograd) 4.55-4.64 / 3.14-3.17, 128x16x16x16 -> 32 (151M)
+11.4-11.6 / 5.5-5.7. Single convolutions below the threshold gain less (32x3x32x32 -> 16, k3,
+14M: 2.01-2.13 / 1.83-1.84; 64x1x28x28 -> 6, k5, 5.5M: 1.46-1.49 / 1.40-1.42), and in a
+model they lost: with the threshold at 5·10⁶, the MNIST-1D CNN's epoch at 2 threads
+(benchmarks/models.py --threads 2) took 0.60-0.67 s against 0.40-0.41, so the threshold stays at
+5·10⁷, where the models measured no loss. Other product orientations for the chunks (rows
+(n·positions, window) @ wᵀ for the forward, 5% faster; y-rows (n·positions, O) @ w for the input
+gradient, 9% faster, measured as two half-batch products at once) were not adopted: ~0.15 ms of
+a 6 ms step, for two more column layouts.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ WHOLE_BATCH_MIN_WINDOW = 128
 WINOGRAD_MIN_CHANNELS: int | None = 16
 # At more than one thread, a convolution whose products have at least this many multiply-adds
 # runs in batch chunks, one per thread (the module docstring has the measurements).
-CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**6
+CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
 
 
 def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -151,20 +151,13 @@ def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     return y
 
 
-def batch_chunks(n: int, weight_shape: tuple[int, ...], g: ConvGeometry,
-                 groups: int) -> list[slice] | None:
+def batch_chunks(n: int, multiply_adds: int) -> list[slice] | None:
     """The batch split into get_num_threads() nearly equal chunks, to be run at once
-    (`run_at_once`), if that is more than one thread and each of the convolution's products has
-    at least CHUNKED_MIN_MULTIPLY_ADDS multiply-adds (a quarter of multiply_adds when the chunks
-    run by Winograd, whose products do 36 per 16 outputs and channel where im2col's do 144);
-    None otherwise (one thread: the same code on the whole batch)."""
+    (`run_at_once`), if that is more than one thread and the product has at least
+    CHUNKED_MIN_MULTIPLY_ADDS multiply-adds; None otherwise (one thread: the same code on the
+    whole batch)."""
     parts = min(get_num_threads(), n)
-    if parts < 2:
-        return None
-    work = multiply_adds(n, weight_shape, g)
-    if winograd(g, weight_shape, groups, n // parts):
-        work //= 4
-    if work < CHUNKED_MIN_MULTIPLY_ADDS:
+    if parts < 2 or multiply_adds < CHUNKED_MIN_MULTIPLY_ADDS:
         return None
     bounds = [n * part // parts for part in range(parts + 1)]
     return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
@@ -264,7 +257,7 @@ class Conv2d(Function):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, x.shape[0]
         keep_columns = ctx.needs_input_grad and ctx.needs_input_grad[1]  # for the weight grad
-        chunks = batch_chunks(n, weight.shape, g, groups)
+        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
         if chunks is None:
             y, columns = convolve(x, weight, bias, g, groups)
         else:
@@ -314,7 +307,7 @@ class Conv2dGradients(Function):
         if isinstance(columns, list):
             chunks = columns
         else:
-            parts = batch_chunks(n, weight.shape, g, groups)
+            parts = batch_chunks(n, multiply_adds(n, weight.shape, g))
             chunks = None if parts is None else [(part, None) for part in parts]
         if chunks is None:
             grad_x = transpose_convolve(grad, weight, g, groups, shared, (0, n))
@@ -359,7 +352,7 @@ class ConvTranspose2d(Function):
     def forward(ctx, y, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
-        chunks = batch_chunks(n, weight.shape, g, groups)
+        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
         if chunks is None:
             return add_bias(transpose_convolve(y, weight, g, groups), bias)
         z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
@@ -402,7 +395,7 @@ class Conv2dWeight(Function):
         weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
         parts = None
         if columns is None:
-            parts = batch_chunks(n, weight_shape, g, groups)
+            parts = batch_chunks(n, multiply_adds(n, weight_shape, g))
         if isinstance(columns, list):
             chunks = columns
         elif parts is not None:

@@ -127,6 +127,9 @@ def one_blas_thread() -> Iterator[None]:
                     set_threads(count)
 
 
+CALLER_SPIN_ROUNDS = 2000  # the caller's wait awake for a worker (tinynet/kernels/spin.py)
+
+
 def _sched_getcpu() -> Callable[[], int] | None:
     """The C library's sched_getcpu (the CPU the calling thread runs on), or None where there is
     none (macOS, Windows)."""
@@ -142,8 +145,9 @@ class _Pool:
     """Worker threads for run_at_once: worker i runs task i + 1 of each call, the caller task 0.
     Each worker waits on a lock of its own that the caller releases to hand it a task (a
     C-level semaphore, no Python code in between), and releases another when it is done.
-    The threads do not spin between tasks: workers that waited awake, giving their core away at
-    every round (sched_yield), made the MNIST-1D CNN's epoch at 2 threads (its convolutions
+    The workers do not spin between tasks (the caller waits awake for them a little,
+    tinynet/kernels/spin.py): workers that waited awake, giving their core away at every round
+    (sched_yield), made the MNIST-1D CNN's epoch at 2 threads (its convolutions
     forced into chunks) 1.4 s instead of 0.6 s, taking the core from the two-thread BLAS of the
     layers in between, for no clear gain on the convolutions alone."""
 
@@ -152,6 +156,12 @@ class _Pool:
         # installed; a library that starts while its thread is bound to one CPU (_place) sizes
         # its thread pool for one CPU for good, so that happens here, before any binding.
         import numba.np.arraymath  # noqa: F401
+        import numpy as np
+
+        from tinynet.kernels.spin import spin_until_changed
+
+        self.spin = spin_until_changed
+        self.done_counts = np.zeros(workers, np.int64)  # tasks each worker has finished
         self.current_cpu = _sched_getcpu()
         self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         self.away_from = None  # (the caller's CPU, workers) when the workers were last placed
@@ -184,6 +194,7 @@ class _Pool:
                 self.outcomes[worker] = (task(), None)
             except BaseException as error:  # noqa: BLE001 - raised in the caller's thread, and a
                 self.outcomes[worker] = (None, error)  # worker that died would hang the caller
+            self.done_counts[worker] += 1
             self.finished[worker].release()
 
     def _place(self, used: int) -> set | None:
@@ -221,6 +232,7 @@ class _Pool:
         """tasks[0]() here and tasks[1:] on the workers, at once; their outcomes, in order."""
         mask = self._place(len(tasks) - 1)
         try:
+            done_before = [int(count) for count in self.done_counts[: len(tasks) - 1]]
             for worker, task in enumerate(tasks[1:]):
                 self.tasks[worker] = task
                 self.handed[worker].release()
@@ -228,7 +240,9 @@ class _Pool:
                 outcomes = [(tasks[0](), None)]
             except Exception as error:  # noqa: BLE001 - raised once the workers are done too
                 outcomes = [(None, error)]
-            for worker in range(len(tasks) - 1):
+            for worker, done in enumerate(done_before):
+                if self.spin is not None:  # the worker ends soon after: wait awake a while
+                    self.spin(self.done_counts, worker, done, CALLER_SPIN_ROUNDS)
                 self.finished[worker].acquire()
                 outcomes.append(self.outcomes[worker])
                 self.outcomes[worker] = None
@@ -278,8 +292,8 @@ def run_at_once(tasks: list[Callable[[], object]]) -> list:
     in task order, is raised. While another thread has the pool (two user threads in
     convolutions at once, or a task that calls this), the tasks run one after the other here.
 
-    Measured on the 2-core machine: a call of two empty tasks takes ~95 us; a conv2d forward +
-    backward of 64x16x16x16 -> 32 at 2 threads 3.16-3.29 ms a step (p50 of 200, three runs), and
+    Measured on the 2-core machine: a call of two empty tasks takes ~80 us; a conv2d forward +
+    backward of 64x16x16x16 -> 32 at 2 threads 3.16-3.47 ms a step (p50 of 200, three runs), and
     after a 0.3 s pause 5.6-6.8 ms for the first step, 3.7-4.9 for the second, then 3.2-4.0.
     Before this pool (a ThreadPoolExecutor whose two workers ran both tasks, placed by the
     kernel) the same step, with that day's slower kernels, took 4.2-4.4 ms, and 6-8 ms for 5-10

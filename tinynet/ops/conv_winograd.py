@@ -46,9 +46,12 @@ medians of 25 steps), im2col against Winograd in ms:
     64x8x16x16 -> 8           1.87 / 2.08   0.90x       1.98 / 2.09   0.95x
     128x8x8x8 -> 8            1.19 / 1.12   1.06x       1.30 / 1.13   1.15x
 
-With 8 channels it is about even, hence the 16. (Before the filter transform became one matrix product,
-batched 6x3 @ 3x3 @ 3x6 products cost ~0.8 ms a step for 64 x 64 filters, and before the two
-gradients shared the transform of dy, two threads lost for half of these shapes.)
+With 8 channels it is about even, hence the 16. (Before the filter transform became one matrix
+product, batched 6x3 @ 3x3 @ 3x6 products cost ~0.8 ms a step for 64 x 64 filters, and before the
+two gradients shared the transform of dy, two threads lost for half of these shapes.) The table
+predates faster transform kernels: since, the four transforms of the 64x16x16x16 -> 32 step take
+1.57 ms instead of 2.39 on one thread, and its forward + backward 4.9 ms instead of 5.8-6.4, so
+the rules here now err towards im2col.
 
 Layout: the transforms run planes-last ((h, w, n·c), tinynet.kernels.winograd says why), so V and
 M are (36, th·tw·n, channels) with the tiles ordered (tile row, tile column, sample).

@@ -52,20 +52,20 @@ its batch into one chunk per thread and runs each chunk's whole work (the code a
 chunk) at once on tinynet.threads' pool, the BLAS at one thread; the Numba kernels inside are
 serial and release the GIL (nogil). The weight gradient is the chunks' products summed, in
 another order than on one thread (the results agree to rounding). At one thread none of this
-runs. Each chunked call costs ~80 us on this machine (the worker starts its task ~30 us after
-it is handed over, and the caller takes the GIL back after it) and runs twice per training step
-(the forward, and both gradients in one Conv2dGradients). Measured on the 2-core machine at 2 threads, forward +
-backward in ms (medians of 60 steps, 3 rounds), the whole batch with a two-thread BLAS against
-chunks: 64x16x16x16 -> 32 (75M, Winograd) 4.55-4.64 / 3.14-3.17, 128x16x16x16 -> 32 (151M)
-11.4-11.6 / 5.5-5.7. Single convolutions below the threshold gain less (32x3x32x32 -> 16, k3,
-14M: 2.01-2.13 / 1.83-1.84; 64x1x28x28 -> 6, k5, 5.5M: 1.46-1.49 / 1.40-1.42), and in models
-they went both ways: with the threshold at 5·10⁶, the MNIST-1D CNN's epoch at 2 threads
-(benchmarks/models.py --threads 2) took 0.60-0.67 s against 0.40-0.41, the U-Net's on `shapes`
-7.3 s against 9.2-9.9 (and 11.4 s when only convolutions with at least 256 output
-positions per sample went in chunks from 5·10⁶; at one thread it takes 6.6 s). The threshold
-stays at 5·10⁷, where no model measured a loss: mixing chunked convolutions with the two-thread
-BLAS of the other layers costs more than either alone, which a better rule would have to
-address. Other product orientations for the chunks (rows (n·positions, window) @ wᵀ for the
+runs. Each chunked call costs ~80 us on this machine (the worker starts its task ~30 us after it
+is handed over, and the caller takes the GIL back after it) and runs twice per training step
+(the forward, and both gradients in one Conv2dGradients). Measured on the 2-core machine at 2
+threads, forward + backward in ms (medians of 60 steps, 3 rounds), the whole batch with a two-
+thread BLAS against chunks: 64x16x16x16 -> 32 (75M, Winograd) 4.55-4.64 / 3.14-3.17,
+128x16x16x16 -> 32 (151M) 11.4-11.6 / 5.5-5.7. Single convolutions below the threshold gain less
+(32x3x32x32 -> 16, k3, 14M: 2.01-2.13 / 1.83-1.84; 64x1x28x28 -> 6, k5, 5.5M: 1.46-1.49 /
+1.40-1.42), and in models they went both ways: with the threshold at 5·10⁶, the MNIST-1D CNN's
+epoch at 2 threads (benchmarks/models.py --threads 2) took 0.60-0.67 s against 0.40-0.41, the
+U-Net's on `shapes` 7.3 s against 9.2-9.9 (and 11.4 s when only convolutions with at least 256
+output positions per sample went in chunks from 5·10⁶; at one thread it takes 6.6 s). The
+threshold stays at 5·10⁷, where no model measured a loss: mixing chunked convolutions with the
+two-thread BLAS of the other layers costs more than either alone, which a better rule would have
+to address. Other product orientations for the chunks (rows (n·positions, window) @ wᵀ for the
 forward, 5% faster; y-rows (n·positions, O) @ w for the input gradient, 9% faster, measured as
 two half-batch products at once) were not adopted: ~0.15 ms of a 6 ms step, for two more column
 layouts.

@@ -55,8 +55,8 @@ another order than on one thread (the results agree to rounding). At one thread 
 runs. Each chunked call costs ~80 us on this machine (the worker starts its task ~30 us after it
 is handed over, and the caller takes the GIL back after it) and runs twice per training step
 (the forward, and both gradients in one Conv2dGradients). Measured on the 2-core machine at 2
-threads, forward + backward in ms (medians of 60 steps, 3 rounds), the whole batch with a two-
-thread BLAS against chunks: 64x16x16x16 -> 32 (75M, Winograd) 4.55-4.64 / 3.14-3.17,
+threads, forward + backward in ms (medians of 60 steps, 3 rounds), the whole batch with a
+two-thread BLAS against chunks: 64x16x16x16 -> 32 (75M, Winograd) 4.55-4.64 / 3.14-3.17,
 128x16x16x16 -> 32 (151M) 11.4-11.6 / 5.5-5.7. Single convolutions below the threshold gain less
 (32x3x32x32 -> 16, k3, 14M: 2.01-2.13 / 1.83-1.84; 64x1x28x28 -> 6, k5, 5.5M: 1.46-1.49 /
 1.40-1.42), and in models they went both ways: with the threshold at 5·10⁶, the MNIST-1D CNN's

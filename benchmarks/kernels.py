@@ -19,7 +19,7 @@ time of 0.38 (32x3x32x32 -> 16) and 0.28 (64x1x28x28 -> 6), so even infinitely f
 would make the Numba path at most 1/f = 2.6x and 3.6x faster. Against PyTorch, with im2col the
 64x16x16x16 step's three products alone took ~5.5 ms on one thread where PyTorch's whole step
 (oneDNN's direct convolution, no im2col) takes 4.0-4.2; the Winograd form's products take ~1.1 ms
-and its four transforms ~1.6 ms. On two threads that step runs in batch chunks, one per thread
+and its four transforms ~2.5 ms. On two threads that step runs in batch chunks, one per thread
 (one of them on the calling thread), each with a one-thread BLAS (tinynet/threads.py; the two
 smaller conv workloads stay below the size where chunks pay); the Numba and NumPy columns both
 chunk.

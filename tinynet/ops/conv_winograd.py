@@ -50,7 +50,7 @@ With 8 channels it is about even, hence the 16. (Before the filter transform bec
 product, batched 6x3 @ 3x3 @ 3x6 products cost ~0.8 ms a step for 64 x 64 filters, and before the
 two gradients shared the transform of dy, two threads lost for half of these shapes.) The table
 predates faster transform kernels: since, the four transforms of the 64x16x16x16 -> 32 step take
-1.57 ms instead of 2.39 on one thread, and its forward + backward 4.9 ms instead of 5.8-6.4, so
+2.46 ms instead of 3.93 on one thread, and its forward + backward 4.9 ms instead of 5.8-6.4, so
 the rules here now err towards im2col.
 
 Layout: the transforms run planes-last ((h, w, n·c), tinynet.kernels.winograd says why), so V and

@@ -217,3 +217,21 @@ def test_a_forked_child_gets_a_pool_of_its_own():
         answer = pipe.read()
     os.waitpid(child, 0)
     assert answer == "[0, 1]"
+
+
+def test_an_interrupt_in_the_callers_task_waits_for_the_worker_first():
+    """A KeyboardInterrupt in the caller's task is raised only once the worker's task is done,
+    so that the next call does not take that task's end for its own."""
+    finished = threading.Event()
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    def slow():
+        time.sleep(0.05)
+        finished.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        tn.threads.run_at_once([interrupted, slow])
+    assert finished.is_set()
+    assert tn.threads.run_at_once([lambda: 0, lambda: time.sleep(0.02) or 1]) == [0, 1]

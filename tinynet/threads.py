@@ -147,9 +147,9 @@ class _Pool:
     C-level semaphore, no Python code in between), and releases another when it is done.
     The workers do not spin between tasks (the caller waits awake for them a little,
     tinynet/kernels/spin.py): workers that waited awake, giving their core away at every round
-    (sched_yield), made the MNIST-1D CNN's epoch at 2 threads (its convolutions
-    forced into chunks) 1.4 s instead of 0.6 s, taking the core from the two-thread BLAS of the
-    layers in between, for no clear gain on the convolutions alone."""
+    (sched_yield), made the MNIST-1D CNN's epoch at 2 threads (its convolutions forced into
+    chunks) 1.4 s instead of 0.6 s, taking the core from the two-thread BLAS of the layers in
+    between, for no clear gain on the convolutions alone."""
 
     def __init__(self, workers: int):
         # Numba's first kernel loads its linear algebra, and with it SciPy's BLAS when SciPy is
@@ -238,8 +238,9 @@ class _Pool:
                 self.handed[worker].release()
             try:
                 outcomes = [(tasks[0](), None)]
-            except Exception as error:  # noqa: BLE001 - raised once the workers are done too
-                outcomes = [(None, error)]
+            except BaseException as error:  # noqa: BLE001 - raised once the workers are done too:
+                outcomes = [(None, error)]  # a worker still running would otherwise report its
+                # end to the next call, which would return before its own tasks are done
             for worker, done in enumerate(done_before):
                 if self.spin is not None:  # the worker ends soon after: wait awake a while
                     self.spin(self.done_counts, worker, done, CALLER_SPIN_ROUNDS)

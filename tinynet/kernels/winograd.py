@@ -262,7 +262,6 @@ def _window(out, at, src, first, stride, matrix, nonzero, k, length, accumulate)
            matrix[k, l4], matrix[k, l5], nonzero[k, 0], length, accumulate)
 
 
-
 @njit(cache=True, nogil=True)
 def _planes_in(x, first, count, pad_top, pad_left, rows, columns, block, grouped, image):
     """image[pad_top + i, pad_left + j, p] = x[first + p, i, j] for p < count, the planes-last

@@ -127,6 +127,17 @@ def medians(steps: dict, repeats: int, rounds: int = 3, warmup: int = 2, settle:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def numpy_matmul(a, b):
+    """np.matmul on an n-thread BLAS, NumPy's own default (tinynet keeps the BLAS at one thread
+    between its products and gives its own large ones n: tinynet/threads.py)."""
+    import numpy as np
+
+    from tinynet.threads import all_blas_threads
+
+    with all_blas_threads():
+        return np.matmul(a, b)
+
+
 def on_backend(backend, step):
     from tinynet.kernels import use_backend
 
@@ -173,7 +184,7 @@ def measure(repeats: int = 15, quick: bool = False, threads: int | None = None) 
         a = rng.standard_normal(((batch,) if batch else ()) + (m, k), dtype=np.float32)
         b = rng.standard_normal(((batch,) if batch else ()) + (k, n), dtype=np.float32)
         steps = workload_steps(lambda module, a=a, b=b: matmul_step(module, a, b), torch)
-        steps["blas"] = lambda a=a, b=b: np.matmul(a, b)
+        steps["blas"] = lambda a=a, b=b: numpy_matmul(a, b)
         row = {"workload": f"matmul {m}x{k}x{n}" + (f" batch {batch}" if batch else ""),
                **medians(steps, repeats)}
         flops = 2 * max(batch, 1) * m * k * n

@@ -1,6 +1,6 @@
-"""tinynet's thread default (one BLAS thread unless the user chose), set_num_threads, and the
-chunked convolutions' pool: one BLAS thread inside, the count restored after (also after an
-exception), tasks run at once."""
+"""tinynet's thread default (one thread unless the user chose), set_num_threads, the BLAS policy
+(one thread between products, n for large ones), and the chunked convolutions' pool: one BLAS
+thread inside, the count restored after (also after an exception), tasks run at once."""
 
 import os
 import subprocess
@@ -17,39 +17,82 @@ import tinynet.nn.functional as F
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
 PROBE = ("import tinynet, threadpoolctl; "
-         "print(min(p['num_threads'] for p in threadpoolctl.threadpool_info() "
-         "if p['user_api'] == 'blas'))")
+         "print(tinynet.get_num_threads(), min(p['num_threads'] for p in "
+         "threadpoolctl.threadpool_info() if p['user_api'] == 'blas'))")
 
 
-def blas_threads_after_import(**variables) -> int:
+def threads_after_import(**variables) -> tuple[int, int]:
+    """(tinynet.get_num_threads(), the BLAS's thread count) in a fresh process."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("TINYNET_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                         "OMP_NUM_THREADS")}
     env.update(variables)
     result = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
                             text=True, check=True)
-    return int(result.stdout)
+    threads, blas = result.stdout.split()
+    return int(threads), int(blas)
 
 
-def test_import_sets_one_blas_thread_unless_the_user_chose():
-    assert blas_threads_after_import() == 1
-    assert blas_threads_after_import(TINYNET_NUM_THREADS="2") == 2
-    assert blas_threads_after_import(OPENBLAS_NUM_THREADS="2") == 2
+def test_import_sets_one_thread_unless_the_user_chose_and_the_blas_waits_on_one():
+    assert threads_after_import() == (1, 1)
+    assert threads_after_import(TINYNET_NUM_THREADS="2") == (2, 1)
+    assert threads_after_import(OPENBLAS_NUM_THREADS="2") == (2, 1)
 
 
-def test_set_num_threads_changes_the_blas_and_rejects_nonsense():
+def blas_threads() -> int:
+    return min(p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas")
+
+
+def test_set_num_threads_keeps_the_blas_on_one_thread_outside_large_products():
     previous = tn.get_num_threads()
     try:
         tn.set_num_threads(2)
-        assert tn.get_num_threads() == 2
+        assert (tn.get_num_threads(), blas_threads()) == (2, 1)
+        with tn.threads.all_blas_threads():
+            assert blas_threads() == 2
+        assert blas_threads() == 1
         with pytest.raises(ValueError, match="positive int"):
             tn.set_num_threads(0)
     finally:
         tn.set_num_threads(previous)
 
 
-def blas_threads() -> int:
-    return min(p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_products_from_the_large_size_on_run_in_one_block_per_thread(monkeypatch, threads):
+    """(rows, 64) @ (64, 64): 4096 rows are 2**24 multiply-adds, the size from which a product
+    runs as one block of rows per thread; 4095 rows run whole. MatMul and Linear alike, with the
+    whole product's results; a (1, 4096) @ (4096, 4096) product splits its columns instead."""
+    import tinynet.ops.linalg as linalg
+
+    assert tn.threads.LARGE_PRODUCT_MULTIPLY_ADDS == 4096 * 64 * 64
+    calls = []
+
+    def counting(tasks):
+        calls.append(len(tasks))
+        return tn.threads.run_at_once(tasks)
+
+    monkeypatch.setattr(linalg, "run_at_once", counting)
+    rng = np.random.default_rng(0)
+    weight, bias = rng.standard_normal((64, 64)), rng.standard_normal(64)
+    previous = tn.get_num_threads()
+    tn.set_num_threads(threads)
+    try:
+        for rows in (4095, 4096):
+            x = rng.standard_normal((2, rows // 2, 64)) if rows % 2 == 0 else rng.standard_normal(
+                (rows, 64))
+            np.testing.assert_allclose(tn.matmul(tn.tensor(x), tn.tensor(weight)).numpy(),
+                                       x @ weight, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(
+                F.linear(tn.tensor(x), tn.tensor(weight), tn.tensor(bias)).numpy(),
+                x @ weight.T + bias, rtol=1e-12, atol=1e-12)
+            assert calls == ([] if threads == 1 or rows == 4095 else [2, 2])
+        a, b = rng.standard_normal((1, 4096)), rng.standard_normal((4096, 4096))
+        np.testing.assert_allclose(tn.matmul(tn.tensor(a), tn.tensor(b)).numpy(), a @ b,
+                                   rtol=1e-10)
+        assert calls == ([] if threads == 1 else [2, 2, 2])
+        assert blas_threads() == 1
+    finally:
+        tn.set_num_threads(previous)
 
 
 @pytest.fixture
@@ -82,10 +125,11 @@ def test_chunks_run_with_one_blas_thread_and_the_count_comes_back(two_threads_no
         return convolve(*args, **kwargs)
 
     monkeypatch.setattr(conv_ops, "convolve", recording)
-    assert blas_threads() == 2
-    conv_step()
+    with tn.threads.all_blas_threads():
+        assert blas_threads() == 2
+        conv_step()
+        assert blas_threads() == 2
     assert seen == [1, 1]  # the forward's two chunks
-    assert blas_threads() == 2
 
 
 @pytest.mark.parametrize("failing_chunk", [0, 1])
@@ -102,10 +146,12 @@ def test_the_blas_count_comes_back_after_a_convolution_that_raises(two_threads_n
         return convolve(x, *args, **kwargs)
 
     monkeypatch.setattr(conv_ops, "convolve", failing)
-    with pytest.raises(RuntimeError, match=f"chunk {failing_chunk} failed"):
-        conv_step()
-    assert blas_threads() == 2
+    with tn.threads.all_blas_threads():
+        with pytest.raises(RuntimeError, match=f"chunk {failing_chunk} failed"):
+            conv_step()
+        assert blas_threads() == 2
     assert tn.threads._blas["users"] == 0
+    assert blas_threads() == 1
 
 
 def test_run_at_once_keeps_the_order_and_raises_after_every_task_finished():
@@ -128,6 +174,8 @@ def test_run_at_once_keeps_the_order_and_raises_after_every_task_finished():
 
 
 def test_one_blas_thread_nests_and_restores_once_the_last_user_leaves():
+    """Inside a large product's context (all_blas_threads), one_blas_thread wins while any
+    thread is in it, and the n-thread BLAS comes back after the last one left."""
     previous = tn.get_num_threads()
     tn.set_num_threads(2)
     try:
@@ -138,15 +186,17 @@ def test_one_blas_thread_nests_and_restores_once_the_last_user_leaves():
                 inner_entered.set()
                 outer_may_leave.wait(5)
 
-        with tn.threads.one_blas_thread():
-            assert blas_threads() == 1
-            thread = threading.Thread(target=other_user)
-            thread.start()
-            inner_entered.wait(5)
-        assert blas_threads() == 1  # the other thread is still inside
-        outer_may_leave.set()
-        thread.join()
-        assert blas_threads() == 2
+        with tn.threads.all_blas_threads():
+            with tn.threads.one_blas_thread():
+                assert blas_threads() == 1
+                thread = threading.Thread(target=other_user)
+                thread.start()
+                inner_entered.wait(5)
+            assert blas_threads() == 1  # the other thread is still inside
+            outer_may_leave.set()
+            thread.join()
+            assert blas_threads() == 2
+        assert blas_threads() == 1
     finally:
         tn.set_num_threads(previous)
 

@@ -6,32 +6,43 @@ What n threads means (``set_num_threads(n)``, or TINYNET_NUM_THREADS at import):
   or Winograd's transforms, products) at once, one on the calling thread and the others on a
   pool of n - 1 threads, each with a one-thread BLAS: PyTorch's intra-op parallelism over the
   batch is the model;
-- every other product uses an n-thread BLAS (through threadpoolctl), and Numba's parallel loops
-  n threads.
+- a product (MatMul, Linear, a convolution that runs whole) with at least
+  LARGE_PRODUCT_MULTIPLY_ADDS multiply-adds runs on an n-thread BLAS; every smaller one on a
+  one-thread BLAS, which is where the BLAS stays between products (as PyTorch runs an op on one
+  thread below a grain size);
+- Numba's parallel loops use n threads.
 
 Measured on the project's 2-core machine at 2 threads, a conv2d forward + backward of
-64x16x16x16 -> 32 channels (k3): 3.14-3.17 ms as two chunks against 4.55-4.64 ms for the same
-step on one Python thread with a two-thread BLAS, whose threads only share each product's loops
-and spin between products. tinynet/ops/conv.py has the measurements of other sizes and the
-size from which a convolution splits.
+64x16x16x16 -> 32 channels (k3): 3.0-3.1 ms as two chunks against 4.3-4.5 ms for the same step
+on one Python thread with a two-thread BLAS, whose threads only share each product's loops and
+spin between products. tinynet/ops/conv.py has the measurements of other sizes and the sizes
+from which a convolution splits.
+
+Why small products stay on one BLAS thread: OpenBLAS's threads spin for a while after each
+threaded product, and on 2 cores they take the core from the pool's worker and from the Python
+thread that drives the graph. The U-Net on ``shapes`` (``tinynet train unet``) took 8.7-9.6 s
+an epoch at 2 threads when every other product ran on a two-thread BLAS, against 5.5-5.9 s with
+the BLAS at one thread between the chunked convolutions, and 6.2-6.7 s at one thread.
 
 The default is one thread. tinynet's graphs are made of many small products (a layer on a
-mini-batch), where a threaded BLAS spends more in waking and spinning its threads than it gains,
-and its spinning threads take the cores from the Python thread that drives the graph. Measured
-on the 2-core machine (``tinynet train cnn --dataset digits --epochs 3``): 6.1-9.3 s wall with
-OpenBLAS's two threads, 3.3 s with one. So ``import tinynet`` sets one thread, unless the user
-chose a count through TINYNET_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS or
-OMP_NUM_THREADS; ``set_num_threads(n)`` changes it at any time (as ``torch.set_num_threads``).
-This is a deliberate difference from PyTorch, whose default is one thread per core.
+mini-batch), where even the chunked convolutions gain little, and a threaded BLAS spends more
+in waking and spinning its threads than it gains. Measured on the 2-core machine (``tinynet
+train cnn --dataset digits --epochs 3``): 6.1-9.3 s wall with OpenBLAS's two threads on every
+product, 3.3 s with one. So ``import tinynet`` sets one thread, unless the user chose a count
+through TINYNET_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS or OMP_NUM_THREADS;
+``set_num_threads(n)`` changes it at any time (as ``torch.set_num_threads``). This is a
+deliberate difference from PyTorch, whose default is one thread per core.
 
-The BLAS's thread count is process-wide: while any thread runs convolution chunks
-(``one_blas_thread``), every BLAS call in the process runs on one thread, and the count is
-restored when the last such call ends, also when it raised.
+The BLAS's thread count is process-wide, so tinynet sets it for the whole process: one thread,
+except while a large product runs (``all_blas_threads``) and no thread runs convolution chunks
+(``one_blas_thread``). A user's own NumPy products therefore run on one BLAS thread too; inside
+``with tinynet.threads.all_blas_threads():`` they get n.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import sys
 import threading
@@ -43,14 +54,16 @@ _USER_VARIABLES = ("TINYNET_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREA
 _state = {"threads": None}
 _pool = {"pool": None}
 _pool_lock = threading.Lock()
-_blas = {"libraries": None, "users": 0, "previous": []}
+_blas = {"libraries": None, "users": 0, "large_users": 0, "threads": None}
+LARGE_PRODUCT_MULTIPLY_ADDS = 2**24
 _blas_lock = threading.Lock()
 
 
 def set_num_threads(threads: int) -> None:
-    """Use ``threads`` threads: convolutions split their batch into that many chunks run at once
-    (each with a one-thread BLAS), other products use a ``threads``-thread BLAS, Numba's
-    parallel loops ``threads`` threads."""
+    """Use ``threads`` threads: large convolutions split their batch into that many chunks run
+    at once (each with a one-thread BLAS), products of at least LARGE_PRODUCT_MULTIPLY_ADDS
+    multiply-adds use a ``threads``-thread BLAS and smaller ones a one-thread BLAS, Numba's
+    parallel loops ``threads`` threads (the module docstring says why)."""
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {threads!r}")
     try:
@@ -58,7 +71,9 @@ def set_num_threads(threads: int) -> None:
     except ImportError:  # without threadpoolctl the BLAS keeps its own default
         pass
     else:
-        threadpool_limits(limits=threads, user_api="blas")
+        threadpool_limits(limits=1, user_api="blas")  # between products (the module docstring)
+        with _blas_lock:
+            _blas.update(libraries=None, threads=1)  # found again: some may have loaded since
     if "numba" in sys.modules:  # importing numba just for this would cost 0.15 s at start-up
         import numba
 
@@ -79,15 +94,16 @@ def apply_default() -> None:
         return
     for name in _USER_VARIABLES[1:]:
         value = os.environ.get(name, "").split(",")[0].strip()
-        if value:  # the BLAS read it already; tinynet's chunks follow the same count
-            _state["threads"] = max(1, int(value)) if value.isdigit() else None
+        if value:  # a count for the BLAS is one for tinynet's threads
+            set_num_threads(max(1, int(value)) if value.isdigit() else os.cpu_count() or 1)
             return
     set_num_threads(1)
 
 
 def _blas_libraries() -> list:
-    """(controller, set_threads) for each loaded BLAS library, found once through threadpoolctl
-    ([] without it). set_threads is one C call (openblas_set_num_threads), where a
+    """(controller, set_threads) for each loaded BLAS library, found through threadpoolctl ([]
+    without it) on first use, and again after set_num_threads and when the pool starts (which
+    loads SciPy's BLAS, if SciPy is installed, with Numba's linear algebra). set_threads is one C call (openblas_set_num_threads), where a
     threadpool_limits context scans every loaded library first (~1 ms). For OpenBLAS on its own
     threads it is threadpoolctl's private _real_set_num_threads: the public set_num_threads
     (threadpoolctl 3.8) obeys only the first Python thread that ever set a limit and silently
@@ -105,29 +121,62 @@ def _blas_libraries() -> list:
     return _blas["libraries"]
 
 
+def _set_blas_threads() -> None:
+    """The BLAS at get_num_threads() threads while a large product runs and no convolution
+    chunks do, else at one (under _blas_lock). One C call per library, only on a change."""
+    wanted = get_num_threads() if _blas["large_users"] and not _blas["users"] else 1
+    if wanted != _blas["threads"]:
+        for _, set_threads in _blas_libraries():
+            set_threads(wanted)
+        _blas["threads"] = wanted
+
+
 @contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run the body with the BLAS at one thread, then restore its count, also on an exception.
-    Nested and concurrent uses (two user threads in convolutions) count: the first sets one
-    thread, the last to leave restores the count the first one found."""
-    libraries = _blas_libraries()
+def _counted(key: str) -> Iterator[None]:
     with _blas_lock:
-        if _blas["users"] == 0:
-            _blas["previous"] = [library.num_threads for library, _ in libraries]
-            for _, set_threads in libraries:
-                set_threads(1)
-        _blas["users"] += 1
+        _blas[key] += 1
+        _set_blas_threads()
     try:
         yield
     finally:
         with _blas_lock:
-            _blas["users"] -= 1
-            if _blas["users"] == 0:
-                for (_, set_threads), count in zip(libraries, _blas["previous"]):
-                    set_threads(count)
+            _blas[key] -= 1
+            _set_blas_threads()
+
+
+def one_blas_thread():
+    """A context: the body's BLAS products on one thread, whatever runs in other threads (the
+    convolution chunks' products). Nested and concurrent uses (two user threads in convolutions)
+    count: the BLAS comes back to its policy when the last one leaves, also on an exception."""
+    return _counted("users")
+
+
+def all_blas_threads():
+    """A context: the body's BLAS products on get_num_threads() threads (tinynet's large
+    products, or a user's own NumPy code), unless some thread runs convolution chunks
+    (one_blas_thread), which takes precedence. Counted like one_blas_thread."""
+    return _counted("large_users")
+
+
+def even_slices(count: int, parts: int) -> list[slice]:
+    """range(count) cut into `parts` consecutive slices whose lengths differ by at most one."""
+    bounds = [count * part // parts for part in range(parts + 1)]
+    return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
+
+
+def product_blocks(count: int, multiply_adds: int) -> list[slice] | None:
+    """A product's `count` rows (or columns) as get_num_threads() blocks, to be run at once
+    (run_at_once), if more than one thread is set and the product has at least
+    LARGE_PRODUCT_MULTIPLY_ADDS multiply-adds; None otherwise (one thread: the whole product)."""
+    parts = min(get_num_threads(), count)
+    if parts < 2 or multiply_adds < LARGE_PRODUCT_MULTIPLY_ADDS:
+        return None
+    return even_slices(count, parts)
 
 
 CALLER_SPIN_ROUNDS = 2000  # the caller's wait awake for a worker (tinynet/kernels/spin.py)
+# and its rounds after the worker's signal, while the worker lets the GIL go (spin.py says why)
+CALLER_ROUNDS_AFTER = 16
 
 
 def _sched_getcpu() -> Callable[[], int] | None:
@@ -157,6 +206,10 @@ class _Pool:
         # its thread pool for one CPU for good, so that happens here, before any binding.
         import numba.np.arraymath  # noqa: F401
         import numpy as np
+
+        with _blas_lock:  # the BLAS libraries are found again, SciPy's among them, and all set
+            _blas.update(libraries=None, threads=None)
+            _set_blas_threads()
 
         from tinynet.kernels.spin import spin_until_changed
 
@@ -194,8 +247,8 @@ class _Pool:
                 self.outcomes[worker] = (task(), None)
             except BaseException as error:  # noqa: BLE001 - raised in the caller's thread, and a
                 self.outcomes[worker] = (None, error)  # worker that died would hang the caller
-            self.done_counts[worker] += 1
             self.finished[worker].release()
+            self.done_counts[worker] += 1  # last: the GIL goes right after (kernels/spin.py)
 
     def _place(self, used: int) -> set | None:
         """Bind the caller to its CPU and each of the `used` workers to another one, when there
@@ -243,7 +296,8 @@ class _Pool:
                 # end to the next call, which would return before its own tasks are done
             for worker, done in enumerate(done_before):
                 if self.spin is not None:  # the worker ends soon after: wait awake a while
-                    self.spin(self.done_counts, worker, done, CALLER_SPIN_ROUNDS)
+                    self.spin(self.done_counts, worker, done, CALLER_SPIN_ROUNDS,
+                              CALLER_ROUNDS_AFTER)
                 self.finished[worker].acquire()
                 outcomes.append(self.outcomes[worker])
                 self.outcomes[worker] = None
@@ -280,7 +334,7 @@ def _pool_for(workers: int) -> _Pool:
 
 def _forget_pool_after_fork() -> None:  # a forked child has none of the parent's threads
     _pool.update(pool=None)
-    _blas.update(users=0, previous=[])
+    _blas.update(users=0, large_users=0)
 
 
 os.register_at_fork(after_in_child=_forget_pool_after_fork)

@@ -23,3 +23,17 @@ def test_spin_sees_another_threads_write_and_gives_up_without_one():
     assert spin_until_changed(values, 1, 0, 10**9)  # would take minutes without the write
     assert time.perf_counter() - start < 5
     writer.join()
+
+
+def test_the_rounds_after_the_change_are_spent_before_the_return():
+    """With the value changed already, 2·10⁵ rounds after it take measurably longer than none
+    (each round is a sched_yield system call)."""
+    values = np.ones(1, np.int64)
+
+    def seconds(rounds_after):
+        start = time.perf_counter()
+        assert spin_until_changed(values, 0, 0, 10, rounds_after)
+        return time.perf_counter() - start
+
+    spin_until_changed(values, 0, 0, 10, 1)  # compiled or loaded
+    assert min(seconds(0) for _ in range(5)) * 20 < seconds(200_000)

@@ -419,6 +419,23 @@ def test_small_convolutions_stay_whole_below_the_threshold(chunk_calls, monkeypa
     assert chunk_calls == [2, 2]
 
 
+def test_convolutions_with_large_columns_run_in_chunks_however_few_multiply_adds(chunk_calls,
+                                                                                monkeypatch):
+    """n·out_h·out_w·(C·kh·kw + O) elements in columns and output: 7·16·(27 + 2) = 3248 stays
+    whole, 8·16·(27 + 2) = 3712 splits."""
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 10**12)
+    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_ELEMENTS", 8 * 4 * 4 * (3 * 9 + 2))
+    arguments = RNG.standard_normal((2, 3, 3, 3)), np.zeros(2)
+    conv_step_results(RNG.standard_normal((7, 3, 4, 4)), *arguments, padding=1)
+    assert chunk_calls == []
+    conv_step_results(RNG.standard_normal((8, 3, 4, 4)), *arguments, padding=1)
+    assert chunk_calls == [2, 2]
+    g = conv_ops.conv_geometry((4, 4), 3, 1, 1, 1)
+    assert conv_ops.step_elements(8, (6, 1, 3, 3), g, 3) == 8 * 4 * 4 * (3 * 9 + 6)
+    assert conv_ops.batch_chunks(8, (2, 3, 3, 3), g, 1) == [slice(0, 4), slice(4, 8)]
+    assert conv_ops.batch_chunks(7, (2, 3, 3, 3), g, 1) is None
+
+
 def direct_conv2d_weight(x, y, kernel, padding):
     """w[o, c, i, j] = Σ_{n, p, q} y[n, o, p, q] x[n, c, p − padding + i, q − padding + j]."""
     x_padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))

@@ -237,20 +237,32 @@ def test_both_gradients_share_one_transform_of_the_upstream_gradient(winograd_ca
                                atol=1e-10)
 
 
-def test_batch_chunks_of_different_forms_sum_their_weight_products(monkeypatch):
-    """31 samples on 2 threads are chunks of 15 and 16; with 16 channels only the second has the
-    256 planes the Winograd rule asks for, so the chunks' weight products come in two shapes."""
+def test_batch_chunks_take_the_whole_batch_s_form(monkeypatch):
+    """31 samples on 2 threads are chunks of 15 and 16; with 16 channels only 16 samples have the
+    256 planes the Winograd rule asks for, but both chunks run the whole batch's form (Winograd:
+    31 samples), and the results are the one-thread ones."""
+    forms = []
+    for name in ("convolve", "transpose_convolve", "weight_products"):
+        original = getattr(conv_winograd, name)
+
+        def counted(*args, original=original, name=name, **kwargs):
+            forms.append((name, args[0].shape[0]))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(conv_winograd, name, counted)
     monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
     rng = np.random.default_rng(8)
     x, weight = rng.standard_normal((31, 16, 8, 8)), rng.standard_normal((16, 16, 3, 3))
     upstream = rng.standard_normal((31, 16, 8, 8))
     g = conv_ops.conv_geometry((8, 8), 3, 1, 1, 1)
-    assert [conv_ops.winograd(g, weight.shape, 1, n) for n in (15, 16)] == [False, True]
+    assert [conv_ops.winograd(g, weight.shape, 1, n) for n in (15, 16, 31)] == [False, True, True]
     previous = tn.get_num_threads()
     tn.set_num_threads(2)
     try:
         chunked = conv_step(x, weight, upstream, 1, 16)
     finally:
         tn.set_num_threads(previous)
+    assert sorted(forms) == sorted((name, n) for name in ("convolve", "transpose_convolve",
+                                                          "weight_products") for n in (15, 16))
     for mine, expected in zip(chunked, conv_step(x, weight, upstream, 1, None)):
         np.testing.assert_allclose(mine, expected, rtol=1e-10, atol=1e-10)

@@ -38,11 +38,11 @@ SMALL_MATRIX_MIN_BATCH = 1024
 ACTIVATIONS = (None, "relu", "sigmoid", "tanh")
 
 
-def matmul_numpy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def matmul_numpy(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """out[..., i, j] = sum_k a[..., i, k] * b[..., k, j] with NumPy's broadcasting (np.matmul).
     Shapes: (..., m, k) @ (..., k, n) -> (..., m, n); 1-D operands as in np.matmul. The dtype is
-    the operands' (float32 stays float32)."""
-    return np.matmul(a, b)
+    the operands' (float32 stays float32). Written into `out` when given (as np.matmul's)."""
+    return np.matmul(a, b, out=out)
 
 
 def is_many_small_matmuls(a: np.ndarray, b: np.ndarray) -> bool:
@@ -71,18 +71,22 @@ def _small_matmuls(a, b, out):
                 out[p, i, j] = total
 
 
-def matmul_numba(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def matmul_numba(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Same contract as matmul_numpy. Many tiny products (`is_many_small_matmuls`) run in a Numba
     loop that sums in float64; everything else goes to np.matmul."""
     if not is_many_small_matmuls(a, b):
-        return np.matmul(a, b)
+        return np.matmul(a, b, out=out)
     batch_shape, (m, k), n = a.shape[:-2], a.shape[-2:], b.shape[-1]
     batch = math.prod(batch_shape)
     a_batch = np.ascontiguousarray(a).reshape(batch, m, k)
     b_batch = np.ascontiguousarray(b).reshape(batch, k, n)
-    out = np.empty((batch, m, n), a.dtype)
-    _small_matmuls(a_batch, b_batch, out)
-    return out.reshape(batch_shape + (m, n))
+    products = np.empty((batch, m, n), a.dtype)
+    _small_matmuls(a_batch, b_batch, products)
+    products = products.reshape(batch_shape + (m, n))
+    if out is None:
+        return products
+    np.copyto(out, products)
+    return out
 
 
 matmul = dispatch(numpy=matmul_numpy, numba=matmul_numba)

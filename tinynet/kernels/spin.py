@@ -9,6 +9,12 @@ backward of 64x16x16x16 -> 32 at 2 threads, 3.23 against 3.19 ms (medians of 8 i
 rounds of 60 steps). The workers themselves sleep between tasks: awake, they took their cores
 from the BLAS threads of the layers in between (tinynet/threads.py).
 
+Why `rounds_after`: the caller, back from this kernel, takes the GIL again, and the worker that
+just wrote the counter still holds it for the microsecond it takes to reach its next blocking
+wait. A thread that finds the GIL taken sleeps until it is handed over, and its halted virtual
+CPU wakes tens of microseconds later: a call of two 0.5 ms tasks returned 44 us after the
+worker's task ended, and 6-8 us after it with 5-20 rounds (~0.2 us each) here (medians of 250).
+
 sched_yield is the C library's (Numba links it by name, so the kernel is cached like the others);
 on a platform without it there is no spin and the wait goes straight to sleep.
 """
@@ -23,11 +29,14 @@ if sys.platform.startswith(("linux", "darwin")):
     _sched_yield = types.ExternalFunction("sched_yield", types.int32())
 
     @njit(cache=True, nogil=True)
-    def spin_until_changed(values, index, seen, rounds):
+    def spin_until_changed(values, index, seen, rounds, rounds_after=0):
         """Whether values[index] differs from `seen` within `rounds` reads, the core given away
-        (sched_yield) between them. The call is opaque to LLVM, so every round reads again."""
+        (sched_yield) between them; once it does, `rounds_after` more sched_yields before the
+        return. The call is opaque to LLVM, so every round reads again."""
         for _ in range(rounds):
             if values[index] != seen:
+                for _ in range(rounds_after):
+                    _sched_yield()
                 return True
             _sched_yield()
         return values[index] != seen

@@ -74,14 +74,13 @@ layouts.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops import conv_winograd
-from tinynet.threads import get_num_threads, run_at_once
+from tinynet.threads import even_slices, get_num_threads, run_at_once
 
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
@@ -105,6 +104,7 @@ WINOGRAD_MIN_CHANNELS: int | None = 16
 # At more than one thread, a convolution whose products have at least this many multiply-adds
 # runs in batch chunks, one per thread (the module docstring has the measurements).
 CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
+CHUNKED_MIN_ELEMENTS = 2**20
 
 
 def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -155,16 +155,19 @@ def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     return y
 
 
-def batch_chunks(n: int, multiply_adds: int) -> list[slice] | None:
+def batch_chunks(n: int, weight_shape: tuple[int, ...], g: ConvGeometry,
+                 groups: int) -> list[slice] | None:
     """The batch split into get_num_threads() nearly equal chunks, to be run at once
-    (`run_at_once`), if that is more than one thread and the product has at least
-    CHUNKED_MIN_MULTIPLY_ADDS multiply-adds; None otherwise (one thread: the same code on the
+    (`run_at_once`), if that is more than one thread and the convolution is large enough: at
+    least CHUNKED_MIN_MULTIPLY_ADDS multiply-adds in each product, or at least
+    CHUNKED_MIN_ELEMENTS elements in its columns and output (small windows over many positions:
+    little arithmetic, much memory to move). None otherwise (one thread: the same code on the
     whole batch)."""
     parts = min(get_num_threads(), n)
-    if parts < 2 or multiply_adds < CHUNKED_MIN_MULTIPLY_ADDS:
+    if parts < 2 or (multiply_adds(n, weight_shape, g) < CHUNKED_MIN_MULTIPLY_ADDS
+                     and step_elements(n, weight_shape, g, groups) < CHUNKED_MIN_ELEMENTS):
         return None
-    bounds = [n * part // parts for part in range(parts + 1)]
-    return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
+    return even_slices(n, parts)
 
 
 def sum_products(products: list[np.ndarray], weight_shape: tuple[int, ...]) -> np.ndarray:
@@ -177,16 +180,25 @@ def sum_products(products: list[np.ndarray], weight_shape: tuple[int, ...]) -> n
     return total
 
 
+def step_elements(n: int, weight_shape: tuple[int, ...], g: ConvGeometry, groups: int) -> int:
+    """Elements of a convolution's im2col columns and of its output, n·out_h·out_w·(C·kh·kw + O)
+    for a weight (O, C/groups, kh, kw) (or the transposed convolution's, the same numbers)."""
+    out_channels, channels = weight_shape[0], weight_shape[1] * groups
+    return n * g.out_h * g.out_w * (channels * g.kh * g.kw + out_channels)
+
+
 def multiply_adds(n: int, weight_shape: tuple[int, ...], g: ConvGeometry) -> int:
     """Multiply-adds in each of a convolution's three products: n·out_h·out_w·O·C/groups·kh·kw
     for a weight (O, C/groups, kh, kw) (or the transposed convolution's, the same numbers)."""
     return n * g.out_h * g.out_w * int(np.prod(weight_shape))
 
 
-def convolve(x, weight, bias, g, groups, out=None):
+def convolve(x, weight, bias, g, groups, out=None, batch=None):
     """(y, columns): y = conv2d(x, weight, bias) (n, O, out_h, out_w), written into `out` when
-    given, and image_columns(x, g, groups), which the weight gradient reuses."""
-    if winograd(g, weight.shape, groups, x.shape[0]):
+    given, and image_columns(x, g, groups), which the weight gradient reuses. `batch`: the
+    samples the Winograd rule counts, when x is a chunk of a larger batch (all chunks then take
+    the whole batch's form)."""
+    if winograd(g, weight.shape, groups, batch or x.shape[0]):
         return conv_winograd.convolve(x, weight, bias, g, out)
     n, out_channels = x.shape[0], weight.shape[0]
     columns = image_columns(x, g, groups)
@@ -206,11 +218,11 @@ def convolve(x, weight, bias, g, groups, out=None):
     return y, columns
 
 
-def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None, out=None):
+def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None, out=None, batch=None):
     """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w),
     written into `out` when given (C-contiguous: a batch chunk of the whole z).
-    shared_tiles, key: see conv_winograd.window_tiles (Winograd only)."""
-    if winograd(g, weight.shape, groups, y.shape[0]):
+    shared_tiles, key: see conv_winograd.window_tiles (Winograd only); batch: as for convolve."""
+    if winograd(g, weight.shape, groups, batch or y.shape[0]):
         return conv_winograd.transpose_convolve(y, weight, g, shared_tiles, key, out)
     if out is not None:
         np.copyto(out, transpose_convolve(y, weight, g, groups))
@@ -228,16 +240,16 @@ def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None, out=No
     return kernels().col2im(columns, g, x_shape)
 
 
-def weight_products(x, y, g, groups, columns=None, shared_tiles=None, key=None):
+def weight_products(x, y, g, groups, columns=None, shared_tiles=None, key=None, batch=None):
     """conv2d_weight(x, y), in a shape the caller reshapes to the weight's: (groups, O/groups,
     C/groups·kh·kw) by im2col, (O, C, 3, 3) by Winograd. columns, when given, is
     image_columns(x, g, groups), or conv_winograd.Tiles when the forward ran by Winograd: the
     columns' kind, not the rule now, says which form computes the product (the rule may give
-    another answer now: another batch chunk, or WINOGRAD_MIN_CHANNELS changed)."""
+    another answer now: WINOGRAD_MIN_CHANNELS changed). batch: as for convolve."""
     n = y.shape[0]
     if isinstance(columns, conv_winograd.Tiles) or (
             columns is None and winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw),
-                                         groups, n)):
+                                         groups, batch or n)):
         return conv_winograd.weight_products(x, y, g, columns, shared_tiles, key)
     if columns is None:
         columns = image_columns(x, g, groups)
@@ -261,13 +273,13 @@ class Conv2d(Function):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, x.shape[0]
         keep_columns = ctx.needs_input_grad and ctx.needs_input_grad[1]  # for the weight grad
-        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
+        chunks = batch_chunks(n, weight.shape, g, groups)
         if chunks is None:
             y, columns = convolve(x, weight, bias, g, groups)
         else:
             y = np.empty((n, weight.shape[0], g.out_h, g.out_w), np.result_type(x, weight))
             columns = list(zip(chunks, run_at_once([
-                lambda part=part: convolve(x[part], weight, bias, g, groups, out=y[part])[1]
+                lambda part=part: convolve(x[part], weight, bias, g, groups, y[part], n)[1]
                 for part in chunks])))
         if keep_columns:
             ctx.columns = columns
@@ -311,7 +323,7 @@ class Conv2dGradients(Function):
         if isinstance(columns, list):
             chunks = columns
         else:
-            parts = batch_chunks(n, multiply_adds(n, weight.shape, g))
+            parts = batch_chunks(n, weight.shape, g, groups)
             chunks = None if parts is None else [(part, None) for part in parts]
         if chunks is None:
             grad_x = transpose_convolve(grad, weight, g, groups, shared, (0, n))
@@ -321,8 +333,8 @@ class Conv2dGradients(Function):
 
         def chunk(part, chunk_columns):
             key = (part.start, part.stop)
-            transpose_convolve(grad[part], weight, g, groups, shared, key, out=grad_x[part])
-            return weight_products(x[part], grad[part], g, groups, chunk_columns, shared, key)
+            transpose_convolve(grad[part], weight, g, groups, shared, key, grad_x[part], n)
+            return weight_products(x[part], grad[part], g, groups, chunk_columns, shared, key, n)
 
         products = run_at_once([lambda part=part, chunk_columns=chunk_columns: chunk(
             part, chunk_columns) for part, chunk_columns in chunks])
@@ -356,13 +368,13 @@ class ConvTranspose2d(Function):
     def forward(ctx, y, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
         g, n = geometry, y.shape[0]
-        chunks = batch_chunks(n, multiply_adds(n, weight.shape, g))
+        chunks = batch_chunks(n, weight.shape, g, groups)
         if chunks is None:
             return add_bias(transpose_convolve(y, weight, g, groups), bias)
         z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
 
         def chunk(part):
-            transpose_convolve(y[part], weight, g, groups, out=z[part])
+            transpose_convolve(y[part], weight, g, groups, out=z[part], batch=n)
 
         run_at_once([lambda part=part: chunk(part) for part in chunks])
         return add_bias(z, bias)
@@ -399,7 +411,7 @@ class Conv2dWeight(Function):
         weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
         parts = None
         if columns is None:
-            parts = batch_chunks(n, multiply_adds(n, weight_shape, g))
+            parts = batch_chunks(n, weight_shape, g, groups)
         if isinstance(columns, list):
             chunks = columns
         elif parts is not None:
@@ -408,7 +420,7 @@ class Conv2dWeight(Function):
             return weight_products(x, y, g, groups, columns).reshape(weight_shape)
         products = run_at_once([
             lambda part=part, chunk_columns=chunk_columns: weight_products(
-                x[part], y[part], g, groups, chunk_columns)
+                x[part], y[part], g, groups, chunk_columns, batch=n)
             for part, chunk_columns in chunks])
         return sum_products(products, weight_shape)
 

@@ -8,6 +8,31 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import sum_to
+from tinynet.threads import product_blocks, run_at_once
+
+
+def _matmul_in_blocks(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b (kernels.matmul). On more than one thread, a product of at least
+    LARGE_PRODUCT_MULTIPLY_ADDS multiply-adds (tinynet/threads.py) runs as one block of a's rows
+    per thread (of b's columns, when a has fewer rows than threads), all at once, each on a
+    one-thread BLAS."""
+    from tinynet.kernels import matmul  # here, not at the top: `import tinynet` skips Numba
+
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    rows, columns = a.shape[-2], b.shape[-1]
+    multiply_adds = math.prod(batch) * rows * a.shape[-1] * columns
+    row_blocks = product_blocks(rows, multiply_adds)
+    column_blocks = None if row_blocks else product_blocks(columns, multiply_adds)
+    if row_blocks is None and column_blocks is None:
+        return matmul(a, b)
+    out = np.empty(batch + (rows, columns), np.result_type(a, b))
+    if row_blocks:
+        run_at_once([lambda block=block: matmul(a[..., block, :], b, out=out[..., block, :])
+                     for block in row_blocks])
+    else:
+        run_at_once([lambda block=block: matmul(a, b[..., block], out=out[..., block])
+                     for block in column_blocks])
+    return out
 
 
 class MatMul(Function):
@@ -24,8 +49,7 @@ class MatMul(Function):
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {list(a.shape)} and {list(b.shape)} "
                              "cannot be broadcast together") from None
-        from tinynet.kernels import matmul  # here, not at the top: `import tinynet` skips Numba
-        return matmul(a, b)
+        return _matmul_in_blocks(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -39,12 +63,21 @@ class Linear(Function):
     """y = x Wᵀ + b over the last axis of x.   Shapes: x (*, in), W (out, in), b (out,) or None
     -> y (*, out).   dx = dy W,  dW = dyᵀ x,  db = Σ dy, with dy and x flattened to rows (every
     leading axis summed). One op where matmul, transpose and add were three; the product is BLAS's
-    and the bias is added in one Numba pass (kernels.linear_act)."""
+    and the bias is added in one Numba pass (kernels.linear_act). A large product on more than
+    one thread runs as one block of rows per thread, as in _matmul_in_blocks."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):
         from tinynet.kernels import linear_act  # here, not at the top: `import tinynet` skips Numba
-        return linear_act(x, weight, bias)
+        out_features = weight.shape[0]
+        blocks = product_blocks(math.prod(x.shape[:-1]), x.size * out_features)
+        if blocks is None:
+            return linear_act(x, weight, bias)
+        rows = x.reshape(-1, x.shape[-1])
+        y = np.empty((rows.shape[0], out_features), np.result_type(x, weight))
+        run_at_once([lambda block=block: np.copyto(y[block], linear_act(rows[block], weight, bias))
+                     for block in blocks])
+        return y.reshape(x.shape[:-1] + (out_features,))
 
     @staticmethod
     def backward(ctx, grad):

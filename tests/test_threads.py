@@ -62,7 +62,7 @@ def test_products_from_the_large_size_on_run_in_one_block_per_thread(monkeypatch
     """(rows, 64) @ (64, 64): 4096 rows are 2**24 multiply-adds, the size from which a product
     runs as one block of rows per thread; 4095 rows run whole. MatMul and Linear alike, with the
     whole product's results; a (1, 4096) @ (4096, 4096) product splits its columns instead."""
-    import tinynet.ops.linalg as linalg
+    from tinynet.ops import linalg
 
     assert tn.threads.LARGE_PRODUCT_MULTIPLY_ADDS == 4096 * 64 * 64
     calls = []

@@ -1,42 +1,42 @@
-"""How many threads tinynet's numerics use, and the pool that runs a convolution's batch chunks.
+"""How many threads tinynet's numerics use, and the pool that runs their parallel work.
 
 What n threads means (``set_num_threads(n)``, or TINYNET_NUM_THREADS at import):
 - a large enough convolution (Conv2d, ConvTranspose2d and the weight gradient Conv2dWeight,
   tinynet/ops/conv.py) splits its batch into n chunks and runs each chunk's whole work (im2col
   or Winograd's transforms, products) at once, one on the calling thread and the others on a
-  pool of n - 1 threads, each with a one-thread BLAS: PyTorch's intra-op parallelism over the
-  batch is the model;
-- a product (MatMul, Linear, a convolution that runs whole) with at least
-  LARGE_PRODUCT_MULTIPLY_ADDS multiply-adds runs on an n-thread BLAS; every smaller one on a
-  one-thread BLAS, which is where the BLAS stays between products (as PyTorch runs an op on one
-  thread below a grain size);
+  pool of n - 1 threads: PyTorch's intra-op parallelism over the batch is the model;
+- a MatMul or Linear product of at least LARGE_PRODUCT_MULTIPLY_ADDS = 2**24 multiply-adds runs
+  as n blocks of rows on the same pool (tinynet/ops/linalg.py); smaller ones run whole, as
+  PyTorch runs an op on one thread below a grain size;
+- the BLAS itself always runs on one thread: every parallel product is made of one-thread BLAS
+  calls on the pool's threads;
 - Numba's parallel loops use n threads.
 
 Measured on the project's 2-core machine at 2 threads, a conv2d forward + backward of
-64x16x16x16 -> 32 channels (k3): 3.0-3.1 ms as two chunks against 4.3-4.5 ms for the same step
-on one Python thread with a two-thread BLAS, whose threads only share each product's loops and
-spin between products. tinynet/ops/conv.py has the measurements of other sizes and the sizes
-from which a convolution splits.
+64x16x16x16 -> 32 channels (k3): 2.9-3.1 ms as two chunks against 4.3-4.5 ms for the same step
+on one Python thread with a two-thread BLAS, whose threads only share each product's loops.
+tinynet/ops/conv.py has the measurements of other sizes and the sizes from which a convolution
+splits. matmul 1024^3: 280 GFLOP/s in two blocks, against 295 for np.matmul on OpenBLAS's two
+threads (benchmarks/kernels.py).
 
-Why small products stay on one BLAS thread: OpenBLAS's threads spin for a while after each
-threaded product, and on 2 cores they take the core from the pool's worker and from the Python
-thread that drives the graph. The U-Net on ``shapes`` (``tinynet train unet``) took 8.7-9.6 s
-an epoch at 2 threads when every other product ran on a two-thread BLAS, against 5.5-5.9 s with
-the BLAS at one thread between the chunked convolutions, and 6.2-6.7 s at one thread.
+Why never OpenBLAS's own threads: they spin for a while after each threaded product, and on 2
+cores they take the core from the pool's worker and from the Python thread that drives the
+graph. The U-Net on ``shapes`` (``tinynet train unet``) took 8.7-9.6 s an epoch at 2 threads
+when the products outside the chunked convolutions ran on a two-thread BLAS, 5.6-6.3 s with
+the BLAS on one thread throughout, and 6.2-6.7 s at one thread.
 
 The default is one thread. tinynet's graphs are made of many small products (a layer on a
-mini-batch), where even the chunked convolutions gain little, and a threaded BLAS spends more
-in waking and spinning its threads than it gains. Measured on the 2-core machine (``tinynet
-train cnn --dataset digits --epochs 3``): 6.1-9.3 s wall with OpenBLAS's two threads on every
-product, 3.3 s with one. So ``import tinynet`` sets one thread, unless the user chose a count
-through TINYNET_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS or OMP_NUM_THREADS;
-``set_num_threads(n)`` changes it at any time (as ``torch.set_num_threads``). This is a
-deliberate difference from PyTorch, whose default is one thread per core.
+mini-batch), where splitting gains little: the MNIST-1D and digits CNNs have no convolution
+large enough to split, and their epochs take the same time at 1 and 2 threads. ``import
+tinynet`` sets one thread, unless the user chose a count through TINYNET_NUM_THREADS,
+OPENBLAS_NUM_THREADS, MKL_NUM_THREADS or OMP_NUM_THREADS (then that count, with the BLAS on one
+thread); ``set_num_threads(n)`` changes it at any time (as ``torch.set_num_threads``). This is
+a deliberate difference from PyTorch, whose default is one thread per core.
 
-The BLAS's thread count is process-wide, so tinynet sets it for the whole process: one thread,
-except while a large product runs (``all_blas_threads``) and no thread runs convolution chunks
-(``one_blas_thread``). A user's own NumPy products therefore run on one BLAS thread too; inside
-``with tinynet.threads.all_blas_threads():`` they get n.
+The BLAS's thread count is process-wide, so tinynet sets it for the whole process: a user's own
+NumPy products also run on one BLAS thread, except inside ``with
+tinynet.threads.all_blas_threads():`` (n threads, unless some thread runs tinynet's parallel
+work, whose one_blas_thread takes precedence).
 """
 
 from __future__ import annotations
@@ -342,14 +342,16 @@ os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 def run_at_once(tasks: list[Callable[[], object]]) -> list:
     """Call every task (a function of no arguments) at the same time, the first on this thread
-    and the others on the pool's, with the BLAS at one thread; their results, in order. Returns
+    and the others on the pool's, with the BLAS at one thread (one_blas_thread); their results, in order. Returns
     or raises only when all have finished (they write into shared arrays); the first exception,
     in task order, is raised. While another thread has the pool (two user threads in
     convolutions at once, or a task that calls this), the tasks run one after the other here.
 
-    Measured on the 2-core machine: a call of two empty tasks takes ~80 us; a conv2d forward +
-    backward of 64x16x16x16 -> 32 at 2 threads 3.16-3.47 ms a step (p50 of 200, three runs), and
-    after a 0.3 s pause 5.6-6.8 ms for the first step, 3.7-4.9 for the second, then 3.2-4.0.
+    Measured on the 2-core machine: a call of two empty tasks takes ~51 us (~84 us before the
+    caller waited for the worker to let the GIL go, kernels/spin.py); a conv2d forward +
+    backward of 64x16x16x16 -> 32 at 2 threads 2.98-3.04 ms a step (p50 of 200, three runs),
+    and 3.16-3.33 ms in blocks of 5 steps after a 0.3 s pause and 3 untimed steps (p50 of 30).
+    Earlier, a pause cost more: 5.6-6.8 ms for the first step after it, 3.7-4.9 for the second.
     Before this pool (a ThreadPoolExecutor whose two workers ran both tasks, placed by the
     kernel) the same step, with that day's slower kernels, took 4.2-4.4 ms, and 6-8 ms for 5-10
     steps after a pause."""

@@ -47,28 +47,37 @@ whole-batch form made the benchmark's 64x16x16x16 -> 32 step 9.1 -> 7.1 ms on 2 
 rather than computing im2col again.
 
 Batch chunks (more than one thread, tinynet.set_num_threads): a convolution whose products have
-at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁷ multiply-adds (n·out_h·out_w·O·C/groups·kh·kw) splits
-its batch into one chunk per thread and runs each chunk's whole work (the code above, on the
-chunk) at once on tinynet.threads' pool, the BLAS at one thread; the Numba kernels inside are
-serial and release the GIL (nogil). The weight gradient is the chunks' products summed, in
-another order than on one thread (the results agree to rounding). At one thread none of this
-runs. Each chunked call costs ~80 us on this machine (the worker starts its task ~30 us after it
-is handed over, and the caller takes the GIL back after it) and runs twice per training step
-(the forward, and both gradients in one Conv2dGradients). Measured on the 2-core machine at 2
-threads, forward + backward in ms (medians of 60 steps, 3 rounds), the whole batch with a
-two-thread BLAS against chunks: 64x16x16x16 -> 32 (75M, Winograd) 4.55-4.64 / 3.14-3.17,
-128x16x16x16 -> 32 (151M) 11.4-11.6 / 5.5-5.7. Single convolutions below the threshold gain less
-(32x3x32x32 -> 16, k3, 14M: 2.01-2.13 / 1.83-1.84; 64x1x28x28 -> 6, k5, 5.5M: 1.46-1.49 /
-1.40-1.42), and in models they went both ways: with the threshold at 5·10⁶, the MNIST-1D CNN's
-epoch at 2 threads (benchmarks/models.py --threads 2) took 0.60-0.67 s against 0.40-0.41, the
-U-Net's on `shapes` 7.3 s against 9.2-9.9 (and 11.4 s when only convolutions with at least 256
-output positions per sample went in chunks from 5·10⁶; at one thread it takes 6.6 s). The
-threshold stays at 5·10⁷, where no model measured a loss: mixing chunked convolutions with the
-two-thread BLAS of the other layers costs more than either alone, which a better rule would have
-to address. Other product orientations for the chunks (rows (n·positions, window) @ wᵀ for the
-forward, 5% faster; y-rows (n·positions, O) @ w for the input gradient, 9% faster, measured as
-two half-batch products at once) were not adopted: ~0.15 ms of a 6 ms step, for two more column
-layouts.
+at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁷ multiply-adds (n·out_h·out_w·O·C/groups·kh·kw), or
+whose columns and output hold at least CHUNKED_MIN_ELEMENTS = 2²⁰ elements
+(n·out_h·out_w·(C·kh·kw + O): small windows over many positions, little arithmetic but much
+memory to move), splits its batch into one chunk per thread and runs each chunk's whole work
+(the code above, on the chunk, in the form the whole batch's size picks) at once on
+tinynet.threads' pool, the BLAS at one thread; the Numba kernels inside are serial and release
+the GIL (nogil). The weight gradient is the chunks' products summed, in another order than on
+one thread (the results agree to rounding). At one thread none of this runs. Each chunked call
+costs ~50 us on this machine (handing the task over and waking the worker, then the GIL back)
+and runs twice per training step (the forward, and both gradients in one Conv2dGradients).
+
+Measured on the 2-core machine at 2 threads, forward + backward in ms (medians of 40 steps,
+3 rounds), whole against chunks, elements in millions: split, 32x3x32x32 -> 16 (14M
+multiply-adds, 1.41M elements) 2.08-2.11 / 1.84-1.88; 64x1x28x28 -> 6, k5 (1.14M) 1.43-1.50 /
+1.32-1.35; 64x8x16x16 -> 8 (1.31M) 2.00-2.05 / 1.53-1.63; 128x1x28x28 -> 6, k5 (2.29M)
+2.63-2.71 / 2.03-2.17; 16x16x32x32 -> 16 (2.62M) 3.24-3.31 / 2.22-2.30; 8x16x32x32 -> 16
+(1.31M) 2.20-2.35 / 1.96-2.10; 16x32x16x16 -> 32 (1.31M) 1.89-1.96 / 1.60-1.70; 64x16x16x16 ->
+32 (75M) 4.46-4.50 / 3.05-3.11. Kept whole, because chunks lost: 64x16x8x8 -> 32 (19M, 0.72M)
+1.25 / 1.34; 32x32x8x8 -> 32 (0.66M) 1.03-1.05 / 1.20-1.23; 32x16x8x8 -> 32 (0.36M) 0.71-0.73 /
+1.10-1.14 (the digits CNN's largest); 64x32x20 -> 64, k3, 1-D (0.20M) 0.98-1.02 / 0.98-1.10 (the
+MNIST-1D CNN's); 32x32x4x4 -> 32 (0.16M) 0.45-0.46 / 0.86-0.92. A chunk of such a small
+convolution runs no faster than the whole batch on one thread: timed inside the chunks, the
+forward of 16 samples of 32x16x8x8 -> 32 took 0.30-0.36 ms, against 0.11 ms alone. The likely
+cause is the GIL, which changes hands between the two threads' short Python steps: a thread
+that waits for it sleeps (its virtual CPU halts) and wakes tens of microseconds later. With a two-thread BLAS outside the chunked calls, the
+threshold at 5·10⁶ multiply-adds made the MNIST-1D CNN slower (0.60-0.67 s an epoch against
+0.40-0.41); tinynet now keeps the BLAS on one thread (tinynet/threads.py), and the elements rule
+leaves both small CNNs whole. Other product orientations for the chunks (rows (n·positions,
+window) @ wᵀ for the forward, 5% faster; y-rows (n·positions, O) @ w for the input gradient, 9%
+faster, measured as two half-batch products at once) were not adopted: ~0.15 ms of a 6 ms step,
+for two more column layouts.
 """
 
 from __future__ import annotations
@@ -101,8 +110,9 @@ WHOLE_BATCH_MIN_WINDOW = 128
 # channels and a large enough output runs by Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py,
 # which has the measurements); None turns that off.
 WINOGRAD_MIN_CHANNELS: int | None = 16
-# At more than one thread, a convolution whose products have at least this many multiply-adds
-# runs in batch chunks, one per thread (the module docstring has the measurements).
+# At more than one thread, a convolution whose products have at least this many multiply-adds,
+# or whose columns and output at least this many elements, runs in batch chunks, one per thread
+# (the module docstring has the measurements).
 CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
 CHUNKED_MIN_ELEMENTS = 2**20
 

@@ -11,19 +11,19 @@ that waits for a descheduled partner: 8-40 ms steps instead of 6), so run it on 
 
 What bounds the conv ratios: 64x16x16x16 -> 32 runs by Winograd's F(4x4, 3x3)
 (tinynet/ops/conv_winograd.py), whose NumPy reference transforms are batched 6x6 matrix products
-(slow in NumPy, one small matrix at a time), so its reference column is 5-6x the Numba one. The
-two other convolutions are im2col: both backends run the same BLAS products (tinynet/ops/conv.py:
-one per sample for small windows, one over the whole batch from C·kh·kw = 128 on) and differ only
-in im2col/col2im. Measured on one thread, the products are a fraction f of the reference's step
-time of 0.38 (32x3x32x32 -> 16) and 0.28 (64x1x28x28 -> 6), so even infinitely fast kernels
-would make the Numba path at most 1/f = 2.6x and 3.6x faster. Against PyTorch, with im2col the
-64x16x16x16 step's three products alone took ~5.5 ms on one thread where PyTorch's whole step
-(oneDNN's direct convolution, no im2col) takes 4.0-4.2; the Winograd form's products take ~1.1 ms
-and its four transforms ~2.5 ms. On two threads all three conv workloads run in batch chunks, one per
-thread (one of them on the calling thread), each with a one-thread BLAS (tinynet/ops/conv.py
-has the sizes from which a convolution splits); the Numba and NumPy columns both chunk. The
-1024^3 matmul through tinynet runs as one block of rows per thread, each on a one-thread BLAS
-(tinynet/threads.py), against np.matmul on OpenBLAS's own threads.
+(slow in NumPy, one small matrix at a time), so its reference column is 5-6x the Numba one. The two
+other convolutions are im2col: both backends run the same BLAS products (tinynet/ops/conv.py: one
+per sample for small windows, one over the whole batch from C·kh·kw = 128 on) and differ only in
+im2col/col2im. Measured on one thread, the products are a fraction f of the reference's step time
+of 0.38 (32x3x32x32 -> 16) and 0.28 (64x1x28x28 -> 6), so even infinitely fast kernels would make
+the Numba path at most 1/f = 2.6x and 3.6x faster. Against PyTorch, with im2col the 64x16x16x16
+step's three products alone took ~5.5 ms on one thread where PyTorch's whole step (oneDNN's direct
+convolution, no im2col) takes 4.0-4.2; the Winograd form's products take ~1.1 ms and its four
+transforms ~2.5 ms. On two threads all three conv workloads run in batch chunks, one per thread
+(one of them on the calling thread), each with a one-thread BLAS (tinynet/ops/conv.py has the sizes
+from which a convolution splits); the Numba and NumPy columns both chunk. The 1024^3 matmul through
+tinynet runs as one block of rows per thread, each on a one-thread BLAS (tinynet/threads.py),
+against np.matmul on OpenBLAS's own threads.
 
 Memory: a convolution step allocates and frees ~10-30 MB of columns and products. glibc gives
 freed memory at the top of its heap back to the OS once it exceeds twice the largest block freed

@@ -13,9 +13,9 @@ warm-up epoch (which compiles the Numba kernels); the table shows the median of 
 timed epochs. "tinynet fit()" is the same epoch through ``tinynet.train.fit`` with a
 ``DataLoader`` (per-sample collation, metrics), the way the command line trains.
 
-Threads: by default each library keeps its own default (tinynet: one BLAS thread, see
-tinynet/threads.py; PyTorch: one thread per core); ``--threads N`` gives both N (tinynet's BLAS
-and Numba through ``tinynet.set_num_threads``, and PyTorch). Each implementation's epochs run as
+Threads: by default each library keeps its own default (tinynet: one thread, see
+tinynet/threads.py; PyTorch: one thread per core); ``--threads N`` gives both N (tinynet through
+``tinynet.set_num_threads``: its pool, the BLAS on one thread, Numba; and PyTorch). Each implementation's epochs run as
 one block, after a pause, never interleaved with the other's.
 """
 

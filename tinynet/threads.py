@@ -198,7 +198,8 @@ class _Pool:
     tinynet/kernels/spin.py): workers that waited awake, giving their core away at every round
     (sched_yield), made the MNIST-1D CNN's epoch at 2 threads (its convolutions forced into
     chunks) 1.4 s instead of 0.6 s, taking the core from the two-thread BLAS of the layers in
-    between, for no clear gain on the convolutions alone."""
+    between, for no clear gain on the convolutions alone (measured before the BLAS stayed on
+    one thread, not since)."""
 
     def __init__(self, workers: int):
         # Numba's first kernel loads its linear algebra, and with it SciPy's BLAS when SciPy is

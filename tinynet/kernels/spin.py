@@ -7,7 +7,8 @@ CPU halt, and waking it costs tens of microseconds. Measured: a call of two empt
 pool, 89 us with the caller sleeping against 80 us with it waiting awake; a conv2d forward +
 backward of 64x16x16x16 -> 32 at 2 threads, 3.23 against 3.19 ms (medians of 8 interleaved
 rounds of 60 steps). The workers themselves sleep between tasks: awake, they took their cores
-from the BLAS threads of the layers in between (tinynet/threads.py).
+from the two-thread BLAS of the layers in between (tinynet/threads.py; measured before the BLAS
+stayed on one thread, not since).
 
 Why `rounds_after`: the caller, back from this kernel, takes the GIL again, and the worker that
 just wrote the counter still holds it for the microsecond it takes to reach its next blocking

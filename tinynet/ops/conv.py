@@ -58,26 +58,26 @@ one thread (the results agree to rounding). At one thread none of this runs. Eac
 costs ~50 us on this machine (handing the task over and waking the worker, then the GIL back)
 and runs twice per training step (the forward, and both gradients in one Conv2dGradients).
 
-Measured on the 2-core machine at 2 threads, forward + backward in ms (medians of 40 steps,
-3 rounds), whole against chunks, elements in millions: split, 32x3x32x32 -> 16 (14M
-multiply-adds, 1.41M elements) 2.08-2.11 / 1.84-1.88; 64x1x28x28 -> 6, k5 (1.14M) 1.43-1.50 /
-1.32-1.35; 64x8x16x16 -> 8 (1.31M) 2.00-2.05 / 1.53-1.63; 128x1x28x28 -> 6, k5 (2.29M)
-2.63-2.71 / 2.03-2.17; 16x16x32x32 -> 16 (2.62M) 3.24-3.31 / 2.22-2.30; 8x16x32x32 -> 16
-(1.31M) 2.20-2.35 / 1.96-2.10; 16x32x16x16 -> 32 (1.31M) 1.89-1.96 / 1.60-1.70; 64x16x16x16 ->
-32 (75M) 4.46-4.50 / 3.05-3.11. Kept whole, because chunks lost: 64x16x8x8 -> 32 (19M, 0.72M)
-1.25 / 1.34; 32x32x8x8 -> 32 (0.66M) 1.03-1.05 / 1.20-1.23; 32x16x8x8 -> 32 (0.36M) 0.71-0.73 /
-1.10-1.14 (the digits CNN's largest); 64x32x20 -> 64, k3, 1-D (0.20M) 0.98-1.02 / 0.98-1.10 (the
-MNIST-1D CNN's); 32x32x4x4 -> 32 (0.16M) 0.45-0.46 / 0.86-0.92. A chunk of such a small
-convolution runs no faster than the whole batch on one thread: timed inside the chunks, the
-forward of 16 samples of 32x16x8x8 -> 32 took 0.30-0.36 ms, against 0.11 ms alone. The likely
-cause is the GIL, which changes hands between the two threads' short Python steps: a thread
-that waits for it sleeps (its virtual CPU halts) and wakes tens of microseconds later. With a two-thread BLAS outside the chunked calls, the
-threshold at 5·10⁶ multiply-adds made the MNIST-1D CNN slower (0.60-0.67 s an epoch against
-0.40-0.41); tinynet now keeps the BLAS on one thread (tinynet/threads.py), and the elements rule
-leaves both small CNNs whole. Other product orientations for the chunks (rows (n·positions,
-window) @ wᵀ for the forward, 5% faster; y-rows (n·positions, O) @ w for the input gradient, 9%
-faster, measured as two half-batch products at once) were not adopted: ~0.15 ms of a 6 ms step,
-for two more column layouts.
+Measured on the 2-core machine at 2 threads, forward + backward in ms (medians of 40 steps, 3
+rounds), whole against chunks, elements in millions: split, 32x3x32x32 -> 16 (14M multiply-adds,
+1.41M elements) 2.08-2.11 / 1.84-1.88; 64x1x28x28 -> 6, k5 (1.14M) 1.43-1.50 / 1.32-1.35;
+64x8x16x16 -> 8 (1.31M) 2.00-2.05 / 1.53-1.63; 128x1x28x28 -> 6, k5 (2.29M) 2.63-2.71 / 2.03-2.17;
+16x16x32x32 -> 16 (2.62M) 3.24-3.31 / 2.22-2.30; 8x16x32x32 -> 16 (1.31M) 2.20-2.35 / 1.96-2.10;
+16x32x16x16 -> 32 (1.31M) 1.89-1.96 / 1.60-1.70; 64x16x16x16 -> 32 (75M) 4.46-4.50 / 3.05-3.11.
+Kept whole, because chunks lost: 64x16x8x8 -> 32 (19M, 0.72M) 1.25 / 1.34; 32x32x8x8 -> 32 (0.66M)
+1.03-1.05 / 1.20-1.23; 32x16x8x8 -> 32 (0.36M) 0.71-0.73 / 1.10-1.14 (the digits CNN's largest);
+64x32x20 -> 64, k3, 1-D (0.20M) 0.98-1.02 / 0.98-1.10 (the MNIST-1D CNN's); 32x32x4x4 -> 32 (0.16M)
+0.45-0.46 / 0.86-0.92. A chunk of such a small convolution runs no faster than the whole batch on
+one thread: timed inside the chunks, the forward of 16 samples of 32x16x8x8 -> 32 took 0.30-0.36
+ms, against 0.11 ms alone. The likely cause is the GIL, which changes hands between the two
+threads' short Python steps: a thread that waits for it sleeps (its virtual CPU halts) and wakes
+tens of microseconds later. With a two-thread BLAS outside the chunked calls, the threshold at
+5·10⁶ multiply-adds made the MNIST-1D CNN slower (0.60-0.67 s an epoch against 0.40-0.41); tinynet
+now keeps the BLAS on one thread (tinynet/threads.py), and the elements rule leaves both small CNNs
+whole. Other product orientations for the chunks (rows (n·positions, window) @ wᵀ for the forward,
+5% faster; y-rows (n·positions, O) @ w for the input gradient, 9% faster, measured as two
+half-batch products at once) were not adopted: ~0.15 ms of a 6 ms step, for two more column
+layouts.
 """
 
 from __future__ import annotations

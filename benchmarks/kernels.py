@@ -130,7 +130,7 @@ def medians(steps: dict, repeats: int, rounds: int = 3, warmup: int = 2, settle:
 
 def numpy_matmul(a, b):
     """np.matmul on an n-thread BLAS, NumPy's own default (tinynet keeps the BLAS at one thread
-    between its products and gives its own large ones n: tinynet/threads.py)."""
+    and runs a large product as n blocks on its pool: tinynet/threads.py)."""
     import numpy as np
 
     from tinynet.threads import all_blas_threads

@@ -1,8 +1,10 @@
 """tinynet's thread default (one thread unless the user chose), set_num_threads, the BLAS policy
-(one thread between products, n for large ones), and the chunked convolutions' pool: one BLAS
-thread inside, the count restored after (also after an exception), tasks run at once."""
+(one thread, n only inside all_blas_threads), large products in blocks, and the pool: one BLAS
+thread inside, the count restored after (also after an exception or inside a user's own
+threadpool_limits), tasks run at once, interrupts and forks."""
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -37,6 +39,22 @@ def test_import_sets_one_thread_unless_the_user_chose_and_the_blas_waits_on_one(
     assert threads_after_import() == (1, 1)
     assert threads_after_import(TINYNET_NUM_THREADS="2") == (2, 1)
     assert threads_after_import(OPENBLAS_NUM_THREADS="2") == (2, 1)
+    assert threads_after_import(OMP_NUM_THREADS="2,1") == (2, 1)
+
+
+def test_a_variable_that_is_not_a_count_is_named():
+    """TINYNET_NUM_THREADS=abc is an error naming it; another library's variable that is not a
+    count is passed over with a warning (the next one, or the default, applies)."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    failed = subprocess.run([sys.executable, "-c", "import tinynet"], capture_output=True,
+                            text=True, env={**env, "TINYNET_NUM_THREADS": "abc"}, check=False)
+    assert failed.returncode != 0
+    assert "TINYNET_NUM_THREADS='abc' is not a positive number of threads" in failed.stderr
+    warned = subprocess.run([sys.executable, "-W", "always", "-c", PROBE], capture_output=True,
+                            text=True, env={**env, "OPENBLAS_NUM_THREADS": "0",
+                                            "OMP_NUM_THREADS": "2"}, check=True)
+    assert "OPENBLAS_NUM_THREADS='0' is not a positive number of threads" in warned.stderr
+    assert warned.stdout.split() == ["2", "1"]
 
 
 def blas_threads() -> int:
@@ -61,7 +79,8 @@ def test_set_num_threads_keeps_the_blas_on_one_thread_outside_large_products():
 def test_products_from_the_large_size_on_run_in_one_block_per_thread(monkeypatch, threads):
     """(rows, 64) @ (64, 64): 4096 rows are 2**24 multiply-adds, the size from which a product
     runs as one block of rows per thread; 4095 rows run whole. MatMul and Linear alike, with the
-    whole product's results; a (1, 4096) @ (4096, 4096) product splits its columns instead."""
+    whole product's results; a (1, 4096) @ (4096, 4096) product, or a Linear of one row of 4096
+    features to 4096, splits its columns instead."""
     from tinynet.ops import linalg
 
     assert tn.threads.LARGE_PRODUCT_MULTIPLY_ADDS == 4096 * 64 * 64
@@ -90,6 +109,11 @@ def test_products_from_the_large_size_on_run_in_one_block_per_thread(monkeypatch
         np.testing.assert_allclose(tn.matmul(tn.tensor(a), tn.tensor(b)).numpy(), a @ b,
                                    rtol=1e-10)
         assert calls == ([] if threads == 1 else [2, 2, 2])
+        row, bias = rng.standard_normal((1, 4096)), rng.standard_normal(4096)
+        np.testing.assert_allclose(
+            F.linear(tn.tensor(row), tn.tensor(b), tn.tensor(bias)).numpy(), row @ b.T + bias,
+            rtol=1e-10)
+        assert calls == ([] if threads == 1 else [2, 2, 2, 2])
         assert blas_threads() == 1
     finally:
         tn.set_num_threads(previous)
@@ -150,7 +174,7 @@ def test_the_blas_count_comes_back_after_a_convolution_that_raises(two_threads_n
         with pytest.raises(RuntimeError, match=f"chunk {failing_chunk} failed"):
             conv_step()
         assert blas_threads() == 2
-    assert tn.threads._blas["users"] == 0
+    assert not tn.threads._blas["open"]
     assert blas_threads() == 1
 
 
@@ -285,3 +309,100 @@ def test_an_interrupt_in_the_callers_task_waits_for_the_worker_first():
         tn.threads.run_at_once([interrupted, slow])
     assert finished.is_set()
     assert tn.threads.run_at_once([lambda: 0, lambda: time.sleep(0.02) or 1]) == [0, 1]
+
+
+def test_parallel_work_inside_a_users_threadpool_limits_puts_the_users_count_back():
+    """Inside the user's own threadpool_limits(2), the pool's tasks still run on one BLAS
+    thread, and the user's two threads come back after each call."""
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == 2
+        assert tn.threads.run_at_once([blas_threads, blas_threads]) == [1, 1]
+        assert blas_threads() == 2
+    assert blas_threads() == 1
+
+
+def test_a_blas_setting_that_fails_leaves_no_context_open(monkeypatch):
+    class Library:
+        num_threads = 1
+
+    def failing(count):
+        raise OSError(f"cannot set {count} threads")
+
+    monkeypatch.setitem(tn.threads._blas, "libraries", {"fake": (Library(), failing)})
+    monkeypatch.setitem(tn.threads._state, "threads", 2)
+    with pytest.raises(OSError, match="cannot set 2"), tn.threads.all_blas_threads():
+        pass
+    assert not tn.threads._blas["open"]
+
+
+class Interrupt(BaseException):
+    """What the test's SIGINT handler raises (not KeyboardInterrupt, which would stop pytest)."""
+
+
+def test_an_interrupt_while_the_caller_waits_is_raised_at_once_and_the_next_call_is_right():
+    """SIGINT while the caller waits for a worker: raised without waiting for the worker's
+    task; the next call's results are its own (a new pool), not the interrupted task's end."""
+    worker_may_finish, worker_finished = threading.Event(), threading.Event()
+
+    def worker_task():
+        time.sleep(0.05)  # the caller waits by now
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        worker_may_finish.wait(10)
+        worker_finished.set()
+        return "interrupted call's"
+
+    def interrupt(signum, frame):
+        raise Interrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        with pytest.raises(Interrupt):
+            tn.threads.run_at_once([lambda: 0, worker_task])
+        assert not worker_finished.is_set()
+        assert tn.threads.run_at_once([lambda: 0, lambda: time.sleep(0.02) or 1]) == [0, 1]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        worker_may_finish.set()
+    assert worker_finished.wait(10)
+    assert tn.threads.run_at_once([lambda: 0, lambda: 1]) == [0, 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_while_another_thread_has_one_blas_thread_gets_its_own_count_back():
+    """The parent: all_blas_threads open here (2 threads) and one_blas_thread in another thread
+    (so 1). The child has only this thread, and its context: 2 threads, 1 in the pool's tasks,
+    then 2 again."""
+    previous = tn.get_num_threads()
+    tn.set_num_threads(2)
+    inside, may_leave = threading.Event(), threading.Event()
+
+    def other():
+        with tn.threads.one_blas_thread():
+            inside.set()
+            may_leave.wait(10)
+
+    thread = threading.Thread(target=other)
+    try:
+        with tn.threads.all_blas_threads():
+            thread.start()
+            inside.wait(10)
+            assert blas_threads() == 1
+            reader, writer = os.pipe()
+            child = os.fork()
+            if child == 0:  # pragma: no cover - the child reports through the pipe
+                try:
+                    seen = [blas_threads(), len(tn.threads._blas["open"])]
+                    seen += tn.threads.run_at_once([blas_threads, blas_threads])
+                    seen.append(blas_threads())
+                    os.write(writer, repr(seen).encode())
+                finally:
+                    os._exit(0)
+            os.close(writer)
+            with os.fdopen(reader) as pipe:
+                answer = pipe.read()
+            os.waitpid(child, 0)
+    finally:
+        may_leave.set()
+        thread.join()
+        tn.set_num_threads(previous)
+    assert answer == "[2, 1, 1, 1, 2]"

@@ -6,8 +6,8 @@ What n threads means (``set_num_threads(n)``, or TINYNET_NUM_THREADS at import):
   or Winograd's transforms, products) at once, one on the calling thread and the others on a
   pool of n - 1 threads: PyTorch's intra-op parallelism over the batch is the model;
 - a MatMul or Linear product of at least LARGE_PRODUCT_MULTIPLY_ADDS = 2**24 multiply-adds runs
-  as n blocks of rows on the same pool (tinynet/ops/linalg.py); smaller ones run whole, as
-  PyTorch runs an op on one thread below a grain size;
+  as n blocks of rows (of columns for one row) on the same pool (tinynet/ops/linalg.py);
+  smaller ones run whole, as PyTorch runs an op on one thread below a grain size;
 - the BLAS itself always runs on one thread: every parallel product is made of one-thread BLAS
   calls on the pool's threads;
 - Numba's parallel loops use n threads.
@@ -36,7 +36,9 @@ a deliberate difference from PyTorch, whose default is one thread per core.
 The BLAS's thread count is process-wide, so tinynet sets it for the whole process: a user's own
 NumPy products also run on one BLAS thread, except inside ``with
 tinynet.threads.all_blas_threads():`` (n threads, unless some thread runs tinynet's parallel
-work, whose one_blas_thread takes precedence).
+work, whose one_blas_thread takes precedence). Inside a user's own
+``threadpoolctl.threadpool_limits``, tinynet's parallel work still runs on one BLAS thread, and
+the user's count comes back after each call.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ import itertools
 import os
 import sys
 import threading
+import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -54,31 +58,31 @@ _USER_VARIABLES = ("TINYNET_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREA
 _state = {"threads": None}
 _pool = {"pool": None}
 _pool_lock = threading.Lock()
-_blas = {"libraries": None, "users": 0, "large_users": 0, "threads": None}
+# libraries: {path: (threadpoolctl controller, set_threads)}; open: {(kind, thread id): how
+# many contexts of that kind ("one" for one_blas_thread, "all" for all_blas_threads) the thread
+# has open}; outside: {path: count} to put back when the last one closes; now: {path: count}
+# as tinynet last set or read it.
+_blas = {"libraries": None, "open": Counter(), "outside": {}, "now": {}}
 LARGE_PRODUCT_MULTIPLY_ADDS = 2**24
 _blas_lock = threading.Lock()
 
 
 def set_num_threads(threads: int) -> None:
-    """Use ``threads`` threads: large convolutions split their batch into that many chunks run
-    at once (each with a one-thread BLAS), products of at least LARGE_PRODUCT_MULTIPLY_ADDS
-    multiply-adds use a ``threads``-thread BLAS and smaller ones a one-thread BLAS, Numba's
-    parallel loops ``threads`` threads (the module docstring says why)."""
-    if not isinstance(threads, int) or threads < 1:
+    """Use ``threads`` threads: large convolutions split their batch into that many chunks and
+    large MatMul/Linear products their rows into that many blocks, run at once on one-thread
+    BLAS calls; Numba's parallel loops use ``threads`` threads. Every BLAS library is set to
+    one thread (the module docstring says why)."""
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {threads!r}")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # without threadpoolctl the BLAS keeps its own default
-        pass
-    else:
-        threadpool_limits(limits=1, user_api="blas")  # between products (the module docstring)
-        with _blas_lock:
-            _blas.update(libraries=None, threads=1)  # found again: some may have loaded since
     if "numba" in sys.modules:  # importing numba just for this would cost 0.15 s at start-up
         import numba
 
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    _state["threads"] = threads
+    with _blas_lock:
+        _state["threads"] = threads
+        _blas["libraries"] = None  # found again: some may have loaded since
+        _blas.update(outside=dict.fromkeys(_blas_libraries(), 1), now={})
+        _set_blas_threads()
 
 
 def get_num_threads() -> int:
@@ -86,76 +90,123 @@ def get_num_threads() -> int:
     return _state["threads"] or os.cpu_count() or 1
 
 
+def _count_from_variable(name: str) -> int | None:
+    """The thread count in the environment variable `name`: a positive int, or for the BLAS's
+    and OpenMP's variables the first of a comma-separated list (OpenMP's nested counts); None
+    when it is not one."""
+    text = os.environ[name]
+    value = text if name == "TINYNET_NUM_THREADS" else text.split(",")[0]
+    try:
+        count = int(value.strip())
+    except ValueError:
+        return None
+    return count if count >= 1 else None
+
+
 def apply_default() -> None:
-    """Called by ``import tinynet``: one thread unless the user chose a count (then that one)."""
-    chosen = os.environ.get("TINYNET_NUM_THREADS")
-    if chosen:
-        set_num_threads(int(chosen))
-        return
-    for name in _USER_VARIABLES[1:]:
-        value = os.environ.get(name, "").split(",")[0].strip()
-        if value:  # a count for the BLAS is one for tinynet's threads
-            set_num_threads(max(1, int(value)) if value.isdigit() else os.cpu_count() or 1)
+    """Called by ``import tinynet``: one thread, unless the user chose a count through the
+    first set of TINYNET_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, OMP_NUM_THREADS.
+    A TINYNET_NUM_THREADS that is not a positive count is an error; another library's variable
+    that is not one is passed over with a warning (as OpenBLAS passes over it)."""
+    for name in _USER_VARIABLES:
+        if not os.environ.get(name, "").strip():
+            continue
+        count = _count_from_variable(name)
+        if count is not None:
+            set_num_threads(count)
             return
+        message = f"{name}={os.environ[name]!r} is not a positive number of threads"
+        if name == "TINYNET_NUM_THREADS":
+            raise ValueError(message)
+        warnings.warn(f"{message}; tinynet passes over it", RuntimeWarning, stacklevel=2)
     set_num_threads(1)
 
 
-def _blas_libraries() -> list:
-    """(controller, set_threads) for each loaded BLAS library, found through threadpoolctl ([]
-    without it) on first use, and again after set_num_threads and when the pool starts (which
-    loads SciPy's BLAS, if SciPy is installed, with Numba's linear algebra). set_threads is one C call (openblas_set_num_threads), where a
-    threadpool_limits context scans every loaded library first (~1 ms). For OpenBLAS on its own
-    threads it is threadpoolctl's private _real_set_num_threads: the public set_num_threads
-    (threadpoolctl 3.8) obeys only the first Python thread that ever set a limit and silently
-    does nothing in any other, such as a user's second thread running convolutions."""
+def _blas_libraries() -> dict:
+    """{path: (controller, set_threads)} for each loaded BLAS library, found through
+    threadpoolctl ({} without it: the BLAS then keeps its own thread count, usually one per
+    core) on first use, and again in set_num_threads and when the pool starts (which loads
+    SciPy's BLAS, if SciPy is installed, with Numba's linear algebra). set_threads is one C
+    call (openblas_set_num_threads), where a threadpool_limits context scans every loaded
+    library first (~1 ms). For OpenBLAS on its own threads it is threadpoolctl's private
+    _real_set_num_threads: the public set_num_threads (threadpoolctl 3.8) obeys only the first
+    Python thread that ever set a limit and silently does nothing in any other, such as a
+    user's second thread running convolutions."""
     if _blas["libraries"] is None:
         try:
             from threadpoolctl import ThreadpoolController
         except ImportError:
-            _blas["libraries"] = []
+            _blas["libraries"] = {}
         else:
             controllers = ThreadpoolController().select(user_api="blas").lib_controllers
-            _blas["libraries"] = [
-                (library, getattr(library, "_real_set_num_threads", library.set_num_threads))
-                for library in controllers]
+            _blas["libraries"] = {
+                library.filepath: (library, getattr(library, "_real_set_num_threads",
+                                                    library.set_num_threads))
+                for library in controllers}
     return _blas["libraries"]
 
 
 def _set_blas_threads() -> None:
-    """The BLAS at get_num_threads() threads while a large product runs and no convolution
-    chunks do, else at one (under _blas_lock). One C call per library, only on a change."""
-    wanted = get_num_threads() if _blas["large_users"] and not _blas["users"] else 1
-    if wanted != _blas["threads"]:
-        for _, set_threads in _blas_libraries():
-            set_threads(wanted)
-        _blas["threads"] = wanted
+    """Each BLAS library at the count the open contexts ask for: get_num_threads() while an
+    all_blas_threads is open and no one_blas_thread, else one; with none open, at its count
+    from before they opened (one for a library found since: set_num_threads's). One C call
+    per library whose count changes. Called under _blas_lock."""
+    kinds = {kind for kind, _ in _blas["open"]}
+    if kinds:
+        wanted = get_num_threads() if kinds == {"all"} else 1
+        counts = dict.fromkeys(_blas_libraries(), wanted)
+    else:
+        counts = {path: _blas["outside"].get(path, 1) for path in _blas_libraries()}
+    for path, count in counts.items():
+        if _blas["now"].get(path) != count:
+            _blas["libraries"][path][1](count)
+            _blas["now"][path] = count
 
 
 @contextmanager
-def _counted(key: str) -> Iterator[None]:
+def _counted(kind: str) -> Iterator[None]:
+    """A context of `kind` ("one" or "all"), counted in _blas["open"] for this thread, that
+    sets the BLAS for the open contexts; the first to open reads each library's count (a
+    user's own threadpool_limits, say), which the last to close puts back."""
+    entry = (kind, threading.get_ident())
     with _blas_lock:
-        _blas[key] += 1
-        _set_blas_threads()
+        if not _blas["open"]:
+            counts = {path: library.num_threads
+                      for path, (library, _) in _blas_libraries().items()}
+            _blas.update(outside=counts, now=dict(counts))
+        _blas["open"][entry] += 1
+        try:
+            _set_blas_threads()
+        except BaseException:
+            _close(entry)
+            raise
     try:
         yield
     finally:
         with _blas_lock:
-            _blas[key] -= 1
+            _close(entry)
             _set_blas_threads()
+
+
+def _close(entry: tuple[str, int]) -> None:
+    _blas["open"][entry] -= 1
+    if not _blas["open"][entry]:
+        del _blas["open"][entry]
 
 
 def one_blas_thread():
     """A context: the body's BLAS products on one thread, whatever runs in other threads (the
-    convolution chunks' products). Nested and concurrent uses (two user threads in convolutions)
-    count: the BLAS comes back to its policy when the last one leaves, also on an exception."""
-    return _counted("users")
+    pool's tasks, run_at_once). Nested and concurrent uses (two user threads in convolutions)
+    count: when the last context closes, each BLAS library gets back the count it had when the
+    first opened (tinynet's one, or a user's own threadpool_limits), also after an exception."""
+    return _counted("one")
 
 
 def all_blas_threads():
-    """A context: the body's BLAS products on get_num_threads() threads (tinynet's large
-    products, or a user's own NumPy code), unless some thread runs convolution chunks
+    """A context: the body's BLAS products on get_num_threads() threads (a user's own NumPy
+    code, or a benchmark's baseline), unless some thread runs tinynet's parallel work
     (one_blas_thread), which takes precedence. Counted like one_blas_thread."""
-    return _counted("large_users")
+    return _counted("all")
 
 
 def even_slices(count: int, parts: int) -> list[slice]:
@@ -209,7 +260,7 @@ class _Pool:
         import numpy as np
 
         with _blas_lock:  # the BLAS libraries are found again, SciPy's among them, and all set
-            _blas.update(libraries=None, threads=None)
+            _blas.update(libraries=None, now={})
             _set_blas_threads()
 
         from tinynet.kernels.spin import spin_until_changed
@@ -225,6 +276,7 @@ class _Pool:
         self.handed = [_held_lock() for _ in range(workers)]  # released: a task is there
         self.finished = [_held_lock() for _ in range(workers)]  # released: it is done
         self.busy = threading.Lock()
+        self.broken = False  # an interrupt left a task running: run_at_once makes a new pool
         started = [threading.Event() for _ in range(workers)]
         for worker in range(workers):
             threading.Thread(target=self._work, args=(worker, started[worker]), daemon=True,
@@ -303,14 +355,25 @@ class _Pool:
                 outcomes.append(self.outcomes[worker])
                 self.outcomes[worker] = None
             return outcomes
+        except BaseException:
+            # Interrupted (KeyboardInterrupt) while handing the tasks out or waiting for them:
+            # which workers hold a task is unknown, so this pool is given up. Its workers end
+            # once their task is done; the next call starts a new pool.
+            self.broken = True
+            self.stop()
+            raise
         finally:
             if mask is not None:
                 os.sched_setaffinity(0, mask)
 
     def stop(self) -> None:
+        """Each worker ends once its current task, if any, is done."""
         for worker in range(self.workers):
             self.tasks[worker] = None
-            self.handed[worker].release()
+            try:
+                self.handed[worker].release()
+            except RuntimeError:  # already released: the worker takes it and finds no task
+                pass
 
 
 def _held_lock() -> threading.Lock:
@@ -325,17 +388,30 @@ def _pool_for(workers: int) -> _Pool:
     asked."""
     with _pool_lock:
         pool = _pool["pool"]
-        if pool is None or pool.workers < workers:
-            if pool is not None:
+        if pool is None or pool.broken or pool.workers < workers:
+            if pool is not None and not pool.broken:
                 with pool.busy:
                     pool.stop()
             pool = _pool["pool"] = _Pool(workers)
         return pool
 
 
-def _forget_pool_after_fork() -> None:  # a forked child has none of the parent's threads
+def _forget_pool_after_fork() -> None:
+    """In a forked child, which has none of the parent's threads: no pool, new locks (another
+    thread may have held one at the fork), and only the forking thread's BLAS contexts open,
+    the BLAS set for them (a child forked while another thread ran chunks would otherwise keep
+    one BLAS thread for good)."""
+    global _pool_lock, _blas_lock
+    _pool_lock, _blas_lock = threading.Lock(), threading.Lock()
     _pool.update(pool=None)
-    _blas.update(users=0, large_users=0)
+    here = threading.get_ident()  # the thread that forked, the child's only one
+    if any(thread != here for _, thread in _blas["open"]):
+        _blas["open"] = Counter({entry: count for entry, count in _blas["open"].items()
+                                 if entry[1] == here})
+        try:
+            _set_blas_threads()
+        except Exception:  # noqa: BLE001 - a fork must not fail for the BLAS's thread count
+            pass
 
 
 os.register_at_fork(after_in_child=_forget_pool_after_fork)
@@ -343,10 +419,13 @@ os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 def run_at_once(tasks: list[Callable[[], object]]) -> list:
     """Call every task (a function of no arguments) at the same time, the first on this thread
-    and the others on the pool's, with the BLAS at one thread (one_blas_thread); their results, in order. Returns
-    or raises only when all have finished (they write into shared arrays); the first exception,
-    in task order, is raised. While another thread has the pool (two user threads in
-    convolutions at once, or a task that calls this), the tasks run one after the other here.
+    and the others on the pool's, with the BLAS at one thread (one_blas_thread); their results,
+    in order. Returns or raises only when all have finished (they write into shared arrays);
+    the first exception, in task order, is raised. An interrupt (KeyboardInterrupt) that
+    arrives while the tasks are handed out or waited for is raised at once: the workers finish
+    their tasks on their own and the next call gets a new pool (_Pool.run). While another
+    thread has the pool (two user threads in convolutions at once, or a task that calls this),
+    the tasks run one after the other here.
 
     Measured on the 2-core machine: a call of two empty tasks takes ~51 us (~84 us before the
     caller waited for the worker to let the GIL go, kernels/spin.py); a conv2d forward +

@@ -111,6 +111,22 @@ def test_sigmoid_is_stable_for_huge_logits(backend, dtype):
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh"])
+def test_linear_act_writes_into_out_also_a_block_of_columns(backend, activation):
+    """out= (Linear's blocks on the pool): the values of the call without it, written into the
+    given array, here every other column of a wider one, and nothing else of it touched."""
+    rng = np.random.default_rng(3)
+    x, weight, bias = rng.standard_normal((5, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3)
+    wide = np.full((5, 6), 7.0)
+    with use_backend(backend):
+        expected = linear_act(x, weight, bias, activation)
+        returned = linear_act(x, weight, bias, activation, out=wide[:, ::2])
+    np.testing.assert_allclose(wide[:, ::2], expected, rtol=1e-12, atol=1e-12)
+    assert np.shares_memory(returned, wide)
+    np.testing.assert_array_equal(wide[:, 1::2], 7.0)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_unknown_activation_names_the_allowed_ones(backend):
     with use_backend(backend), pytest.raises(ValueError, match=r"'gelu'.*'relu', 'sigmoid'"):
         linear_act(np.zeros((2, 3)), np.zeros((4, 3)), None, "gelu")

@@ -104,26 +104,26 @@ def _sigmoid_numpy(y: np.ndarray) -> np.ndarray:
     return np.where(y >= 0, 1 / (1 + e), e / (1 + e)).astype(y.dtype, copy=False)
 
 
-def linear_act_numpy(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, activation: str | None = None
-) -> np.ndarray:
+def linear_act_numpy(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                     activation: str | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """y = act(x @ weight.T + bias), act one of None (identity), "relu", "sigmoid", "tanh"
     (F.linear followed by the activation). Shapes: x (..., in_features), weight
-    (out_features, in_features), bias (out_features,) or None -> y (..., out_features)."""
+    (out_features, in_features), bias (out_features,) or None -> y (..., out_features).
+    Written into `out` when given (an array of y's shape and dtype, as np.matmul's)."""
     _check_activation(activation)
-    y = np.matmul(x, weight.T)
+    y = np.matmul(x, weight.T, out=out)
     if bias is not None:
         y += bias
     if activation == "relu":
         np.maximum(y, 0, out=y)
     elif activation == "sigmoid":
-        y = _sigmoid_numpy(y)
+        y[...] = _sigmoid_numpy(y)
     elif activation == "tanh":
         np.tanh(y, out=y)
     return y
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _add_bias_relu(y, bias, relu):
     rows, columns = y.shape
     for r in range(rows):
@@ -134,19 +134,18 @@ def _add_bias_relu(y, bias, relu):
             y[r, j] = value
 
 
-def linear_act_numba(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, activation: str | None = None
-) -> np.ndarray:
+def linear_act_numba(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                     activation: str | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """Same contract as linear_act_numpy: the product in BLAS; then, for no activation or relu,
     bias and activation in one serial Numba pass over y instead of NumPy's two. Sigmoid and tanh
     stay with NumPy, whose vectorized exp/tanh beat Numba's scalar calls (0.1-0.6x measured)."""
     _check_activation(activation)
     if activation in ("sigmoid", "tanh") or (bias is None and activation is None):
-        return linear_act_numpy(x, weight, bias, activation)
-    y = np.matmul(x, weight.T)
+        return linear_act_numpy(x, weight, bias, activation, out)
+    y = np.matmul(x, weight.T, out=out)
     if bias is None:
         bias = np.zeros(y.shape[-1], y.dtype)
-    rows = y.reshape(-1, y.shape[-1])
+    rows = y.reshape(-1, y.shape[-1]) if y.ndim != 2 else y  # 2-D as it is: `out` may be a view
     _add_bias_relu(rows, np.ascontiguousarray(bias, y.dtype), activation == "relu")
     return y
 

@@ -181,9 +181,9 @@ def batch_chunks(n: int, weight_shape: tuple[int, ...], g: ConvGeometry,
 
 
 def sum_products(products: list[np.ndarray], weight_shape: tuple[int, ...]) -> np.ndarray:
-    """The batch chunks' weight products summed, each first in the weight's shape: chunks of
-    different sizes may have run in different forms (im2col's (groups, O/groups, window) or
-    Winograd's (O, C, 3, 3)), since the Winograd rule counts the samples."""
+    """The batch chunks' weight products summed, each first reshaped to the weight's shape
+    (im2col gives (groups, O/groups, window), Winograd (O, C, 3, 3); every chunk runs in the
+    form chosen for the whole batch)."""
     total = products[0].reshape(weight_shape).copy()
     for other in products[1:]:
         total += other.reshape(weight_shape)
@@ -192,7 +192,8 @@ def sum_products(products: list[np.ndarray], weight_shape: tuple[int, ...]) -> n
 
 def step_elements(n: int, weight_shape: tuple[int, ...], g: ConvGeometry, groups: int) -> int:
     """Elements of a convolution's im2col columns and of its output, n·out_h·out_w·(C·kh·kw + O)
-    for a weight (O, C/groups, kh, kw) (or the transposed convolution's, the same numbers)."""
+    for a weight (O, C/groups, kh, kw). For the transposed convolution with that weight and
+    geometry, the same columns and its input (n, O, out_h, out_w) instead of its output."""
     out_channels, channels = weight_shape[0], weight_shape[1] * groups
     return n * g.out_h * g.out_w * (channels * g.kh * g.kw + out_channels)
 
@@ -320,7 +321,8 @@ class Conv2dGradients(Function):
     0.1-0.2 ms of thread wake-ups), and a Winograd convolution transforms each chunk of dy once
     and uses it for both while it is in cache. With u, v the gradients of dx and dw (both
     bilinear, see Conv2dWeight):
-    d(dy) = conv2d(u, w) + conv2d(x, v),  dw' = conv2d_weight(u, dy),  dx' = conv_transpose2d(dy, v).
+    d(dy) = conv2d(u, w) + conv2d(x, v),  dw' = conv2d_weight(u, dy),
+    dx' = conv_transpose2d(dy, v).
     Shapes: x (n, C, g.in_h, g.in_w), w (O, C/groups, kh, kw), dy (n, O, g.out_h, g.out_w).
     `columns`: what Conv2d's forward kept, as for Conv2dWeight (its chunks, when it ran in
     chunks, are the chunks here)."""

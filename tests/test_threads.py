@@ -275,22 +275,30 @@ def test_a_worker_that_raises_leaves_the_pool_working():
     assert tn.threads.run_at_once([lambda: 0, lambda: 1]) == [0, 1]
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_child_gets_a_pool_of_its_own():
-    tn.threads.run_at_once([lambda: 0, lambda: 1])  # the parent's pool exists
+def in_forked_child(function) -> str:
+    """repr(function()) as computed in a forked child (or the child's error, if it raised)."""
     reader, writer = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - the child reports through the pipe
         try:
-            result = tn.threads.run_at_once([lambda: 0, lambda: 1])
-            os.write(writer, repr(result).encode())
+            try:
+                answer = repr(function())
+            except BaseException as error:  # noqa: BLE001 - reported to the parent
+                answer = f"child raised {error!r}"
+            os.write(writer, answer.encode())
         finally:
             os._exit(0)
     os.close(writer)
     with os.fdopen(reader) as pipe:
         answer = pipe.read()
     os.waitpid(child, 0)
-    assert answer == "[0, 1]"
+    return answer
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_pool_of_its_own():
+    tn.threads.run_at_once([lambda: 0, lambda: 1])  # the parent's pool exists
+    assert in_forked_child(lambda: tn.threads.run_at_once([lambda: 0, lambda: 1])) == "[0, 1]"
 
 
 def test_an_interrupt_in_the_callers_task_waits_for_the_worker_first():
@@ -387,20 +395,9 @@ def test_a_child_forked_while_another_thread_has_one_blas_thread_gets_its_own_co
             thread.start()
             inside.wait(10)
             assert blas_threads() == 1
-            reader, writer = os.pipe()
-            child = os.fork()
-            if child == 0:  # pragma: no cover - the child reports through the pipe
-                try:
-                    seen = [blas_threads(), len(tn.threads._blas["open"])]
-                    seen += tn.threads.run_at_once([blas_threads, blas_threads])
-                    seen.append(blas_threads())
-                    os.write(writer, repr(seen).encode())
-                finally:
-                    os._exit(0)
-            os.close(writer)
-            with os.fdopen(reader) as pipe:
-                answer = pipe.read()
-            os.waitpid(child, 0)
+            answer = in_forked_child(lambda: [
+                blas_threads(), len(tn.threads._blas["open"]),
+                *tn.threads.run_at_once([blas_threads, blas_threads]), blas_threads()])
     finally:
         may_leave.set()
         thread.join()

@@ -51,7 +51,7 @@ import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 _USER_VARIABLES = ("TINYNET_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "OMP_NUM_THREADS")
@@ -370,10 +370,8 @@ class _Pool:
         """Each worker ends once its current task, if any, is done."""
         for worker in range(self.workers):
             self.tasks[worker] = None
-            try:
-                self.handed[worker].release()
-            except RuntimeError:  # already released: the worker takes it and finds no task
-                pass
+            with suppress(RuntimeError):  # already released: the worker takes it
+                self.handed[worker].release()  # and finds no task
 
 
 def _held_lock() -> threading.Lock:
@@ -408,10 +406,8 @@ def _forget_pool_after_fork() -> None:
     if any(thread != here for _, thread in _blas["open"]):
         _blas["open"] = Counter({entry: count for entry, count in _blas["open"].items()
                                  if entry[1] == here})
-        try:
+        with suppress(Exception):  # a fork must not fail for the BLAS's count
             _set_blas_threads()
-        except Exception:  # noqa: BLE001 - a fork must not fail for the BLAS's thread count
-            pass
 
 
 os.register_at_fork(after_in_child=_forget_pool_after_fork)

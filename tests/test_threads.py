@@ -321,26 +321,111 @@ def test_an_interrupt_in_the_callers_task_waits_for_the_worker_first():
 
 def test_parallel_work_inside_a_users_threadpool_limits_puts_the_users_count_back():
     """Inside the user's own threadpool_limits(2), the pool's tasks still run on one BLAS
-    thread, and the user's two threads come back after each call."""
+    thread, and the user's two threads come back after each call; also when the limits were
+    set inside an open context, or while another thread has one open (the count tinynet set
+    was changed behind its back: it reads the count before each change)."""
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
         assert blas_threads() == 2
         assert tn.threads.run_at_once([blas_threads, blas_threads]) == [1, 1]
         assert blas_threads() == 2
     assert blas_threads() == 1
+    with tn.threads.one_blas_thread(), threadpoolctl.threadpool_limits(limits=2,
+                                                                        user_api="blas"):
+        assert tn.threads.run_at_once([blas_threads, blas_threads]) == [1, 1]
+    inside, may_leave = threading.Event(), threading.Event()
+
+    def other():
+        with tn.threads.one_blas_thread():
+            inside.set()
+            may_leave.wait(10)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    try:
+        inside.wait(10)
+        with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+            assert tn.threads.run_at_once([blas_threads, blas_threads]) == [1, 1]
+    finally:
+        may_leave.set()
+        thread.join()
+    assert blas_threads() == 1
 
 
-def test_a_blas_setting_that_fails_leaves_no_context_open(monkeypatch):
-    class Library:
-        num_threads = 1
+def test_a_users_threadpool_limits_in_another_thread_is_obeyed_after_set_num_threads():
+    """set_num_threads sets the BLAS without threadpoolctl's public API, which would make the
+    calling thread the only one whose limits threadpoolctl obeys from then on."""
+    code = ("import threading, threadpoolctl, tinynet\n"
+            "tinynet.set_num_threads(2)\n"
+            "seen = []\n"
+            "def other():\n"
+            "    with threadpoolctl.threadpool_limits(limits=3, user_api='blas'):\n"
+            "        seen.append(min(p['num_threads'] for p in threadpoolctl.threadpool_info()\n"
+            "                        if p['user_api'] == 'blas'))\n"
+            "thread = threading.Thread(target=other)\n"
+            "thread.start()\n"
+            "thread.join()\n"
+            "print(seen)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[3]"
 
-    def failing(count):
-        raise OSError(f"cannot set {count} threads")
 
-    monkeypatch.setitem(tn.threads._blas, "libraries", {"fake": (Library(), failing)})
+class FakeLibrary:
+    """A BLAS library as threadpoolctl's controller shows it: its count, and a setter."""
+
+    def __init__(self, num_threads=1, fails=False, threading_layer="pthreads"):
+        self.num_threads, self.fails, self.threading_layer = num_threads, fails, threading_layer
+        self.calls = []
+
+    def set_threads(self, count):
+        self.calls.append((threading.get_ident(), count))
+        if self.fails:
+            raise OSError(f"cannot set {count} threads")
+        self.num_threads = count
+
+
+def test_a_blas_setting_that_fails_leaves_no_context_open_and_the_others_as_they_were(
+        monkeypatch):
+    first, failing = FakeLibrary(), FakeLibrary(fails=True)
+    monkeypatch.setitem(tn.threads._blas, "libraries", {
+        "first": (first, first.set_threads), "failing": (failing, failing.set_threads)})
     monkeypatch.setitem(tn.threads._state, "threads", 2)
     with pytest.raises(OSError, match="cannot set 2"), tn.threads.all_blas_threads():
         pass
     assert not tn.threads._blas["open"]
+    assert first.num_threads == 1
+
+
+def test_pool_workers_set_an_openmp_blas_to_one_thread_for_themselves(monkeypatch):
+    """An OpenMP OpenBLAS keeps a count per thread: each new worker sets its own to one."""
+    openmp = FakeLibrary(threading_layer="openmp")
+    found = tn.threads._blas_libraries
+    monkeypatch.setattr(tn.threads, "_blas_libraries",
+                        lambda: {**found(), "openmp": (openmp, openmp.set_threads)})
+    pool = tn.threads._pool["pool"]
+    if pool is not None:
+        with pool.busy:
+            pool.stop()
+    here, worker = tn.threads.run_at_once([threading.get_ident] * 2)
+    assert (worker, 1) in openmp.calls
+    assert here not in {thread for thread, _ in openmp.calls}
+
+
+def test_a_pool_stopped_before_the_call_takes_it_is_let_go(monkeypatch):
+    """Another thread's interrupt (or a replacement for more workers) may stop the pool
+    between _pool_for and the call taking it: the call asks for a pool again."""
+    real, stopped = tn.threads._pool_for, []
+
+    def stopping_first(workers):
+        pool = real(workers)
+        if not stopped:
+            pool.stop()
+            stopped.append(pool)
+        return pool
+
+    monkeypatch.setattr(tn.threads, "_pool_for", stopping_first)
+    assert tn.threads.run_at_once([lambda: 0, lambda: 1]) == [0, 1]
+    assert tn.threads._pool["pool"] is not stopped[0]
 
 
 class Interrupt(BaseException):

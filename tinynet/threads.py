@@ -10,7 +10,8 @@ What n threads means (``set_num_threads(n)``, or TINYNET_NUM_THREADS at import):
   smaller ones run whole, as PyTorch runs an op on one thread below a grain size;
 - the BLAS itself always runs on one thread: every parallel product is made of one-thread BLAS
   calls on the pool's threads;
-- Numba's parallel loops use n threads.
+- Numba's parallel loops use n threads, in whichever Python thread runs them (at one thread,
+  the serial loops run instead).
 
 Measured on the project's 2-core machine at 2 threads, a conv2d forward + backward of
 64x16x16x16 -> 32 channels (k3): 2.9-3.1 ms as two chunks against 4.3-4.5 ms for the same step
@@ -38,7 +39,9 @@ NumPy products also run on one BLAS thread, except inside ``with
 tinynet.threads.all_blas_threads():`` (n threads, unless some thread runs tinynet's parallel
 work, whose one_blas_thread takes precedence). Inside a user's own
 ``threadpoolctl.threadpool_limits``, tinynet's parallel work still runs on one BLAS thread, and
-the user's count comes back after each call.
+the user's count comes back after each call: the count found when the first of tinynet's BLAS
+contexts opened is the one put back when the last closes (with several threads in tinynet's
+parallel work at once, the first's).
 """
 
 from __future__ import annotations
@@ -60,18 +63,18 @@ _pool = {"pool": None}
 _pool_lock = threading.Lock()
 # libraries: {path: (threadpoolctl controller, set_threads)}; open: {(kind, thread id): how
 # many contexts of that kind ("one" for one_blas_thread, "all" for all_blas_threads) the thread
-# has open}; outside: {path: count} to put back when the last one closes; now: {path: count}
-# as tinynet last set or read it.
-_blas = {"libraries": None, "open": Counter(), "outside": {}, "now": {}}
+# has open}; outside: {path: count} to put back when the last one closes.
+_blas = {"libraries": None, "open": Counter(), "outside": {}}
 LARGE_PRODUCT_MULTIPLY_ADDS = 2**24
 _blas_lock = threading.Lock()
 
 
 def set_num_threads(threads: int) -> None:
     """Use ``threads`` threads: large convolutions split their batch into that many chunks and
-    large MatMul/Linear products their rows into that many blocks, run at once on one-thread
-    BLAS calls; Numba's parallel loops use ``threads`` threads. Every BLAS library is set to
-    one thread (the module docstring says why)."""
+    large MatMul/Linear products their rows (or a single row's columns) into that many blocks,
+    run at once on one-thread BLAS calls; Numba's parallel loops use ``threads`` threads, and
+    none at one thread (kernels/jit.py). Every BLAS library is set to one thread (the module
+    docstring says why)."""
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {threads!r}")
     if "numba" in sys.modules:  # importing numba just for this would cost 0.15 s at start-up
@@ -81,7 +84,7 @@ def set_num_threads(threads: int) -> None:
     with _blas_lock:
         _state["threads"] = threads
         _blas["libraries"] = None  # found again: some may have loaded since
-        _blas.update(outside=dict.fromkeys(_blas_libraries(), 1), now={})
+        _blas["outside"] = dict.fromkeys(_blas_libraries(), 1)
         _set_blas_threads()
 
 
@@ -149,36 +152,35 @@ def _blas_libraries() -> dict:
 def _set_blas_threads() -> None:
     """Each BLAS library at the count the open contexts ask for: get_num_threads() while an
     all_blas_threads is open and no one_blas_thread, else one; with none open, at its count
-    from before they opened (one for a library found since: set_num_threads's). One C call
-    per library whose count changes. Called under _blas_lock."""
+    from before they opened (one for a library found since: set_num_threads's). Each
+    library's count is read first (one C call), not remembered: a user's threadpool_limits may
+    have changed it since; it is set only where it differs. Called under _blas_lock."""
     kinds = {kind for kind, _ in _blas["open"]}
-    if kinds:
-        wanted = get_num_threads() if kinds == {"all"} else 1
-        counts = dict.fromkeys(_blas_libraries(), wanted)
-    else:
-        counts = {path: _blas["outside"].get(path, 1) for path in _blas_libraries()}
-    for path, count in counts.items():
-        if _blas["now"].get(path) != count:
-            _blas["libraries"][path][1](count)
-            _blas["now"][path] = count
+    wanted = (get_num_threads() if kinds == {"all"} else 1) if kinds else None
+    for path, (library, set_threads) in _blas_libraries().items():
+        count = wanted or _blas["outside"].get(path, 1)
+        if library.num_threads != count:
+            set_threads(count)
 
 
 @contextmanager
 def _counted(kind: str) -> Iterator[None]:
     """A context of `kind` ("one" or "all"), counted in _blas["open"] for this thread, that
     sets the BLAS for the open contexts; the first to open reads each library's count (a
-    user's own threadpool_limits, say), which the last to close puts back."""
+    user's own threadpool_limits, say), which the last to close puts back. A set that fails
+    leaves no count behind, and the libraries as they were as far as they can be set."""
     entry = (kind, threading.get_ident())
     with _blas_lock:
         if not _blas["open"]:
-            counts = {path: library.num_threads
-                      for path, (library, _) in _blas_libraries().items()}
-            _blas.update(outside=counts, now=dict(counts))
+            _blas["outside"] = {path: library.num_threads
+                                for path, (library, _) in _blas_libraries().items()}
         _blas["open"][entry] += 1
         try:
             _set_blas_threads()
         except BaseException:
             _close(entry)
+            with suppress(Exception):  # the first error is the one to raise
+                _set_blas_threads()
             raise
     try:
         yield
@@ -260,7 +262,7 @@ class _Pool:
         import numpy as np
 
         with _blas_lock:  # the BLAS libraries are found again, SciPy's among them, and all set
-            _blas.update(libraries=None, now={})
+            _blas["libraries"] = None
             _set_blas_threads()
 
         from tinynet.kernels.spin import spin_until_changed
@@ -276,7 +278,7 @@ class _Pool:
         self.handed = [_held_lock() for _ in range(workers)]  # released: a task is there
         self.finished = [_held_lock() for _ in range(workers)]  # released: it is done
         self.busy = threading.Lock()
-        self.broken = False  # an interrupt left a task running: run_at_once makes a new pool
+        self.broken = False  # stopped (replaced, or interrupted): _pool_for makes a new one
         started = [threading.Event() for _ in range(workers)]
         for worker in range(workers):
             threading.Thread(target=self._work, args=(worker, started[worker]), daemon=True,
@@ -290,6 +292,7 @@ class _Pool:
 
     def _work(self, worker: int, started: threading.Event) -> None:
         self.native_ids[worker] = threading.get_native_id()
+        _one_openmp_blas_thread_here()
         started.set()
         while True:
             self.handed[worker].acquire()
@@ -357,9 +360,8 @@ class _Pool:
             return outcomes
         except BaseException:
             # Interrupted (KeyboardInterrupt) while handing the tasks out or waiting for them:
-            # which workers hold a task is unknown, so this pool is given up. Its workers end
-            # once their task is done; the next call starts a new pool.
-            self.broken = True
+            # which workers hold a task is unknown, so this pool is given up (stop). A worker
+            # running a task ends after it; a task handed out but not yet taken is dropped.
             self.stop()
             raise
         finally:
@@ -367,7 +369,10 @@ class _Pool:
                 os.sched_setaffinity(0, mask)
 
     def stop(self) -> None:
-        """Each worker ends once its current task, if any, is done."""
+        """Mark the pool broken (a caller that took `busy` after this finds it so and asks
+        _pool_for again) and end each worker once its current task, if any, is done; a task
+        handed out but not yet taken is dropped."""
+        self.broken = True
         for worker in range(self.workers):
             self.tasks[worker] = None
             with suppress(RuntimeError):  # already released: the worker takes it
@@ -382,8 +387,8 @@ def _held_lock() -> threading.Lock:
 
 
 def _pool_for(workers: int) -> _Pool:
-    """The pool, created on first use (never at import) and replaced when more workers are
-    asked."""
+    """The pool, created on first use (never at import), replaced when more workers are asked
+    (the old one stopped once no call runs on it) or when it is broken (an interrupt)."""
     with _pool_lock:
         pool = _pool["pool"]
         if pool is None or pool.broken or pool.workers < workers:
@@ -394,11 +399,23 @@ def _pool_for(workers: int) -> _Pool:
         return pool
 
 
+def _one_openmp_blas_thread_here() -> None:
+    """An OpenBLAS built on OpenMP keeps its thread count per thread (omp_set_num_threads), so
+    a pool worker sets its own to one when it starts, for good: it only runs tinynet's tasks.
+    (A pthreads OpenBLAS, as this machine's, has one count for the process.)"""
+    with _blas_lock:
+        libraries = list(_blas_libraries().values())
+    for library, set_threads in libraries:
+        if getattr(library, "threading_layer", None) == "openmp":
+            set_threads(1)
+
+
 def _forget_pool_after_fork() -> None:
-    """In a forked child, which has none of the parent's threads: no pool, new locks (another
-    thread may have held one at the fork), and only the forking thread's BLAS contexts open,
-    the BLAS set for them (a child forked while another thread ran chunks would otherwise keep
-    one BLAS thread for good)."""
+    """In a forked child, which has none of the parent's threads: no pool, a new pool lock
+    (another thread may have held it at the fork; _blas_lock was held by the forking thread
+    itself, so no BLAS update was half done), and only the forking thread's BLAS contexts
+    open, the BLAS set for them (a child forked while another thread ran chunks would
+    otherwise keep one BLAS thread for good)."""
     global _pool_lock, _blas_lock
     _pool_lock, _blas_lock = threading.Lock(), threading.Lock()
     _pool.update(pool=None)
@@ -410,7 +427,25 @@ def _forget_pool_after_fork() -> None:
             _set_blas_threads()
 
 
-os.register_at_fork(after_in_child=_forget_pool_after_fork)
+def _release_blas_lock() -> None:
+    _blas_lock.release()
+
+
+os.register_at_fork(before=lambda: _blas_lock.acquire(), after_in_parent=_release_blas_lock,
+                    after_in_child=_forget_pool_after_fork)
+
+
+def _free_pool(workers: int) -> _Pool | None:
+    """The pool with its `busy` lock taken, or None while another call runs on it. A pool
+    stopped between _pool_for and taking `busy` (another thread's interrupt) is let go and
+    asked for again: its workers are gone or going."""
+    while True:
+        pool = _pool_for(workers)
+        if not pool.busy.acquire(blocking=False):
+            return None
+        if not pool.broken:
+            return pool
+        pool.busy.release()
 
 
 def run_at_once(tasks: list[Callable[[], object]]) -> list:
@@ -418,8 +453,9 @@ def run_at_once(tasks: list[Callable[[], object]]) -> list:
     and the others on the pool's, with the BLAS at one thread (one_blas_thread); their results,
     in order. Returns or raises only when all have finished (they write into shared arrays);
     the first exception, in task order, is raised. An interrupt (KeyboardInterrupt) that
-    arrives while the tasks are handed out or waited for is raised at once: the workers finish
-    their tasks on their own and the next call gets a new pool (_Pool.run). While another
+    arrives while the tasks are handed out or waited for is raised at once: the pool is given
+    up, a worker's running task ends on its own, and the next call gets a new pool
+    (_Pool.run). While another
     thread has the pool (two user threads in convolutions at once, or a task that calls this),
     the tasks run one after the other here.
 
@@ -432,8 +468,8 @@ def run_at_once(tasks: list[Callable[[], object]]) -> list:
     kernel) the same step, with that day's slower kernels, took 4.2-4.4 ms, and 6-8 ms for 5-10
     steps after a pause."""
     with one_blas_thread():
-        pool = _pool_for(len(tasks) - 1) if len(tasks) > 1 else None
-        if pool is not None and pool.busy.acquire(blocking=False):
+        pool = _free_pool(len(tasks) - 1) if len(tasks) > 1 else None
+        if pool is not None:
             try:
                 outcomes = pool.run(tasks)
             finally:

@@ -124,6 +124,14 @@ def test_linear_act_writes_into_out_also_a_block_of_columns(backend, activation)
     np.testing.assert_allclose(wide[:, ::2], expected, rtol=1e-12, atol=1e-12)
     assert np.shares_memory(returned, wide)
     np.testing.assert_array_equal(wide[:, 1::2], 7.0)
+    # (2, 3, 4) input into a view whose rows cannot be merged into one (6, 3) view
+    x3 = rng.standard_normal((2, 3, 4))
+    block = np.full((2, 4, 6), 7.0)
+    with use_backend(backend):
+        expected = linear_act(x3, weight, bias, activation)
+        linear_act(x3, weight, bias, activation, out=block[:, :3, ::2])
+    np.testing.assert_allclose(block[:, :3, ::2], expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(block[:, 3], 7.0)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])

@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numba
 from numba import njit, prange
 
+from tinynet.threads import get_num_threads
+
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
@@ -25,10 +27,15 @@ _parallel_kernel_running = threading.Lock()
 
 
 def serial_or_parallel(serial: Callable, parallel: Callable, want_parallel: bool, *args) -> None:
-    """Call parallel(*args) if want_parallel and no other thread is in a parallel kernel now,
-    otherwise serial(*args): the same loop, so the result is the same either way."""
-    if want_parallel and _parallel_kernel_running.acquire(blocking=False):
+    """Call parallel(*args) on tinynet's thread count (tinynet.set_num_threads) if
+    want_parallel, that count is more than one and no other thread is in a parallel kernel now;
+    otherwise serial(*args): the same loop, so the result is the same either way. Numba keeps
+    its count per Python thread, so a thread other than the one that set it is set here."""
+    threads = min(get_num_threads(), numba.config.NUMBA_NUM_THREADS)
+    if want_parallel and threads > 1 and _parallel_kernel_running.acquire(blocking=False):
         try:
+            if numba.get_num_threads() != threads:
+                numba.set_num_threads(threads)
             return parallel(*args)
         finally:
             _parallel_kernel_running.release()

@@ -145,8 +145,10 @@ def linear_act_numba(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None 
     y = np.matmul(x, weight.T, out=out)
     if bias is None:
         bias = np.zeros(y.shape[-1], y.dtype)
-    rows = y.reshape(-1, y.shape[-1]) if y.ndim != 2 else y  # 2-D as it is: `out` may be a view
+    rows = y.reshape(-1, y.shape[-1])  # a copy when `out` is a view whose rows do not merge
     _add_bias_relu(rows, np.ascontiguousarray(bias, y.dtype), activation == "relu")
+    if not np.shares_memory(rows, y):
+        y[...] = rows.reshape(y.shape)
     return y
 
 

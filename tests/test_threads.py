@@ -436,9 +436,11 @@ def test_an_interrupt_while_the_caller_waits_is_raised_at_once_and_the_next_call
     """SIGINT while the caller waits for a worker: raised without waiting for the worker's
     task; the next call's results are its own (a new pool), not the interrupted task's end."""
     worker_may_finish, worker_finished = threading.Event(), threading.Event()
+    caller_task_done = threading.Event()
 
     def worker_task():
-        time.sleep(0.05)  # the caller waits by now
+        caller_task_done.wait(10)
+        time.sleep(0.05)  # the caller waits for this task by now
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
         worker_may_finish.wait(10)
         worker_finished.set()
@@ -450,7 +452,7 @@ def test_an_interrupt_while_the_caller_waits_is_raised_at_once_and_the_next_call
     previous = signal.signal(signal.SIGINT, interrupt)
     try:
         with pytest.raises(Interrupt):
-            tn.threads.run_at_once([lambda: 0, worker_task])
+            tn.threads.run_at_once([caller_task_done.set, worker_task])
         assert not worker_finished.is_set()
         assert tn.threads.run_at_once([lambda: 0, lambda: time.sleep(0.02) or 1]) == [0, 1]
     finally:

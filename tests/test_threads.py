@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -275,6 +276,18 @@ def test_a_worker_that_raises_leaves_the_pool_working():
     assert tn.threads.run_at_once([lambda: 0, lambda: 1]) == [0, 1]
 
 
+def call_with_timeout(function, seconds=20):
+    """function()'s result, called in another thread; a failure (not a hang) if it takes
+    longer than `seconds`."""
+    results = []
+    thread = threading.Thread(target=lambda: results.append(function()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    assert results, "raised (see the thread's traceback above)"
+    return results[0]
+
+
 def in_forked_child(function) -> str:
     """repr(function()) as computed in a forked child (or the child's error, if it raised)."""
     reader, writer = os.pipe()
@@ -406,9 +419,21 @@ def test_pool_workers_set_an_openmp_blas_to_one_thread_for_themselves(monkeypatc
     if pool is not None:
         with pool.busy:
             pool.stop()
-    here, worker = tn.threads.run_at_once([threading.get_ident] * 2)
+    _, worker = tn.threads.run_at_once([threading.get_ident] * 2)
     assert (worker, 1) in openmp.calls
-    assert here not in {thread for thread, _ in openmp.calls}
+
+
+def test_a_worker_whose_blas_setting_fails_still_starts(monkeypatch):
+    """A failing setter at a worker's start must not leave the pool's creation waiting."""
+    failing = FakeLibrary(threading_layer="openmp", fails=True)
+    monkeypatch.setattr(tn.threads, "_one_openmp_blas_thread_here",
+                        lambda: failing.set_threads(1))
+    pool = tn.threads._pool["pool"]
+    if pool is not None:
+        with pool.busy:
+            pool.stop()
+    assert call_with_timeout(lambda: tn.threads.run_at_once([lambda: 0, lambda: 1])) == [0, 1]
+    assert failing.calls
 
 
 def test_a_pool_stopped_before_the_call_takes_it_is_let_go(monkeypatch):
@@ -424,8 +449,49 @@ def test_a_pool_stopped_before_the_call_takes_it_is_let_go(monkeypatch):
         return pool
 
     monkeypatch.setattr(tn.threads, "_pool_for", stopping_first)
-    assert tn.threads.run_at_once([lambda: 0, lambda: 1]) == [0, 1]
+    assert call_with_timeout(lambda: tn.threads.run_at_once([lambda: 0, lambda: 1])) == [0, 1]
     assert tn.threads._pool["pool"] is not stopped[0]
+
+
+def test_a_task_that_runs_more_tasks_than_the_pool_has_workers_runs_them_here():
+    """The pool cannot be replaced for more workers while the call asking runs on it."""
+    tn.threads.run_at_once([lambda: 0, lambda: 1])  # a pool of one worker
+    inner = [lambda i=i: i for i in range(4)]
+    result = call_with_timeout(
+        lambda: tn.threads.run_at_once([lambda: tn.threads.run_at_once(inner), lambda: 5]))
+    assert result == [[0, 1, 2, 3], 5]
+
+
+def test_set_blas_threads_tries_every_library_and_raises_the_first_error(monkeypatch):
+    libraries = [FakeLibrary(), FakeLibrary(fails=True), FakeLibrary()]
+    monkeypatch.setitem(tn.threads._blas, "libraries", {
+        str(i): (library, library.set_threads) for i, library in enumerate(libraries)})
+    monkeypatch.setitem(tn.threads._state, "threads", 2)
+    monkeypatch.setitem(tn.threads._blas, "open", Counter({("all", 0): 1}))  # n threads wanted
+    with tn.threads._blas_lock, pytest.raises(OSError, match="cannot set 2"):
+        tn.threads._set_blas_threads()
+    assert [library.num_threads for library in libraries] == [2, 1, 2]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_waits_for_a_blas_update_in_another_thread():
+    """The fork's handlers hold _blas_lock, so a child never copies a half-done update."""
+    holding, events = threading.Event(), []
+
+    def update():
+        with tn.threads._blas_lock:
+            holding.set()
+            time.sleep(0.2)
+            events.append("update done")
+
+    thread = threading.Thread(target=update)
+    thread.start()
+    holding.wait(10)
+    answer = in_forked_child(lambda: "child")
+    events.append("forked")
+    thread.join()
+    assert answer == "'child'"
+    assert events == ["update done", "forked"]
 
 
 class Interrupt(BaseException):

@@ -42,6 +42,11 @@ work, whose one_blas_thread takes precedence). Inside a user's own
 the user's count comes back after each call: the count found when the first of tinynet's BLAS
 contexts opened is the one put back when the last closes (with several threads in tinynet's
 parallel work at once, the first's).
+
+All of this holds for an OpenBLAS on its own threads (pthreads, as this machine's and PyPI's
+NumPy wheels have). An OpenBLAS built on OpenMP keeps a count per Python thread: there the pool's
+workers set their own to one, the thread in tinynet's parallel work has its own set and put
+back, but a count read in one thread may be put back in another when several threads overlap.
 """
 
 from __future__ import annotations
@@ -154,13 +159,20 @@ def _set_blas_threads() -> None:
     all_blas_threads is open and no one_blas_thread, else one; with none open, at its count
     from before they opened (one for a library found since: set_num_threads's). Each
     library's count is read first (one C call), not remembered: a user's threadpool_limits may
-    have changed it since; it is set only where it differs. Called under _blas_lock."""
+    have changed it since; it is set only where it differs. Every library is tried; the first
+    error, if any, is raised after. Called under _blas_lock."""
     kinds = {kind for kind, _ in _blas["open"]}
     wanted = (get_num_threads() if kinds == {"all"} else 1) if kinds else None
+    errors = []
     for path, (library, set_threads) in _blas_libraries().items():
         count = wanted or _blas["outside"].get(path, 1)
-        if library.num_threads != count:
-            set_threads(count)
+        try:
+            if library.num_threads != count:
+                set_threads(count)
+        except Exception as error:  # noqa: BLE001 - the other libraries are still set
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
 @contextmanager
@@ -179,7 +191,7 @@ def _counted(kind: str) -> Iterator[None]:
             _set_blas_threads()
         except BaseException:
             _close(entry)
-            with suppress(Exception):  # the first error is the one to raise
+            with suppress(Exception):  # the libraries back as they were, as far as they go
                 _set_blas_threads()
             raise
     try:
@@ -292,8 +304,11 @@ class _Pool:
 
     def _work(self, worker: int, started: threading.Event) -> None:
         self.native_ids[worker] = threading.get_native_id()
-        _one_openmp_blas_thread_here()
-        started.set()
+        try:
+            with suppress(Exception):  # a worker that died here would hang __init__'s wait
+                _one_openmp_blas_thread_here()
+        finally:
+            started.set()
         while True:
             self.handed[worker].acquire()
             task, self.tasks[worker] = self.tasks[worker], None
@@ -387,14 +402,20 @@ def _held_lock() -> threading.Lock:
 
 
 def _pool_for(workers: int) -> _Pool:
-    """The pool, created on first use (never at import), replaced when more workers are asked
-    (the old one stopped once no call runs on it) or when it is broken (an interrupt)."""
+    """The pool, created on first use (never at import), replaced when it is broken (an
+    interrupt) or when more workers are asked and no call runs on it; while one does (perhaps
+    the task asking), that pool, which the caller then finds busy (run_at_once runs the tasks
+    one after the other)."""
     with _pool_lock:
         pool = _pool["pool"]
-        if pool is None or pool.broken or pool.workers < workers:
-            if pool is not None and not pool.broken:
-                with pool.busy:
-                    pool.stop()
+        if pool is not None and not pool.broken and pool.workers < workers:
+            if not pool.busy.acquire(blocking=False):
+                return pool
+            try:
+                pool.stop()
+            finally:
+                pool.busy.release()
+        if pool is None or pool.broken:
             pool = _pool["pool"] = _Pool(workers)
         return pool
 
@@ -411,11 +432,11 @@ def _one_openmp_blas_thread_here() -> None:
 
 
 def _forget_pool_after_fork() -> None:
-    """In a forked child, which has none of the parent's threads: no pool, a new pool lock
-    (another thread may have held it at the fork; _blas_lock was held by the forking thread
-    itself, so no BLAS update was half done), and only the forking thread's BLAS contexts
-    open, the BLAS set for them (a child forked while another thread ran chunks would
-    otherwise keep one BLAS thread for good)."""
+    """In a forked child, which has none of the parent's threads: no pool, new locks (another
+    thread may have held _pool_lock at the fork; _blas_lock was held by the forking thread
+    itself, the fork's `before` handler, so no BLAS update was half done), and only the
+    forking thread's BLAS contexts open, the BLAS set for them (a child forked while another
+    thread ran chunks would otherwise keep one BLAS thread for good)."""
     global _pool_lock, _blas_lock
     _pool_lock, _blas_lock = threading.Lock(), threading.Lock()
     _pool.update(pool=None)
@@ -431,8 +452,15 @@ def _release_blas_lock() -> None:
     _blas_lock.release()
 
 
-os.register_at_fork(before=lambda: _blas_lock.acquire(), after_in_parent=_release_blas_lock,
-                    after_in_child=_forget_pool_after_fork)
+def _acquire_blas_lock() -> None:
+    _blas_lock.acquire()
+
+
+if not globals().get("_FORK_HANDLERS_REGISTERED"):  # once, also if the module is reloaded:
+    # two `before` handlers would each wait for the one lock, and fork would never return
+    os.register_at_fork(before=_acquire_blas_lock, after_in_parent=_release_blas_lock,
+                        after_in_child=_forget_pool_after_fork)
+    _FORK_HANDLERS_REGISTERED = True
 
 
 def _free_pool(workers: int) -> _Pool | None:
@@ -455,9 +483,8 @@ def run_at_once(tasks: list[Callable[[], object]]) -> list:
     the first exception, in task order, is raised. An interrupt (KeyboardInterrupt) that
     arrives while the tasks are handed out or waited for is raised at once: the pool is given
     up, a worker's running task ends on its own, and the next call gets a new pool
-    (_Pool.run). While another
-    thread has the pool (two user threads in convolutions at once, or a task that calls this),
-    the tasks run one after the other here.
+    (_Pool.run). While another thread has the pool (two user threads in convolutions at once,
+    or a task that calls this), the tasks run one after the other here.
 
     Measured on the 2-core machine: a call of two empty tasks takes ~51 us (~84 us before the
     caller waited for the worker to let the GIL go, kernels/spin.py); a conv2d forward +

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -345,6 +346,15 @@ def test_parallel_work_inside_a_users_threadpool_limits_puts_the_users_count_bac
     with tn.threads.one_blas_thread(), threadpoolctl.threadpool_limits(limits=2,
                                                                         user_api="blas"):
         assert tn.threads.run_at_once([blas_threads, blas_threads]) == [1, 1]
+    with (one_blas_thread_in_another_thread(),
+          threadpoolctl.threadpool_limits(limits=2, user_api="blas")):
+        assert tn.threads.run_at_once([blas_threads, blas_threads]) == [1, 1]
+    assert blas_threads() == 1
+
+
+@contextmanager
+def one_blas_thread_in_another_thread():
+    """A context: while its body runs, another thread is inside one_blas_thread."""
     inside, may_leave = threading.Event(), threading.Event()
 
     def other():
@@ -356,12 +366,10 @@ def test_parallel_work_inside_a_users_threadpool_limits_puts_the_users_count_bac
     thread.start()
     try:
         inside.wait(10)
-        with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
-            assert tn.threads.run_at_once([blas_threads, blas_threads]) == [1, 1]
+        yield
     finally:
         may_leave.set()
         thread.join()
-    assert blas_threads() == 1
 
 
 def test_a_users_threadpool_limits_in_another_thread_is_obeyed_after_set_num_threads():
@@ -535,24 +543,12 @@ def test_a_child_forked_while_another_thread_has_one_blas_thread_gets_its_own_co
     then 2 again."""
     previous = tn.get_num_threads()
     tn.set_num_threads(2)
-    inside, may_leave = threading.Event(), threading.Event()
-
-    def other():
-        with tn.threads.one_blas_thread():
-            inside.set()
-            may_leave.wait(10)
-
-    thread = threading.Thread(target=other)
     try:
-        with tn.threads.all_blas_threads():
-            thread.start()
-            inside.wait(10)
+        with tn.threads.all_blas_threads(), one_blas_thread_in_another_thread():
             assert blas_threads() == 1
             answer = in_forked_child(lambda: [
                 blas_threads(), len(tn.threads._blas["open"]),
                 *tn.threads.run_at_once([blas_threads, blas_threads]), blas_threads()])
     finally:
-        may_leave.set()
-        thread.join()
         tn.set_num_threads(previous)
     assert answer == "[2, 1, 1, 1, 2]"

@@ -1,20 +1,23 @@
-"""The functional entry points of the differentiable ops, with PyTorch's names and arguments.
+"""The differentiable ops, with PyTorch's names and arguments, by kind: elementwise (arithmetic,
+functions of one tensor, selection), reduction, shape, indexing, linalg, conv, pool, and the
+fused ops that layers need (nn_ops, loss, normalization).
 
-Each function checks its arguments, brings its operands to one dtype, and calls one Function (or
-composes a few: mean is sum / n, softmax is exp(log_softmax), stack is unsqueeze + cat). They live
-in three files by kind: functions_pointwise.py, functions_reduction.py, functions_shape.py.
+Each module holds the Functions (forward on arrays, backward in tensor ops) and beside them the
+functions that check their arguments, bring the operands to one dtype and call them. The helpers
+they share: broadcast (broadcast_to, sum_to), dims (dim arguments), promotion (dtypes of
+operands), summation (sums over several axes).
 """
 
 from tinynet.ops.broadcast import broadcast_to, sum_to
-from tinynet.ops.functions_pointwise import (_floating, _tensor)  # noqa: F401 - used by nn ops
-from tinynet.ops.functions_pointwise import (abs, add, clamp, cos, div, eq, exp, ge, gt, le, log,
-                                             lt, maximum, minimum, mul, ne, neg, pow, relu,
-                                             sigmoid, sin, sqrt, sub, tanh, where)
-from tinynet.ops.functions_reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp,
-                                             max, mean, min, softmax, std, sum, var)
-from tinynet.ops.functions_shape import (cat, chunk, expand, flatten, gather, getitem, index_put,
-                                         matmul, pad, permute, reshape, scatter_add, split,
-                                         squeeze, stack, transpose, unsqueeze)
+from tinynet.ops.elementwise import (abs, add, clamp, cos, div, eq, exp, ge, gt, le, log, lt,
+                                     maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sin, sqrt,
+                                     sub, tanh, where)
+from tinynet.ops.indexing import gather, getitem, index_put, scatter_add
+from tinynet.ops.promotion import floating, to_tensor  # noqa: F401 - used by the nn ops
+from tinynet.ops.reduction import (amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean,
+                                   min, softmax, std, sum, var)
+from tinynet.ops.shape import (cat, chunk, expand, flatten, matmul, pad, permute, reshape, split,
+                               squeeze, stack, transpose, unsqueeze)
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh",

@@ -1,6 +1,6 @@
 """Cross-entropy with class-index targets as one op: the loss every classifier here trains with.
 
-Composed (log_softmax, gather, weights, reduction) it took about eight ops forward and twelve
+Composed (log_softmax, gather, weights, reduction) it would be about eight ops forward and twelve
 backward on a small (N, C) array, where the per-op overhead is all the cost; fused, it is one op
 forward and two backward. The backward is made of differentiable ops: when ``create_graph=True``
 records it, the softmax is ``ops.softmax`` of the input, so gradients of gradients are right;

@@ -124,15 +124,15 @@ class BackwardHook(Function):
 
 
 def softplus(x):
-    return Softplus.apply(ops._floating(x))
+    return Softplus.apply(ops.floating(x))
 
 
 def erf(x):
-    return Erf.apply(ops._floating(x))
+    return Erf.apply(ops.floating(x))
 
 
 def step(x):
-    return Step.apply(ops._floating(x))
+    return Step.apply(ops.floating(x))
 
 
 def binary_cross_entropy(x, y):

@@ -3,7 +3,7 @@ map, on NumPy arrays), BatchNormBackward (its input gradient and the sums that a
 one op) and Normalize (x -> x̂ and 1/σ, which BatchNorm's backward calls when it is itself being
 recorded).
 
-Composed of the core ops, batch norm took about ten ops forward and twenty backward, each one
+Composed of the core ops, batch norm would be about ten ops forward and twenty backward, each one
 a pass over the activations and a graph node; fused, it is one op forward and three backward. The
 backward stays made of differentiable ops: BatchNormBackward has its own backward in tensor ops,
 and when ``create_graph=True`` records BatchNorm's backward, x̂ and 1/σ come from Normalize, whose

@@ -1,4 +1,4 @@
-"""Turning the operands of a binary op into arrays/Tensors of one dtype, as PyTorch does.
+"""Turning the operands of an op into arrays/Tensors of one dtype, as PyTorch does.
 
 A Python scalar never widens a tensor of its own kind (float32 tensor * 2.5 stays float32), a float
 scalar makes an integer tensor float32, and between tensors floats win over integers.
@@ -10,6 +10,19 @@ import numpy as np
 
 from tinynet import dtypes
 from tinynet import tensor as tensor_module
+
+
+def to_tensor(value):
+    """``value`` itself if it is a Tensor, else a new tensor holding it."""
+    return value if isinstance(value, tensor_module.Tensor) else tensor_module.tensor(value)
+
+
+def floating(x):
+    """``x`` itself if it is floating point, else a float32 copy (PyTorch's promotion for exp etc.)."""
+    x = to_tensor(x)
+    if x.dtype.kind == "f":
+        return x
+    return tensor_module.Tensor._make(x._data.astype(np.float32))
 
 
 def _retype(x, dtype):

@@ -1,15 +1,24 @@
-"""Ops that move elements without changing them; each one's backward is another's forward.
-
-reshape ↔ reshape, permute ↔ inverse permute, cat ↔ slicing, pad ↔ slicing,
-getitem ↔ index_add (scatter-add into zeros), gather ↔ scatter_add.
+"""Ops that move elements without changing them: reshape and its forms (flatten, squeeze,
+unsqueeze), permute and transpose, expand, cat and its forms (stack, split, chunk), pad; and the
+matrix product (its Function is in ops/linalg.py). Each backward is another's forward:
+reshape ↔ reshape, permute ↔ inverse permute, cat ↔ slicing, pad ↔ slicing.
 """
 
 from __future__ import annotations
 
+import builtins
+import functools
+import math
+
 import numpy as np
 
+from tinynet import dtypes
 from tinynet.autograd.function import Function
-from tinynet.ops.broadcast import sum_to
+from tinynet.ops.broadcast import broadcast_to
+from tinynet.ops.dims import normalize_dim, normalize_dims
+from tinynet.ops.indexing import getitem
+from tinynet.ops.linalg import MatMul
+from tinynet.ops.promotion import as_operands, to_tensor
 
 
 class Reshape(Function):
@@ -36,80 +45,6 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.permute(*np.argsort(ctx.dims).tolist())
-
-
-def is_basic_index(index) -> bool:
-    """True for an index of ints, slices, None and Ellipsis only (NumPy basic indexing: a view)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and not isinstance(p, bool)
-               for p in parts)
-
-
-class GetItem(Function):
-    """y = x[index] (NumPy indexing: ints, slices, integer arrays, boolean masks).
-    dx = zeros with dy added at ``index``; repeated integer indices add up."""
-
-    @staticmethod
-    def forward(ctx, x, index):
-        ctx.index, ctx.input_shape = index, x.shape
-        try:
-            return x[index]
-        except IndexError as error:
-            raise IndexError(f"index {_describe_index(index)} is out of bounds for a tensor of "
-                             f"shape {list(x.shape)}: {error}") from None
-
-    @staticmethod
-    def backward(ctx, grad):
-        return IndexAdd.apply(grad, index=ctx.index, shape=ctx.input_shape)
-
-
-class IndexAdd(Function):
-    """y = zeros(shape) with x added at ``index`` (the adjoint of x[index]).   dx = dy[index]."""
-
-    @staticmethod
-    def forward(ctx, x, index, shape):
-        ctx.index = index
-        result = np.zeros(shape, dtype=x.dtype)
-        if is_basic_index(index):
-            result[index] = x
-        else:
-            np.add.at(result, index, x)
-        return result
-
-    @staticmethod
-    def backward(ctx, grad):
-        return GetItem.apply(grad, index=ctx.index)
-
-
-class IndexPut(Function):
-    """y = x with y[index] = value (out of place; ``x[index] = value`` rebases onto it).
-    dx = dy with zeros at ``index``;  dvalue = dy[index] summed to value's shape."""
-
-    @staticmethod
-    def forward(ctx, x, value, index):
-        ctx.index = index
-        result = x.copy()
-        result[index] = value
-        kept = np.ones(x.shape, dtype=bool)
-        kept[index] = False
-        ctx.kept = kept
-        return result
-
-    @staticmethod
-    def backward(ctx, grad):
-        _, value_shape = ctx.input_shapes
-        grad_x = grad * ctx.kept.astype(grad.dtype) if ctx.needs_input_grad[0] else None
-        grad_value = None
-        if ctx.needs_input_grad[1]:
-            grad_value = sum_to(GetItem.apply(grad, index=ctx.index), value_shape)
-        return grad_x, grad_value
-
-
-def _describe_index(index) -> str:
-    parts = index if isinstance(index, tuple) else (index,)
-    return "[" + ", ".join(
-        f"array of shape {list(p.shape)}" if isinstance(p, np.ndarray) else repr(p) for p in parts
-    ) + "]"
 
 
 class Cat(Function):
@@ -146,41 +81,180 @@ class ConstantPad(Function):
         return grad[ctx.interior], None
 
 
-def _gather_positions(index: np.ndarray, dim: int) -> tuple:
-    """The full NumPy index that reads source[index[i, j, ...] along dim, i, j, ... elsewhere]."""
-    grids = list(np.indices(index.shape, sparse=True))
-    grids[dim] = index
-    return tuple(grids)
+def _shape_argument(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
 
 
-class Gather(Function):
-    """y[i][j][k] = x[index[i][j][k]][j][k] (for dim 0; likewise for other dims), PyTorch's gather.
-    dx = scatter_add of dy at the same positions."""
-
-    @staticmethod
-    def forward(ctx, x, index, dim):
-        ctx.dim, ctx.input_shape = dim, x.shape
-        ctx.positions = _gather_positions(index, dim)
-        return x[ctx.positions]
-
-    @staticmethod
-    def backward(ctx, grad):
-        (_, index) = ctx.inputs
-        return ScatterAdd.apply(grad, index, dim=ctx.dim, shape=ctx.input_shape), None
+def reshape(x, *shape):
+    shape = _shape_argument(shape)
+    known = math.prod(s for s in shape if s != -1)
+    if shape.count(-1) > 1 or (
+        (x.numel() != known) if -1 not in shape else (known == 0 or x.numel() % known)
+    ):
+        raise RuntimeError(f"shape {list(shape)} is invalid for input of size {x.numel()} "
+                           f"(shape {list(x.shape)})")
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape=shape)
 
 
-class ScatterAdd(Function):
-    """y = zeros(shape); y[index[i][j]][j] += x[i][j] (for dim 0), the adjoint of gather.
-    dx = gather(dy, dim, index)."""
+def permute(x, *dims):
+    dims = _shape_argument(dims)
+    axes = normalize_dims(dims, x.ndim, "permute")
+    if len(axes) != x.ndim:
+        raise ValueError(f"permute: {list(dims)} does not order all {x.ndim} dims of a tensor of "
+                         f"shape {list(x.shape)}")
+    return Permute.apply(x, dims=axes)
 
-    @staticmethod
-    def forward(ctx, x, index, dim, shape):
-        ctx.dim = dim
-        result = np.zeros(shape, dtype=x.dtype)
-        np.add.at(result, _gather_positions(index, dim), x)
-        return result
 
-    @staticmethod
-    def backward(ctx, grad):
-        (_, index) = ctx.inputs
-        return Gather.apply(grad, index, dim=ctx.dim), None
+def transpose(x, dim0, dim1):
+    order = list(range(x.ndim))
+    dim0, dim1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
+    order[dim0], order[dim1] = order[dim1], order[dim0]
+    return permute(x, order)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start = normalize_dim(start_dim, x.ndim, "flatten")
+    end = normalize_dim(end_dim, x.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = math.prod(x.shape[start:end + 1])
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+def squeeze(x, dim=None):
+    axes = normalize_dims(dim, x.ndim, "squeeze")
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in axes and s == 1)))
+
+
+def unsqueeze(x, dim):
+    dim = normalize_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def expand(x, *sizes):
+    sizes = _shape_argument(sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"expand: the number of sizes {list(sizes)} must be at least the number "
+                         f"of dims of the tensor (shape {list(x.shape)})")
+    offset = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - offset] if size == -1 and i >= offset else size
+                  for i, size in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def _common_dtype(tensors):
+    return functools.reduce(dtypes.promote_types, (t.dtype for t in tensors))
+
+
+def cat(tensors, dim=0):
+    tensors = [to_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    first = tensors[0]
+    axis = normalize_dim(dim, first.ndim, "cat")
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape))
+                                       if i != axis):
+            raise ValueError(f"cat: tensors must have the same shape except in dimension {dim}, "
+                             f"got {list(first.shape)} and {list(t.shape)}")
+    dtype = _common_dtype(tensors)
+    tensors = [t if t.dtype == dtype else t.to(dtype) for t in tensors]
+    return Cat.apply(*tensors, dim=axis)
+
+
+def stack(tensors, dim=0):
+    tensors = [to_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack expects each tensor to be equal size, but got "
+                             f"{list(tensors[0].shape)} and {list(t.shape)}")
+    dim = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def split(x, split_size_or_sections, dim=0):
+    axis = normalize_dim(dim, x.ndim, "split")
+    length = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [split_size_or_sections] * (length // split_size_or_sections)
+        if length % split_size_or_sections or not sizes:
+            sizes.append(length % split_size_or_sections)
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != length:
+            raise ValueError(f"split: sections {sizes} do not sum to the size {length} of dim {dim} "
+                             f"(shape {list(x.shape)})")
+    pieces, start = [], 0
+    prefix = (slice(None),) * axis
+    for size in sizes:
+        pieces.append(getitem(x, prefix + (slice(start, start + size),)))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x, chunks, dim=0):
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    length = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    return split(x, builtins.max(1, math.ceil(length / chunks)), dim)
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(x, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's argument name
+    """Pads the last len(pad)//2 dims; ``pad`` = (last_left, last_right, prev_left, prev_right, ...)
+    as in PyTorch. Modes: constant (``value``, default 0), reflect, replicate, circular. Negative
+    widths crop."""
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: padding {list(pad)} must have an even length of at most "
+                         f"2 * ndim = {2 * x.ndim} for input of shape {list(x.shape)}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    crop = tuple(slice(-before if before < 0 else None, after if after < 0 else None)
+                 for before, after in widths)
+    if any(b < 0 or a < 0 for b, a in widths):
+        x = getitem(x, crop)
+        widths = [(builtins.max(b, 0), builtins.max(a, 0)) for b, a in widths]
+    if mode == "constant":
+        return ConstantPad.apply(x, widths=tuple(widths), value=0 if value is None else value)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of constant, {', '.join(_PAD_MODES)}; got {mode!r}")
+    for (before, after), size in zip(widths, x.shape):
+        if mode == "reflect" and (before >= size or after >= size) and (before or after):
+            raise ValueError(f"pad: reflect padding {(before, after)} must be smaller than the "
+                             f"dimension size {size} (input shape {list(x.shape)})")
+    positions = [np.pad(np.arange(size), width, mode=_PAD_MODES[mode])
+                 for width, size in zip(widths, x.shape)]
+    return getitem(x, np.ix_(*positions))
+
+
+def matmul(x, y):
+    """Matrix product as in PyTorch: 1-D operands are promoted (a row on the left, a column on
+    the right) and the added dim removed again; batch dims broadcast."""
+    x, y = as_operands(x, y)
+    x, y = to_tensor(x), to_tensor(y)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"matmul: both arguments need at least 1 dim, got shapes "
+                         f"{list(x.shape)} and {list(y.shape)}")
+    if x.ndim == 1 and y.ndim == 1 and x.shape != y.shape:
+        raise ValueError(f"matmul: 1-D shapes {list(x.shape)} and {list(y.shape)} differ")
+    left = unsqueeze(x, 0) if x.ndim == 1 else x
+    right = unsqueeze(y, -1) if y.ndim == 1 else y
+    result = MatMul.apply(left, right)
+    if y.ndim == 1:
+        result = squeeze(result, -1)
+    if x.ndim == 1:
+        result = squeeze(result, -2 if y.ndim > 1 else -1)
+    return result

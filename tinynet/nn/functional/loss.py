@@ -251,7 +251,7 @@ def cross_entropy(
         raise ValueError(f"{name}: input must have a class dim, got a scalar")
     if target.dtype.kind != "f" and label_smoothing == 0.0:  # the common case, as one op
         input, labels, sample_weights, unbatched = _index_targets(
-            ops._floating(input), target, weight, ignore_index, name
+            ops.floating(input), target, weight, ignore_index, name
         )
         loss = CrossEntropy.apply(
             input, target=labels, sample_weights=sample_weights, reduction=reduction

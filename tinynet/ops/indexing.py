@@ -1,0 +1,172 @@
+"""Indexing: x[index], the out-of-place x[index] = value, gather and scatter_add. Each one's
+backward is another's forward: getitem ↔ index_add (scatter-add into zeros), gather ↔ scatter_add.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinynet import tensor as tensor_module
+from tinynet.autograd.function import Function
+from tinynet.ops.broadcast import sum_to
+from tinynet.ops.dims import normalize_dim
+from tinynet.ops.promotion import as_operands, to_tensor
+
+
+def is_basic_index(index) -> bool:
+    """True for an index of ints, slices, None and Ellipsis only (NumPy basic indexing: a view)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and not isinstance(p, bool)
+               for p in parts)
+
+
+class GetItem(Function):
+    """y = x[index] (NumPy indexing: ints, slices, integer arrays, boolean masks).
+    dx = zeros with dy added at ``index``; repeated integer indices add up."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.input_shape = index, x.shape
+        try:
+            return x[index]
+        except IndexError as error:
+            raise IndexError(f"index {_describe_index(index)} is out of bounds for a tensor of "
+                             f"shape {list(x.shape)}: {error}") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAdd.apply(grad, index=ctx.index, shape=ctx.input_shape)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at ``index`` (the adjoint of x[index]).   dx = dy[index]."""
+
+    @staticmethod
+    def forward(ctx, x, index, shape):
+        ctx.index = index
+        result = np.zeros(shape, dtype=x.dtype)
+        if is_basic_index(index):
+            result[index] = x
+        else:
+            np.add.at(result, index, x)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GetItem.apply(grad, index=ctx.index)
+
+
+class IndexPut(Function):
+    """y = x with y[index] = value (out of place; ``x[index] = value`` rebases onto it).
+    dx = dy with zeros at ``index``;  dvalue = dy[index] summed to value's shape."""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index = index
+        result = x.copy()
+        result[index] = value
+        kept = np.ones(x.shape, dtype=bool)
+        kept[index] = False
+        ctx.kept = kept
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, value_shape = ctx.input_shapes
+        grad_x = grad * ctx.kept.astype(grad.dtype) if ctx.needs_input_grad[0] else None
+        grad_value = None
+        if ctx.needs_input_grad[1]:
+            grad_value = sum_to(GetItem.apply(grad, index=ctx.index), value_shape)
+        return grad_x, grad_value
+
+
+def _describe_index(index) -> str:
+    parts = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(
+        f"array of shape {list(p.shape)}" if isinstance(p, np.ndarray) else repr(p) for p in parts
+    ) + "]"
+
+
+def _gather_positions(index: np.ndarray, dim: int) -> tuple:
+    """The full NumPy index that reads source[index[i, j, ...] along dim, i, j, ... elsewhere]."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+class Gather(Function):
+    """y[i][j][k] = x[index[i][j][k]][j][k] (for dim 0; likewise for other dims), PyTorch's gather.
+    dx = scatter_add of dy at the same positions."""
+
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        ctx.dim, ctx.input_shape = dim, x.shape
+        ctx.positions = _gather_positions(index, dim)
+        return x[ctx.positions]
+
+    @staticmethod
+    def backward(ctx, grad):
+        (_, index) = ctx.inputs
+        return ScatterAdd.apply(grad, index, dim=ctx.dim, shape=ctx.input_shape), None
+
+
+class ScatterAdd(Function):
+    """y = zeros(shape); y[index[i][j]][j] += x[i][j] (for dim 0), the adjoint of gather.
+    dx = gather(dy, dim, index)."""
+
+    @staticmethod
+    def forward(ctx, x, index, dim, shape):
+        ctx.dim = dim
+        result = np.zeros(shape, dtype=x.dtype)
+        np.add.at(result, _gather_positions(index, dim), x)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        (_, index) = ctx.inputs
+        return Gather.apply(grad, index, dim=ctx.dim), None
+
+
+def _index_part(part):
+    if isinstance(part, tensor_module.Tensor):
+        return part._data
+    if isinstance(part, list):
+        return np.asarray(part)
+    return part
+
+
+def _as_index(key):
+    if isinstance(key, tuple):
+        return tuple(_index_part(p) for p in key)
+    return _index_part(key)
+
+
+def getitem(x, key):
+    return GetItem.apply(x, index=_as_index(key))
+
+
+def index_put(x, key, value):
+    """x with x[key] = value, out of place (the differentiable form of ``x[key] = value``)."""
+    index = _as_index(key)
+    x, value = as_operands(x, value)
+    return IndexPut.apply(x, value, index=index)
+
+
+def gather(x, dim, index):
+    index = to_tensor(index)
+    axis = normalize_dim(dim, x.ndim, "gather")
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
+    if index.ndim != x.ndim or any(i > s for d, (i, s) in enumerate(zip(index.shape, x.shape))
+                                   if d != axis):
+        raise ValueError(f"gather: index of shape {list(index.shape)} does not fit input of shape "
+                         f"{list(x.shape)} (same number of dims; no larger except in dim {dim})")
+    if index.numel() and (index._data.min() < -x.shape[axis] or index._data.max() >= x.shape[axis]):
+        raise IndexError(f"gather: index out of range for dim {dim} of size {x.shape[axis]}")
+    return Gather.apply(x, index, dim=axis)
+
+
+def scatter_add(x, dim, index, src):
+    """x with src added at the positions ``index`` names along ``dim`` (PyTorch's scatter_add)."""
+    axis = normalize_dim(dim, x.ndim, "scatter_add")
+    return x + ScatterAdd.apply(src, to_tensor(index), dim=axis, shape=x.shape)

@@ -1,4 +1,6 @@
-"""The op methods of Tensor, each one line calling the function of the same name in tinynet.ops.
+"""The op methods of Tensor: operators and named methods, each one line calling the function of
+the same name in tinynet.ops, and the in-place ops (``add_``, ``x[key] = value`` ...), which run
+that function and write its result into the tensor.
 
 Kept apart from tensor.py (the data and autograd state) so that each file stays readable;
 ``Tensor`` inherits them.
@@ -6,7 +8,12 @@ Kept apart from tensor.py (the data and autograd state) so that each file stays 
 
 from __future__ import annotations
 
-from tinynet import ops
+import weakref
+
+import numpy as np
+
+from tinynet import dtypes, ops
+from tinynet.autograd.grad_mode import is_grad_enabled, no_grad
 
 
 class TensorMethods:
@@ -236,3 +243,84 @@ class TensorMethods:
 
     def matmul(self, other):
         return ops.matmul(self, other)
+
+    # In-place ops ------------------------------------------------------------------------------
+    def _inplace(self, op_name: str, compute) -> Tensor:
+        """Replace this tensor's values by ``compute(old)`` in place, bump its version, and (when
+        recording) make it the output of the op that ``compute`` ran, as PyTorch rebases."""
+        recording = is_grad_enabled()
+        if recording and self._requires_grad and self.is_leaf:
+            raise RuntimeError(f"a leaf tensor that requires grad is being used in an in-place "
+                               f"operation ({op_name}); wrap it in `with tinynet.no_grad():`")
+        if recording and self._base is not None and self._base._requires_grad:
+            raise RuntimeError(f"{op_name}: in-place operations on a view of a tensor that "
+                               "requires grad are not supported in tinynet (PyTorch rebases the "
+                               "base's graph); clone() the view first, or write into the base")
+        if not self._data.flags.writeable:
+            raise RuntimeError(f"{op_name}: this tensor is a read-only view (made by expand); "
+                               "clone() it before writing into it")
+        if not recording:
+            with no_grad():
+                result = compute(self)
+            self._write(op_name, result._data)
+            return self
+        # the op sees a copy of the old values at the old place in the graph
+        old = type(self)._make(self._data.copy(), self._requires_grad, self.grad_fn)
+        old._output_nr = self._output_nr
+        result = compute(old)
+        self._write(op_name, result._data)
+        if result.grad_fn is not None:
+            self.grad_fn, self._requires_grad, self._output_nr = result.grad_fn, True, 0
+            self.grad_fn._output_meta[0] = (weakref.ref(self), self._data, self._version_counter,
+                                            self._version_counter[0])
+        return self
+
+    def _write(self, op_name: str, values: np.ndarray) -> None:
+        if dtypes.promote_types(values.dtype, self.dtype) != self.dtype:
+            raise RuntimeError(f"{op_name}: result type {values.dtype} can't be cast to the "
+                               f"desired output type {self.dtype}")
+        if values.shape != self.shape:
+            raise RuntimeError(f"{op_name}: output with shape {list(self.shape)} doesn't match "
+                               f"the broadcast shape {list(values.shape)}")
+        np.copyto(self._data, values, casting="unsafe")
+        self._version_counter[0] += 1
+        self._version_counter[1] = op_name
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._inplace("add_", lambda x: ops.add(x, other if alpha == 1 else ops.mul(other, alpha)))
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self._inplace("sub_", lambda x: ops.sub(x, other if alpha == 1 else ops.mul(other, alpha)))
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace("mul_", lambda x: ops.mul(x, other))
+
+    def div_(self, other) -> Tensor:
+        return self._inplace("div_", lambda x: ops.div(x, other))
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        return self._inplace("clamp_", lambda x: ops.clamp(x, min, max))
+
+    def fill_(self, value) -> Tensor:
+        return self._inplace("fill_", lambda x: ops.add(ops.mul(x, 0), value).to(self.dtype))
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, source) -> Tensor:
+        return self._inplace("copy_", lambda x: ops.add(ops.mul(x, 0), source).to(self.dtype))
+
+    def __setitem__(self, key, value) -> None:
+        self._inplace("__setitem__ (x[...] = value)", lambda x: ops.index_put(x, key, value))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)

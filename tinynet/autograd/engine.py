@@ -151,8 +151,8 @@ def _materialize(node: Context, grads: list) -> list:
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``; see ``Tensor.backward``."""
-    tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    tensors = as_tuple(tensors)
+    grad_tensors = as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
     if retain_graph is None:
         retain_graph = create_graph
     run_backward(tensors, grad_tensors, retain_graph, create_graph)
@@ -165,12 +165,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ``grad_outputs`` is the vector of the vector-Jacobian product (ones for a scalar output).
     With ``create_graph=True`` the result is itself differentiable (gradients of gradients).
     """
-    outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
+    outputs = as_tuple(outputs)
+    inputs = as_tuple(inputs)
     for position, tensor in enumerate(inputs):
         if not tensor.requires_grad:
             raise RuntimeError(f"input {position} of grad() does not require grad")
-    grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    grad_outputs = as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if retain_graph is None:
         retain_graph = create_graph
     results = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=inputs)
@@ -185,7 +185,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(results)
 
 
-def _as_tuple(value):
+def as_tuple(value) -> tuple:
+    """``value`` as a tuple: a tuple or list element by element, anything else as a 1-tuple."""
     if isinstance(value, (tuple, list)):
         return tuple(value)
     return (value,)

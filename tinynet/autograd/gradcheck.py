@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from tinynet import tensor as tensor_module
+from tinynet.autograd.engine import as_tuple
 from tinynet.autograd.engine import grad as autograd_grad
 from tinynet.autograd.grad_mode import enable_grad, no_grad
 
@@ -30,12 +31,8 @@ class GradcheckError(RuntimeError):
     """Raised when an analytic gradient disagrees with the finite-difference estimate."""
 
 
-def _as_tuple(value):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
-
-
 def _float_outputs(outputs):
-    return [o for o in _as_tuple(outputs)
+    return [o for o in as_tuple(outputs)
             if isinstance(o, tensor_module.Tensor) and o.dtype.kind == "f"]
 
 
@@ -57,14 +54,14 @@ def numerical_grad(fn, inputs, grad_outputs=None, eps: float = 1e-6) -> tuple:
     ``grad_outputs`` defaults to ones, which for a scalar ``fn`` is the plain gradient. Each input
     is perturbed in place and restored, one element at a time: 2·numel calls of ``fn``.
     """
-    inputs = _as_tuple(inputs)
+    inputs = as_tuple(inputs)
     with no_grad():
         outputs = _float_outputs(fn(*inputs))
         if grad_outputs is None:
             vectors = [np.ones(o.shape) for o in outputs]
         else:
             vectors = [np.asarray(getattr(v, "_data", v), dtype=np.float64)
-                       for v in _as_tuple(grad_outputs)]
+                       for v in as_tuple(grad_outputs)]
         gradients = []
         for index, x in enumerate(inputs):
             if index not in _differentiable(inputs):
@@ -115,7 +112,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     report names the input, the element, the analytic and numeric values, and the worst absolute
     and relative errors. Returns True, or False / raises ``GradcheckError``.
     """
-    inputs = _as_tuple(inputs)
+    inputs = as_tuple(inputs)
     positions = _differentiable(inputs)
     if not positions:
         raise ValueError("gradcheck: no input requires grad; create inputs with requires_grad=True")
@@ -163,7 +160,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float 
                   rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
     """Check second derivatives: gradcheck of (inputs, v) ↦ vᵀ·∂f/∂inputs, the backward pass
     recorded with ``create_graph=True``. Checks the gradient with respect to v as well."""
-    inputs = _as_tuple(inputs)
+    inputs = as_tuple(inputs)
     positions = _differentiable(inputs)
     with no_grad():
         outputs = _float_outputs(fn(*inputs))
@@ -173,7 +170,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float 
             tensor_module.tensor(rng.standard_normal(o.shape), dtype=np.float64, requires_grad=True)
             for o in outputs
         ]
-    grad_outputs = list(_as_tuple(grad_outputs))
+    grad_outputs = list(as_tuple(grad_outputs))
     count = len(inputs)
 
     def first_derivative(*values):

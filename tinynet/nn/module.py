@@ -8,7 +8,7 @@ Everything else — ``parameters()``, ``state_dict()``, ``train()``, ``to(dtype)
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -17,9 +17,8 @@ from tinynet import dtypes
 from tinynet.autograd.grad_mode import is_grad_enabled
 from tinynet.nn.hooks import BackwardHookState, RemovableHandle
 from tinynet.nn.parameter import Parameter
+from tinynet.nn.state_dict import IncompatibleKeys, load_into, saved_members
 from tinynet.tensor import Tensor
-
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class Module:
@@ -228,7 +227,7 @@ class Module:
         ``bn.running_mean``), shared tensors under every name. The values share memory with the
         module but are detached (``keep_vars=True`` gives the Parameters themselves)."""
         destination = OrderedDict() if destination is None else destination
-        for name, tensor in self._named_members(_saved_members, prefix, remove_duplicate=False):
+        for name, tensor in self._named_members(saved_members, prefix, remove_duplicate=False):
             destination[name] = tensor if keep_vars else tensor.detach()
         return destination
 
@@ -240,28 +239,7 @@ class Module:
         one RuntimeError names all of them and nothing is written. Returns the missing and
         unexpected keys (both empty after a strict load).
         """
-        targets = self.state_dict(keep_vars=True)
-        missing = [key for key in targets if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in targets]
-        problems = []
-        for key, target in targets.items():
-            if key in state_dict:
-                problem = _load_problem(state_dict[key], target)
-                if problem:
-                    problems.append(f"{key}: {problem}")
-        if problems or (strict and (missing or unexpected)):
-            lines = [f"Error(s) in loading state_dict for {type(self).__name__}:"]
-            if missing:
-                lines.append("Missing key(s): " + ", ".join(repr(k) for k in missing))
-            if unexpected:
-                lines.append("Unexpected key(s): " + ", ".join(repr(k) for k in unexpected))
-            lines += ["Mismatched " + problem for problem in problems]
-            raise RuntimeError("\n\t".join(lines))
-        for key, target in targets.items():
-            if key in state_dict:
-                np.copyto(target._data, _array_of(state_dict[key]), casting="unsafe")
-                target._version += 1
-        return IncompatibleKeys(missing, unexpected)
+        return load_into(self, state_dict, strict)
 
     # Modes and conversions ---------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -383,33 +361,3 @@ class Module:
         lines = extra_lines + child_lines
         body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
         return f"{self._get_name()}({body})"
-
-
-def _saved_members(module: Module):
-    """What ``state_dict`` saves of one module: its parameters, then its persistent buffers."""
-    buffers = (
-        (name, buffer)
-        for name, buffer in module._buffers.items()
-        if name not in module._non_persistent_buffers
-    )
-    return itertools.chain(module._parameters.items(), buffers)
-
-
-def _array_of(value) -> np.ndarray | None:
-    if isinstance(value, Tensor):
-        return value._data
-    if isinstance(value, (np.ndarray, np.generic)):
-        return np.asarray(value)
-    return None
-
-
-def _load_problem(value, target: Tensor) -> str | None:
-    """Why ``value`` cannot be copied into ``target``, or None if it can."""
-    array = _array_of(value)
-    if array is None:
-        return f"expected a Tensor or an array, got {type(value).__name__}"
-    if array.shape != target.shape:
-        return f"shape {list(array.shape)} in the checkpoint, {list(target.shape)} in the model"
-    if not np.can_cast(array.dtype, target.dtype, casting="same_kind"):
-        return f"dtype {array.dtype} in the checkpoint cannot be cast to {target.dtype}"
-    return None

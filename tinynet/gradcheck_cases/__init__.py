@@ -1,0 +1,30 @@
+"""The gradient-check case table: every op and layer of tinynet, each as one ``Case``.
+
+A case names an op, gives a function of tensors ``fn(*tensors, **params)`` and a ``draw(rng)``
+that draws, from a NumPy generator, the float64 arrays of the inputs (shapes, values in the op's
+domain, away from its kinks) and the other arguments (dims, indices, labels, constants) as
+``params``. ``tinynet gradcheck`` runs each case at one seed (``tinynet.gradcheck_suite``); the
+tests run gradcheck and gradgradcheck on hypothesis-chosen seeds, and check that together the
+cases reach every Function in ``tinynet.ops``.
+
+The cases are split by kind: core.py (elementwise, reductions, shapes, indexing, matmul),
+nn.py (activations, losses, normalization, layers), conv.py (convolution, pooling, resampling).
+"""
+
+from __future__ import annotations
+
+from tinynet.gradcheck_cases.case import Case
+from tinynet.gradcheck_cases.conv import CONV_CASES
+from tinynet.gradcheck_cases.core import CORE_CASES
+from tinynet.gradcheck_cases.nn import NN_CASES
+
+CASES: list[Case] = CORE_CASES + NN_CASES + CONV_CASES
+
+
+def select(words: list[str], cases: list[Case] | None = None) -> list[Case]:
+    """The cases (default: all) whose name contains one of ``words``, case-insensitive."""
+    return [c for c in (CASES if cases is None else cases)
+            if any(word.lower() in c.name.lower() for word in words)]
+
+
+__all__ = ["Case", "CASES", "CORE_CASES", "NN_CASES", "CONV_CASES", "select"]

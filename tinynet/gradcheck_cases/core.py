@@ -74,8 +74,9 @@ def getitem_inputs(rng):
         key = slice(d.integer(rng, -first, first - 1), None, d.integer(rng, 1, 2))
     elif kind == "int":
         key = d.integer(rng, -first, first - 1)
-    elif kind == "int_array":  # repeated indices accumulate
+    elif kind == "int_array":  # repeated indices accumulate; an index tensor works as an array
         key = rng.integers(-first, first, d.integer(rng, 1, 5))
+        key = tn.tensor(key) if rng.random() < 0.5 else key
     elif kind == "mask":
         key = rng.random(shape) < 0.5
     else:

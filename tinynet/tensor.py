@@ -233,14 +233,9 @@ class Tensor(TensorMethods):
 
     def to(self, dtype) -> Tensor:
         """This tensor in ``dtype`` (itself if it already is); differentiable between floats."""
-        dtype = dtypes.as_dtype(dtype)
-        if dtype == self.dtype:
-            return self
-        if self._requires_grad and dtype.kind != "f":
-            return Tensor._make(self._data.astype(dtype))
-        from tinynet.ops.cast import Cast
+        from tinynet.ops.cast import cast
 
-        return Cast.apply(self, dtype=dtype)
+        return cast(self, dtype)
 
     def float(self) -> Tensor:
         return self.to(dtypes.float32)
@@ -255,9 +250,9 @@ class Tensor(TensorMethods):
         return self.to(dtypes.bool)
 
     def clone(self) -> Tensor:
-        from tinynet.ops.cast import Clone
+        from tinynet.ops.cast import clone
 
-        return Clone.apply(self)
+        return clone(self)
 
     def contiguous(self) -> Tensor:
         return self

@@ -1,7 +1,9 @@
-"""Copies: dtype conversion and clone."""
+"""Copies: dtype conversion (``Tensor.to``, ``.float()`` ...) and clone."""
 
 from __future__ import annotations
 
+from tinynet import dtypes
+from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
 
 
@@ -28,3 +30,19 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+def cast(x, dtype):
+    """``x`` in ``dtype`` (``x`` itself if it already is); differentiable between floating dtypes.
+    A tensor that requires grad, converted to an integer or bool dtype, comes back detached: such
+    dtypes carry no gradient."""
+    dtype = dtypes.as_dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if x.requires_grad and dtype.kind != "f":
+        return tensor_module.Tensor._make(x._data.astype(dtype))
+    return Cast.apply(x, dtype=dtype)
+
+
+def clone(x):
+    return Clone.apply(x)

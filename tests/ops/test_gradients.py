@@ -1,7 +1,8 @@
 """Every case of the table tinynet.gradcheck_cases: backward against finite differences
 (gradcheck) and double backward (gradgradcheck), at seeds that hypothesis chooses (seed 0, the one
-``tinynet gradcheck`` uses, always among them); and a check that together the cases reach every
-Function in tinynet.ops."""
+``tinynet gradcheck`` uses, always among them; a failing seed S is rerun with
+``tinynet gradcheck NAME --seed S``); and a check that together the cases reach every Function in
+tinynet.ops."""
 
 from __future__ import annotations
 

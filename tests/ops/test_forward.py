@@ -152,6 +152,16 @@ def test_cast_between_floats_passes_gradient_back():
     assert x.grad.dtype == tn.float32 and x.grad.tolist() == [3.0, 3.0]
 
 
+def test_cast_to_integers_detaches_and_same_dtype_is_the_tensor_itself():
+    x = tn.tensor([1.5, -2.5], requires_grad=True)
+    labels = x.long()
+    assert labels.dtype == tn.int64 and labels.tolist() == [1, -2]
+    assert not labels.requires_grad and labels.grad_fn is None
+    assert x.float() is x
+    copy = x.clone()
+    assert copy is not x and copy.grad_fn is not None
+
+
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
                                   "abs", "softmax", "log_softmax", "logsumexp", "var", "std"])

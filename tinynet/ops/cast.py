@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tinynet import dtypes
-from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
+from tinynet.tensor import Tensor
 
 
 class Cast(Function):
@@ -40,7 +40,7 @@ def cast(x, dtype):
     if dtype == x.dtype:
         return x
     if x.requires_grad and dtype.kind != "f":
-        return tensor_module.Tensor._make(x._data.astype(dtype))
+        return Tensor._make(x._data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 

@@ -132,15 +132,16 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
     headline, rows = summary["headline"], summary["runs"]
     table = markdown_table(
         ["seed", headline, "training time (s)", "wall time (s)"],
-        [[row["seed"], _format(headline, row[headline]), f"{row['train_seconds']:.1f}",
-          f"{row['wall_seconds']:.1f}" + (" *" if index == 0 else "")]
+        [[row["seed"], _format(headline, row[headline]),
+          *(f"{row[key]:.1f}" + (" \\*" if index == 0 else "")
+            for key in ("train_seconds", "wall_seconds"))]
          for index, row in enumerate(rows)])
     body = (f"{table}\n\n{headline} over {len(rows)} seeds: "
             f"{_format(headline, summary['min'])} to {_format(headline, summary['max'])} "
             f"(mean {_format(headline, summary['mean'])}).\n\n"
             "Training time is the time in the training loop; wall time is the whole run in this "
             "process (loading the data, training, evaluating, writing the files). "
-            "\\* The first seed's wall time also includes compiling tinynet's Numba kernels when "
+            "\\* The first seed's times also include compiling tinynet's Numba kernels when "
             "their on-disk cache is cold (the first run after installing or changing tinynet).\n")
     title = f"{summary['model']} on {summary['dataset']}: {len(rows)} seeds"
     return write_markdown(path, title, body, command)

@@ -266,7 +266,7 @@ class Run:
     def finish(self, model, history: History, results: dict, summary: str) -> dict:
         """Write model.npz (unless the checkpoint holds the best epoch), history.png and
         metrics.json (``results``, the settings, the history, how training stopped); print
-        ``summary`` and where the files went; return the metrics."""
+        ``summary`` and where the files went; return the metrics as metrics.json holds them."""
         if self.best_epoch is None:
             tn.save(model.state_dict(), self.folder / "model.npz")
         metrics = {"model": self.model, "dataset": self.dataset, **results,
@@ -276,10 +276,11 @@ class Run:
                    "settings": {**self.options, "seed": self.seed, "model_args": self.model_args},
                    "history": json.loads(history.to_json())["history"],
                    "run_folder": str(self.folder)}
-        (self.folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+        text = json.dumps(metrics, indent=2, default=str)
+        (self.folder / "metrics.json").write_text(text)
         if len(history):
             history.plot(self.folder / "history.png")
         written = sorted(path.name for path in self.folder.iterdir())
         self.say(f"{summary}; trained in {self.train_seconds:.1f} s")
         self.say(f"wrote {self.folder}/: {', '.join(written)}")
-        return metrics
+        return json.loads(text)  # what metrics.json holds

@@ -45,9 +45,8 @@ __all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "MulticlassPerceptron"
 
 
 def __getattr__(name: str):
-    """``TRAINERS`` (the non-classifier training commands) became ``tinynet.recipes.RECIPES``;
-    it stays importable from here as {model name: ``functools.partial(tinynet.recipes.train,
-    name)``}."""
+    """``TRAINERS``: {model name: ``functools.partial(tinynet.recipes.train, name)``} for the
+    models whose recipe is not the classifiers' (``tinynet.recipes.RECIPES`` has them all)."""
     if name == "TRAINERS":
         from functools import partial
 

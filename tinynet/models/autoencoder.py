@@ -200,7 +200,8 @@ def build_autoencoder(input_shape: Sequence[int], num_classes: int = 0, code_siz
 
 def build_conv_autoencoder(input_shape: Sequence[int], num_classes: int = 0, code_size: int = 16,
                            channels: int = 16) -> ConvAutoencoder:
-    """The registry's ``conv-autoencoder``: ``ConvAutoencoder(input_shape, code_size, channels)``."""
+    """The registry's ``conv-autoencoder``: ``ConvAutoencoder(input_shape, code_size,
+    channels)``."""
     return ConvAutoencoder(input_shape, code_size, channels)
 
 

@@ -132,9 +132,9 @@ def build_gan(input_shape: Sequence[int], num_classes: int = 0, noise_size: int 
 
 
 def __getattr__(name: str):
-    """``train_gan``, ``train_digits_classifier`` moved to tinynet.recipes.gan (training programs live in tinynet.recipes); they stay
-    importable from here."""
-    if name in ('train_gan', 'train_digits_classifier'):
+    """``train_gan`` and ``train_digits_classifier`` (training programs) live in
+    tinynet.recipes.gan; they are importable from here too."""
+    if name in ("train_gan", "train_digits_classifier"):
         import importlib
 
         return getattr(importlib.import_module("tinynet.recipes.gan"), name)

@@ -17,7 +17,7 @@ hyperplane of unit norm); on a set that is not separable it never settles.
 ``MulticlassPerceptron`` is the same rule for K classes: predict ŷ = argmax_k (w_k·x + b_k), and
 on a mistake add lr·x to the true class's weights and subtract it from the predicted class's.
 
-    tinynet train perceptron --dataset digits      # from the command line (see train_command)
+    tinynet train perceptron --dataset digits      # the recipe: tinynet.recipes.perceptron
 """
 
 from __future__ import annotations
@@ -122,9 +122,9 @@ def make_linearly_separable(n_samples: int = 200, in_features: int = 2, margin: 
 
 
 def __getattr__(name: str):
-    """``train_perceptron`` moved to tinynet.recipes.perceptron (training programs live in tinynet.recipes); they stay
-    importable from here."""
-    if name in ('train_perceptron',):
+    """``train_perceptron`` (a training program) lives in tinynet.recipes.perceptron;
+    it is importable from here too."""
+    if name == "train_perceptron":
         import importlib
 
         return getattr(importlib.import_module("tinynet.recipes.perceptron"), name)

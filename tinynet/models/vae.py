@@ -170,9 +170,9 @@ def build_vae(input_shape: Sequence[int], num_classes: int = 0, latent_size: int
 
 
 def __getattr__(name: str):
-    """``train_vae`` moved to tinynet.recipes.vae (training programs live in tinynet.recipes); they stay
-    importable from here."""
-    if name in ('train_vae',):
+    """``train_vae`` (a training program) lives in tinynet.recipes.vae; it is importable from
+    here too."""
+    if name == "train_vae":
         import importlib
 
         return getattr(importlib.import_module("tinynet.recipes.vae"), name)

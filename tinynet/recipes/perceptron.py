@@ -18,7 +18,8 @@ def perceptron_epoch(model: Perceptron | MulticlassPerceptron, inputs: tn.Tensor
                      shuffle: bool = True) -> int:
     """One pass of the perceptron rule over the samples (in an order drawn from ``generator``
     when ``shuffle``); returns the number of mistakes."""
-    order = tn.randperm(len(labels), generator=generator).tolist() if shuffle else range(len(labels))
+    count = len(labels)
+    order = tn.randperm(count, generator=generator).tolist() if shuffle else range(count)
     return int(sum(model.update(inputs[i], labels[i], lr) for i in order))
 
 

@@ -53,6 +53,26 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
     initialization, the validation split and the shuffling: the same seed repeats the run.
     After Ctrl-C the metrics say ``"stop_cause": "interrupted"``.
     """
+    recipe, dataset, options, model_args = check(
+        model, dataset, seed, data_dir, download, model_args, epochs=epochs,
+        batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
+        scheduler=scheduler, val_fraction=val_fraction)
+    requested = Path(out) if out is not None else Path("runs") / f"{model}-{dataset}"
+    folder = new_run_folder(requested, overwrite)
+    run = Run(model, dataset, options, int(seed), folder, model_args, data_dir, download, verbose)
+    run.say(f"run folder: {folder}" + ("" if folder == requested else
+                                      f" ({requested} holds an earlier run)"))
+    tn.manual_seed(run.seed)
+    return recipe.run(run)
+
+
+DATA_DIR_DATASETS = ("mnist1d", "mnist", "fashion-mnist")  # the sets read from a folder
+DOWNLOAD_DATASETS = ("mnist", "fashion-mnist")
+
+
+def check(model: str, dataset: str | None, seed: int, data_dir=None, download: bool = False,
+          model_args=None, **options) -> tuple:
+    """(recipe, dataset, options, model_args) of a run, each checked (see ``train``)."""
     from tinynet.data.datasets import DATASETS
     from tinynet.models import MODELS
 
@@ -62,19 +82,14 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
     dataset = recipe.dataset if dataset is None else dataset
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+    if data_dir is not None and dataset not in DATA_DIR_DATASETS:
+        raise ValueError(f"--data-dir applies to {', '.join(DATA_DIR_DATASETS)}, not {dataset}")
+    if download and dataset not in DOWNLOAD_DATASETS:
+        raise ValueError(f"--download applies to {', '.join(DOWNLOAD_DATASETS)}, not {dataset}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, but got {seed!r}")
-    options = check_options(model, recipe, dataset, {
-        "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
-        "weight_decay": weight_decay, "scheduler": scheduler, "val_fraction": val_fraction})
-    model_args = parse_model_args(model, MODELS[model], model_args)
-    requested = Path(out) if out is not None else Path("runs") / f"{model}-{dataset}"
-    folder = new_run_folder(requested, overwrite)
-    run = Run(model, dataset, options, int(seed), folder, model_args, data_dir, download, verbose)
-    run.say(f"run folder: {folder}" + ("" if folder == requested else
-                                      f" ({requested} holds an earlier run)"))
-    tn.manual_seed(run.seed)
-    return recipe.run(run)
+    options = check_options(model, recipe, dataset, options)
+    return recipe, dataset, options, parse_model_args(model, MODELS[model], model_args)
 
 
 def headline_value(metrics: dict, headline: str):
@@ -101,10 +116,13 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
         raise ValueError("--seeds needs at least one seed")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"--seeds has a seed twice: {seeds}")
-    if model not in RECIPES:
-        raise ValueError(f"unknown model {model!r}; choose from {', '.join(RECIPES)}")
-    recipe = RECIPES[model]
-    dataset = recipe.dataset if dataset is None else dataset
+    option_names = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "scheduler",
+                    "val_fraction")
+    recipe, dataset, _, _ = check(  # every setting checked before any folder is made
+        model, dataset, seeds[0], options.get("data_dir"), options.get("download", False),
+        options.get("model_args"), **{name: options.get(name) for name in option_names})
+    for seed in seeds:
+        check(model, dataset, seed)
     base = new_run_folder(Path(out) if out is not None else Path("runs") / f"{model}-{dataset}")
     rows = []
     for seed in seeds:

@@ -183,3 +183,9 @@ def test_every_registered_model_has_a_recipe_and_a_default_dataset():
     for name, recipe in RECIPES.items():
         assert recipe.dataset in DATASETS and set(recipe.defaults(recipe.dataset)) >= {"epochs"}
 
+
+
+def test_a_run_that_fails_before_writing_leaves_no_folder(tmp_path):
+    with pytest.raises(ValueError, match="the cnn model cannot be built"):
+        train("cnn", "digits", model_args=["dropout=abc"], out=tmp_path / "run", verbose=False)
+    assert not (tmp_path / "run").exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numbers
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import tinynet as tn
@@ -27,7 +28,8 @@ from tinynet.recipes.common import (
 )
 
 RECIPES: dict[str, Recipe] = {
-    **{name: classifier.RECIPE for name in ("mlp", "cnn", "logistic", "lenet", "resnet")},
+    **{name: classifier.RECIPE for name in ("mlp", "cnn", "logistic", "resnet")},
+    "lenet": replace(classifier.RECIPE, dataset="mnist"),  # 28x28 images
     "perceptron": perceptron.RECIPE,
     "unet": unet.RECIPE,
     **{name: autoencoder.RECIPE for name in autoencoder.VARIANTS},
@@ -63,7 +65,12 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
     run.say(f"run folder: {folder}" + ("" if folder == requested else
                                       f" ({requested} holds an earlier run)"))
     tn.manual_seed(run.seed)
-    return recipe.run(run)
+    try:
+        return recipe.run(run)
+    except BaseException:
+        if not any(folder.iterdir()):  # failed before writing anything: leave no empty folder
+            folder.rmdir()
+        raise
 
 
 DATA_DIR_DATASETS = ("mnist1d", "mnist", "fashion-mnist")  # the sets read from a folder

@@ -284,3 +284,14 @@ def test_long_form_unet_segments_shapes(tmp_path, seed=0):
     metrics = train("unet", "shapes", seed=seed, out=tmp_path, verbose=False)
     assert metrics["test_pixel_accuracy"] >= 0.95
     assert metrics["test_foreground_mean_iou"] >= 0.7
+
+
+def test_lenet_recipe_reads_an_idx_folder(tmp_path):
+    from tinynet.recipes import train
+
+    folder = synthetic_idx_folder(tmp_path)
+    metrics = train("lenet", data_dir=str(folder), epochs=4, batch_size=32, lr=5e-3,
+                    model_args={"activation": "relu"},
+                    out=tmp_path / "run", verbose=False)
+    assert metrics["dataset"] == "mnist" and metrics["epochs_run"] == 4
+    assert metrics["test_accuracy"] > 0.5                          # chance: 0.1

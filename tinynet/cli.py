@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 
-from tinynet.recipes.classifier import DEFAULTS  # noqa: F401 (the per-dataset defaults)
+from tinynet.recipes.classifier import DEFAULTS  # the classifiers' defaults per dataset
 from tinynet.recipes.common import OPTIMIZERS, SCHEDULERS
 
 
@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("model", choices=list(RECIPES), metavar="MODEL",
                        help=f"the architecture: {', '.join(RECIPES)}")
     train.add_argument("--dataset", choices=list(DATASETS), metavar="NAME",
-                       help=f"one of: {', '.join(DATASETS)} (default: digits; shapes for unet)")
+                       help=f"one of: {', '.join(DATASETS)} (default: digits; shapes for unet, "
+                            "mnist for lenet)")
     train.add_argument("--epochs", type=int, help="passes over the training set (default: per "
                        f"recipe and dataset, {DEFAULTS['digits']['epochs']} for cnn on digits)")
     train.add_argument("--batch-size", type=int, help="samples per step (default: per recipe)")

@@ -132,9 +132,11 @@ def run(run: Run, check_samples: int = 1000) -> dict:
     history = run.epochs(one_epoch)
 
     labelled = TensorDataset(train_images, data["train_labels"])
-    classifier, _ = train_digits_classifier(
+    classifier, judge_history = train_digits_classifier(
         DataLoader(labelled, 64, shuffle=True, generator=tn.Generator(run.seed)),
         image_shape=train_images.shape[1:], num_classes=data["num_classes"])
+    if judge_history.stop_cause == "interrupted" and history.stop_cause is None:
+        history.stop("interrupted", "interrupted (Ctrl-C) while training the judging classifier")
     test_set = TensorDataset(test_images, data["test_labels"])
     classes = data["num_classes"]
     results = {

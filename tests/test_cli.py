@@ -1,5 +1,6 @@
-"""The command line end to end: a tiny training run in a subprocess, help, one-line errors,
-gradcheck and bench; the full main job (cnn on digits, >= 97% in < 2 min) is marked slow."""
+"""The command line end to end: a tiny training run in a subprocess, Ctrl-C (exit 130), help,
+one-line errors, --model-arg, --seeds with its Markdown summary, and gradcheck; the full main job
+(cnn on digits, >= 98.5% in < 2 min) is marked slow."""
 
 import json
 import os
@@ -7,15 +8,17 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from tinynet import cli
 
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_tinynet(*args, cwd=None, timeout=120):
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "tinynet", *args], capture_output=True,
                           text=True, cwd=cwd, env=environment, timeout=timeout)
 
@@ -25,6 +28,7 @@ def test_train_end_to_end_in_a_subprocess(tmp_path):
     result = run_tinynet("train", "mlp", "--dataset", "digits", "--epochs", "1", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "epoch 1/1" in result.stdout and "test accuracy" in result.stdout
+    assert f"run folder: {out}" in result.stdout
     assert "Traceback" not in result.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.5 < metrics["test_accuracy"] <= 1.0
@@ -32,81 +36,121 @@ def test_train_end_to_end_in_a_subprocess(tmp_path):
     assert (out / "model.npz").stat().st_size > 0 and (out / "history.png").stat().st_size > 0
 
 
-def test_ctrl_c_in_a_real_run_keeps_the_best_checkpoint_and_reports(tmp_path):
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def test_ctrl_c_in_a_real_run_keeps_the_best_checkpoint_and_exits_130(tmp_path):
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "tinynet", "train", "mlp", "--dataset", "digits", "--epochs",
-         "1000", "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=environment)
+         "1000", "--out", str(tmp_path / "run")], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=environment)
     try:
-        for line in process.stdout:
+        for line in process.stdout:      # waits for the line, not for a time
             if line.startswith("epoch 2/"):
                 break
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 0 and "Traceback" not in err
+    assert process.returncode == 130 and "Traceback" not in err
     assert "interrupted (Ctrl-C)" in err and "test accuracy" in out
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["stop_cause"] == "interrupted" and metrics["best_epoch"] is not None
-    assert (tmp_path / "model.npz").exists()
-
-
-def test_train_is_repeatable_with_a_seed(tmp_path):
-    first = cli.train_command("mlp", "moons", epochs=1, out=tmp_path / "a", verbose=False)
-    again = cli.train_command("mlp", "moons", epochs=1, out=tmp_path / "b", verbose=False)
-    other = cli.train_command("mlp", "moons", epochs=1, seed=1, out=tmp_path / "c", verbose=False)
-    assert first["history"] == again["history"]
-    assert first["history"] != other["history"]
-
-
-def test_train_cnn_on_mnist1d_in_process(tmp_path, monkeypatch):
-    monkeypatch.setenv("TINYNET_DATA", str(tmp_path / "cache"))
-    metrics = cli.train_command("cnn", "mnist1d", epochs=1, batch_size=128, val_fraction=0.0,
-                                scheduler="none", out=tmp_path / "run", verbose=False)
-    assert metrics["test_accuracy"] > 0.15 and metrics["best_epoch"] == 0
-    assert (tmp_path / "cache" / "mnist1d.npz").exists()
-
-
-@pytest.mark.parametrize("option", [{"optimizer": "sgd"}, {"scheduler": "none"},
-                                    {"weight_decay": 0.0}, {"val_fraction": 0.2}])
-def test_models_with_their_own_trainer_refuse_the_classifier_options(option, tmp_path):
-    with pytest.raises(ValueError, match="--" + next(iter(option)).replace("_", "-")):
-        cli.train_command("autoencoder", "digits", epochs=1, out=tmp_path, verbose=False,
-                          **option)
+    assert (tmp_path / "run" / "model.npz").exists()
 
 
 def test_help_is_clear():
     result = run_tinynet("--help")
     assert result.returncode == 0
-    for command in ("train", "gradcheck", "bench"):
+    for command in ("train", "gradcheck"):
         assert command in result.stdout
+    assert "python benchmarks/" in result.stdout
     train_help = run_tinynet("train", "--help").stdout
     for option in ("--dataset", "--epochs", "--batch-size", "--optimizer", "--lr", "--scheduler",
-                   "--seed", "--out", "digits", "mnist1d"):
+                   "--seed", "--seeds", "--markdown", "--model-arg", "--out", "--overwrite",
+                   "digits", "mnist1d"):
         assert option in train_help
 
 
-@pytest.mark.parametrize("args", [
-    ["train", "resnet9000", "--dataset", "digits"],
-    ["train", "mlp", "--dataset", "imagenet"],
-    ["train", "mlp", "--dataset", "digits", "--epochs", "many"],
-    ["train", "mlp", "--dataset", "digits", "--lr", "-1"],
-    ["train", "vae", "--dataset", "digits", "--optimizer", "sgd"],
-    ["train", "gan", "--dataset", "digits", "--scheduler", "cosine", "--weight-decay", "0.1"],
-    ["train", "mlp"],
-    ["frobnicate"],
-    [],
-    ["bench", "no-such-benchmark"],
-    ["gradcheck", "no-such-op"],
+@pytest.mark.parametrize("args, message", [
+    (["train", "resnet9000", "--dataset", "digits"], "invalid choice"),
+    (["train", "mlp", "--dataset", "imagenet"], "invalid choice"),
+    (["train", "mlp", "--dataset", "digits", "--epochs", "many"], "invalid int"),
+    (["train", "mlp", "--dataset", "digits", "--lr", "-1"], "--lr must be a number in (0.0"),
+    (["train", "mlp", "--dataset", "digits", "--epochs", "0"], "--epochs must be a positive"),
+    (["train", "gan", "--epochs", "0"], "--epochs must be a positive integer, but got 0"),
+    (["train", "autoencoder", "--epochs", "-1"], "--epochs must be a positive integer"),
+    (["train", "perceptron", "--epochs", "-1"], "--epochs must be a positive integer"),
+    (["train", "vae", "--batch-size", "0"], "--batch-size must be a positive integer"),
+    (["train", "unet", "--lr", "0"], "--lr must be a number"),
+    (["train", "mlp", "--weight-decay", "-0.1"], "--weight-decay must be a number in [0.0"),
+    (["train", "mlp", "--val-fraction", "1"], "--val-fraction must be a number in [0.0, 1.0)"),
+    (["train", "mlp", "--seed", "-3"], "--seed must be a non-negative integer"),
+    (["train", "vae", "--dataset", "digits", "--optimizer", "sgd"],
+     "the vae recipe does not take --optimizer"),
+    (["train", "gan", "--dataset", "digits", "--scheduler", "cosine", "--weight-decay", "0.1"],
+     "does not take --weight-decay, --scheduler"),
+    (["train", "perceptron", "--batch-size", "8"], "the perceptron recipe does not take "
+                                                   "--batch-size"),
+    (["train", "autoencoder", "--val-fraction", "0.2"], "does not take --val-fraction"),
+    (["train", "cnn", "--model-arg", "width=64"],
+     "the cnn model has no argument 'width'; it takes channels=None, dropout=0.25"),
+    (["train", "logistic", "--model-arg", "depth=2"], "it takes no arguments"),
+    (["train", "mlp", "--model-arg", "dropout"], "--model-arg takes KEY=VALUE"),
+    (["train", "mlp", "--seed", "1", "--seeds", "1", "2"], "not allowed with argument"),
+    (["train", "mlp", "--seeds", "1", "1"], "--seeds has a seed twice"),
+    (["train", "mlp", "--seeds", "1", "--overwrite"], "--overwrite applies to one run"),
+    (["train", "mlp", "--seeds", "0", "1", "--epochs", "0"], "--epochs must be a positive"),
+    (["train", "mlp", "--data-dir", "somewhere"], "--data-dir applies to mnist1d, mnist"),
+    (["train", "mlp", "--dataset", "mnist1d", "--download"], "--download applies to mnist, "),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+    (["gradcheck", "no-such-op"], "no gradcheck case matches"),
+    (["bench", "overhead"], "python benchmarks/overhead.py"),
 ])
-def test_a_bad_argument_gives_a_one_line_error(args, tmp_path):
-    result = run_tinynet(*args, cwd=tmp_path)
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "error" in result.stderr
+def test_a_bad_argument_gives_a_one_line_error_naming_it(args, message, tmp_path, monkeypatch,
+                                                         capsys):
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = cli.main(args)
+    except SystemExit as exit:           # argparse's own errors
+        status = exit.code
+    stderr = capsys.readouterr().err
+    assert status not in (0, 130)
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert message in stderr
+    assert not (tmp_path / "runs").exists()                  # refused before any folder is made
+
+
+def test_model_args_reach_the_model(tmp_path):
+    status = cli.main(["train", "mlp", "--dataset", "moons", "--epochs", "1", "--model-arg",
+                       "hidden_sizes=(8,)", "--model-arg", "activation=tanh", "--model-arg",
+                       "batch_norm=False", "--out", str(tmp_path / "run"), "--quiet"])
+    assert status == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["settings"]["model_args"] == {"hidden_sizes": [8], "activation": "tanh",
+                                                 "batch_norm": False}
+    import tinynet as tn
+
+    state = tn.load(tmp_path / "run" / "model.npz")
+    assert [tuple(value.shape) for value in state.values()] == [(8, 2), (8,), (2, 8), (2,)]
+
+
+def test_seeds_write_a_markdown_summary(tmp_path):
+    page = tmp_path / "docs" / "mlp-moons.md"
+    status = cli.main(["train", "mlp", "--dataset", "moons", "--epochs", "1", "--seeds", "0", "1",
+                       "--markdown", str(page), "--out", str(tmp_path / "runs"), "--quiet"])
+    assert status == 0
+    text = page.read_text()
+    assert text.startswith("# mlp on moons: 2 seeds")
+    assert "Written by `tinynet train mlp --dataset moons --epochs 1 --seeds 0 1" in text
+    assert "| seed | test_accuracy | training time (s) | wall time (s) |" in text
+    assert "compiling tinynet's Numba kernels" in text and "over 2 seeds" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 0 ") or
+            line.startswith("| 1 ")]
+    assert len(rows) == 2
+    for seed in (0, 1):
+        metrics = json.loads((tmp_path / "runs" / f"seed-{seed}" / "metrics.json").read_text())
+        assert metrics["settings"]["seed"] == seed
+        assert f"{100 * metrics['test_accuracy']:.2f}%" in rows[seed]
 
 
 def test_gradcheck_prints_the_table(capsys):
@@ -125,31 +169,15 @@ def test_every_gradcheck_suite_case_passes():
     assert [(r.name, r.error) for r in results if not r.passed] == []
 
 
-def test_bench_runs_the_scripts_and_prints_their_tables(tmp_path, monkeypatch, capfd):
-    (tmp_path / "tiny.py").write_text("print('name  value')\nprint('tiny  1.0')\n")
-    (tmp_path / "optimizers.py").write_text(
-        "import sys\nassert sys.argv[1] == '--out'\nprint('plots in', sys.argv[2])\n")
-    monkeypatch.setattr(cli, "benchmarks_folder", lambda: tmp_path)
-    assert cli.main(["bench", "--out", str(tmp_path / "figures")]) == 0
-    output = capfd.readouterr().out
-    assert "== benchmarks/optimizers.py ==" in output and "tiny  1.0" in output
-    assert "plots in" in output
-    (tmp_path / "broken.py").write_text("raise SystemExit(3)\n")
-    assert cli.main(["bench", "broken"]) == 1
-
-
-def test_the_real_benchmark_folder_is_found():
-    assert (cli.benchmarks_folder() / "overhead.py").exists()
-
-
-def test_main_job_short_form(tmp_path):
-    metrics = cli.train_command("cnn", "digits", epochs=1, out=tmp_path, verbose=False)
-    assert metrics["test_accuracy"] > 0.5
+def test_the_command_line_does_not_reach_into_benchmarks():
+    source = (ROOT / "tinynet" / "cli.py").read_text()
+    assert "benchmarks_folder" not in source and "subprocess" not in source
+    assert len(source.splitlines()) <= 300
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("TINYNET_FULL"), reason="long run: set TINYNET_FULL=1")
-def test_main_job_reaches_97_percent_on_digits_in_under_two_minutes(tmp_path):
+def test_main_job_reaches_98_5_percent_on_digits_in_under_two_minutes(tmp_path):
     """The README's main command: ``tinynet train cnn --dataset digits`` (default settings)."""
     start = time.perf_counter()
     result = run_tinynet("train", "cnn", "--dataset", "digits", "--out", str(tmp_path),
@@ -157,5 +185,5 @@ def test_main_job_reaches_97_percent_on_digits_in_under_two_minutes(tmp_path):
     seconds = time.perf_counter() - start
     assert result.returncode == 0, result.stderr
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["test_accuracy"] >= 0.97
+    assert metrics["test_accuracy"] >= 0.985
     assert seconds < 120

@@ -1,6 +1,7 @@
 """tinynet.save / tinynet.load: round trips, atomic writes, and files that must be refused without
 running anything (truncated, corrupt, foreign, or carrying a pickle)."""
 
+import json
 import math
 import os
 import pickle
@@ -163,3 +164,129 @@ def test_an_npz_member_holding_a_pickle_is_refused_without_running_it(tmp_path):
     with pytest.raises(CheckpointError, match="model.ckpt contains pickled Python objects"):
         tn.load(path)
     assert not marker.exists()  # ...but tinynet.load never unpickles it
+
+
+# --- failures name the user's path; killed saves; symbolic links; zip bombs ----------------------
+
+def test_a_failed_save_names_the_users_path_not_the_temporary_file(tmp_path):
+    path = tmp_path / "no-such-folder" / "model.npz"
+    with pytest.raises(FileNotFoundError) as error:
+        tn.save({"w": tn.zeros(2)}, path)
+    assert str(path) in str(error.value) and ".tmp" not in str(error.value)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="stale temporaries are found by PID on POSIX")
+def test_a_temporary_file_left_by_a_killed_save_is_removed_by_the_next_save(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.npz"
+    killed = ("import os, numpy, tinynet\n"
+              "def die(*args, **kwargs):\n"
+              "    os._exit(9)\n"                      # the process dies in the middle of a save
+              "numpy.savez = die\n"
+              f"tinynet.save({{'w': tinynet.zeros(2)}}, {str(path)!r})\n")
+    result = subprocess.run([sys.executable, "-c", killed], cwd=os.getcwd(), timeout=120,
+                            env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert result.returncode == 9
+    left = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    assert len(left) == 1 and not path.exists()
+    tn.save({"w": tn.ones(2)}, path)
+    assert os.listdir(tmp_path) == ["model.npz"]
+    assert tn.load(path)["w"].tolist() == [1.0, 1.0]
+
+
+def test_a_live_saves_temporary_file_is_left_alone(tmp_path):
+    path = tmp_path / "model.npz"
+    mine = tmp_path / f".model.npz.{os.getpid()}.abcd1234.tmp"   # a save of this process
+    mine.write_bytes(b"in progress")
+    tn.save({"w": tn.ones(2)}, path)
+    assert mine.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_saving_through_a_symlink_writes_its_target(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.npz"
+    tn.save({"w": tn.zeros(2)}, target)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    tn.save({"w": tn.ones(3)}, link)
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert tn.load(target)["w"].tolist() == [1.0, 1.0, 1.0]
+    dangling = tmp_path / "dangling.npz"
+    dangling.symlink_to(tmp_path / "real" / "new.npz")
+    tn.save({"w": tn.ones(1)}, dangling)                      # as open() would: creates the target
+    assert dangling.is_symlink() and tn.load(tmp_path / "real" / "new.npz")["w"].tolist() == [1.0]
+
+
+def npy_header(count):
+    """The .npy header of a uint8 vector of ``count`` elements."""
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "|u1", "fortran_order": False, "shape": (count,)})
+    return buffer.getvalue()
+
+
+def zip_bomb(path, expanded_bytes=2**30):
+    """A well-formed .npz of one deflated .npy member of ``expanded_bytes`` (a vector of zeros),
+    about 1 KiB on disk per MiB: built block by block, each fully flushed block of zeros
+    compressing to the same bytes, so it costs little to make."""
+    import struct
+    import zlib
+
+    header = npy_header(expanded_bytes - len(npy_header(expanded_bytes)))
+    count, block = expanded_bytes - len(header), 2**20
+    blocks, rest = divmod(count, block)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
+    zeros = compressor.compress(bytes(block)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    data = head + zeros * blocks + compressor.compress(bytes(rest)) + compressor.flush()
+    crc = zlib.crc32(header)
+    for _ in range(blocks):
+        crc = zlib.crc32(bytes(block), crc)
+    crc = zlib.crc32(bytes(rest), crc)
+    name = b"array_0.npy"
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(data),
+                        expanded_bytes, len(name), 0) + name
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(data),
+                          expanded_bytes, len(name), 0, 0, 0, 0, 0, 0) + name
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central),
+                      len(local) + len(data), 0)
+    path.write_bytes(local + data + central + end)
+    return path
+
+
+def test_a_member_that_would_expand_beyond_the_cap_is_refused_before_inflating(tmp_path):
+    import zipfile
+
+    bomb = zip_bomb(tmp_path / "bomb.npz")
+    assert bomb.stat().st_size < 2**21                            # about 1 MiB on disk
+    with zipfile.ZipFile(bomb) as archive:                          # a well-formed zip of 1 GiB
+        assert archive.infolist()[0].file_size == 2**30
+        with archive.open("array_0.npy") as member:
+            assert member.read(6) == b"\x93NUMPY"
+    with pytest.raises(CheckpointError, match="expand to 1,073,741,824 bytes.*max_expanded_bytes"):
+        tn.load(bomb)
+    assert tn.serialization.MAX_EXPANDED_BYTES < 2**30
+    small = zip_bomb(tmp_path / "small.npz", 2**21)                 # the same build, inflated
+    with np.load(small, allow_pickle=False) as archive:
+        inflated = archive["array_0"]
+    assert inflated.size == 2**21 - len(npy_header(2**21)) and not inflated.any()
+
+
+def test_the_cap_can_be_raised_and_counts_compressed_members_only(tmp_path):
+    path = tmp_path / "compressed.npz"
+    big = np.zeros(2**20, np.uint8)                                  # 1 MiB, deflated
+    structure = json.dumps({"format": "tinynet", "version": 1, "object": {"ndarray": "array_0"}})
+    np.savez_compressed(path, array_0=big, __tinynet_structure__=np.frombuffer(
+        structure.encode(), np.uint8))
+    with pytest.raises(CheckpointError, match="beyond the limit of 1,000"):
+        tn.load(path, max_expanded_bytes=1000)
+    assert tn.load(path, max_expanded_bytes=2**21).shape == (2**20,)
+    assert tn.load(path).shape == (2**20,)                       # under the default cap
+    plain = tmp_path / "plain.npz"
+    tn.save({"w": tn.zeros(2**18)}, plain)                         # stored members: not counted
+    assert tn.load(plain, max_expanded_bytes=10)["w"].shape == (2**18,)

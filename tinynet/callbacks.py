@@ -10,7 +10,7 @@ The protocol, in full (``tinynet.train.fit`` follows it; a hand-written loop may
 * ``stop_training``: a flag the loop reads after ``on_epoch_end``; True ends training.
 
 Hooks return nothing, and the base class implements each as a no-op, so a callback overrides only
-the hooks it needs.
+the hooks it needs. The callbacks here: ``EarlyStopping`` and ``ModelCheckpoint``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -158,6 +159,47 @@ class EarlyStopping(Callback):
                 "model), or put it in trainer_state['model']"
             )
         return model
+
+
+class ModelCheckpoint(Callback):
+    """Save the model's ``state_dict()`` to ``path`` whenever the monitored log improves.
+
+    The file is written with ``tinynet.save`` (temporary file, then rename), so it always holds
+    a complete checkpoint of the best epoch so far, even after Ctrl-C or a crash. With
+    ``save_best_only=False`` it is rewritten after every epoch instead. ``best`` and
+    ``best_epoch`` (from 0) record the best value; load it with
+    ``model.load_state_dict(tinynet.load(path))``.
+    """
+
+    def __init__(self, path: str | Path, monitor: str = "val_loss", mode: str = "min",
+                 save_best_only: bool = True):
+        super().__init__()
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', but got {mode!r}")
+        self.path, self.monitor, self.mode = Path(path), monitor, mode
+        self.save_best_only = save_best_only
+        self.model = None
+        self.best = math.inf if mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+
+    def on_train_begin(self, trainer_state) -> None:
+        self.model = trainer_state["model"]
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = None
+
+    def on_epoch_end(self, epoch: int, logs) -> None:
+        if self.monitor not in logs:
+            raise KeyError(f"ModelCheckpoint monitors {self.monitor!r}, but the epoch's logs "
+                           f"have only {sorted(logs)}")
+        value = float(logs[self.monitor])
+        improved = value < self.best if self.mode == "min" else value > self.best
+        if improved:
+            self.best, self.best_epoch = value, epoch
+        if improved or not self.save_best_only:
+            from tinynet.serialization import save
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            save(self.model.state_dict(), self.path)
 
 
 def _snapshot(model) -> dict[str, Any]:

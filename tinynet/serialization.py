@@ -6,16 +6,25 @@ strings, None) as JSON that names the array members. Loading uses ``np.load(allo
 and ``json``, neither of which can run code, so a file crafted with a pickle inside is refused,
 not executed (``torch.load`` without ``weights_only=True`` would unpickle it).
 
-Saving is atomic: the file is written under a temporary name in the same folder, flushed to disk
-(fsync), then renamed over the target (``os.replace``), so a crash or error mid-save leaves the
-previous checkpoint intact.
+Saving is atomic: the file is written under a temporary name in the same folder
+(``.NAME.PID.XXXX.tmp``), flushed to disk (fsync), then renamed over the target (``os.replace``),
+so a crash or error mid-save leaves the previous checkpoint intact; the next save to the same path
+removes the temporary files of saves whose process is gone (POSIX). Saving through a symbolic
+link writes to the file it points to, as ``open(path, "wb")`` does.
+
+Loading refuses a file whose compressed members would expand to more than ``max_expanded_bytes``
+(default ``MAX_EXPANDED_BYTES``, 256 MiB; ``tinynet.save`` writes uncompressed members, which
+this does not count): the sizes are read from the zip directory before anything is inflated, so
+a small file that would inflate to gigabytes costs nothing to refuse.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -23,6 +32,7 @@ from tinynet.tensor import Tensor
 
 STRUCTURE_KEY = "__tinynet_structure__"
 FORMAT_VERSION = 1
+MAX_EXPANDED_BYTES = 256 * 2**20
 
 
 class _Encoder:
@@ -87,22 +97,53 @@ def save(obj, f) -> None:
     arrays = dict(encoder.arrays)
     arrays[STRUCTURE_KEY] = np.frombuffer(json.dumps(structure).encode("utf-8"), dtype=np.uint8)
     path = _path_of(f, "save")
-    folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
+    target = os.path.realpath(path)  # through symbolic links, as open() writes
+    folder, name = os.path.split(target)
+    _remove_stale_temporaries(folder, name)
+    temporary = None
     try:
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}.",
+                                                 suffix=".tmp")
         with os.fdopen(descriptor, "wb") as file:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, _file_mode(path))
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
+        os.chmod(temporary, _file_mode(target))
+        os.replace(temporary, target)
+    except BaseException as error:
+        if temporary is not None and os.path.exists(temporary):
             os.remove(temporary)
+        if isinstance(error, OSError) and error.errno is not None:
+            raise type(error)(error.errno, f"tinynet.save: cannot write {path}: "
+                                           f"{error.strerror}") from None
         raise
     _sync_folder(folder)
+
+
+def _remove_stale_temporaries(folder: str, name: str) -> None:
+    """Delete the temporary files that saves to ``name`` left in ``folder`` when their process
+    was killed (their PID, in the file name, no longer runs). POSIX only: elsewhere a PID cannot
+    be probed without side effects, and they stay."""
+    if os.name != "posix":
+        return
+    pattern = re.compile(re.escape(f".{name}.") + r"(\d+)\.[^.]+\.tmp\Z")
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.match(entry)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            try:
+                os.remove(os.path.join(folder, entry))
+            except OSError:
+                pass
+        except (PermissionError, OverflowError):  # alive under another user / not a PID
+            continue
 
 
 def _path_of(f, caller: str) -> str:
@@ -185,6 +226,22 @@ class _Decoder:
         )
 
 
+def _check_expansion(path: str, limit: int | None) -> None:
+    """Refuse ``path`` when its compressed members would expand beyond ``limit`` bytes, judged
+    from the sizes in the zip directory, before any member is inflated."""
+    if limit is None:
+        return
+    with zipfile.ZipFile(path) as archive:
+        expanded = sum(info.file_size for info in archive.infolist()
+                       if info.compress_type != zipfile.ZIP_STORED)
+    if expanded > limit:
+        raise CheckpointError(
+            f"tinynet.load: {path} holds compressed members that would expand to {expanded:,} "
+            f"bytes, beyond the limit of {limit:,} (pass max_expanded_bytes=... to load a larger "
+            "file you trust)"
+        )
+
+
 def _read_arrays(path: str) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
@@ -200,11 +257,13 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
     return arrays
 
 
-def load(f):
+def load(f, max_expanded_bytes: int | None = MAX_EXPANDED_BYTES):
     """Read what ``tinynet.save`` wrote to the path ``f``: tensors come back as Tensors (with
     their requires_grad), arrays as arrays. Raises ``CheckpointError`` (a ValueError) naming the
-    path for a file that is not a tinynet checkpoint, is truncated or corrupt, or contains
-    anything but plain arrays — nothing in the file is ever executed."""
+    path for a file that is not a tinynet checkpoint, is truncated or corrupt, contains anything
+    but plain arrays (it is read with ``allow_pickle=False``: nothing in the file is ever
+    executed), or whose compressed members would expand beyond ``max_expanded_bytes`` (None: no
+    limit)."""
     path = _path_of(f, "load")
     with open(path, "rb") as file:
         magic = file.read(4)
@@ -214,6 +273,7 @@ def load(f):
             f"tinynet.load: {path} is not a tinynet checkpoint (not an .npz archive{kind})"
         )
     try:
+        _check_expansion(path, max_expanded_bytes)
         arrays = _read_arrays(path)
         structure = json.loads(arrays.pop(STRUCTURE_KEY).tobytes().decode("utf-8"))
     except CheckpointError:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from tinynet.autograd import no_grad
-from tinynet.callbacks import Callback
+from tinynet.callbacks import Callback, ModelCheckpoint  # noqa: F401 (importable from here too)
 from tinynet.optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
 
 PER_BATCH_SCHEDULERS = (CyclicLR, OneCycleLR)
@@ -325,44 +325,3 @@ class History:
 
 def _positive(values: list[float]) -> bool:
     return all(v > 0 for v in values if math.isfinite(v))
-
-
-class ModelCheckpoint(Callback):
-    """Save the model's ``state_dict()`` to ``path`` whenever the monitored log improves.
-
-    The file is written with ``tinynet.save`` (temporary file, then rename), so it always holds
-    a complete checkpoint of the best epoch so far, even after Ctrl-C or a crash. With
-    ``save_best_only=False`` it is rewritten after every epoch instead. ``best`` and
-    ``best_epoch`` (from 0) record the best value; load it with
-    ``model.load_state_dict(tinynet.load(path))``.
-    """
-
-    def __init__(self, path: str | Path, monitor: str = "val_loss", mode: str = "min",
-                 save_best_only: bool = True):
-        super().__init__()
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', but got {mode!r}")
-        self.path, self.monitor, self.mode = Path(path), monitor, mode
-        self.save_best_only = save_best_only
-        self.model = None
-        self.best = math.inf if mode == "min" else -math.inf
-        self.best_epoch: int | None = None
-
-    def on_train_begin(self, trainer_state) -> None:
-        self.model = trainer_state["model"]
-        self.best = math.inf if self.mode == "min" else -math.inf
-        self.best_epoch = None
-
-    def on_epoch_end(self, epoch: int, logs) -> None:
-        if self.monitor not in logs:
-            raise KeyError(f"ModelCheckpoint monitors {self.monitor!r}, but the epoch's logs "
-                           f"have only {sorted(logs)}")
-        value = float(logs[self.monitor])
-        improved = value < self.best if self.mode == "min" else value > self.best
-        if improved:
-            self.best, self.best_epoch = value, epoch
-        if improved or not self.save_best_only:
-            from tinynet.serialization import save
-
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            save(self.model.state_dict(), self.path)

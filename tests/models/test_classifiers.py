@@ -19,14 +19,10 @@ from tinynet.models import MODELS
 from tinynet.models.lenet import LeNet5
 from tinynet.models.logistic import LogisticRegression
 from tinynet.models.mlp import MLP
-from tinynet.models.perceptron import (
-    MulticlassPerceptron,
-    Perceptron,
-    make_linearly_separable,
-    train_perceptron,
-)
+from tinynet.models.perceptron import MulticlassPerceptron, Perceptron, make_linearly_separable
 from tinynet.models.resnet import BasicBlock, ResNet
 from tinynet.models.unet import UNet, confusion_matrix, scores_from_confusion, segmentation_scores
+from tinynet.recipes.perceptron import train_perceptron
 from tinynet.train import evaluate, fit
 
 
@@ -93,9 +89,9 @@ def test_multiclass_perceptron_rule_and_digits():
 
 
 def test_perceptron_from_the_command_line(tmp_path):
-    from tinynet import cli
+    from tinynet.recipes import train
 
-    metrics = cli.train_command("perceptron", "moons", epochs=3, out=tmp_path, verbose=False)
+    metrics = train("perceptron", "moons", epochs=3, out=tmp_path, verbose=False)
     assert metrics["epochs_run"] == 3 and len(metrics["mistakes_per_epoch"]) == 3
     assert metrics["test_accuracy"] > 0.75                  # moons are not linearly separable
     assert (tmp_path / "metrics.json").exists() and (tmp_path / "model.npz").exists()
@@ -252,12 +248,12 @@ def test_unet_learns_to_segment_shapes():
 
 
 def test_unet_from_the_command_line(tmp_path, monkeypatch):
-    from tinynet import cli
+    from tinynet.recipes import train
     from tinynet.data.datasets import DATASETS
 
     monkeypatch.setitem(DATASETS, "shapes", lambda train, root, download: Shapes(
         train=train, n_samples=32 if train else 16, size=16))
-    metrics = cli.train_command("unet", "shapes", epochs=1, out=tmp_path, verbose=False)
+    metrics = train("unet", "shapes", epochs=1, out=tmp_path, verbose=False)
     assert 0 <= metrics["test_pixel_accuracy"] <= 1 and len(metrics["test_iou"]) == 4
     for name in ["metrics.json", "model.npz", "history.png", "predictions.png"]:
         assert (tmp_path / name).exists()
@@ -275,16 +271,27 @@ def test_unet_from_the_command_line(tmp_path, monkeypatch):
 ])
 @long_run
 def test_long_form_command_line_accuracy(tmp_path, model, dataset, bar):
-    from tinynet import cli
+    from tinynet.recipes import train
 
-    metrics = cli.train_command(model, dataset, out=tmp_path, verbose=False)
+    metrics = train(model, dataset, out=tmp_path, verbose=False)
     assert metrics["test_accuracy"] >= bar
 
 
 @long_run
 def test_long_form_unet_segments_shapes(tmp_path, seed=0):
-    from tinynet import cli
+    from tinynet.recipes import train
 
-    metrics = cli.train_command("unet", "shapes", seed=seed, out=tmp_path, verbose=False)
+    metrics = train("unet", "shapes", seed=seed, out=tmp_path, verbose=False)
     assert metrics["test_pixel_accuracy"] >= 0.95
     assert metrics["test_foreground_mean_iou"] >= 0.7
+
+
+def test_lenet_recipe_reads_an_idx_folder(tmp_path):
+    from tinynet.recipes import train
+
+    folder = synthetic_idx_folder(tmp_path)
+    metrics = train("lenet", data_dir=str(folder), epochs=4, batch_size=32, lr=5e-3,
+                    model_args={"activation": "relu"},
+                    out=tmp_path / "run", verbose=False)
+    assert metrics["dataset"] == "mnist" and metrics["epochs_run"] == 4
+    assert metrics["test_accuracy"] > 0.5                          # chance: 0.1

@@ -17,7 +17,7 @@ import tinynet as tn
 from tinynet import nn, optim
 from tinynet.data import DataLoader, TensorDataset
 from tinynet.data.datasets import Digits
-from tinynet.models import MODELS, TRAINERS
+from tinynet.models import MODELS
 from tinynet.models.autoencoder import (
     ConvAutoencoder,
     DenseAutoencoder,
@@ -32,17 +32,18 @@ from tinynet.models.gan import (
     discriminator_loss,
     generator_loss,
     label_distribution,
-    train_gan,
 )
-from tinynet.models.images import save_image_grid, tile_images
 from tinynet.models.vae import (
     VAE,
     evaluate_elbo,
     kl_to_standard_normal,
     latent_traversal,
-    train_vae,
     vae_loss,
 )
+from tinynet.recipes import RECIPES, train
+from tinynet.recipes.gan import train_gan
+from tinynet.recipes.images import save_image_grid, tile_images
+from tinynet.recipes.vae import train_vae
 from tinynet.train import fit
 
 full_only = pytest.mark.skipif(not os.environ.get("TINYNET_FULL"),
@@ -319,7 +320,7 @@ def test_tile_images_and_png(tmp_path):
 def test_each_generative_model_trains_from_the_command_line(tmp_path, name, files):
     from tinynet.cli import main
 
-    assert name in MODELS and name in TRAINERS
+    assert name in MODELS and name in RECIPES
     assert isinstance(MODELS[name]((1, 8, 8), 10), nn.Module)
     status = main(["train", name, "--dataset", "digits", "--epochs", "2", "--out", str(tmp_path),
                    "--quiet"])
@@ -342,16 +343,16 @@ def test_each_generative_model_trains_from_the_command_line(tmp_path, name, file
 @full_only
 @pytest.mark.parametrize("name", ["autoencoder", "conv-autoencoder"])
 def test_long_autoencoder_beats_pca(tmp_path, name):
-    metrics = TRAINERS[name](out=tmp_path, verbose=False)
+    metrics = train(name, out=tmp_path, verbose=False)
     assert metrics["test_reconstruction_mse"] < metrics["pca_mse"]
 
 
 @pytest.mark.slow
 @full_only
 def test_long_denoising_and_sparse(tmp_path):
-    denoising = TRAINERS["denoising-autoencoder"](out=tmp_path / "d", verbose=False)
+    denoising = train("denoising-autoencoder", out=tmp_path / "d", verbose=False)
     assert denoising["test_reconstruction_mse"] < denoising["noisy_input_mse"] / 2
-    sparse = TRAINERS["sparse-autoencoder"](out=tmp_path / "s", verbose=False)
+    sparse = train("sparse-autoencoder", out=tmp_path / "s", verbose=False)
     assert sparse["active_code_fraction"] < 0.3
     assert sparse["test_reconstruction_mse"] < sparse["mean_image_mse"] / 4
 
@@ -359,12 +360,12 @@ def test_long_denoising_and_sparse(tmp_path):
 @pytest.mark.slow
 @full_only
 def test_long_vae_elbo(tmp_path):
-    metrics = TRAINERS["vae"](out=tmp_path, verbose=False)
+    metrics = train("vae", out=tmp_path, verbose=False)
     assert metrics["test_elbo"] > -26.0
 
 
 @pytest.mark.slow
 @full_only
 def test_long_gan_covers_all_ten_digits(tmp_path):
-    metrics = TRAINERS["gan"](out=tmp_path, verbose=False)
+    metrics = train("gan", out=tmp_path, verbose=False)
     assert metrics["sample_class_distribution"]["covers_all_classes"]

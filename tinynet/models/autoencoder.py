@@ -18,9 +18,7 @@ Four variants, all trained with ``tinynet.train.fit`` on (input, target) image p
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -193,103 +191,22 @@ def pca_reconstruction_mse(train_images: tn.Tensor, test_images: tn.Tensor,
     return float(np.mean((reconstructions - test) ** 2))
 
 
-VARIANTS = ("autoencoder", "conv-autoencoder", "denoising-autoencoder", "sparse-autoencoder")
+def build_autoencoder(input_shape: Sequence[int], num_classes: int = 0, code_size: int = 16,
+                      hidden_size: int = 128) -> DenseAutoencoder:
+    """The registry's ``autoencoder`` (and ``denoising-autoencoder``, whose recipe adds the input
+    noise): ``DenseAutoencoder(input_shape, code_size, hidden_size)`` (labels unused)."""
+    return DenseAutoencoder(input_shape, code_size, hidden_size)
 
 
-def build_variant(variant: str, input_shape: Sequence[int]) -> tuple[Autoencoder, float, float]:
-    """(model, input noise std, code L1 strength) of a registry variant: ``autoencoder`` (dense,
-    code 16), ``conv-autoencoder`` (code 16), ``denoising-autoencoder`` (dense, code 16, inputs
-    with Gaussian noise of std 0.3), ``sparse-autoencoder`` (dense, ReLU code of 64, L1 1e-3)."""
-    if variant == "autoencoder":
-        return DenseAutoencoder(input_shape, code_size=16), 0.0, 0.0
-    if variant == "conv-autoencoder":
-        return ConvAutoencoder(input_shape, code_size=16), 0.0, 0.0
-    if variant == "denoising-autoencoder":
-        return DenseAutoencoder(input_shape, code_size=16), 0.3, 0.0
-    if variant == "sparse-autoencoder":
-        return DenseAutoencoder(input_shape, code_size=64, code_activation=nn.ReLU()), 0.0, 1e-3
-    raise ValueError(f"unknown autoencoder variant {variant!r}; choose from {', '.join(VARIANTS)}")
+def build_conv_autoencoder(input_shape: Sequence[int], num_classes: int = 0, code_size: int = 16,
+                           channels: int = 16) -> ConvAutoencoder:
+    """The registry's ``conv-autoencoder``: ``ConvAutoencoder(input_shape, code_size,
+    channels)``."""
+    return ConvAutoencoder(input_shape, code_size, channels)
 
 
-def build_autoencoder(variant: str, input_shape: Sequence[int], num_classes: int = 0):
-    """The registry's builder: ``build_variant(variant, input_shape)``'s model (labels unused)."""
-    return build_variant(variant, input_shape)[0]
-
-
-def train_command(variant: str = "autoencoder", dataset: str = "digits", epochs: int | None = None,
-                  batch_size: int | None = None, lr: float | None = None, seed: int = 0,
-                  out: str | Path | None = None, data_dir: str | None = None,
-                  download: bool = False, verbose: bool = True) -> dict:
-    """``tinynet train VARIANT --dataset NAME``: train the variant with ``fit`` (Adam, defaults
-    100 epochs, batch 64, lr 3e-3) on the training images, then measure on the test images.
-
-    Writes to ``out`` (default runs/VARIANT-DATASET): metrics.json (test_reconstruction_mse:
-    per-pixel MSE of the reconstructions of the test images (of their noisy copies for the
-    denoising variant); references: mean_image_mse (predict the mean training image),
-    pca_mse (PCA with the same code size, when smaller than the image), noisy_input_mse (the
-    noise alone) and clean_input_mse (denoising only); active_code_fraction and
-    active_units_per_image; seconds; settings; history), reconstructions.png (one test digit per
-    class: input, [noisy input,] reconstruction), model.npz and history.png. Returns the metrics.
-    """
-    from tinynet import optim
-    from tinynet.data import DataLoader, TensorDataset
-    from tinynet.models.images import load_image_split, one_per_class, save_image_grid, write_json
-    from tinynet.train import fit
-
-    epochs, batch_size, lr = epochs or 100, batch_size or 64, lr or 3e-3
-    out = Path(out) if out is not None else Path("runs") / f"{variant}-{dataset}"
-    tn.manual_seed(seed)
-    data = load_image_split(dataset, data_dir, download)
-    train_images, test_images = data["train_images"], data["test_images"]
-    model, noise_std, code_l1 = build_variant(variant, tuple(train_images.shape[1:]))
-    pairs = ImagePairs(TensorDataset(train_images), noise_std, generator=tn.Generator(seed))
-    loader = DataLoader(pairs, batch_size, shuffle=True, generator=tn.Generator(seed))
-    if verbose:
-        print(f"training {variant} on {dataset}: {len(train_images)} train, {len(test_images)} "
-              f"test images; {sum(p.numel() for p in model.parameters()):,} parameters")
-    start = time.perf_counter()
-    history = fit(model, ReconstructionLoss(model, code_l1),
-                  optim.Adam(model.parameters(), lr=lr), loader, epochs=epochs, metrics=("mse",),
-                  verbose=verbose)
-    seconds = time.perf_counter() - start
-
-    code_size = model.encode(test_images[:1]).shape[1]
-    mean_image = train_images.mean(dim=0, keepdim=True)
-    metrics = {
-        "model": variant, "dataset": dataset,
-        "test_reconstruction_mse": reconstruction_mse(model, test_images, noise_std,
-                                                      tn.Generator(seed + 1)),
-        "mean_image_mse": nn.functional.mse_loss(mean_image.expand_as(test_images),
-                                                 test_images).item(),
-        "pca_mse": (pca_reconstruction_mse(train_images, test_images, code_size)
-                    if code_size < math.prod(train_images.shape[1:]) else None),
-        "code_size": code_size, "active_code_fraction": active_code_fraction(model, test_images),
-        "train_seconds": round(seconds, 2), "epochs_run": len(history),
-        "stop_cause": history.stop_cause, "stop_reason": history.stop_reason,
-        "settings": {"epochs": epochs, "batch_size": batch_size, "optimizer": "adam", "lr": lr,
-                     "seed": seed, "noise_std": noise_std, "code_l1": code_l1},
-        "history": history.history,
-    }
-    metrics["active_units_per_image"] = round(metrics["active_code_fraction"] * code_size, 2)
-    shown = test_images[one_per_class(data["test_labels"])]
-    rows, labels = [shown], ["input"]
-    if noise_std > 0:
-        noise = tn.randn(*shown.shape, generator=tn.Generator(seed + 2))
-        rows, labels = [shown, (shown + noise_std * noise).clamp(0.0, 1.0)], ["clean", "noisy"]
-        metrics["noisy_input_mse"] = nn.functional.mse_loss(rows[1], shown).item()
-        metrics["clean_input_mse"] = reconstruction_mse(model, test_images)
-    with tn.no_grad():
-        model.eval()
-        rows.append(model(rows[-1]))
-    save_image_grid(tn.cat(rows), out / "reconstructions.png", columns=len(shown),
-                    row_labels=[*labels, "output"],
-                    title=f"{variant}: test MSE {metrics['test_reconstruction_mse']:.4f}")
-    tn.save(model.state_dict(), out / "model.npz")
-    history.plot(out / "history.png")
-    write_json(out / "metrics.json", metrics)
-    if verbose:
-        pca = "" if metrics["pca_mse"] is None else f", PCA-{code_size} {metrics['pca_mse']:.5f}"
-        print(f"test reconstruction MSE {metrics['test_reconstruction_mse']:.5f} (mean image "
-              f"{metrics['mean_image_mse']:.5f}{pca}); trained in {seconds:.1f} s; wrote "
-              f"{out}/metrics.json, reconstructions.png, model.npz, history.png")
-    return metrics
+def build_sparse_autoencoder(input_shape: Sequence[int], num_classes: int = 0, code_size: int = 64,
+                             hidden_size: int = 128) -> DenseAutoencoder:
+    """The registry's ``sparse-autoencoder``: a ``DenseAutoencoder`` with a ReLU code (its recipe
+    adds the L1 penalty on the code)."""
+    return DenseAutoencoder(input_shape, code_size, hidden_size, code_activation=nn.ReLU())

@@ -55,11 +55,13 @@ class CNN1d(nn.Sequential):
         )
 
 
-def build_cnn(input_shape: Sequence[int], num_classes: int) -> nn.Module:
-    """The registry's ``cnn``: ``CNN2d`` for (C, H, W) inputs, ``CNN1d`` for (C, L) inputs."""
+def build_cnn(input_shape: Sequence[int], num_classes: int,
+              channels: tuple[int, int] | None = None, dropout: float = 0.25) -> nn.Module:
+    """The registry's ``cnn``: ``CNN2d`` for (C, H, W) inputs (channels default (16, 32)),
+    ``CNN1d`` for (C, L) inputs (channels default (32, 64))."""
     if len(input_shape) == 3:
-        return CNN2d(*input_shape, num_classes)
+        return CNN2d(*input_shape, num_classes, tuple(channels or (16, 32)), dropout)
     if len(input_shape) == 2:
-        return CNN1d(*input_shape, num_classes)
+        return CNN1d(*input_shape, num_classes, tuple(channels or (32, 64)), dropout)
     raise ValueError(f"cnn needs inputs of shape (C, L) or (C, H, W), but the dataset gives "
                      f"{tuple(input_shape)}")

@@ -52,9 +52,10 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(images))
 
 
-def build_lenet(input_shape: Sequence[int], num_classes: int) -> LeNet5:
-    """The registry's ``lenet``: LeNet-5 (tanh, average pooling) for (C, 28, 28) inputs."""
+def build_lenet(input_shape: Sequence[int], num_classes: int, activation: str = "tanh",
+                pooling: str = "avg") -> LeNet5:
+    """The registry's ``lenet``: LeNet-5 (default tanh, average pooling) for (C, 28, 28) inputs."""
     if len(input_shape) != 3 or tuple(input_shape[1:]) != (28, 28):
         raise ValueError(f"lenet needs images of shape (C, 28, 28), but the dataset gives "
                          f"{tuple(input_shape)}")
-    return LeNet5(input_shape[0], num_classes)
+    return LeNet5(input_shape[0], num_classes, activation, pooling)

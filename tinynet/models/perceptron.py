@@ -17,14 +17,10 @@ hyperplane of unit norm); on a set that is not separable it never settles.
 ``MulticlassPerceptron`` is the same rule for K classes: predict ŷ = argmax_k (w_k·x + b_k), and
 on a mistake add lr·x to the true class's weights and subtract it from the predicted class's.
 
-    tinynet train perceptron --dataset digits      # from the command line (see train_command)
+    tinynet train perceptron --dataset digits      # the recipe: tinynet.recipes.perceptron
 """
 
 from __future__ import annotations
-
-import json
-import time
-from pathlib import Path
 
 import tinynet as tn
 from tinynet import nn
@@ -109,31 +105,6 @@ def build_perceptron(input_shape, num_classes: int) -> Perceptron | MulticlassPe
                                                                                  num_classes)
 
 
-def train_perceptron(model: Perceptron | MulticlassPerceptron, inputs: tn.Tensor, labels: tn.Tensor,
-                     max_epochs: int = 100, lr: float = 1.0, shuffle: bool = True,
-                     generator: tn.Generator | None = None) -> list[int]:
-    """Run the perceptron rule over the samples one at a time, epoch after epoch, until an epoch
-    makes no mistake (the data are then separated) or ``max_epochs`` have passed.
-
-    inputs: (N, in_features), labels: (N,) in {0, 1} for a ``Perceptron``, in 0..K−1 for a
-    ``MulticlassPerceptron``. Returns the number of mistakes in each epoch; a final 0 means the
-    training set is separated. ``shuffle`` visits the samples in a fresh order every epoch (drawn
-    from ``generator``, default tinynet's default generator).
-    """
-    label_values = labels.tolist()
-    if isinstance(model, Perceptron) and any(value not in (0, 1) for value in label_values):
-        raise ValueError("the perceptron rule needs labels 0 and 1")
-    mistakes_per_epoch = []
-    for _ in range(max_epochs):
-        order = (tn.randperm(len(label_values), generator=generator).tolist() if shuffle
-                 else range(len(label_values)))
-        mistakes = sum(model.update(inputs[i], label_values[i], lr) for i in order)
-        mistakes_per_epoch.append(int(mistakes))
-        if mistakes == 0:
-            break
-    return mistakes_per_epoch
-
-
 def make_linearly_separable(n_samples: int = 200, in_features: int = 2, margin: float = 0.1,
                             seed: int = 0) -> tuple[tn.Tensor, tn.Tensor]:
     """Points on both sides of a random hyperplane through the origin, none closer than
@@ -150,54 +121,11 @@ def make_linearly_separable(n_samples: int = 200, in_features: int = 2, margin: 
     return points[tn.tensor(kept)], (distance[tn.tensor(kept)] > 0).float()
 
 
-def train_command(dataset: str = "digits", epochs: int | None = None,
-                  batch_size: int | None = None, lr: float | None = None, seed: int = 0,
-                  out: str | Path | None = None, data_dir: str | None = None,
-                  download: bool = False, verbose: bool = True) -> dict:
-    """``tinynet train perceptron --dataset NAME``: the perceptron rule, one sample at a time,
-    until an epoch makes no mistake or ``epochs`` (default 50) have passed; a ``Perceptron`` for
-    two classes, a ``MulticlassPerceptron`` otherwise. ``batch_size`` is ignored (the rule sees
-    one sample at a time); ``lr`` defaults to 1.
+def __getattr__(name: str):
+    """``train_perceptron`` (a training program) lives in tinynet.recipes.perceptron;
+    it is importable from here too."""
+    if name == "train_perceptron":
+        import importlib
 
-    Writes to ``out`` (default runs/perceptron-DATASET): metrics.json (train and test accuracy,
-    mistakes per epoch, whether the training set was separated, seconds) and model.npz.
-    """
-    from tinynet.data.datasets import get_dataset
-
-    epochs, lr = epochs or 50, lr or 1.0
-    out = Path(out) if out is not None else Path("runs") / f"perceptron-{dataset}"
-    out.mkdir(parents=True, exist_ok=True)
-    tn.manual_seed(seed)
-    train_set = get_dataset(dataset, train=True, root=data_dir, download=download)
-    test_set = get_dataset(dataset, train=False, root=data_dir, download=download)
-    train_inputs = tn.tensor(train_set.data).float().flatten(1)
-    test_inputs = tn.tensor(test_set.data).float().flatten(1)
-    train_labels, test_labels = tn.tensor(train_set.targets), tn.tensor(test_set.targets)
-    classes = len(test_set.classes)
-    model = (Perceptron(train_inputs.shape[1]) if classes == 2
-             else MulticlassPerceptron(train_inputs.shape[1], classes))
-    if verbose:
-        print(f"perceptron rule on {dataset}: {len(train_labels)} train, {len(test_labels)} "
-              f"test samples, {classes} classes", flush=True)
-    start = time.perf_counter()
-    mistakes = train_perceptron(model, train_inputs, train_labels, epochs, lr,
-                                generator=tn.Generator(seed))
-    seconds = time.perf_counter() - start
-
-    def accuracy(inputs, labels):
-        return (model(inputs).long() == labels).float().mean().item()
-
-    metrics = {
-        "model": "perceptron", "dataset": dataset, "test_accuracy": accuracy(test_inputs, test_labels),
-        "train_accuracy": accuracy(train_inputs, train_labels),
-        "separated_training_set": mistakes[-1] == 0, "epochs_run": len(mistakes),
-        "mistakes_per_epoch": mistakes, "train_seconds": round(seconds, 2), "stop_cause": None,
-        "settings": {"epochs": epochs, "lr": lr, "seed": seed},
-    }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    tn.save(model.state_dict(), out / "model.npz")
-    if verbose:
-        print(f"test accuracy {metrics['test_accuracy']:.4f} (train {metrics['train_accuracy']:.4f}, "
-              f"{mistakes[-1]} mistakes in the last of {len(mistakes)} epochs); {seconds:.1f} s; "
-              f"wrote {out / 'metrics.json'}, {out / 'model.npz'}")
-    return metrics
+        return getattr(importlib.import_module("tinynet.recipes.perceptron"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

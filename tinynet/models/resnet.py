@@ -97,13 +97,19 @@ class ResNet(nn.Module):
         return self.fc(self.dropout(pooled))
 
 
-def build_resnet(input_shape: Sequence[int], num_classes: int) -> ResNet:
+def build_resnet(input_shape: Sequence[int], num_classes: int,
+                 widths: Sequence[int] = (16, 32, 64), blocks_per_stage: int = 2,
+                 dropout: float = 0.0) -> ResNet:
     """The registry's ``resnet``: 1-D for (C, L) inputs (kernel 5, stem kernel 7), 2-D for
-    (C, H, W) inputs (kernel 3); three stages of widths (16, 32, 64), two blocks each (about
-    99,000 parameters in 1-D, 175,000 in 2-D)."""
+    (C, H, W) inputs (kernel 3); by default three stages of widths (16, 32, 64), two blocks each
+    (about 99,000 parameters in 1-D, 175,000 in 2-D)."""
+    widths = tuple(widths)
     if len(input_shape) == 2:
-        return ResNet(input_shape[0], num_classes, dims=1, kernel_size=5, stem_kernel=7)
+        return ResNet(input_shape[0], num_classes, dims=1, widths=widths,
+                      blocks_per_stage=blocks_per_stage, kernel_size=5, stem_kernel=7,
+                      dropout=dropout)
     if len(input_shape) == 3:
-        return ResNet(input_shape[0], num_classes, dims=2)
+        return ResNet(input_shape[0], num_classes, dims=2, widths=widths,
+                      blocks_per_stage=blocks_per_stage, dropout=dropout)
     raise ValueError(f"resnet needs inputs of shape (C, L) or (C, H, W), but the dataset gives "
                      f"{tuple(input_shape)}")

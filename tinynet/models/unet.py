@@ -127,97 +127,11 @@ def segmentation_scores(model: nn.Module, loader, num_classes: int) -> dict:
     return scores_from_confusion(confusion)
 
 
-def build_unet(input_shape: Sequence[int], num_classes: int) -> UNet:
-    """The registry's ``unet``: depth 2, 16 base channels, for images (C, H, W) with H and W
-    divisible by 4."""
+def build_unet(input_shape: Sequence[int], num_classes: int, base_channels: int = 16,
+               depth: int = 2) -> UNet:
+    """The registry's ``unet``: by default depth 2 and 16 base channels, for images (C, H, W) with
+    H and W divisible by 2^depth."""
     if len(input_shape) != 3:
         raise ValueError(f"unet needs images of shape (C, H, W), but the dataset gives "
                          f"{tuple(input_shape)}")
-    return UNet(input_shape[0], num_classes, base_channels=16, depth=2)
-
-
-def save_segmentation_grid(model: nn.Module, images: tn.Tensor, masks: tn.Tensor, path,
-                           num_classes: int) -> None:
-    """A PNG with one column per image and three rows: the image, the true mask and the
-    predicted mask (label values scaled to [0, 1] as grey levels)."""
-    from tinynet.models.images import save_image_grid
-
-    was_training = model.training
-    model.eval()
-    with tn.no_grad():
-        predicted = model(images).argmax(dim=1)
-    model.train(was_training)
-    scale = max(num_classes - 1, 1)
-    rows = [images.numpy()[:, :1], masks.numpy()[:, None] / scale,
-            predicted.numpy()[:, None] / scale]
-    save_image_grid(np.concatenate(rows), path, columns=len(images),
-                    row_labels=["image", "truth", "prediction"])
-
-
-def train_command(dataset: str = "shapes", epochs: int | None = None,
-                  batch_size: int | None = None, lr: float | None = None, seed: int = 0,
-                  out=None, data_dir: str | None = None, download: bool = False,
-                  verbose: bool = True) -> dict:
-    """``tinynet train unet --dataset shapes``: per-pixel cross-entropy, Adam with a one-cycle
-    schedule (defaults: 12 epochs, batch 16, peak lr 3e-3), then pixel accuracy and IoU on the
-    test side.
-
-    Writes to ``out`` (default runs/unet-DATASET): metrics.json (test_pixel_accuracy, test_iou
-    per class, test_mean_iou, test_foreground_mean_iou, seconds, settings, history), model.npz,
-    history.png and predictions.png (image, true mask, predicted mask for 10 test images).
-    """
-    import json
-    import time
-    from pathlib import Path
-
-    from tinynet import optim
-    from tinynet.data import DataLoader
-    from tinynet.data.datasets import get_dataset
-    from tinynet.train import fit
-
-    epochs, batch_size, lr = epochs or 12, batch_size or 16, lr or 3e-3
-    out = Path(out) if out is not None else Path("runs") / f"unet-{dataset}"
-    out.mkdir(parents=True, exist_ok=True)
-    tn.manual_seed(seed)
-    train_set = get_dataset(dataset, train=True, root=data_dir, download=download)
-    test_set = get_dataset(dataset, train=False, root=data_dir, download=download)
-    num_classes = len(test_set.classes)
-    model = build_unet(tuple(train_set[0][0].shape), num_classes)
-    loader = DataLoader(train_set, batch_size, shuffle=True, generator=tn.Generator(seed))
-    optimizer = optim.Adam(model.parameters(), lr=lr)
-    scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr,
-                                              total_steps=epochs * len(loader))
-    if verbose:
-        print(f"training unet on {dataset}: {len(train_set)} train, {len(test_set)} test images, "
-              f"{num_classes} classes; {sum(p.numel() for p in model.parameters()):,} parameters",
-              flush=True)
-    start = time.perf_counter()
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=epochs,
-                  scheduler=scheduler, verbose=verbose)
-    seconds = time.perf_counter() - start
-    scores = segmentation_scores(model, DataLoader(test_set, 64), num_classes)
-    metrics = {
-        "model": "unet", "dataset": dataset, "test_pixel_accuracy": scores["pixel_accuracy"],
-        "test_iou": scores["iou"], "test_mean_iou": scores["mean_iou"],
-        "test_foreground_mean_iou": scores["foreground_mean_iou"],
-        "train_seconds": round(seconds, 2), "epochs_run": len(history),
-        "stop_cause": history.stop_cause, "stop_reason": history.stop_reason,
-        "settings": {"epochs": epochs, "batch_size": batch_size, "optimizer": "adam", "lr": lr,
-                     "scheduler": "onecycle", "seed": seed},
-        "history": json.loads(history.to_json())["history"],
-    }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    tn.save(model.state_dict(), out / "model.npz")
-    if len(history):
-        history.plot(out / "history.png")
-    shown = [test_set[i] for i in range(min(10, len(test_set)))]
-    save_segmentation_grid(model, tn.stack([image for image, _ in shown]),
-                           tn.stack([mask for _, mask in shown]), out / "predictions.png",
-                           num_classes)
-    if verbose:
-        iou = ", ".join("-" if v is None else f"{v:.3f}" for v in scores["iou"])
-        print(f"test pixel accuracy {scores['pixel_accuracy']:.4f}, IoU per class [{iou}], "
-              f"mean IoU {scores['mean_iou']:.4f} (foreground {scores['foreground_mean_iou']:.4f}); "
-              f"trained in {seconds:.1f} s; wrote {out}/metrics.json, model.npz, history.png, "
-              f"predictions.png")
-    return metrics
+    return UNet(input_shape[0], num_classes, base_channels=base_channels, depth=depth)

@@ -24,14 +24,11 @@ KL in closed form for diagonal Gaussians:
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import tinynet as tn
 from tinynet import nn
 from tinynet.nn import functional as F
-from tinynet.train import History
 
 
 class VAE(nn.Module):
@@ -109,43 +106,6 @@ def vae_loss(logits: tn.Tensor, images: tn.Tensor, mean: tn.Tensor, log_variance
     return reconstruction + beta * kl, reconstruction, kl
 
 
-def train_vae(model: VAE, loader, optimizer, epochs: int, beta: float = 1.0,
-              test_images: tn.Tensor | None = None, on_epoch_end=None,
-              verbose: bool = False) -> History:
-    """Minimize ``vae_loss`` over ``loader`` (batches of images, or (images, labels) whose
-    labels are ignored) for ``epochs`` passes. Returns a ``History`` with per-epoch means of
-    ``loss``, ``reconstruction``, ``kl`` and ``elbo`` (= −reconstruction − kl), plus ``val_elbo``
-    on ``test_images`` (N, C, H, W) when given. ``on_epoch_end(epoch, model)`` runs after each
-    epoch (e.g. to save sample grids)."""
-    history = History()
-    for epoch in range(epochs):
-        model.train()
-        start, sums, seen = time.perf_counter(), {"loss": 0.0, "reconstruction": 0.0, "kl": 0.0}, 0
-        for batch in loader:
-            images = batch[0] if isinstance(batch, (tuple, list)) else batch
-            logits, mean, log_variance = model(images)
-            loss, reconstruction, kl = vae_loss(logits, images, mean, log_variance, beta)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            count = images.shape[0]
-            for name, value in [("loss", loss), ("reconstruction", reconstruction), ("kl", kl)]:
-                sums[name] += value.item() * count
-            seen += count
-        logs = {name: total / seen for name, total in sums.items()}
-        logs["elbo"] = -logs["reconstruction"] - logs["kl"]
-        if test_images is not None:
-            logs["val_elbo"] = evaluate_elbo(model, test_images)["elbo"]
-        history.record(logs)
-        if verbose:
-            values = "  ".join(f"{name} {value:.2f}" for name, value in logs.items())
-            print(f"epoch {epoch + 1}/{epochs}  {values}  ({time.perf_counter() - start:.2f} s)",
-                  flush=True)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, model)
-    return history
-
-
 def evaluate_elbo(model: VAE, images: tn.Tensor, samples: int = 1,
                   generator: tn.Generator | None = None, batch_size: int = 512) -> dict[str, float]:
     """The ELBO of ``images`` (N, C, H, W), in nats per image (higher is better), estimated with
@@ -202,78 +162,18 @@ def latent_traversal(model: VAE, image: tn.Tensor, dimensions: Sequence[int],
         return model.decode(tn.tensor(codes, dtype=mean.dtype)).sigmoid()
 
 
-def build_vae(input_shape: Sequence[int], num_classes: int = 0) -> VAE:
-    """The registry's ``vae``: ``VAE(input_shape, latent_size=8)`` (labels unused)."""
-    return VAE(input_shape, latent_size=8)
+def build_vae(input_shape: Sequence[int], num_classes: int = 0, latent_size: int = 8,
+              channels: int = 16, hidden_size: int = 128) -> VAE:
+    """The registry's ``vae``: ``VAE(input_shape, latent_size, channels, hidden_size)`` (labels
+    unused)."""
+    return VAE(input_shape, latent_size, channels, hidden_size)
 
 
-def train_command(dataset: str = "digits", epochs: int | None = None,
-                  batch_size: int | None = None, lr: float | None = None, seed: int = 0,
-                  out: str | Path | None = None, data_dir: str | None = None,
-                  download: bool = False, verbose: bool = True, beta: float = 1.0,
-                  elbo_samples: int = 10) -> dict:
-    """``tinynet train vae --dataset NAME``: train ``build_vae`` with ``train_vae`` (Adam,
-    defaults 100 epochs, batch 64, lr 1e-3, β = 1) on the training images.
+def __getattr__(name: str):
+    """``train_vae`` (a training program) lives in tinynet.recipes.vae; it is importable from
+    here too."""
+    if name == "train_vae":
+        import importlib
 
-    Writes to ``out`` (default runs/vae-DATASET): metrics.json (test_elbo, test_reconstruction,
-    test_kl in nats per image, estimated with ``elbo_samples`` draws of z per test image;
-    elbo_upper_bound = −bernoulli_entropy(test images); kl_per_dimension; seconds; settings; history), reconstructions.png (one test digit per class
-    and its reconstruction sigmoid(decode(μ))), samples.png (100 samples from the prior),
-    traversal.png (rows: the 4 latent dimensions with the most KL, set to −3 ... 3 around the
-    code of one test digit), model.npz and history.png. Returns the metrics.
-    """
-    from tinynet import optim
-    from tinynet.data import DataLoader, TensorDataset
-    from tinynet.models.images import load_image_split, one_per_class, save_image_grid, write_json
-
-    epochs, batch_size, lr = epochs or 100, batch_size or 64, lr or 1e-3
-    out = Path(out) if out is not None else Path("runs") / f"vae-{dataset}"
-    tn.manual_seed(seed)
-    data = load_image_split(dataset, data_dir, download)
-    train_images, test_images = data["train_images"], data["test_images"]
-    model = build_vae(tuple(train_images.shape[1:]))
-    loader = DataLoader(TensorDataset(train_images), batch_size, shuffle=True,
-                        generator=tn.Generator(seed))
-    if verbose:
-        print(f"training vae on {dataset}: {len(train_images)} train, {len(test_images)} test "
-              f"images; {sum(p.numel() for p in model.parameters()):,} parameters")
-    start = time.perf_counter()
-    history = train_vae(model, loader, optim.Adam(model.parameters(), lr=lr), epochs, beta,
-                        test_images=test_images, verbose=verbose)
-    seconds = time.perf_counter() - start
-
-    test = evaluate_elbo(model, test_images, elbo_samples, tn.Generator(seed + 1))
-    kl_per_dim = kl_per_dimension(model, test_images)
-    metrics = {
-        "model": "vae", "dataset": dataset, "test_elbo": test["elbo"],
-        "test_reconstruction": test["reconstruction"], "test_kl": test["kl"],
-        "elbo_upper_bound": -bernoulli_entropy(test_images), "elbo_samples": elbo_samples,
-        "kl_per_dimension": [round(k, 4) for k in kl_per_dim],
-        "train_seconds": round(seconds, 2), "epochs_run": len(history), "stop_cause": None,
-        "settings": {"epochs": epochs, "batch_size": batch_size, "optimizer": "adam", "lr": lr,
-                     "beta": beta, "seed": seed, "latent_size": model.latent_size},
-        "history": history.history,
-    }
-    model.eval()
-    shown = test_images[one_per_class(data["test_labels"])]
-    with tn.no_grad():
-        reconstructions = model.decode(model.encode(shown)[0]).sigmoid()
-    save_image_grid(tn.cat([shown, reconstructions]), out / "reconstructions.png",
-                    columns=len(shown), row_labels=["input", "output"],
-                    title=f"VAE reconstructions; test ELBO {test['elbo']:.1f} nats")
-    save_image_grid(model.sample(100, tn.Generator(seed + 2)), out / "samples.png",
-                    title="VAE samples from the prior z ~ N(0, I)")
-    values = [-3, -2, -1, 0, 1, 2, 3]
-    busiest = sorted(range(len(kl_per_dim)), key=lambda k: -kl_per_dim[k])[:4]
-    save_image_grid(latent_traversal(model, shown[0], busiest, values), out / "traversal.png",
-                    columns=len(values), row_labels=[f"z{k}" for k in busiest],
-                    column_labels=[str(v) for v in values],
-                    title="latent traversal (4 busiest dims)")
-    tn.save(model.state_dict(), out / "model.npz")
-    history.plot(out / "history.png")
-    write_json(out / "metrics.json", metrics)
-    if verbose:
-        print(f"test ELBO {test['elbo']:.2f} nats per image (reconstruction "
-              f"{test['reconstruction']:.2f}, KL {test['kl']:.2f}); trained in {seconds:.1f} s; "
-              f"wrote {out}/")
-    return metrics
+        return getattr(importlib.import_module("tinynet.recipes.vae"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""Image grids as PNG files, for the generative models' reconstructions, samples and traversals.
+"""Image figures and image data for the recipes: grids as PNG files (reconstructions, samples,
+traversals, segmentations) and a dataset's images as tensors.
 
     save_image_grid(samples, "samples.png", columns=10)          # (N, C, H, W) in [0, 1]
     save_image_grid(batch, "recon.png", columns=8, row_labels=["input", "output"])
@@ -119,12 +120,3 @@ def one_per_class(labels, count: int = 10) -> list[int]:
     values = labels.tolist()
     return [values.index(label) for label in range(count) if label in values]
 
-
-def write_json(path: str | Path, data: dict) -> Path:
-    """Write ``data`` as indented JSON to ``path`` (its folder created)."""
-    import json
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2))
-    return path

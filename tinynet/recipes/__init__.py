@@ -1,0 +1,175 @@
+"""Recipes: the programs that train the models of ``tinynet.models`` on a dataset, evaluate them
+and write a run folder (``tinynet train MODEL`` runs them). One module per family of models,
+all built on ``tinynet.recipes.common``; ``RECIPES`` maps each model name to its recipe.
+
+    from tinynet.recipes import train
+    metrics = train("cnn", dataset="digits", seed=0)      # = tinynet train cnn --dataset digits
+    metrics["test_accuracy"], metrics["run_folder"]
+
+``measure`` runs one recipe over several seeds and can write the Markdown summary.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import tinynet as tn
+from tinynet.recipes import autoencoder, classifier, gan, perceptron, unet, vae
+from tinynet.recipes.common import (
+    Recipe,
+    Run,
+    check_options,
+    flag,
+    new_run_folder,
+    parse_model_args,
+)
+
+RECIPES: dict[str, Recipe] = {
+    **{name: classifier.RECIPE for name in ("mlp", "cnn", "logistic", "resnet")},
+    "lenet": replace(classifier.RECIPE, dataset="mnist"),  # 28x28 images
+    "perceptron": perceptron.RECIPE,
+    "unet": unet.RECIPE,
+    **{name: autoencoder.RECIPE for name in autoencoder.VARIANTS},
+    "vae": vae.RECIPE,
+    "gan": gan.RECIPE,
+}
+
+
+def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int | None = None,
+          batch_size: int | None = None, lr: float | None = None, optimizer: str | None = None,
+          weight_decay: float | None = None, scheduler: str | None = None,
+          val_fraction: float | None = None, model_args=None, out=None, overwrite: bool = False,
+          data_dir: str | None = None, download: bool = False, verbose: bool = True) -> dict:
+    """Train ``model`` on ``dataset`` (default: the recipe's) with its recipe and return the
+    metrics (also written to RUN/metrics.json, beside RUN/model.npz and the figures).
+
+    An option left None takes the recipe's default; one the recipe does not take (the
+    classifiers' optimizer, weight_decay, scheduler and val_fraction elsewhere, the perceptron's
+    batch_size) raises ValueError, as does an invalid value. ``model_args`` (a dict, or
+    "KEY=VALUE" strings) go to the model's builder (``tinynet.models.MODELS[model]``). RUN is
+    ``out`` (default runs/MODEL-DATASET) when it is absent or empty, else the first free out-2,
+    out-3, ...; ``overwrite=True`` writes into ``out`` whatever it holds. ``seed`` seeds
+    initialization, the validation split and the shuffling: the same seed repeats the run.
+    After Ctrl-C the metrics say ``"stop_cause": "interrupted"``.
+    """
+    recipe, dataset, options, model_args = check(
+        model, dataset, seed, data_dir, download, model_args, epochs=epochs,
+        batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
+        scheduler=scheduler, val_fraction=val_fraction)
+    requested = Path(out) if out is not None else Path("runs") / f"{model}-{dataset}"
+    folder = new_run_folder(requested, overwrite)
+    run = Run(model, dataset, options, int(seed), folder, model_args, data_dir, download, verbose)
+    run.say(f"run folder: {folder}" + ("" if folder == requested else
+                                      f" ({requested} holds an earlier run)"))
+    tn.manual_seed(run.seed)
+    try:
+        return recipe.run(run)
+    except BaseException:
+        if not any(folder.iterdir()):  # failed before writing anything: leave no empty folder
+            folder.rmdir()
+        raise
+
+
+DATA_DIR_DATASETS = ("mnist1d", "mnist", "fashion-mnist")  # the sets read from a folder
+DOWNLOAD_DATASETS = ("mnist", "fashion-mnist")
+
+
+def check(model: str, dataset: str | None, seed: int, data_dir=None, download: bool = False,
+          model_args=None, **options) -> tuple:
+    """(recipe, dataset, options, model_args) of a run, each checked (see ``train``)."""
+    from tinynet.data.datasets import DATASETS
+    from tinynet.models import MODELS
+
+    if model not in RECIPES:
+        raise ValueError(f"unknown model {model!r}; choose from {', '.join(RECIPES)}")
+    recipe = RECIPES[model]
+    dataset = recipe.dataset if dataset is None else dataset
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+    if data_dir is not None and dataset not in DATA_DIR_DATASETS:
+        raise ValueError(f"--data-dir applies to {', '.join(DATA_DIR_DATASETS)}, not {dataset}")
+    if download and dataset not in DOWNLOAD_DATASETS:
+        raise ValueError(f"--download applies to {', '.join(DOWNLOAD_DATASETS)}, not {dataset}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, but got {seed!r}")
+    options = check_options(model, recipe, dataset, options)
+    return recipe, dataset, options, parse_model_args(model, MODELS[model], model_args)
+
+
+def headline_value(metrics: dict, headline: str):
+    """``metrics[a][b]`` for the headline "a.b"."""
+    value = metrics
+    for key in headline.split("."):
+        value = value[key]
+    return value
+
+
+def _format(headline: str, value: float) -> str:
+    return f"{100 * value:.2f}%" if "accuracy" in headline else f"{value:.4g}"
+
+
+def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=None,
+            command: str | None = None, **options) -> dict:
+    """Run ``train(model, dataset, seed=s, ...)`` for each seed, one after the other in this
+    process, each into RUN/seed-S (RUN: a new run folder, as in ``train``). Returns {"runs":
+    [per seed: seed, headline value, train_seconds, wall_seconds], "headline", "min", "max",
+    "mean", "run_folder"}; with ``markdown`` also writes that summary there as a Markdown page
+    (``tinynet.report.write_markdown``), headed by ``command``."""
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("--seeds needs at least one seed")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds has a seed twice: {seeds}")
+    option_names = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "scheduler",
+                    "val_fraction")
+    recipe, dataset, _, _ = check(  # every setting checked before any folder is made
+        model, dataset, seeds[0], options.get("data_dir"), options.get("download", False),
+        options.get("model_args"), **{name: options.get(name) for name in option_names})
+    for seed in seeds:
+        check(model, dataset, seed)
+    base = new_run_folder(Path(out) if out is not None else Path("runs") / f"{model}-{dataset}")
+    rows = []
+    for seed in seeds:
+        start = time.perf_counter()
+        metrics = train(model, dataset, seed=seed, out=base / f"seed-{seed}", **options)
+        wall = time.perf_counter() - start
+        rows.append({"seed": seed, recipe.headline: headline_value(metrics, recipe.headline),
+                     "train_seconds": metrics["train_seconds"], "wall_seconds": round(wall, 2),
+                     "stop_cause": metrics["stop_cause"]})
+        if metrics["stop_cause"] == "interrupted":
+            break
+    values = [row[recipe.headline] for row in rows]
+    summary = {"model": model, "dataset": dataset, "headline": recipe.headline, "runs": rows,
+               "min": min(values), "max": max(values), "mean": sum(values) / len(values),
+               "run_folder": str(base)}
+    if markdown is not None:
+        write_summary(markdown, summary, command)
+    return summary
+
+
+def write_summary(path, summary: dict, command: str | None = None) -> Path:
+    """The Markdown page of a ``measure`` summary: one row per seed, then the range."""
+    from tinynet.report import markdown_table, write_markdown
+
+    headline, rows = summary["headline"], summary["runs"]
+    table = markdown_table(
+        ["seed", headline, "training time (s)", "wall time (s)"],
+        [[row["seed"], _format(headline, row[headline]),
+          *(f"{row[key]:.1f}" + (" \\*" if index == 0 else "")
+            for key in ("train_seconds", "wall_seconds"))]
+         for index, row in enumerate(rows)])
+    body = (f"{table}\n\n{headline} over {len(rows)} seeds: "
+            f"{_format(headline, summary['min'])} to {_format(headline, summary['max'])} "
+            f"(mean {_format(headline, summary['mean'])}).\n\n"
+            "Training time is the time in the training loop; wall time is the whole run in this "
+            "process (loading the data, training, evaluating, writing the files). "
+            "\\* The first seed's times also include compiling tinynet's Numba kernels when "
+            "their on-disk cache is cold (the first run after installing or changing tinynet).\n")
+    title = f"{summary['model']} on {summary['dataset']}: {len(rows)} seeds"
+    return write_markdown(path, title, body, command)
+
+
+__all__ = ["RECIPES", "Recipe", "Run", "flag", "measure", "train", "write_summary"]

@@ -1,4 +1,4 @@
-"""Every Python block of README.md runs, as a new user would run it, and prints what it promises.
+"""Every Python block of README.md (and docs/design.md) runs, as a new user would run it, and prints what it promises.
 
 The convention, for whoever edits the README:
 
@@ -106,17 +106,19 @@ def run_block(code: str, cwd: Path) -> list[str]:
     return result.stdout.split(SEPARATOR + "\n")[:-1]
 
 
-BLOCKS = python_blocks(README.read_text())
+TESTED_PAGES = [README, README.parent / "docs" / "design.md"]
+BLOCKS = [(page, block) for page in TESTED_PAGES for block in python_blocks(page.read_text())]
 
 
 def test_the_readme_has_python_blocks_and_every_promise_sits_on_a_statement():
-    assert BLOCKS
-    for block in BLOCKS:
+    assert any(page == README for page, _ in BLOCKS)
+    for _, block in BLOCKS:
         promises(block.code)
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"README.md:{b.line}" for b in BLOCKS])
-def test_a_readme_block_prints_what_its_comments_say(block, tmp_path):
+@pytest.mark.parametrize("page, block", BLOCKS,
+                         ids=[f"{page.name}:{block.line}" for page, block in BLOCKS])
+def test_a_readme_block_prints_what_its_comments_say(page, block, tmp_path):
     if block.directive is not None:
         kind, argument = block.directive
         assert kind in ("skip", "requires"), f"unknown readme-test directive {kind!r}"
@@ -132,7 +134,7 @@ def test_a_readme_block_prints_what_its_comments_say(block, tmp_path):
         if not expected:
             continue
         printed = output.rstrip("\n").split("\n")[-len(expected):] if output else []
-        where = f"README.md:{block.line + first - 1}"
+        where = f"{page.name}:{block.line + first - 1}"
         assert len(printed) == len(expected), f"{where} printed {output!r}, promised {expected}"
         for promised, actual in zip(expected, printed):
             assert matches(promised, actual), f"{where} printed {actual!r}, promised {promised!r}"

@@ -10,8 +10,8 @@ writes two PNGs into the folder:
 * ``lr_schedules.png``: the learning rate of every scheduler over the steps (and the momentum, for
   the schedules that cycle it).
 
-Everything runs through tinynet's public API (autograd for the gradients, tinynet.optim for the
-steps) in a few seconds.
+Everything runs through tinynet's public API: autograd for the gradients, tinynet.optim for the
+steps, tinynet.optim.lr_scheduler for the schedules.
 """
 
 from __future__ import annotations

@@ -158,14 +158,25 @@ def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: Conv
     return y, unrolled
 
 
-def transpose_convolve(y: np.ndarray, weight: np.ndarray, g: ConvGeometry,
-                       groups: int) -> np.ndarray:
+def upstream_tiles(grad: np.ndarray, weight_shape: tuple[int, ...], g: ConvGeometry,
+                   groups: int, unrolled: Unrolled | None) -> np.ndarray | None:
+    """Winograd's transform A dy Aᵀ of a convolution's upstream gradient dy, which its input and
+    weight gradients both start from, computed once for both; None unless both take the
+    Winograd path (the weight gradient's is unrolled.path)."""
+    if (unrolled is None or unrolled.path != "winograd"
+            or choose_path(g, weight_shape, groups, grad.shape[0]) != "winograd"):
+        return None
+    return conv_winograd.transform_output_adjoint(grad, g, purpose="winograd upstream tiles")
+
+
+def transpose_convolve(y: np.ndarray, weight: np.ndarray, g: ConvGeometry, groups: int,
+                       y_tiles: np.ndarray | None = None) -> np.ndarray:
     """z = conv_transpose2d(y, weight) without bias, (n, O, out_h, out_w) -> (n, C, in_h, in_w):
-    col2im(wᵀ y)."""
+    col2im(wᵀ y). y_tiles: upstream_tiles(y, ...) when Conv2d's backward computed it."""
     n, channels = y.shape[0], weight.shape[1] * groups
     path = choose_path(g, weight.shape, groups, n)
     if path == "winograd":
-        return conv_winograd.transpose_convolve(y, weight, g)
+        return conv_winograd.transpose_convolve(y, weight, g, y_tiles)
     transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
     x_shape = (n, channels, g.in_h, g.in_w)
     if path == "whole_batch":
@@ -179,10 +190,11 @@ def transpose_convolve(y: np.ndarray, weight: np.ndarray, g: ConvGeometry,
 
 
 def weight_gradient(x: np.ndarray, y: np.ndarray, g: ConvGeometry, groups: int,
-                    unrolled: Unrolled | None = None) -> np.ndarray:
+                    unrolled: Unrolled | None = None, y_tiles: np.ndarray | None = None
+                    ) -> np.ndarray:
     """conv2d_weight(x, y) (O, C/groups, kh, kw). unrolled, when given, is what convolve kept
     of x; its path is the one taken (the rule may answer otherwise by now, e.g. after
-    WINOGRAD_MIN_CHANNELS changed)."""
+    WINOGRAD_MIN_CHANNELS changed). y_tiles: as for transpose_convolve."""
     n, out_channels = y.shape[:2]
     weight_shape = (out_channels, x.shape[1] // groups, g.kh, g.kw)
     if unrolled is None:
@@ -193,7 +205,7 @@ def weight_gradient(x: np.ndarray, y: np.ndarray, g: ConvGeometry, groups: int,
         path = unrolled.path
     if path == "winograd":
         tiles = None if unrolled is None else unrolled.array
-        return conv_winograd.weight_gradient(x, y, g, tiles)
+        return conv_winograd.weight_gradient(x, y, g, tiles, y_tiles)
     columns = unrolled.array
     if path == "whole_batch":
         # columns @ rowsᵀ rather than rows @ columnsᵀ: the orientation the BLAS runs faster
@@ -223,10 +235,13 @@ class Conv2d(Function):
         x, weight, _ = ctx.inputs
         g, groups = ctx.geometry, ctx.groups
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
-        grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups
-                                       ) if needs_x else None
+        y_tiles = upstream_tiles(grad.detach().numpy(), weight.shape, g, groups, ctx.unrolled
+                                 ) if needs_x and needs_weight else None
+        grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups,
+                                       y_tiles=y_tiles) if needs_x else None
         grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups,
-                                         unrolled=ctx.unrolled) if needs_weight else None
+                                         unrolled=ctx.unrolled, y_tiles=y_tiles
+                                         ) if needs_weight else None
         grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
         return grad_x, grad_weight, grad_bias
 
@@ -237,12 +252,12 @@ class ConvTranspose2d(Function):
     adjoint of conv2d, which spreads every window value back over its window (col2im(wᵀ y)).
     dy = conv2d(dz, w),  dw = conv2d_weight(dz, y),  db[c'] = Σ_{n, r, s} dz[n, c', r, s].
     Shapes: y (n, O, g.out_h, g.out_w), w (O, C/groups, kh, kw), b (C,) or None
-    -> z (n, C, g.in_h, g.in_w)."""
+    -> z (n, C, g.in_h, g.in_w). `y_tiles`: see upstream_tiles."""
 
     @staticmethod
-    def forward(ctx, y, weight, bias, geometry, groups):
+    def forward(ctx, y, weight, bias, geometry, groups, y_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
-        z = transpose_convolve(y, weight, geometry, groups)
+        z = transpose_convolve(y, weight, geometry, groups, y_tiles)
         if bias is not None:
             z += bias.reshape(-1, 1, 1)
         return z
@@ -266,12 +281,12 @@ class Conv2dWeight(Function):
     <v, conv2d_weight(x, y)> = <conv2d(x, v), y> = <x, conv_transpose2d(y, v)>, so
     dx = conv_transpose2d(y, dw),  dy = conv2d(x, dw).
     Shapes: x (n, C, g.in_h, g.in_w), y (n, O, g.out_h, g.out_w) -> w (O, C/groups, kh, kw).
-    `unrolled`: what Conv2d's forward kept of x, when it did."""
+    `unrolled`: what Conv2d's forward kept of x, when it did; `y_tiles`: see upstream_tiles."""
 
     @staticmethod
-    def forward(ctx, x, y, geometry, groups, unrolled=None):
+    def forward(ctx, x, y, geometry, groups, unrolled=None, y_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
-        return weight_gradient(x, y, geometry, groups, unrolled)
+        return weight_gradient(x, y, geometry, groups, unrolled, y_tiles)
 
     @staticmethod
     def backward(ctx, grad):

@@ -136,16 +136,16 @@ def _scratch(purpose, shape, dtype, scratch: bool):
     return workspace.scratch(purpose, shape, dtype) if scratch else None
 
 
-def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry,
+                             purpose: str = "winograd window tiles") -> np.ndarray:
     """The adjoint of transform_output: dM = A dy Aᵀ for every 4x4 tile of dy (n, O, out_h,
-    out_w) (0 past the edge), as (36, th·tw·n, O), in a workspace buffer."""
+    out_w) (0 past the edge), as (36, th·tw·n, O), in the workspace buffer for `purpose`."""
     n, channels = grad.shape[:2]
     tiles_h, tiles_w = _tiles(g)
     shape = (TILE * TILE, tiles_h * tiles_w, n * channels)
     tiles = kernels().winograd_tiles(grad.reshape(n * channels, g.out_h, g.out_w), A, STEP, 0, 0,
                                      tiles_h, tiles_w,
-                                     out=workspace.scratch("winograd window tiles", shape,
-                                                           grad.dtype))
+                                     out=workspace.scratch(purpose, shape, grad.dtype))
     return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
 
 
@@ -187,10 +187,12 @@ def convolve(x, weight, bias, g, keep_tiles=True):
     return y, tiles if keep_tiles else None
 
 
-def transpose_convolve(y, weight, g):
+def transpose_convolve(y, weight, g, window_tiles=None):
     """z = conv_transpose2d(y, weight) without bias, (n, O, out_h, out_w) -> (n, C, in_h, in_w):
-    dM = A y Aᵀ, dV = dM @ Uᵀ, z = B dV Bᵀ, overlapping tiles added."""
-    window_tiles = transform_output_adjoint(y, g)
+    dM = A y Aᵀ, dV = dM @ Uᵀ, z = B dV Bᵀ, overlapping tiles added. window_tiles, when given,
+    is dM = transform_output_adjoint(y, g)."""
+    if window_tiles is None:
+        window_tiles = transform_output_adjoint(y, g)
     u = transform_weight(weight, transposed=True)
     image_tiles = matmul(window_tiles, u, out=workspace.scratch(
         "winograd image tiles", window_tiles.shape[:2] + u.shape[2:],
@@ -198,10 +200,12 @@ def transpose_convolve(y, weight, g):
     return transform_input_adjoint(image_tiles, g, (y.shape[0], weight.shape[1], g.in_h, g.in_w))
 
 
-def weight_gradient(x, y, g, tiles=None):
+def weight_gradient(x, y, g, tiles=None, window_tiles=None):
     """conv2d_weight(x, y) (O, C, 3, 3) = Gᵀ [Vᵀ @ dM] G with dM = A y Aᵀ; tiles, when given,
-    is V = transform_input(x, g)."""
+    is V = transform_input(x, g), window_tiles dM = transform_output_adjoint(y, g)."""
     if tiles is None:
         tiles = transform_input(x, g, scratch=True)
-    grad_u = matmul(tiles.transpose(0, 2, 1), transform_output_adjoint(y, g))
+    if window_tiles is None:
+        window_tiles = transform_output_adjoint(y, g)
+    grad_u = matmul(tiles.transpose(0, 2, 1), window_tiles)
     return transform_weight_adjoint(grad_u)

@@ -103,7 +103,8 @@ def test_two_layers_of_one_shape_in_one_graph_keep_their_own_arrays(path, frozen
     b.backward(tn.tensor(upstream))
     a_ = direct_conv2d(x, w1, padding=1)
     grad_a = direct_conv_transpose2d(upstream, w2, padding=1)
-    expected = [direct_conv2d(a_, w2, padding=1), a_, direct_conv_transpose2d(grad_a, w1, padding=1),
+    expected = [direct_conv2d(a_, w2, padding=1), a_,
+                direct_conv_transpose2d(grad_a, w1, padding=1),
                 direct_conv2d_weight(x, grad_a, 3, 1), direct_conv2d_weight(a_, upstream, 3, 1)]
     got = [b.detach().numpy(), a.detach().numpy(), leaves[0].grad.numpy(),
            None if frozen_first_layer else leaves[1].grad.numpy(), leaves[2].grad.numpy()]

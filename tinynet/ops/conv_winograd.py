@@ -1,6 +1,6 @@
 """3x3 convolutions (stride 1, no dilation, one group) by Winograd's minimal filtering F(4x4, 3x3)
 (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): the same three
-functions as tinynet/ops/conv.py's im2col form (convolve, transpose_convolve, weight_products),
+functions as tinynet/ops/conv.py's im2col paths (convolve, transpose_convolve, weight_gradient),
 with 4x fewer multiply-adds in their products.
 
 For a 6x6 input tile d and a 3x3 filter w, the 4x4 output tile of their correlation is exactly

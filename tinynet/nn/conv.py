@@ -149,8 +149,8 @@ class _Conv(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:
         input, padding = self._padded(input)
-        return type(self)._function(input, self.weight, self.bias, stride=self.stride,
-                                    padding=padding, dilation=self.dilation, groups=self.groups)
+        return self._function(input, self.weight, self.bias, stride=self.stride,
+                              padding=padding, dilation=self.dilation, groups=self.groups)
 
 
 class Conv1d(_Conv):
@@ -201,7 +201,7 @@ class _ConvTransposeNd(_ConvNd):
                 )
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
-        return type(self)._function(
+        return self._function(
             input, self.weight, self.bias, stride=self.stride, padding=self.padding,
             output_padding=self._output_padding(input, output_size), groups=self.groups,
             dilation=self.dilation,

@@ -201,15 +201,3 @@ def test_the_convolution_kernels_agree_with_the_reference_on_two_threads():
         np.testing.assert_allclose(back_per_sample, col2im.numpy(im2col.numpy(x, g), g, x.shape),
                                    rtol=1e-5, atol=1e-5)
 
-
-@pytest.mark.parametrize("kernel", [im2col, batch_im2col])
-def test_out_receives_the_columns_and_a_wrong_out_is_refused(kernel):
-    g = ConvGeometry.from_shape((2, 3, 5, 4), 3, padding=1)
-    x = _random((2, 3, 5, 4), np.float64, 3)
-    expected = kernel.numpy(x, g)
-    for implementation in (kernel.numpy, kernel.numba):
-        out = np.full(expected.shape, np.nan)
-        assert implementation(x, g, out=out) is out
-        np.testing.assert_array_equal(out, expected)
-        with pytest.raises(ValueError, match=r"out must be a C-contiguous array of shape"):
-            implementation(x, g, out=np.empty(expected.shape, np.float32))

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import tinynet as tn
 import tinynet.nn.functional as F
 import tinynet.ops.conv as conv_ops
+from tinynet.ops import conv_winograd
 from tests.ops.cases_conv import conv_inputs, conv_transpose_inputs, fold_inputs, unfold_inputs
 from tinynet.autograd import gradcheck, gradgradcheck
 
@@ -361,8 +362,7 @@ def concurrent_case_results(x, weight, y):
 
 
 def test_concurrent_convolutions_from_two_user_threads_give_the_right_results():
-    """Two user threads, each calling the convolutions on its own data (each thread has its own
-    scratch buffers)."""
+    """Two user threads, each calling the convolutions on its own data."""
     cases = [(RNG.standard_normal((6, 4, 7, 7)), RNG.standard_normal((5, 4, 3, 3)),
               RNG.standard_normal((6, 5, 7, 7))) for _ in range(2)]
     expected = [[direct_conv2d(x, weight, padding=1),
@@ -385,3 +385,43 @@ def test_concurrent_convolutions_from_two_user_threads_give_the_right_results():
     for thread in workers:
         thread.join()
     assert not errors, errors[0]
+
+
+@pytest.fixture(params=["per_sample", "whole_batch", "winograd"])
+def path(request, monkeypatch):
+    """Every convolution of a test on one path (tinynet/ops/conv.py), whatever its size."""
+    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW",
+                        1 if request.param == "whole_batch" else 10**9)
+    monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS",
+                        1 if request.param == "winograd" else None)
+    monkeypatch.setattr(conv_winograd, "pays", lambda *shape: True)
+    return request.param
+
+
+@pytest.mark.torch
+def test_a_small_cnn_step_matches_torch_on_every_path(path):
+    """Conv layers of one shape, a transposed conv and relu between them, in float64: the
+    forward and every gradient against PyTorch (each layer keeps its own columns or tiles)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(shape) for shape in
+              ((4, 3, 7, 6), (3, 3, 3, 3), (3, 3, 3, 3), (3, 3, 3, 3), (3, 3, 3, 3), (3,))]
+
+    def step(functional, relu, tensors):
+        x, w1, w2, w3, w4, bias = tensors
+        h = relu(functional.conv2d(x, w1, bias, padding=1))
+        h = relu(functional.conv2d(h, w2, None, padding=1))
+        h = functional.conv_transpose2d(h, w3, bias, padding=1)
+        return functional.conv2d(h, w4, bias, padding=1) * h
+
+    ours = [tn.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = step(F, tn.relu, ours)
+    z = step(torch.nn.functional, torch.relu, theirs)
+    upstream = rng.standard_normal(tuple(z.shape))
+    y.backward(tn.tensor(upstream))
+    z.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(y.detach().numpy(), z.detach().numpy(), rtol=1e-10, atol=1e-10)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9,
+                                   atol=1e-9)

@@ -12,9 +12,9 @@ whole batch, so that a convolution's three products are one BLAS call each (tiny
 says when that wins). The kernel writes that layout directly; transposing im2col's would cost a
 copy of the whole (often 10 MB) array.
 
-The Numba loops are serial: inside a convolution step a parallel im2col only competed with the
-BLAS's threads. They keep their bounds test per element, which Numba compiles to faster code than
-an inner loop over the valid range only.
+The Numba loops are serial: inside a convolution step a parallel im2col would only compete with
+the BLAS's threads. They keep their bounds test per element, which Numba compiles to faster code
+than an inner loop over the valid range only.
 """
 import numpy as np
 
@@ -45,18 +45,12 @@ def sliding_windows(x: np.ndarray, g: ConvGeometry, pad_value: float = 0) -> np.
     return windows
 
 
-def im2col_numpy(x: np.ndarray, g: ConvGeometry, out: np.ndarray | None = None) -> np.ndarray:
+def im2col_numpy(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """cols[n, c, i, j, oh, ow] = x[n, c, oh*sh - pad_top + i*dh, ow*sw - pad_left + j*dw],
     0 where that position is padding. Shapes: x (n, c, in_h, in_w) -> cols
-    (n, c, kh, kw, out_h, out_w), same dtype; written into `out` when given (C-contiguous, of
-    that shape and dtype)."""
+    (n, c, kh, kw, out_h, out_w), same dtype."""
     g.check_input(x.shape)
-    shape = x.shape[:2] + (g.kh, g.kw, g.out_h, g.out_w)
-    _check_out(out, shape, x.dtype)
-    if out is None:
-        return sliding_windows(x, g)
-    np.copyto(out, sliding_windows(x, g))
-    return out
+    return sliding_windows(x, g)
 
 
 def col2im_numpy(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...]) -> np.ndarray:
@@ -72,13 +66,6 @@ def col2im_numpy(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...]) ->
             columns = slice(j * g.dw, j * g.dw + (g.out_w - 1) * g.sw + 1, g.sw)
             x_padded[:, :, rows, columns] += cols[:, :, i, j]
     return x_padded[:, :, g.pad_top : g.pad_top + g.in_h, g.pad_left : g.pad_left + g.in_w].copy()
-
-
-def _check_out(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> None:
-    if out is not None and (not isinstance(out, np.ndarray) or out.shape != shape
-                            or out.dtype != dtype or not out.flags.c_contiguous):
-        raise ValueError(f"out must be a C-contiguous array of shape {shape} and dtype {dtype}, "
-                         f"got {getattr(out, 'shape', type(out).__name__)}")
 
 
 def _check_cols(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...]) -> None:
@@ -126,12 +113,10 @@ def _col2im_planes(cols, sh, sw, pad_top, pad_left, dh, dw, x):
                             x[n, c, row, column] += cols[n, c, i, j, oh, ow]
 
 
-def im2col_numba(x: np.ndarray, g: ConvGeometry, out: np.ndarray | None = None) -> np.ndarray:
+def im2col_numba(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Same contract as im2col_numpy."""
     g.check_input(x.shape)
-    shape = x.shape[:2] + (g.kh, g.kw, g.out_h, g.out_w)
-    _check_out(out, shape, x.dtype)
-    cols = np.empty(shape, x.dtype) if out is None else out
+    cols = np.empty(x.shape[:2] + (g.kh, g.kw, g.out_h, g.out_w), x.dtype)
     _im2col_planes(np.ascontiguousarray(x), g.sh, g.sw, g.pad_top, g.pad_left, g.dh, g.dw, cols)
     return cols
 
@@ -164,19 +149,15 @@ def col2im1d(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, int, int]) -
     return col2im(cols_2d, g, (n, c, 1, length)).reshape(x_shape)
 
 
-def batch_im2col_numpy(x: np.ndarray, g: ConvGeometry, out: np.ndarray | None = None
-                       ) -> np.ndarray:
+def batch_im2col_numpy(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """cols[c, i, j, n, oh, ow] = x[n, c, oh*sh - pad_top + i*dh, ow*sw - pad_left + j*dw],
     0 where that position is padding: im2col with the batch axis moved after the kernel offsets,
     so that cols.reshape(c*kh*kw, n*out_h*out_w) is one matrix for the whole batch.
-    Shapes: x (n, c, in_h, in_w) -> cols (c, kh, kw, n, out_h, out_w), same dtype; written into
-    `out` when given (C-contiguous, of that shape and dtype)."""
+    Shapes: x (n, c, in_h, in_w) -> cols (c, kh, kw, n, out_h, out_w), same dtype."""
     g.check_input(x.shape)
     n, c = x.shape[:2]
-    shape = (c, g.kh, g.kw, n, g.out_h, g.out_w)
-    _check_out(out, shape, x.dtype)
     x_padded = pad_for_windows(x, g)
-    cols = np.empty(shape, x.dtype) if out is None else out
+    cols = np.empty((c, g.kh, g.kw, n, g.out_h, g.out_w), x.dtype)
     for i in range(g.kh):  # one strided slice per kernel offset
         rows = slice(i * g.dh, i * g.dh + (g.out_h - 1) * g.sh + 1, g.sh)
         for j in range(g.kw):
@@ -249,13 +230,10 @@ def _batch_col2im_planes(cols, sh, sw, pad_top, pad_left, dh, dw, x):
                                 x[n, c, row, column] += cols[c, i, j, n, oh, ow]
 
 
-def batch_im2col_numba(x: np.ndarray, g: ConvGeometry, out: np.ndarray | None = None
-                       ) -> np.ndarray:
+def batch_im2col_numba(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Same contract as batch_im2col_numpy."""
     g.check_input(x.shape)
-    shape = (x.shape[1], g.kh, g.kw, x.shape[0], g.out_h, g.out_w)
-    _check_out(out, shape, x.dtype)
-    cols = np.empty(shape, x.dtype) if out is None else out
+    cols = np.empty((x.shape[1], g.kh, g.kw, x.shape[0], g.out_h, g.out_w), x.dtype)
     _batch_im2col_offsets(np.ascontiguousarray(x), g.sh, g.sw, g.pad_top, g.pad_left, g.dh,
                           g.dw, cols)
     return cols

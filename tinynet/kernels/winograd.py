@@ -62,13 +62,12 @@ def _check(name: str, array: np.ndarray, matrix: np.ndarray, step: int, pad_top:
             raise ValueError(f"{name}: {key} must be {bound} int, got {value!r}")
 
 
-def _check_out(name: str, out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype
-               ) -> None:
+def _check_out(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> None:
     if out is not None and (not isinstance(out, np.ndarray) or out.shape != shape
                             or out.dtype != dtype or not out.flags.c_contiguous):
         got = (f"shape {out.shape}, dtype {out.dtype}, C-contiguous {out.flags.c_contiguous}"
                if isinstance(out, np.ndarray) else type(out).__name__)
-        raise ValueError(f"{name}: out must be a C-contiguous array of shape {shape} "
+        raise ValueError(f"winograd_image: out must be a C-contiguous array of shape {shape} "
                          f"and dtype {dtype}, got {got}")
 
 
@@ -81,15 +80,13 @@ def _check_tiles(tiles: np.ndarray, matrix: np.ndarray, tiles_h: int, tiles_w: i
 
 
 def winograd_tiles_numpy(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
-                         pad_left: int, tiles_h: int, tiles_w: int,
-                         out: np.ndarray | None = None) -> np.ndarray:
+                         pad_left: int, tiles_h: int, tiles_w: int) -> np.ndarray:
     """L d Lᵀ for every s x s window d of x (0 outside), windows every `step`, offset by the
     padding (see the module docstring). Shapes: x (P, H, W), matrix (r, s) ->
-    (r·r, tiles_h·tiles_w, P), x's dtype; written into `out` when given (C-contiguous)."""
+    (r·r, tiles_h·tiles_w, P), x's dtype."""
     _check("winograd_tiles", x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
     planes, height, width = x.shape
     r, s = matrix.shape
-    _check_out("winograd_tiles", out, (r * r, tiles_h * tiles_w, planes), x.dtype)
     rows, columns = _span(tiles_h, step, s), _span(tiles_w, step, s)
     padded = np.zeros((planes, max(rows, pad_top + height), max(columns, pad_left + width)),
                       x.dtype)
@@ -98,11 +95,7 @@ def winograd_tiles_numpy(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: 
                                                        axis=(1, 2))[:, ::step, ::step]
     m = matrix.astype(x.dtype)
     tiles = m @ windows @ m.T  # (P, tiles_h, tiles_w, r, r)
-    tiles = tiles.transpose(3, 4, 1, 2, 0).reshape(r * r, tiles_h * tiles_w, planes)
-    if out is None:
-        return tiles.copy()
-    np.copyto(out, tiles)
-    return out
+    return tiles.transpose(3, 4, 1, 2, 0).reshape(r * r, tiles_h * tiles_w, planes).copy()
 
 
 def winograd_image_numpy(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
@@ -115,7 +108,7 @@ def winograd_image_numpy(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_t
     _check("winograd_image", tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w,
            height=height, width=width)
     _check_tiles(tiles, matrix, tiles_h, tiles_w)
-    _check_out("winograd_image", out, (tiles.shape[2], height, width), tiles.dtype)
+    _check_out(out, (tiles.shape[2], height, width), tiles.dtype)
     r, s = matrix.shape
     planes = tiles.shape[2]
     per_tile = tiles.reshape(r, r, tiles_h, tiles_w, planes).transpose(4, 2, 3, 0, 1)
@@ -278,16 +271,12 @@ def _block(planes: int, matrix: np.ndarray, step: int, tiles_h: int, tiles_w: in
 
 
 def winograd_tiles_numba(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: int,
-                         pad_left: int, tiles_h: int, tiles_w: int,
-                         out: np.ndarray | None = None) -> np.ndarray:
+                         pad_left: int, tiles_h: int, tiles_w: int) -> np.ndarray:
     """Same contract as winograd_tiles_numpy (matrices up to 6 x 6)."""
     _check("winograd_tiles", x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
     _check_numba(matrix)
     r = matrix.shape[0]
-    shape = (r * r, tiles_h * tiles_w, x.shape[0])
-    _check_out("winograd_tiles", out, shape, x.dtype)
-    if out is None:
-        out = np.empty(shape, x.dtype)
+    out = np.empty((r * r, tiles_h * tiles_w, x.shape[0]), x.dtype)
     block = _block(x.shape[0], matrix, step, tiles_h, tiles_w, x.itemsize)
     _winograd_tiles(np.ascontiguousarray(x), np.ascontiguousarray(matrix, x.dtype), step,
                     pad_top, pad_left, tiles_h, tiles_w, block, out)
@@ -302,7 +291,7 @@ def winograd_image_numba(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_t
            height=height, width=width)
     _check_tiles(tiles, matrix, tiles_h, tiles_w)
     _check_numba(matrix)
-    _check_out("winograd_image", out, (tiles.shape[2], height, width), tiles.dtype)
+    _check_out(out, (tiles.shape[2], height, width), tiles.dtype)
     if out is None:  # every element is written, those no window reaches with 0
         out = np.empty((tiles.shape[2], height, width), tiles.dtype)
     block = _block(tiles.shape[2], matrix, step, tiles_h, tiles_w, tiles.itemsize)

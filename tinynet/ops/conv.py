@@ -28,8 +28,6 @@ one of three paths (`choose_path`), the same for all three ops of one geometry:
   streams through memory with few multiply-adds per element.
 
 Conv2d's forward keeps x's columns (or Winograd tiles) for the weight gradient, an `Unrolled`.
-Arrays used and dropped within one call (products, rows, columns nobody keeps) are workspace
-buffers (tinynet/runtime/workspace.py); everything kept or returned is its own array.
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops import conv_winograd
-from tinynet.runtime import workspace
 
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
@@ -99,36 +96,22 @@ def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
     return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
-def image_columns(x: np.ndarray, g: ConvGeometry, groups: int, path: str,
-                  scratch: bool = False) -> np.ndarray:
+def image_columns(x: np.ndarray, g: ConvGeometry, groups: int, path: str) -> np.ndarray:
     """im2col(x) as the path's product reads it: (groups, window, n·positions) for
-    "whole_batch", (n, groups, window, positions) for "per_sample"; window = C/groups·kh·kw. A
-    workspace buffer when `scratch`."""
+    "whole_batch", (n, groups, window, positions) for "per_sample"; window = C/groups·kh·kw."""
     n, channels = x.shape[:2]
     window = channels // groups * g.kh * g.kw
     if path == "whole_batch":
-        shape = (channels, g.kh, g.kw, n, g.out_h, g.out_w)
-        out = workspace.scratch("batch im2col", shape, x.dtype) if scratch else None
-        return kernels().batch_im2col(x, g, out=out).reshape(groups, window, -1)
-    shape = (n, channels, g.kh, g.kw, g.out_h, g.out_w)
-    out = workspace.scratch("im2col", shape, x.dtype) if scratch else None
-    return kernels().im2col(x, g, out=out).reshape(n, groups, window, g.out_h * g.out_w)
+        return kernels().batch_im2col(x, g).reshape(groups, window, -1)
+    return kernels().im2col(x, g).reshape(n, groups, window, g.out_h * g.out_w)
 
 
 def window_rows(y: np.ndarray, groups: int) -> np.ndarray:
     """A window-side array (n, O, out_h, out_w) as (groups, O/groups, n·out_h·out_w), channel
-    by channel over the whole batch: a copy into a workspace buffer."""
+    by channel over the whole batch (a copy: O blocks of n contiguous planes)."""
     n, channels, out_h, out_w = y.shape
-    rows = workspace.scratch("window rows", (channels, n, out_h, out_w), y.dtype)
-    np.copyto(rows, y.transpose(1, 0, 2, 3))
+    rows = np.ascontiguousarray(y.transpose(1, 0, 2, 3))
     return rows.reshape(groups, channels // groups, n * out_h * out_w)
-
-
-def _product(purpose: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b into a workspace buffer."""
-    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    out = workspace.scratch(purpose, shape, np.result_type(a, b))
-    return kernels().matmul(a, b, out=out)
 
 
 def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: ConvGeometry,
@@ -138,9 +121,9 @@ def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: Conv
     n, out_channels = x.shape[0], weight.shape[0]
     path = choose_path(g, weight.shape, groups, n)
     if path == "winograd":
-        y, tiles = conv_winograd.convolve(x, weight, bias, g, keep_tiles=keep)
+        y, tiles = conv_winograd.convolve(x, weight, bias, g)
         return y, Unrolled(path, tiles) if keep else None
-    columns = image_columns(x, g, groups, path, scratch=not keep)
+    columns = image_columns(x, g, groups, path)
     unrolled = Unrolled(path, columns) if keep else None
     if path == "per_sample":  # (n, groups, O/groups, positions) is y already
         y = kernels().matmul(_grouped_weight(weight, groups), columns)
@@ -148,7 +131,7 @@ def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: Conv
         if bias is not None:
             y += bias.reshape(-1, 1, 1)
         return y, unrolled
-    products = _product("conv products", _grouped_weight(weight, groups), columns)
+    products = kernels().matmul(_grouped_weight(weight, groups), columns)
     rows = products.reshape(out_channels, n, g.out_h, g.out_w).transpose(1, 0, 2, 3)
     y = np.empty(rows.shape, rows.dtype)  # the bias added on the way
     if bias is None:
@@ -166,7 +149,7 @@ def upstream_tiles(grad: np.ndarray, weight_shape: tuple[int, ...], g: ConvGeome
     if (unrolled is None or unrolled.path != "winograd"
             or choose_path(g, weight_shape, groups, grad.shape[0]) != "winograd"):
         return None
-    return conv_winograd.transform_output_adjoint(grad, g, purpose="winograd upstream tiles")
+    return conv_winograd.transform_output_adjoint(grad, g)
 
 
 def transpose_convolve(y: np.ndarray, weight: np.ndarray, g: ConvGeometry, groups: int,
@@ -180,11 +163,11 @@ def transpose_convolve(y: np.ndarray, weight: np.ndarray, g: ConvGeometry, group
     transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
     x_shape = (n, channels, g.in_h, g.in_w)
     if path == "whole_batch":
-        columns = _product("transposed columns", transposed_weight, window_rows(y, groups))
+        columns = kernels().matmul(transposed_weight, window_rows(y, groups))
         columns = columns.reshape(channels, g.kh, g.kw, n, g.out_h, g.out_w)
         return kernels().batch_col2im(columns, g, x_shape)
     y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
-    columns = _product("transposed columns", transposed_weight, y_grouped)
+    columns = kernels().matmul(transposed_weight, y_grouped)
     columns = columns.reshape(n, channels, g.kh, g.kw, g.out_h, g.out_w)
     return kernels().col2im(columns, g, x_shape)
 
@@ -200,7 +183,7 @@ def weight_gradient(x: np.ndarray, y: np.ndarray, g: ConvGeometry, groups: int,
     if unrolled is None:
         path = choose_path(g, weight_shape, groups, n)
         if path != "winograd":
-            unrolled = Unrolled(path, image_columns(x, g, groups, path, scratch=True))
+            unrolled = Unrolled(path, image_columns(x, g, groups, path))
     else:
         path = unrolled.path
     if path == "winograd":
@@ -210,9 +193,9 @@ def weight_gradient(x: np.ndarray, y: np.ndarray, g: ConvGeometry, groups: int,
     if path == "whole_batch":
         # columns @ rowsᵀ rather than rows @ columnsᵀ: the orientation the BLAS runs faster
         products = kernels().matmul(columns, window_rows(y, groups).transpose(0, 2, 1))
-        return np.ascontiguousarray(products.transpose(0, 2, 1)).reshape(weight_shape)
+        return products.transpose(0, 2, 1).reshape(weight_shape)
     y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
-    products = _product("weight products", y_grouped, columns.transpose(0, 1, 3, 2))
+    products = kernels().matmul(y_grouped, columns.transpose(0, 1, 3, 2))
     return products.sum(axis=0).reshape(weight_shape)
 
 

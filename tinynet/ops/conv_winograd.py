@@ -40,8 +40,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tinynet.runtime import workspace
-
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
 
@@ -99,15 +97,13 @@ def _tiles(g: ConvGeometry) -> tuple[int, int]:
     return -(-g.out_h // STEP), -(-g.out_w // STEP)
 
 
-def transform_input(x: np.ndarray, g: ConvGeometry, scratch: bool = False) -> np.ndarray:
+def transform_input(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """V = Bᵀ d B for every 6x6 tile d of the padded x (n, C, in_h, in_w), as
-    (36, th·tw·n, C): V[6·k1 + k2, (ty, tx, n), c]. In a workspace buffer when `scratch`."""
+    (36, th·tw·n, C): V[6·k1 + k2, (ty, tx, n), c]."""
     n, channels = x.shape[:2]
     tiles_h, tiles_w = _tiles(g)
-    shape = (TILE * TILE, tiles_h * tiles_w, n * channels)
     tiles = kernels().winograd_tiles(x.reshape(n * channels, g.in_h, g.in_w), B_T, STEP,
-                                     g.pad_top, g.pad_left, tiles_h, tiles_w,
-                                     out=_scratch("winograd input tiles", shape, x.dtype, scratch))
+                                     g.pad_top, g.pad_left, tiles_h, tiles_w)
     return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
 
 
@@ -131,21 +127,13 @@ def transform_output(products: np.ndarray, g: ConvGeometry, n: int) -> np.ndarra
     return planes.reshape(n, -1, g.out_h, g.out_w)
 
 
-def _scratch(purpose, shape, dtype, scratch: bool):
-    """A workspace buffer when `scratch`, else None (the kernel allocates its own)."""
-    return workspace.scratch(purpose, shape, dtype) if scratch else None
-
-
-def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry,
-                             purpose: str = "winograd window tiles") -> np.ndarray:
+def transform_output_adjoint(grad: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """The adjoint of transform_output: dM = A dy Aᵀ for every 4x4 tile of dy (n, O, out_h,
-    out_w) (0 past the edge), as (36, th·tw·n, O), in the workspace buffer for `purpose`."""
+    out_w) (0 past the edge), as (36, th·tw·n, O)."""
     n, channels = grad.shape[:2]
     tiles_h, tiles_w = _tiles(g)
-    shape = (TILE * TILE, tiles_h * tiles_w, n * channels)
     tiles = kernels().winograd_tiles(grad.reshape(n * channels, g.out_h, g.out_w), A, STEP, 0, 0,
-                                     tiles_h, tiles_w,
-                                     out=workspace.scratch(purpose, shape, grad.dtype))
+                                     tiles_h, tiles_w)
     return tiles.reshape(TILE * TILE, tiles_h * tiles_w * n, channels)
 
 
@@ -166,25 +154,21 @@ def transform_weight_adjoint(grad_u: np.ndarray) -> np.ndarray:
     return (per_pair @ G_KRON.astype(grad_u.dtype)).reshape(out_channels, channels, 3, 3)
 
 
-def matmul(a, b, out=None):
+def matmul(a, b):
     """tinynet.kernels.matmul (BLAS for these shapes), imported on first use."""
     import tinynet.kernels
 
-    return tinynet.kernels.matmul(a, b, out=out)
+    return tinynet.kernels.matmul(a, b)
 
 
-def convolve(x, weight, bias, g, keep_tiles=True):
+def convolve(x, weight, bias, g):
     """(y, tiles): y = conv2d(x, weight, bias) (n, O, out_h, out_w) = Aᵀ [V @ U] A tile by
-    tile, and V = transform_input(x, g), which the weight gradient reuses (its own array when
-    keep_tiles, else None and V a workspace buffer)."""
-    tiles = transform_input(x, g, scratch=not keep_tiles)
-    u = transform_weight(weight)
-    products = matmul(tiles, u, out=workspace.scratch(
-        "winograd products", tiles.shape[:2] + u.shape[2:], np.result_type(tiles, u)))
-    y = transform_output(products, g, x.shape[0])
+    tile, and V = transform_input(x, g), which the weight gradient reuses."""
+    tiles = transform_input(x, g)
+    y = transform_output(matmul(tiles, transform_weight(weight)), g, x.shape[0])
     if bias is not None:
         y += bias.reshape(-1, 1, 1)
-    return y, tiles if keep_tiles else None
+    return y, tiles
 
 
 def transpose_convolve(y, weight, g, window_tiles=None):
@@ -193,10 +177,7 @@ def transpose_convolve(y, weight, g, window_tiles=None):
     is dM = transform_output_adjoint(y, g)."""
     if window_tiles is None:
         window_tiles = transform_output_adjoint(y, g)
-    u = transform_weight(weight, transposed=True)
-    image_tiles = matmul(window_tiles, u, out=workspace.scratch(
-        "winograd image tiles", window_tiles.shape[:2] + u.shape[2:],
-        np.result_type(window_tiles, u)))
+    image_tiles = matmul(window_tiles, transform_weight(weight, transposed=True))
     return transform_input_adjoint(image_tiles, g, (y.shape[0], weight.shape[1], g.in_h, g.in_w))
 
 
@@ -204,7 +185,7 @@ def weight_gradient(x, y, g, tiles=None, window_tiles=None):
     """conv2d_weight(x, y) (O, C, 3, 3) = Gᵀ [Vᵀ @ dM] G with dM = A y Aᵀ; tiles, when given,
     is V = transform_input(x, g), window_tiles dM = transform_output_adjoint(y, g)."""
     if tiles is None:
-        tiles = transform_input(x, g, scratch=True)
+        tiles = transform_input(x, g)
     if window_tiles is None:
         window_tiles = transform_output_adjoint(y, g)
     grad_u = matmul(tiles.transpose(0, 2, 1), window_tiles)

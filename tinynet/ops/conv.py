@@ -125,13 +125,12 @@ def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: Conv
         return y, Unrolled(path, tiles) if keep else None
     columns = image_columns(x, g, groups, path)
     unrolled = Unrolled(path, columns) if keep else None
+    products = kernels().matmul(_grouped_weight(weight, groups), columns)
     if path == "per_sample":  # (n, groups, O/groups, positions) is y already
-        y = kernels().matmul(_grouped_weight(weight, groups), columns)
-        y = y.reshape(n, out_channels, g.out_h, g.out_w)
+        y = products.reshape(n, out_channels, g.out_h, g.out_w)
         if bias is not None:
             y += bias.reshape(-1, 1, 1)
         return y, unrolled
-    products = kernels().matmul(_grouped_weight(weight, groups), columns)
     rows = products.reshape(out_channels, n, g.out_h, g.out_w).transpose(1, 0, 2, 3)
     y = np.empty(rows.shape, rows.dtype)  # the bias added on the way
     if bias is None:

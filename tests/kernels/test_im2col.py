@@ -179,17 +179,11 @@ def test_shape_errors_name_the_shapes(backend):
             batch_col2im(np.zeros((2, 3, 3, 3, 3, 3)), g, (2, 3, 5, 5))
 
 
-def test_the_convolution_kernels_release_the_gil_and_agree_with_the_reference_on_two_threads():
-    """Chunked convolutions (tinynet/ops/conv.py) run these on several threads at once: they must
-    be serial and nogil, and give the reference's results when run concurrently."""
-    import sys
+def test_the_convolution_kernels_agree_with_the_reference_on_two_threads():
+    """User threads may run convolutions at once: the kernels give the reference's results when
+    run concurrently."""
     from concurrent.futures import ThreadPoolExecutor
 
-    module = sys.modules["tinynet.kernels.im2col"]
-    for core in (module._im2col_planes, module._col2im_planes, module._batch_im2col_offsets,
-                 module._batch_col2im_planes):
-        assert core.targetoptions.get("nogil") is True, core
-        assert not core.targetoptions.get("parallel"), core
     g = ConvGeometry.from_shape((3, 4, 9, 8), 3, stride=(1, 2), padding=1, dilation=(2, 1))
     inputs = [_random((3, 4, 9, 8), np.float32, seed) for seed in range(8)]
 
@@ -206,3 +200,4 @@ def test_the_convolution_kernels_release_the_gil_and_agree_with_the_reference_on
                                    atol=1e-5)
         np.testing.assert_allclose(back_per_sample, col2im.numpy(im2col.numpy(x, g), g, x.shape),
                                    rtol=1e-5, atol=1e-5)
+

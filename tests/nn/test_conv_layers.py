@@ -122,3 +122,35 @@ def test_max_pool_indices_and_max_unpool_match_torch():
     restored = nn.MaxUnpool2d(2)(values, indices)
     their_restored = torch.nn.MaxUnpool2d(2)(their_values, their_indices)
     np.testing.assert_allclose(restored.numpy(), their_restored.numpy())
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Conv2d(3, 4, (3, 3, 3)), r"kernel_size must be an int or a tuple of 2 ints"),
+    (lambda: nn.Conv1d(3, 4, 3, stride=(1, 2)), r"stride must be an int or a tuple of 1 ints"),
+    (lambda: nn.ConvTranspose2d(3, 4, 3, output_padding=1.5), r"output_padding must be an int"),
+    (lambda: nn.ConvTranspose1d(3, 4, 3, stride=2, output_padding=2), r"output_padding \(2,\)"),
+    (lambda: nn.Conv2d(3, 4, 3, groups=2), r"divisible by groups \(2\)"),
+    (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), r"padding='same' is not supported"),
+    (lambda: nn.ConvTranspose2d(3, 4, 3, padding="same"), r"padding 'same' is not supported"),
+    (lambda: nn.Conv2d(3, 4, 3, padding_mode="mirror"), r"padding_mode must be one of"),
+    (lambda: nn.MaxUnpool2d((2, 2, 2)), r"kernel_size must be an int or a tuple of 2 ints"),
+])
+def test_bad_layer_arguments_name_the_argument(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("layer, signature", [
+    (nn.Conv1d, "in_channels out_channels kernel_size stride padding dilation groups bias "
+                "padding_mode dtype"),
+    (nn.Conv2d, "in_channels out_channels kernel_size stride padding dilation groups bias "
+                "padding_mode dtype"),
+    (nn.ConvTranspose1d, "in_channels out_channels kernel_size stride padding output_padding "
+                         "groups bias dilation padding_mode dtype"),
+    (nn.ConvTranspose2d, "in_channels out_channels kernel_size stride padding output_padding "
+                         "groups bias dilation padding_mode dtype"),
+])
+def test_constructors_take_pytorch_s_arguments_in_pytorch_s_order(layer, signature):
+    import inspect
+
+    assert list(inspect.signature(layer).parameters) == signature.split()

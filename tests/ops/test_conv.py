@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import tinynet as tn
 import tinynet.nn.functional as F
 import tinynet.ops.conv as conv_ops
-import tinynet.threads as tinynet_threads
+from tinynet.ops import conv_winograd
 from tests.ops.cases_conv import conv_inputs, conv_transpose_inputs, fold_inputs, unfold_inputs
 from tinynet.autograd import gradcheck, gradgradcheck
 
@@ -22,30 +22,19 @@ backends = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 RNG = np.random.default_rng(7)
 
 
-@pytest.fixture(params=["per_sample", "whole_batch", "chunked per_sample", "chunked whole_batch"])
+@pytest.fixture(params=["per_sample", "whole_batch"])
 def product_form(request, monkeypatch):
-    """Runs a test with each form of the convolution products (tinynet/ops/conv.py): one BLAS
-    call per sample, or one over the whole batch (chosen by size otherwise, so that the small
-    drawn shapes would only ever see the first); and each again in batch chunks run at once on
-    3 threads (no size threshold, so that every drawn batch, widened to 2-4 samples by
-    `two_or_more_samples`, is split)."""
-    form = request.param.split()[-1]
-    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW", 1 if form == "whole_batch" else 10**9)
-    if not request.param.startswith("chunked"):
-        yield request.param
-        return
-    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
-    previous = tn.get_num_threads()
-    tn.set_num_threads(3)
-    try:
-        yield request.param
-    finally:
-        tn.set_num_threads(previous)
+    """Runs a test with each im2col form of the convolution products (tinynet/ops/conv.py):
+    one BLAS call per sample, or one over the whole batch (chosen by size otherwise, so that the
+    small drawn shapes would only ever see the first)."""
+    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW",
+                        1 if request.param == "whole_batch" else 10**9)
+    return request.param
 
 
 def two_or_more_samples(drawn):
     """The drawn convolution inputs with the batch doubled by a flipped, scaled copy (so that
-    chunks that were mixed up would give different values)."""
+    samples that were mixed up would give different values)."""
     (x, *others), params = drawn
     return (np.concatenate([x, -0.5 * x[::-1]]), *others), params
 
@@ -232,40 +221,21 @@ def test_float32_stays_float32_and_unbatched_inputs_work(kernel_backend, functio
 
 
 def test_gradients_flow_through_the_dual_ops():
+    """conv2d's backward is conv_transpose2d and conv2d_weight, whichever gradients it needs."""
     x = tn.tensor(RNG.standard_normal((1, 2, 4, 4)), requires_grad=True)
     weight = tn.tensor(RNG.standard_normal((3, 2, 3, 3)), requires_grad=True)
     y = F.conv2d(x, weight, padding=1)
     grad_x, grad_weight = tn.autograd.grad(y, [x, weight], tn.ones_like(y), create_graph=True)
-    assert grad_x.grad_fn.name() == grad_weight.grad_fn.name() == "Conv2dGradientsBackward"
+    assert grad_x.grad_fn.name() == "ConvTranspose2dBackward"
+    assert grad_weight.grad_fn.name() == "Conv2dWeightBackward"
     (grad_x.sum() + grad_weight.sum()).backward()
     assert x.grad.shape == x.shape and weight.grad.shape == weight.shape
     for wanted, name in [(x, "ConvTranspose2dBackward"), (weight, "Conv2dWeightBackward")]:
-        # only one input needs a gradient: the dual op alone (the upstream gradient carries the
-        # graph on)
         y = F.conv2d(x if wanted is x else x.detach(), weight if wanted is weight
                      else weight.detach(), padding=1)
         upstream = tn.ones_like(y).requires_grad_()
         (grad,) = tn.autograd.grad(y, [wanted], upstream, create_graph=True)
         assert grad.grad_fn.name() == name
-
-
-def test_both_gradients_in_one_pass_match_the_dual_ops_and_their_second_derivatives():
-    x = tn.tensor(RNG.standard_normal((2, 3, 5, 4)), requires_grad=True)
-    weight = tn.tensor(RNG.standard_normal((4, 3, 3, 3)), requires_grad=True)
-    upstream = tn.tensor(RNG.standard_normal((2, 4, 5, 4)), requires_grad=True)
-    g = conv_ops.conv_geometry((5, 4), 3, 1, 1, 1)
-    both = conv_ops.Conv2dGradients.apply(x, weight, upstream, geometry=g, groups=1)
-    x_, weight_, upstream_ = (a.detach().numpy() for a in (x, weight, upstream))
-    np.testing.assert_allclose(both[0].detach().numpy(), direct_conv_transpose2d(
-        upstream_, weight_, padding=1), rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(both[1].detach().numpy(), direct_conv2d_weight(
-        x_, upstream_, 3, 1), rtol=1e-10, atol=1e-10)
-
-    def gradients(*inputs):
-        return conv_ops.Conv2dGradients.apply(*inputs, geometry=g, groups=1)
-
-    assert gradcheck(gradients, (x, weight, upstream))
-    assert gradgradcheck(gradients, (x, weight, upstream))
 
 
 def t64(shape):
@@ -349,24 +319,6 @@ def _compare_with_torch(torch, ours, theirs, arrays, params):
                                    atol=1e-12)
 
 
-@pytest.fixture
-def chunk_calls(monkeypatch):
-    """Two threads, no size threshold; returns the list of chunk counts of every run_at_once
-    call that the convolutions make."""
-    calls = []
-
-    def counting(tasks):
-        calls.append(len(tasks))
-        return tinynet_threads.run_at_once(tasks)
-
-    monkeypatch.setattr(conv_ops, "run_at_once", counting)
-    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
-    previous = tn.get_num_threads()
-    tn.set_num_threads(2)
-    yield calls
-    tn.set_num_threads(previous)
-
-
 def conv_step_results(x, weight, bias, **params):
     """y = conv2d(x, weight, bias) and the gradients of <y, u> for a fixed u."""
     leaves = [tn.tensor(a, requires_grad=True) for a in (x, weight, bias)]
@@ -377,63 +329,17 @@ def conv_step_results(x, weight, bias, **params):
 
 
 @pytest.mark.parametrize("window_form", ["per_sample", "whole_batch"])
-def test_chunked_float32_step_matches_one_thread_and_really_splits(chunk_calls, monkeypatch,
-                                                                   window_form):
-    """The forward and the two gradients (one dispatch) each run as 2 chunks; the weight
-    gradient sums the chunks' products in another order than one thread, so the results agree
-    to rounding."""
+def test_float32_step_matches_float64(monkeypatch, window_form):
     monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW", 1 if window_form == "whole_batch"
                         else 10**9)
-    x = RNG.standard_normal((9, 6, 10, 9)).astype(np.float32)
-    weight = RNG.standard_normal((8, 3, 3, 3)).astype(np.float32)
-    bias = RNG.standard_normal(8).astype(np.float32)
-    chunked = conv_step_results(x, weight, bias, padding=1, stride=(1, 2), groups=2)
-    assert chunk_calls == [2, 2]  # Conv2d, then Conv2dGradients (both gradients in one dispatch)
-    tn.set_num_threads(1)
-    one_thread = conv_step_results(x, weight, bias, padding=1, stride=(1, 2), groups=2)
-    assert chunk_calls == [2, 2]
-    for mine, expected in zip(chunked, one_thread):
+    x = RNG.standard_normal((9, 6, 10, 9))
+    weight, bias = RNG.standard_normal((8, 3, 3, 3)), RNG.standard_normal(8)
+    params = {"padding": 1, "stride": (1, 2), "groups": 2}
+    single = conv_step_results(*(a.astype(np.float32) for a in (x, weight, bias)), **params)
+    double = conv_step_results(x, weight, bias, **params)
+    for mine, expected in zip(single, double):
         assert mine.dtype == np.float32
-        np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-4)
-
-
-def test_one_thread_never_uses_the_pool(monkeypatch):
-    def fail(tasks):
-        raise AssertionError("the one-thread path went to the pool")
-
-    monkeypatch.setattr(conv_ops, "run_at_once", fail)
-    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 0)
-    assert tn.get_num_threads() == 1
-    x, weight = RNG.standard_normal((4, 3, 6, 6)), RNG.standard_normal((2, 3, 3, 3))
-    y = conv_step_results(x, weight, np.zeros(2), padding=1)[0]
-    np.testing.assert_allclose(y, direct_conv2d(x, weight, padding=1), rtol=1e-10)
-
-
-def test_small_convolutions_stay_whole_below_the_threshold(chunk_calls, monkeypatch):
-    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 8 * 4 * 4 * 2 * 3 * 9)
-    conv_step_results(RNG.standard_normal((7, 3, 4, 4)), RNG.standard_normal((2, 3, 3, 3)),
-                      np.zeros(2), padding=1)
-    assert chunk_calls == []
-    conv_step_results(RNG.standard_normal((8, 3, 4, 4)), RNG.standard_normal((2, 3, 3, 3)),
-                      np.zeros(2), padding=1)
-    assert chunk_calls == [2, 2]
-
-
-def test_convolutions_with_large_columns_run_in_chunks_however_few_multiply_adds(chunk_calls,
-                                                                                monkeypatch):
-    """n·out_h·out_w·(C·kh·kw + O) elements in columns and output: 7·16·(27 + 2) = 3248 stays
-    whole, 8·16·(27 + 2) = 3712 splits."""
-    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_MULTIPLY_ADDS", 10**12)
-    monkeypatch.setattr(conv_ops, "CHUNKED_MIN_ELEMENTS", 8 * 4 * 4 * (3 * 9 + 2))
-    arguments = RNG.standard_normal((2, 3, 3, 3)), np.zeros(2)
-    conv_step_results(RNG.standard_normal((7, 3, 4, 4)), *arguments, padding=1)
-    assert chunk_calls == []
-    conv_step_results(RNG.standard_normal((8, 3, 4, 4)), *arguments, padding=1)
-    assert chunk_calls == [2, 2]
-    g = conv_ops.conv_geometry((4, 4), 3, 1, 1, 1)
-    assert conv_ops.step_elements(8, (6, 1, 3, 3), g, 3) == 8 * 4 * 4 * (3 * 9 + 6)
-    assert conv_ops.batch_chunks(8, (2, 3, 3, 3), g, 1) == [slice(0, 4), slice(4, 8)]
-    assert conv_ops.batch_chunks(7, (2, 3, 3, 3), g, 1) is None
+        np.testing.assert_allclose(mine, expected, rtol=1e-4, atol=1e-4)
 
 
 def direct_conv2d_weight(x, y, kernel, padding):
@@ -455,9 +361,8 @@ def concurrent_case_results(x, weight, y):
             conv_ops.Conv2dWeight.apply(x, y, geometry=g, groups=1).numpy()]
 
 
-def test_concurrent_convolutions_from_two_user_threads_give_the_right_results(chunk_calls):
-    """Two user threads, each calling the chunked convolutions on its own data, both through
-    the one pool and the one BLAS setting."""
+def test_concurrent_convolutions_from_two_user_threads_give_the_right_results():
+    """Two user threads, each calling the convolutions on its own data."""
     cases = [(RNG.standard_normal((6, 4, 7, 7)), RNG.standard_normal((5, 4, 3, 3)),
               RNG.standard_normal((6, 5, 7, 7))) for _ in range(2)]
     expected = [[direct_conv2d(x, weight, padding=1),
@@ -480,4 +385,43 @@ def test_concurrent_convolutions_from_two_user_threads_give_the_right_results(ch
     for thread in workers:
         thread.join()
     assert not errors, errors[0]
-    assert len(chunk_calls) == 2 * 20 * 3
+
+
+@pytest.fixture(params=["per_sample", "whole_batch", "winograd"])
+def path(request, monkeypatch):
+    """Every convolution of a test on one path (tinynet/ops/conv.py), whatever its size."""
+    monkeypatch.setattr(conv_ops, "WHOLE_BATCH_MIN_WINDOW",
+                        1 if request.param == "whole_batch" else 10**9)
+    monkeypatch.setattr(conv_ops, "WINOGRAD_MIN_CHANNELS",
+                        1 if request.param == "winograd" else None)
+    monkeypatch.setattr(conv_winograd, "pays", lambda *shape: True)
+    return request.param
+
+
+@pytest.mark.torch
+def test_a_small_cnn_step_matches_torch_on_every_path(path):
+    """Conv layers of one shape, a transposed conv and relu between them, in float64: the
+    forward and every gradient against PyTorch (each layer keeps its own columns or tiles)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(shape) for shape in
+              ((4, 3, 7, 6), (3, 3, 3, 3), (3, 3, 3, 3), (3, 3, 3, 3), (3, 3, 3, 3), (3,))]
+
+    def step(functional, relu, tensors):
+        x, w1, w2, w3, w4, bias = tensors
+        h = relu(functional.conv2d(x, w1, bias, padding=1))
+        h = relu(functional.conv2d(h, w2, None, padding=1))
+        h = functional.conv_transpose2d(h, w3, bias, padding=1)
+        return functional.conv2d(h, w4, bias, padding=1) * h
+
+    ours = [tn.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = step(F, tn.relu, ours)
+    z = step(torch.nn.functional, torch.relu, theirs)
+    upstream = rng.standard_normal(tuple(z.shape))
+    y.backward(tn.tensor(upstream))
+    z.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(y.detach().numpy(), z.detach().numpy(), rtol=1e-10, atol=1e-10)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9,
+                                   atol=1e-9)

@@ -13,24 +13,12 @@ The Numba twins work through the planes in blocks of up to PLANE_BLOCK (fewer fo
 and large images, `_block`): a block is copied into a planes-last scratch (rows, columns,
 planes), transformed by two passes of one 1-D transform (along rows, then along columns), each
 pass a long contiguous multiply-add over (columns x planes) or planes, which LLVM vectorizes; the
-block's intermediates stay in cache (0.7-0.8 MB for 256 planes of 16x16 in float32, at most
-SCRATCH_BYTES) and only the input and the result go through memory. Measured on the 64x16x16x16
-input (1 thread): as whole-batch passes without blocks, the same work took 0.6 ms for the input
-side and 1.3 ms for the output side, bound by memory bandwidth (~25-30 GB/s); with planes first
-(NCHW) the innermost loops run over a tile's 4-6 elements and measured 5-10x slower; one kernel
-per tile vectorized over channels stayed scalar (Numba cannot tell that its 36 input and 36
-output streams do not overlap, so LLVM does not vectorize it).
-
-The copies between NCHW and the planes-last scratch move GROUP planes at a time through a small
-(height·width, GROUP) buffer, a loop that LLVM turns into in-register transposes (`_planes_in`).
-Each window sum combines only the nonzero entries of its matrix row (a third to a half of
-F(4x4, 3x3)'s are zero) and rounds as the sum over the whole row would (`_nonzero`). Measured,
-1 thread, the four F(4x4, 3x3) kernels (winograd_tiles with Bᵀ and with A, winograd_image with A
-and with Bᵀ), each on 1024 planes of 16x16 in float32, took 2.39 ms together with one plane at a
-time per copy and six terms per window sum, 2.19 ms with the grouped copies, 1.76 ms with the
-zeros skipped as well, 1.57 ms when windows set the elements no earlier window wrote instead of
-adding onto a zeroed scratch; the four transforms of a 64x16x16x16 -> 32 step (1024 planes on
-the input side, 2048 on the output side) 3.93 ms before and 2.46 ms after.
+block's intermediates stay in cache (at most SCRATCH_BYTES) and only the input and the result go
+through memory. Planes first (NCHW) would leave the innermost loops a tile's 4-6 elements.
+The copies between NCHW and the scratch move GROUP planes at a time through a small
+(height·width, GROUP) buffer, which LLVM turns into in-register transposes (`_planes_in`). Each
+window sum combines only the nonzero entries of its matrix row (a third to a half of
+F(4x4, 3x3)'s are zero) and rounds as the sum over the whole row would (`_nonzero`).
 
 With finite input both backends agree to rounding. An inf in x stays inf as in the reference,
 except through a row with one nonzero entry that adds onto a sum (a 0 · x term keeps its
@@ -41,17 +29,13 @@ import numpy as np
 
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.jit import njit
+from tinynet.kernels.winograd_sums import CONTRACT, _nonzero, _u, _window
 
 PLANE_BLOCK = 256  # planes per block in the Numba kernels, at most
 SCRATCH_BYTES = 4 << 20  # ... and fewer when a block's scratch would pass this (large images)
-# Planes that the copies between NCHW and the planes-last scratch move at once (`_planes_in`).
-# Their writes to NCHW go 8 planes at a time: planes a power of two apart share few of L1's 64
-# sets of 64-byte lines (32x32 float32 planes, 4 KB apart: all in one set of 12 lines), and 16
-# store streams made winograd_image of 512 32x32 planes take 2.75 ms against 1.16 with 8.
+# Planes that the copies between NCHW and the planes-last scratch move at once (`_planes_in`);
+# their writes to NCHW go 8 at a time (planes a power of two apart share an L1 set).
 GROUP = 16
-# Lets LLVM fuse each multiply and add into one FMA (one rounding instead of two, nothing
-# reordered).
-CONTRACT = {"contract"}
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -142,124 +126,6 @@ def winograd_image_numpy(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_t
         return image.copy()
     np.copyto(out, image)
     return out
-
-
-# The passes work on flat views with unsigned offsets: Numba makes a signed index wrap around
-# when negative, a test per element that kept LLVM from vectorizing these loops (2.4x slower
-# for the input transform of the 64x16x16x16 benchmark input), and row views made inside the
-# loops (~10,000 per call) cost a reference count increment and decrement each (4x slower).
-# The copies' strided loops keep signed indices on purpose: with unsigned ones LLVM turned the
-# strided side into AVX-512 scatters or gathers, 3.5x slower than scalar loads and stores.
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _u(index):
-    return np.uint64(index)
-
-
-@njit(cache=True, nogil=True, fastmath=CONTRACT, inline="always")
-def _terms(out, at, src, s0, s1, s2, s3, s4, s5, c0, c1, c2, c3, c4, c5, terms, count,
-           accumulate):
-    """out[at + b] (+)= Σ_{l < terms} c_l · src[s_l + b] for b < count; offsets unsigned. One
-    loop per number of terms: each is a long multiply-add that LLVM vectorizes, and a window
-    row's zero coefficients (a third to a half of F(4x4, 3x3)'s) cost nothing."""
-    if terms == 0:
-        if not accumulate:
-            for b in range(count):
-                out[at + _u(b)] = 0
-    elif terms == 1:
-        if accumulate:  # the product rounded before the sum, as in a longer window
-            zero = c0 - c0
-            for b in range(count):
-                i = _u(b)
-                out[at + i] += c0 * src[s0 + i] + zero * src[s0 + i]
-        else:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] = c0 * src[s0 + i]
-    elif terms == 2:
-        if accumulate:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] += c0 * src[s0 + i] + c1 * src[s1 + i]
-        else:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] = c0 * src[s0 + i] + c1 * src[s1 + i]
-    elif terms == 3:
-        if accumulate:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] += c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-        else:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] = c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-    elif terms == 4:
-        if accumulate:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] += (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-                                   + c3 * src[s3 + i])
-        else:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] = (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-                                  + c3 * src[s3 + i])
-    elif terms == 5:
-        if accumulate:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] += (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-                                   + c3 * src[s3 + i] + c4 * src[s4 + i])
-        else:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] = (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-                                  + c3 * src[s3 + i] + c4 * src[s4 + i])
-    elif terms == 6:
-        if accumulate:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] += (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-                                   + c3 * src[s3 + i] + c4 * src[s4 + i] + c5 * src[s5 + i])
-        else:
-            for b in range(count):
-                i = _u(b)
-                out[at + i] = (c0 * src[s0 + i] + c1 * src[s1 + i] + c2 * src[s2 + i]
-                                  + c3 * src[s3 + i] + c4 * src[s4 + i] + c5 * src[s5 + i])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _nonzero(matrix):
-    """Per row k of matrix: [number of nonzero entries, their column indices, 0...] (r, 7).
-    A window sums only those entries, and rounds as the sum over the whole row (zeros included)
-    does, to the bit for finite input: LLVM fuses c0·a + c1·b + c2·c + ... into
-    fma(c2, c, fma(c0, a, c1·b)), the second product rounded, the first fused into it and every
-    later one fused. A zero term adds nothing (fma(0, x, t) = t), so when the row's first two
-    nonzero entries are not in columns 0 and 1, the whole row's sum rounds the first nonzero
-    product alone and fuses the second: listed here as second, first."""
-    table = np.zeros((matrix.shape[0], 7), np.int64)
-    for k in range(matrix.shape[0]):
-        for column in range(matrix.shape[1]):
-            if matrix[k, column] != 0:
-                table[k, 0] += 1
-                table[k, table[k, 0]] = column
-        if table[k, 0] >= 2 and not (table[k, 1] == 0 and table[k, 2] == 1):
-            table[k, 1], table[k, 2] = table[k, 2], table[k, 1]
-    return table
-
-
-@njit(cache=True, nogil=True, fastmath=CONTRACT, inline="always")
-def _window(out, at, src, first, stride, matrix, nonzero, k, length, accumulate):
-    """out[at + b] (+)= Σ_l matrix[k, l] · src[(first + l)·stride + b] for b < length, over the
-    nonzero matrix[k, l] (nonzero = _nonzero(matrix))."""
-    l0, l1, l2 = nonzero[k, 1], nonzero[k, 2], nonzero[k, 3]
-    l3, l4, l5 = nonzero[k, 4], nonzero[k, 5], nonzero[k, 6]
-    _terms(out, at, src, _u((first + l0) * stride), _u((first + l1) * stride),
-           _u((first + l2) * stride), _u((first + l3) * stride), _u((first + l4) * stride),
-           _u((first + l5) * stride), matrix[k, l0], matrix[k, l1], matrix[k, l2], matrix[k, l3],
-           matrix[k, l4], matrix[k, l5], nonzero[k, 0], length, accumulate)
 
 
 @njit(cache=True, nogil=True)
@@ -396,7 +262,7 @@ def _check_numba(matrix):
 def _block(planes: int, matrix: np.ndarray, step: int, tiles_h: int, tiles_w: int,
            itemsize: int) -> int:
     """Planes per block: PLANE_BLOCK, or all the planes when fewer (every pass runs over the
-    whole block: a fixed 256 made 16 planes of 64x64 take 2.0 ms instead of 0.6), or fewer
+    whole block, so a fixed block would leave few planes of a large image mostly empty), or fewer
     when the block's scratch, (rows + r·tiles_h) · columns · planes, would pass SCRATCH_BYTES."""
     r, s = matrix.shape
     rows, columns = _span(tiles_h, step, s), _span(tiles_w, step, s)

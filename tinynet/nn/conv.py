@@ -11,18 +11,12 @@ import math
 from tinynet import creation, ops
 from tinynet.nn import functional as F
 from tinynet.nn import init
+from tinynet.nn.functional.conv import ints
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _tuple(value, count: int, name: str) -> tuple:
-    result = (value,) * count if isinstance(value, int) else tuple(value)
-    if len(result) != count or not all(isinstance(v, int) for v in result):
-        raise ValueError(f"{name} must be an int or a tuple of {count} ints, got {value!r}")
-    return result
 
 
 class _ConvNd(Module):
@@ -66,18 +60,18 @@ class _ConvNd(Module):
                     f"padding {padding!r} is not supported here; use an int, a tuple"
                     + ("" if self._transposed else ", 'valid' or 'same'")
                 )
-            if padding == "same" and _tuple(stride, dims, "stride") != (1,) * dims:
+            if padding == "same" and ints(stride, dims, "stride") != (1,) * dims:
                 raise ValueError("padding='same' is not supported for strided convolutions")
         elif self._transposed and padding_mode != "zeros":
             raise ValueError(f"only 'zeros' padding mode is supported for {type(self).__name__}")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _tuple(kernel_size, dims, "kernel_size")
-        self.stride = _tuple(stride, dims, "stride")
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, dims, "padding")
-        self.dilation = _tuple(dilation, dims, "dilation")
+        self.kernel_size = ints(kernel_size, dims, "kernel_size")
+        self.stride = ints(stride, dims, "stride")
+        self.padding = padding if isinstance(padding, str) else ints(padding, dims, "padding")
+        self.dilation = ints(dilation, dims, "dilation")
         self.transposed = self._transposed
-        self.output_padding = _tuple(output_padding, dims, "output_padding")
+        self.output_padding = ints(output_padding, dims, "output_padding")
         self.groups = groups
         self.padding_mode = padding_mode
         if self._transposed:
@@ -132,11 +126,10 @@ class _ConvNd(Module):
         return text
 
 
-class Conv1d(_ConvNd):
-    """y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (cross-correlation).   Shapes: input (N, C_in, L),
-    output (N, C_out, L_out), L_out = ⌊(L + 2p − d(k − 1) − 1) / s⌋ + 1."""
+class _Conv(_ConvNd):
+    """Conv1d and Conv2d: PyTorch's constructor, and forward through F.conv1d / F.conv2d."""
 
-    _dims = 1
+    _function = None  # F.conv1d or F.conv2d
 
     def __init__(
         self,
@@ -151,80 +144,38 @@ class Conv1d(_ConvNd):
         padding_mode: str = "zeros",
         dtype=None,
     ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            dtype=dtype,
-        )
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype=dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         input, padding = self._padded(input)
-        return F.conv1d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=padding,
-            dilation=self.dilation,
-            groups=self.groups,
-        )
+        return self._function(input, self.weight, self.bias, stride=self.stride,
+                              padding=padding, dilation=self.dilation, groups=self.groups)
 
 
-class Conv2d(_ConvNd):
+class Conv1d(_Conv):
+    """y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (cross-correlation).   Shapes: input (N, C_in, L),
+    output (N, C_out, L_out), L_out = ⌊(L + 2p − d(k − 1) − 1) / s⌋ + 1."""
+
+    _dims = 1
+    _function = staticmethod(F.conv1d)
+
+
+class Conv2d(_Conv):
     """y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (cross-correlation).   Shapes: input
     (N, C_in, H, W), output (N, C_out, H_out, W_out), H_out = ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1
     (likewise W_out)."""
 
     _dims = 2
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        dtype=None,
-    ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            dtype=dtype,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return F.conv2d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=padding,
-            dilation=self.dilation,
-            groups=self.groups,
-        )
+    _function = staticmethod(F.conv2d)
 
 
 class _ConvTransposeNd(_ConvNd):
+    """ConvTranspose1d and ConvTranspose2d: PyTorch's constructor (output_padding after
+    padding, dilation after bias), and forward through F.conv_transpose1d / 2d."""
+
     _transposed = True
+    _function = None  # F.conv_transpose1d or F.conv_transpose2d
 
     def __init__(
         self,
@@ -240,19 +191,8 @@ class _ConvTransposeNd(_ConvNd):
         padding_mode: str = "zeros",
         dtype=None,
     ):
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            output_padding,
-            dtype,
-        )
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, dtype)
         for extra, stride_, dilation_ in zip(self.output_padding, self.stride, self.dilation):
             if extra >= max(stride_, dilation_):
                 raise ValueError(
@@ -260,6 +200,12 @@ class _ConvTransposeNd(_ConvNd):
                     f"either stride {self.stride} or dilation {self.dilation}"
                 )
 
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return self._function(
+            input, self.weight, self.bias, stride=self.stride, padding=self.padding,
+            output_padding=self._output_padding(input, output_size), groups=self.groups,
+            dilation=self.dilation,
+        )  # fmt: skip
     def _output_padding(self, input: Tensor, output_size) -> tuple:
         """The output_padding that makes the output ``output_size`` (PyTorch's rule: the sizes a
         transposed conv can reach differ only in that extra padding, 0 ≤ it < stride)."""
@@ -296,18 +242,7 @@ class ConvTranspose1d(_ConvTransposeNd):
     (N, C_out, L_out), L_out = (L − 1)s − 2p + d(k − 1) + output_padding + 1."""
 
     _dims = 1
-
-    def forward(self, input: Tensor, output_size=None) -> Tensor:
-        return F.conv_transpose1d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=self.padding,
-            output_padding=self._output_padding(input, output_size),
-            groups=self.groups,
-            dilation=self.dilation,
-        )
+    _function = staticmethod(F.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -316,15 +251,4 @@ class ConvTranspose2d(_ConvTransposeNd):
     H_out = (H − 1)s − 2p + d(k − 1) + output_padding + 1 (likewise W_out)."""
 
     _dims = 2
-
-    def forward(self, input: Tensor, output_size=None) -> Tensor:
-        return F.conv_transpose2d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=self.padding,
-            output_padding=self._output_padding(input, output_size),
-            groups=self.groups,
-            dilation=self.dilation,
-        )
+    _function = staticmethod(F.conv_transpose2d)

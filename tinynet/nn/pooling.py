@@ -4,6 +4,7 @@ Upsample. They hold the geometry and call ``tinynet.nn.functional``; arguments a
 from __future__ import annotations
 
 from tinynet.nn import functional as F
+from tinynet.nn.functional.conv import ints
 from tinynet.nn.module import Module
 from tinynet.tensor import Tensor
 
@@ -128,10 +129,6 @@ class AvgPool2d(_AvgPoolNd):
         )
 
 
-def _pair(value) -> tuple:
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 class MaxUnpool2d(Module):
     """The partial inverse of MaxPool2d: puts each value back at the position its index names,
     zeros elsewhere.   Shapes: input and indices (N, C, H, W) -> (N, C, H_out, W_out),
@@ -139,9 +136,9 @@ class MaxUnpool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride if stride is not None else kernel_size)
-        self.padding = _pair(padding)
+        self.kernel_size = ints(kernel_size, 2, "kernel_size")
+        self.stride = ints(stride if stride is not None else kernel_size, 2, "stride")
+        self.padding = ints(padding, 2, "padding")
 
     def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
         return F.max_unpool2d(

@@ -7,77 +7,27 @@ position; the weight (O, C/groups, kh, kw) links them, output channel o seeing o
 channels of its group. Conv2d maps image -> windows, ConvTranspose2d windows -> image (its
 adjoint), Conv2dWeight (image, windows) -> weight. Each one's backward is the other two:
 
-    y = conv2d(x, w)          dx = conv_transpose2d(dy, w)   dw = conv2d_weight(x, dy)
+    y = conv2d(x, w)           dx = conv_transpose2d(dy, w)   dw = conv2d_weight(x, dy)
     z = conv_transpose2d(y, w) dy = conv2d(dz, w)             dw = conv2d_weight(dz, y)
-    w' = conv2d_weight(x, y)  dx = conv_transpose2d(y, dw')  dy = conv2d(x, dw')
+    w' = conv2d_weight(x, y)   dx = conv_transpose2d(y, dw')  dy = conv2d(x, dw')
 
 so gradients of any order stay inside these three. A transposed convolution's geometry is that of
 the convolution it is the adjoint of (`transposed_geometry`).
 
-A 3x3 convolution with stride 1, no dilation, one group and at least WINOGRAD_MIN_CHANNELS = 16
-channels on each side runs by Winograd's F(4x4, 3x3) instead when its size pays for the tiles
-(conv_winograd.pays: output, planes, tile rows): tinynet/ops/conv_winograd.py, the same three
-functions with 4x fewer multiply-adds in their products, 1.2-1.9x faster forward + backward in
-the measurements there. Its forward keeps conv_winograd.Tiles instead of columns for the weight
-gradient, and Conv2d's backward lets the two gradients share one transform of the upstream
-gradient (Conv2dGradients, conv_winograd.window_tiles). Everything else is im2col:
+Each Function's forward is one call (convolve, transpose_convolve, weight_gradient), which takes
+one of three paths (`choose_path`), the same for all three ops of one geometry:
 
-The work is im2col/col2im (kernels) around three BLAS products per training step (forward,
-input gradient, weight gradient), in one of two forms chosen by the window size
-C/groups·kh·kw, the multiply-adds per output element:
+- "winograd": a 3x3 kernel, stride 1, no dilation, one group, at least WINOGRAD_MIN_CHANNELS
+  channels on each side and enough output for the tiles to pay: Winograd's F(4x4, 3x3)
+  (tinynet/ops/conv_winograd.py), 4x fewer multiply-adds in the products.
+- "whole_batch", for windows of C/groups·kh·kw >= WHOLE_BATCH_MIN_WINDOW multiply-adds per output
+  element: batch_im2col's (groups, window, n·positions) columns, so that each product is one large
+  BLAS call; the window side goes through (O, n·positions) rows, a copy each way.
+- "per_sample", smaller windows: im2col's (n, groups, window, positions) columns and one product
+  per sample, y in (n, O, ...) directly; these matrices stay in cache, where the whole-batch one
+  streams through memory with few multiply-adds per element.
 
-- one product per sample (below WHOLE_BATCH_MIN_WINDOW = 128): im2col's (n, groups, window,
-  positions) columns, a batched np.matmul, y in (n, O, ...) directly, nothing copied; the weight
-  gradient is n products summed over the batch.
-- one product over the whole batch (from 128 on): batch_im2col's (groups, window, n·positions)
-  columns, written in that layout by the kernel, so each product is one large BLAS call, which
-  threads well; the window side goes through (O, n·positions) rows, a copy each way (2 MB for
-  the 64x16x16x16 -> 32 benchmark), and the weight gradient is columns @ rowsᵀ.
-
-Measured on the project's 2-core machine (the three products and their copies, ms, 1 thread /
-2 threads, whole batch against per sample): 64x16x16x16 -> 32, k3 (window 144) 5.7 / 3.8 against
-6.2 / 5.4; 32x16x32x32 -> 16, k3 (144) 7.7 / 4.7 against 8.4 / 6.4; 16x64x16x16 -> 64, k3 (576)
-7.9 / 4.6 against 8.7 / 5.3; 64x32x8x8 -> 64, k3 (288) 4.3 / 2.5 against 5.2 / 4.2;
-128x6x12x12 -> 16, k5 (150) 2.0 / 1.3 against 1.7 / 1.7. For small windows the per-sample
-matrices stay in cache while the whole-batch one streams through memory with few multiply-adds
-per element: 32x3x32x32 -> 16, k3 (27) 2.3 / 1.9 against 1.2 / 1.3; 64x1x28x28 -> 6, k5 (25)
-1.6 / 1.4 against 0.7 / 0.8; 64x8x16x16 -> 8, k3 (72) 1.6 / 0.9 against 0.9 / 0.8. The
-whole-batch form made the benchmark's 64x16x16x16 -> 32 step 9.1 -> 7.1 ms on 2 threads and
-11.1 -> 9.6 ms on 1 (benchmarks/kernels.py). Conv2d keeps its columns for the weight gradient
-rather than computing im2col again.
-
-Batch chunks (more than one thread, tinynet.set_num_threads): a convolution whose products have
-at least CHUNKED_MIN_MULTIPLY_ADDS = 5·10⁷ multiply-adds (n·out_h·out_w·O·C/groups·kh·kw), or
-whose columns and output hold at least CHUNKED_MIN_ELEMENTS = 2²⁰ elements
-(n·out_h·out_w·(C·kh·kw + O): small windows over many positions, little arithmetic but much
-memory to move), splits its batch into one chunk per thread and runs each chunk's whole work
-(the code above, on the chunk, in the form the whole batch's size picks) at once on
-tinynet.threads' pool, the BLAS at one thread; the Numba kernels inside are serial and release
-the GIL (nogil). The weight gradient is the chunks' products summed, in another order than on
-one thread (the results agree to rounding). At one thread none of this runs. Each chunked call
-costs ~50 us on this machine (handing the task over and waking the worker, then the GIL back)
-and runs twice per training step (the forward, and both gradients in one Conv2dGradients).
-
-Measured on the 2-core machine at 2 threads, forward + backward in ms (medians of 40 steps, 3
-rounds), whole against chunks, elements in millions: split, 32x3x32x32 -> 16 (14M multiply-adds,
-1.41M elements) 2.08-2.11 / 1.84-1.88; 64x1x28x28 -> 6, k5 (1.14M) 1.43-1.50 / 1.32-1.35;
-64x8x16x16 -> 8 (1.31M) 2.00-2.05 / 1.53-1.63; 128x1x28x28 -> 6, k5 (2.29M) 2.63-2.71 / 2.03-2.17;
-16x16x32x32 -> 16 (2.62M) 3.24-3.31 / 2.22-2.30; 8x16x32x32 -> 16 (1.31M) 2.20-2.35 / 1.96-2.10;
-16x32x16x16 -> 32 (1.31M) 1.89-1.96 / 1.60-1.70; 64x16x16x16 -> 32 (75M) 4.46-4.50 / 3.05-3.11.
-Kept whole, because chunks lost: 64x16x8x8 -> 32 (19M, 0.72M) 1.25 / 1.34; 32x32x8x8 -> 32 (0.66M)
-1.03-1.05 / 1.20-1.23; 32x16x8x8 -> 32 (0.36M) 0.71-0.73 / 1.10-1.14 (the digits CNN's largest);
-64x32x20 -> 64, k3, 1-D (0.20M) 0.98-1.02 / 0.98-1.10 (the MNIST-1D CNN's); 32x32x4x4 -> 32 (0.16M)
-0.45-0.46 / 0.86-0.92. A chunk of such a small convolution runs no faster than the whole batch on
-one thread: timed inside the chunks, the forward of 16 samples of 32x16x8x8 -> 32 took 0.30-0.36
-ms, against 0.11 ms alone. The likely cause is the GIL, which changes hands between the two
-threads' short Python steps: a thread that waits for it sleeps (its virtual CPU halts) and wakes
-tens of microseconds later. With a two-thread BLAS outside the chunked calls, the threshold at
-5·10⁶ multiply-adds made the MNIST-1D CNN slower (0.60-0.67 s an epoch against 0.40-0.41); tinynet
-now keeps the BLAS on one thread (tinynet/threads.py), and the elements rule leaves both small CNNs
-whole. Other product orientations for the chunks (rows (n·positions, window) @ wᵀ for the forward,
-5% faster; y-rows (n·positions, O) @ w for the input gradient, 9% faster, measured as two
-half-batch products at once) were not adopted: ~0.15 ms of a 6 ms step, for two more column
-layouts.
+Conv2d's forward keeps x's columns (or Winograd tiles) for the weight gradient, an `Unrolled`.
 """
 
 from __future__ import annotations
@@ -89,7 +39,6 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops import conv_winograd
-from tinynet.threads import even_slices, get_num_threads, run_at_once
 
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
@@ -103,30 +52,11 @@ def kernels():
     return tinynet.kernels
 
 
-# From this window size (C/groups·kh·kw) on, each product is one BLAS call over the whole batch;
-# below it, one per sample (the module docstring has the measurements).
+# From this window size (C/groups·kh·kw) on, each product is one BLAS call over the whole batch.
 WHOLE_BATCH_MIN_WINDOW = 128
 # A 3x3 convolution (stride 1, no dilation, one group) with at least this many input and output
-# channels and a large enough output runs by Winograd's F(4x4, 3x3) (tinynet/ops/conv_winograd.py,
-# which has the measurements); None turns that off.
+# channels and a large enough output runs by Winograd's F(4x4, 3x3); None turns that off.
 WINOGRAD_MIN_CHANNELS: int | None = 16
-# At more than one thread, a convolution whose products have at least this many multiply-adds,
-# or whose columns and output at least this many elements, runs in batch chunks, one per thread
-# (the module docstring has the measurements).
-CHUNKED_MIN_MULTIPLY_ADDS = 5 * 10**7
-CHUNKED_MIN_ELEMENTS = 2**20
-
-
-def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
-    """(O, C/groups, kh, kw) -> (groups, O/groups, C/groups*kh*kw), a view."""
-    out_channels = weight.shape[0]
-    return weight.reshape(groups, out_channels // groups, -1)
-
-
-def whole_batch(window: int) -> bool:
-    """Whether the products for this many multiply-adds per output element (C/groups·kh·kw) are
-    one BLAS call over the whole batch rather than one per sample (see the module docstring)."""
-    return window >= WHOLE_BATCH_MIN_WINDOW
 
 
 def winograd(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int, n: int) -> bool:
@@ -140,108 +70,98 @@ def winograd(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int, n: int
             and conv_winograd.pays(g, n, channels, out_channels))
 
 
-def image_columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
-    """im2col(x) in the layout of the products: (groups, window, n*out_h*out_w), one matrix per
-    group for the whole batch (batch_im2col), if whole_batch(window); else
-    (n, groups, window, out_h*out_w), one per sample (im2col). window = C/groups·kh·kw."""
-    n, window = x.shape[0], x.shape[1] // groups * g.kh * g.kw
-    if whole_batch(window):
+def choose_path(g: ConvGeometry, weight_shape: tuple[int, ...], groups: int, n: int) -> str:
+    """"winograd", "whole_batch" or "per_sample" for n samples of the convolution with a weight
+    (O, C/groups, kh, kw) (or the transposed convolution or weight gradient with that weight
+    and geometry); the module docstring says why."""
+    if winograd(g, weight_shape, groups, n):
+        return "winograd"
+    window = weight_shape[1] * g.kh * g.kw
+    return "whole_batch" if window >= WHOLE_BATCH_MIN_WINDOW else "per_sample"
+
+
+@dataclasses.dataclass(frozen=True)
+class Unrolled:
+    """x as the weight gradient's product reads it, kept by Conv2d's forward for its backward:
+    the "per_sample" columns (n, groups, window, positions), the "whole_batch" columns
+    (groups, window, n·positions), or the "winograd" input tiles (36, tiles·n, C). The path it
+    was computed for is the path of the weight gradient that uses it."""
+
+    path: str
+    array: np.ndarray
+
+
+def _grouped_weight(weight: np.ndarray, groups: int) -> np.ndarray:
+    """(O, C/groups, kh, kw) -> (groups, O/groups, C/groups·kh·kw), a view."""
+    return weight.reshape(groups, weight.shape[0] // groups, -1)
+
+
+def image_columns(x: np.ndarray, g: ConvGeometry, groups: int, path: str) -> np.ndarray:
+    """im2col(x) as the path's product reads it: (groups, window, n·positions) for
+    "whole_batch", (n, groups, window, positions) for "per_sample"; window = C/groups·kh·kw."""
+    n, channels = x.shape[:2]
+    window = channels // groups * g.kh * g.kw
+    if path == "whole_batch":
         return kernels().batch_im2col(x, g).reshape(groups, window, -1)
     return kernels().im2col(x, g).reshape(n, groups, window, g.out_h * g.out_w)
 
 
 def window_rows(y: np.ndarray, groups: int) -> np.ndarray:
-    """A window-side array (n, O, out_h, out_w) as (groups, O/groups, n*out_h*out_w), channel
+    """A window-side array (n, O, out_h, out_w) as (groups, O/groups, n·out_h·out_w), channel
     by channel over the whole batch (a copy: O blocks of n contiguous planes)."""
     n, channels, out_h, out_w = y.shape
     rows = np.ascontiguousarray(y.transpose(1, 0, 2, 3))
     return rows.reshape(groups, channels // groups, n * out_h * out_w)
 
 
-def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-    """y (n, C, h, w) + bias[c], in place, when there is a bias."""
-    if bias is not None:
-        y += bias.reshape(-1, 1, 1)
-    return y
-
-
-def batch_chunks(n: int, weight_shape: tuple[int, ...], g: ConvGeometry,
-                 groups: int) -> list[slice] | None:
-    """The batch split into get_num_threads() nearly equal chunks, to be run at once
-    (`run_at_once`), if that is more than one thread and the convolution is large enough: at
-    least CHUNKED_MIN_MULTIPLY_ADDS multiply-adds in each product, or at least
-    CHUNKED_MIN_ELEMENTS elements in its columns and output (small windows over many positions:
-    little arithmetic, much memory to move). None otherwise (one thread: the same code on the
-    whole batch)."""
-    parts = min(get_num_threads(), n)
-    if parts < 2 or (multiply_adds(n, weight_shape, g) < CHUNKED_MIN_MULTIPLY_ADDS
-                     and step_elements(n, weight_shape, g, groups) < CHUNKED_MIN_ELEMENTS):
-        return None
-    return even_slices(n, parts)
-
-
-def sum_products(products: list[np.ndarray], weight_shape: tuple[int, ...]) -> np.ndarray:
-    """The batch chunks' weight products summed, each first reshaped to the weight's shape
-    (im2col gives (groups, O/groups, window), Winograd (O, C, 3, 3); every chunk runs in the
-    form chosen for the whole batch)."""
-    total = products[0].reshape(weight_shape).copy()
-    for other in products[1:]:
-        total += other.reshape(weight_shape)
-    return total
-
-
-def step_elements(n: int, weight_shape: tuple[int, ...], g: ConvGeometry, groups: int) -> int:
-    """Elements of a convolution's im2col columns and of its output, n·out_h·out_w·(C·kh·kw + O)
-    for a weight (O, C/groups, kh, kw). For the transposed convolution with that weight and
-    geometry, the same columns and its input (n, O, out_h, out_w) instead of its output."""
-    out_channels, channels = weight_shape[0], weight_shape[1] * groups
-    return n * g.out_h * g.out_w * (channels * g.kh * g.kw + out_channels)
-
-
-def multiply_adds(n: int, weight_shape: tuple[int, ...], g: ConvGeometry) -> int:
-    """Multiply-adds in each of a convolution's three products: n·out_h·out_w·O·C/groups·kh·kw
-    for a weight (O, C/groups, kh, kw) (or the transposed convolution's, the same numbers)."""
-    return n * g.out_h * g.out_w * int(np.prod(weight_shape))
-
-
-def convolve(x, weight, bias, g, groups, out=None, batch=None):
-    """(y, columns): y = conv2d(x, weight, bias) (n, O, out_h, out_w), written into `out` when
-    given, and image_columns(x, g, groups), which the weight gradient reuses. `batch`: the
-    samples the Winograd rule counts, when x is a chunk of a larger batch (all chunks then take
-    the whole batch's form)."""
-    if winograd(g, weight.shape, groups, batch or x.shape[0]):
-        return conv_winograd.convolve(x, weight, bias, g, out)
+def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: ConvGeometry,
+             groups: int, keep: bool) -> tuple[np.ndarray, Unrolled | None]:
+    """(y, unrolled): y = conv2d(x, weight, bias) (n, O, out_h, out_w), and when `keep`, x
+    unrolled for the weight gradient (else None)."""
     n, out_channels = x.shape[0], weight.shape[0]
-    columns = image_columns(x, g, groups)
+    path = choose_path(g, weight.shape, groups, n)
+    if path == "winograd":
+        y, tiles = conv_winograd.convolve(x, weight, bias, g)
+        return y, Unrolled(path, tiles) if keep else None
+    columns = image_columns(x, g, groups, path)
+    unrolled = Unrolled(path, columns) if keep else None
     products = kernels().matmul(_grouped_weight(weight, groups), columns)
-    if columns.ndim == 4:  # per sample: (n, groups, O/groups, positions) is y already
+    if path == "per_sample":  # (n, groups, O/groups, positions) is y already
         y = products.reshape(n, out_channels, g.out_h, g.out_w)
-        if out is not None:
-            np.copyto(out, y)
-            y = out
-        return add_bias(y, bias), columns
+        if bias is not None:
+            y += bias.reshape(-1, 1, 1)
+        return y, unrolled
     rows = products.reshape(out_channels, n, g.out_h, g.out_w).transpose(1, 0, 2, 3)
-    y = np.empty(rows.shape, rows.dtype) if out is None else out  # the bias added on the way
+    y = np.empty(rows.shape, rows.dtype)  # the bias added on the way
     if bias is None:
         np.copyto(y, rows)
     else:
         np.add(rows, bias.reshape(-1, 1, 1), out=y)
-    return y, columns
+    return y, unrolled
 
 
-def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None, out=None, batch=None):
-    """z = conv_transpose2d(y, weight) without bias: (n, O, out_h, out_w) -> (n, C, in_h, in_w),
-    written into `out` when given (C-contiguous: a batch chunk of the whole z).
-    shared_tiles, key: see conv_winograd.window_tiles (Winograd only); batch: as for convolve."""
-    if winograd(g, weight.shape, groups, batch or y.shape[0]):
-        return conv_winograd.transpose_convolve(y, weight, g, shared_tiles, key, out)
-    if out is not None:
-        np.copyto(out, transpose_convolve(y, weight, g, groups))
-        return out
+def upstream_tiles(grad: np.ndarray, weight_shape: tuple[int, ...], g: ConvGeometry,
+                   groups: int, unrolled: Unrolled | None) -> np.ndarray | None:
+    """Winograd's transform A dy Aᵀ of a convolution's upstream gradient dy, which its input and
+    weight gradients both start from, computed once for both; None unless both take the
+    Winograd path (the weight gradient's is unrolled.path)."""
+    if (unrolled is None or unrolled.path != "winograd"
+            or choose_path(g, weight_shape, groups, grad.shape[0]) != "winograd"):
+        return None
+    return conv_winograd.transform_output_adjoint(grad, g)
+
+
+def transpose_convolve(y: np.ndarray, weight: np.ndarray, g: ConvGeometry, groups: int,
+                       y_tiles: np.ndarray | None = None) -> np.ndarray:
+    """z = conv_transpose2d(y, weight) without bias, (n, O, out_h, out_w) -> (n, C, in_h, in_w):
+    col2im(wᵀ y). y_tiles: upstream_tiles(y, ...) when Conv2d's backward computed it."""
     n, channels = y.shape[0], weight.shape[1] * groups
+    path = choose_path(g, weight.shape, groups, n)
+    if path == "winograd":
+        return conv_winograd.transpose_convolve(y, weight, g, y_tiles)
     transposed_weight = _grouped_weight(weight, groups).transpose(0, 2, 1)
     x_shape = (n, channels, g.in_h, g.in_w)
-    if whole_batch(transposed_weight.shape[1]):
+    if path == "whole_batch":
         columns = kernels().matmul(transposed_weight, window_rows(y, groups))
         columns = columns.reshape(channels, g.kh, g.kw, n, g.out_h, g.out_w)
         return kernels().batch_col2im(columns, g, x_shape)
@@ -251,25 +171,31 @@ def transpose_convolve(y, weight, g, groups, shared_tiles=None, key=None, out=No
     return kernels().col2im(columns, g, x_shape)
 
 
-def weight_products(x, y, g, groups, columns=None, shared_tiles=None, key=None, batch=None):
-    """conv2d_weight(x, y), in a shape the caller reshapes to the weight's: (groups, O/groups,
-    C/groups·kh·kw) by im2col, (O, C, 3, 3) by Winograd. columns, when given, is
-    image_columns(x, g, groups), or conv_winograd.Tiles when the forward ran by Winograd: the
-    columns' kind, not the rule now, says which form computes the product (the rule may give
-    another answer now: WINOGRAD_MIN_CHANNELS changed). batch: as for convolve."""
-    n = y.shape[0]
-    if isinstance(columns, conv_winograd.Tiles) or (
-            columns is None and winograd(g, (y.shape[1], x.shape[1] // groups, g.kh, g.kw),
-                                         groups, batch or n)):
-        return conv_winograd.weight_products(x, y, g, columns, shared_tiles, key)
-    if columns is None:
-        columns = image_columns(x, g, groups)
-    if columns.ndim == 3:
-        # columns @ rowsᵀ, not rows @ columnsᵀ: the BLAS measured 1.4-1.8x faster this way
+def weight_gradient(x: np.ndarray, y: np.ndarray, g: ConvGeometry, groups: int,
+                    unrolled: Unrolled | None = None, y_tiles: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """conv2d_weight(x, y) (O, C/groups, kh, kw). unrolled, when given, is what convolve kept
+    of x; its path is the one taken (the rule may answer otherwise by now, e.g. after
+    WINOGRAD_MIN_CHANNELS changed). y_tiles: as for transpose_convolve."""
+    n, out_channels = y.shape[:2]
+    weight_shape = (out_channels, x.shape[1] // groups, g.kh, g.kw)
+    if unrolled is None:
+        path = choose_path(g, weight_shape, groups, n)
+        if path != "winograd":
+            unrolled = Unrolled(path, image_columns(x, g, groups, path))
+    else:
+        path = unrolled.path
+    if path == "winograd":
+        tiles = None if unrolled is None else unrolled.array
+        return conv_winograd.weight_gradient(x, y, g, tiles, y_tiles)
+    columns = unrolled.array
+    if path == "whole_batch":
+        # columns @ rowsᵀ rather than rows @ columnsᵀ: the orientation the BLAS runs faster
         products = kernels().matmul(columns, window_rows(y, groups).transpose(0, 2, 1))
-        return products.transpose(0, 2, 1)
+        return products.transpose(0, 2, 1).reshape(weight_shape)
     y_grouped = y.reshape(n, groups, -1, g.out_h * g.out_w)
-    return kernels().matmul(y_grouped, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+    products = kernels().matmul(y_grouped, columns.transpose(0, 1, 3, 2))
+    return products.sum(axis=0).reshape(weight_shape)
 
 
 class Conv2d(Function):
@@ -282,18 +208,8 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, geometry, groups):
         ctx.geometry, ctx.groups = geometry, groups
-        g, n = geometry, x.shape[0]
-        keep_columns = ctx.needs_input_grad and ctx.needs_input_grad[1]  # for the weight grad
-        chunks = batch_chunks(n, weight.shape, g, groups)
-        if chunks is None:
-            y, columns = convolve(x, weight, bias, g, groups)
-        else:
-            y = np.empty((n, weight.shape[0], g.out_h, g.out_w), np.result_type(x, weight))
-            columns = list(zip(chunks, run_at_once([
-                lambda part=part: convolve(x[part], weight, bias, g, groups, y[part], n)[1]
-                for part in chunks])))
-        if keep_columns:
-            ctx.columns = columns
+        keep = bool(ctx.needs_input_grad and ctx.needs_input_grad[1])  # for the weight grad
+        y, ctx.unrolled = convolve(x, weight, bias, geometry, groups, keep)
         return y
 
     @staticmethod
@@ -301,71 +217,15 @@ class Conv2d(Function):
         x, weight, _ = ctx.inputs
         g, groups = ctx.geometry, ctx.groups
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
-        grad_x = grad_weight = None
-        columns = getattr(ctx, "columns", None)
-        if needs_x and needs_weight:
-            grad_x, grad_weight = Conv2dGradients.apply(x, weight, grad, geometry=g,
-                                                        groups=groups, columns=columns)
-        elif needs_x:
-            grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups)
-        elif needs_weight:
-            grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups, columns=columns)
+        y_tiles = upstream_tiles(grad.detach().numpy(), weight.shape, g, groups, ctx.unrolled
+                                 ) if needs_x and needs_weight else None
+        grad_x = ConvTranspose2d.apply(grad, weight, None, geometry=g, groups=groups,
+                                       y_tiles=y_tiles) if needs_x else None
+        grad_weight = Conv2dWeight.apply(x, grad, geometry=g, groups=groups,
+                                         unrolled=ctx.unrolled, y_tiles=y_tiles
+                                         ) if needs_weight else None
         grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
         return grad_x, grad_weight, grad_bias
-
-
-class Conv2dGradients(Function):
-    """(dx, dw) = (conv_transpose2d(dy, w), conv2d_weight(x, dy)): both gradients of
-    conv2d(x, w) for the upstream gradient dy in one pass, Conv2d's backward when it needs both.
-    On more than one thread that is one dispatch of batch chunks instead of two (each costs
-    0.1-0.2 ms of thread wake-ups), and a Winograd convolution transforms each chunk of dy once
-    and uses it for both while it is in cache. With u, v the gradients of dx and dw (both
-    bilinear, see Conv2dWeight):
-    d(dy) = conv2d(u, w) + conv2d(x, v),  dw' = conv2d_weight(u, dy),
-    dx' = conv_transpose2d(dy, v).
-    Shapes: x (n, C, g.in_h, g.in_w), w (O, C/groups, kh, kw), dy (n, O, g.out_h, g.out_w).
-    `columns`: what Conv2d's forward kept, as for Conv2dWeight (its chunks, when it ran in
-    chunks, are the chunks here)."""
-
-    @staticmethod
-    def forward(ctx, x, weight, grad, geometry, groups, columns=None):
-        ctx.geometry, ctx.groups = geometry, groups
-        g, n = geometry, grad.shape[0]
-        shared = {}
-        if isinstance(columns, list):
-            chunks = columns
-        else:
-            parts = batch_chunks(n, weight.shape, g, groups)
-            chunks = None if parts is None else [(part, None) for part in parts]
-        if chunks is None:
-            grad_x = transpose_convolve(grad, weight, g, groups, shared, (0, n))
-            grad_weight = weight_products(x, grad, g, groups, columns, shared, (0, n))
-            return grad_x, grad_weight.reshape(weight.shape)
-        grad_x = np.empty(x.shape, np.result_type(grad, weight))
-
-        def chunk(part, chunk_columns):
-            key = (part.start, part.stop)
-            transpose_convolve(grad[part], weight, g, groups, shared, key, grad_x[part], n)
-            return weight_products(x[part], grad[part], g, groups, chunk_columns, shared, key, n)
-
-        products = run_at_once([lambda part=part, chunk_columns=chunk_columns: chunk(
-            part, chunk_columns) for part, chunk_columns in chunks])
-        return grad_x, sum_products(products, weight.shape)
-
-    @staticmethod
-    def backward(ctx, grad_grad_x, grad_grad_weight):
-        x, weight, grad = ctx.inputs
-        g, groups = ctx.geometry, ctx.groups
-        needs_x, needs_weight, needs_grad = ctx.needs_input_grad
-        d_x = d_weight = d_grad = None
-        if needs_grad:
-            d_grad = (Conv2d.apply(grad_grad_x, weight, None, geometry=g, groups=groups)
-                      + Conv2d.apply(x, grad_grad_weight, None, geometry=g, groups=groups))
-        if needs_weight:
-            d_weight = Conv2dWeight.apply(grad_grad_x, grad, geometry=g, groups=groups)
-        if needs_x:
-            d_x = ConvTranspose2d.apply(grad, grad_grad_weight, None, geometry=g, groups=groups)
-        return d_x, d_weight, d_grad
 
 
 class ConvTranspose2d(Function):
@@ -374,22 +234,15 @@ class ConvTranspose2d(Function):
     adjoint of conv2d, which spreads every window value back over its window (col2im(wᵀ y)).
     dy = conv2d(dz, w),  dw = conv2d_weight(dz, y),  db[c'] = Σ_{n, r, s} dz[n, c', r, s].
     Shapes: y (n, O, g.out_h, g.out_w), w (O, C/groups, kh, kw), b (C,) or None
-    -> z (n, C, g.in_h, g.in_w)."""
+    -> z (n, C, g.in_h, g.in_w). `y_tiles`: see upstream_tiles."""
 
     @staticmethod
-    def forward(ctx, y, weight, bias, geometry, groups):
+    def forward(ctx, y, weight, bias, geometry, groups, y_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
-        g, n = geometry, y.shape[0]
-        chunks = batch_chunks(n, weight.shape, g, groups)
-        if chunks is None:
-            return add_bias(transpose_convolve(y, weight, g, groups), bias)
-        z = np.empty((n, weight.shape[1] * groups, g.in_h, g.in_w), np.result_type(y, weight))
-
-        def chunk(part):
-            transpose_convolve(y[part], weight, g, groups, out=z[part], batch=n)
-
-        run_at_once([lambda part=part: chunk(part) for part in chunks])
-        return add_bias(z, bias)
+        z = transpose_convolve(y, weight, geometry, groups, y_tiles)
+        if bias is not None:
+            z += bias.reshape(-1, 1, 1)
+        return z
 
     @staticmethod
     def backward(ctx, grad):
@@ -397,9 +250,8 @@ class ConvTranspose2d(Function):
         g, groups = ctx.geometry, ctx.groups
         needs_y, needs_weight, needs_bias = ctx.needs_input_grad
         grad_y = Conv2d.apply(grad, weight, None, geometry=g, groups=groups) if needs_y else None
-        grad_weight = None
-        if needs_weight:
-            grad_weight = Conv2dWeight.apply(grad, y, geometry=g, groups=groups)
+        grad_weight = Conv2dWeight.apply(grad, y, geometry=g, groups=groups
+                                         ) if needs_weight else None
         grad_bias = grad.sum((0, 2, 3)) if needs_bias else None
         return grad_y, grad_weight, grad_bias
 
@@ -411,39 +263,22 @@ class Conv2dWeight(Function):
     <v, conv2d_weight(x, y)> = <conv2d(x, v), y> = <x, conv_transpose2d(y, v)>, so
     dx = conv_transpose2d(y, dw),  dy = conv2d(x, dw).
     Shapes: x (n, C, g.in_h, g.in_w), y (n, O, g.out_h, g.out_w) -> w (O, C/groups, kh, kw).
-    `columns`, when given, is what Conv2d's forward kept: image_columns(x, g, groups) or
-    conv_winograd.Tiles, or, when it ran in batch chunks, a list of (chunk, either of those for
-    x[chunk]); then the weight is the sum of the chunks' products, computed at once in the same
-    chunks."""
+    `unrolled`: what Conv2d's forward kept of x, when it did; `y_tiles`: see upstream_tiles."""
 
     @staticmethod
-    def forward(ctx, x, y, geometry, groups, columns=None):
+    def forward(ctx, x, y, geometry, groups, unrolled=None, y_tiles=None):
         ctx.geometry, ctx.groups = geometry, groups
-        g, n = geometry, y.shape[0]
-        weight_shape = (y.shape[1], x.shape[1] // groups, g.kh, g.kw)
-        parts = None
-        if columns is None:
-            parts = batch_chunks(n, weight_shape, g, groups)
-        if isinstance(columns, list):
-            chunks = columns
-        elif parts is not None:
-            chunks = [(part, None) for part in parts]
-        else:  # one thread, small, or the columns of a forward that ran whole
-            return weight_products(x, y, g, groups, columns).reshape(weight_shape)
-        products = run_at_once([
-            lambda part=part, chunk_columns=chunk_columns: weight_products(
-                x[part], y[part], g, groups, chunk_columns, batch=n)
-            for part, chunk_columns in chunks])
-        return sum_products(products, weight_shape)
+        return weight_gradient(x, y, geometry, groups, unrolled, y_tiles)
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.inputs
         g, groups = ctx.geometry, ctx.groups
-        grad_x = ConvTranspose2d.apply(y, grad, None, geometry=g, groups=groups)
-        grad_y = Conv2d.apply(x, grad, None, geometry=g, groups=groups)
-        return (grad_x if ctx.needs_input_grad[0] else None,
-                grad_y if ctx.needs_input_grad[1] else None)
+        needs_x, needs_y = ctx.needs_input_grad
+        grad_x = ConvTranspose2d.apply(y, grad, None, geometry=g, groups=groups
+                                       ) if needs_x else None
+        grad_y = Conv2d.apply(x, grad, None, geometry=g, groups=groups) if needs_y else None
+        return grad_x, grad_y
 
 
 class Unfold(Function):

@@ -19,8 +19,13 @@ _SPATIAL = {1: "L", 2: "H, W"}
 
 
 def ints(value, count: int, name: str) -> tuple[int, ...]:
-    """An int, or a sequence of `count` ints, as a tuple of `count` ints (PyTorch's _pair)."""
-    values = (value,) * count if isinstance(value, numbers.Integral) else tuple(value)
+    """An int, or a sequence of `count` ints, as a tuple of `count` ints (PyTorch's _single,
+    _pair): the one parser of size arguments for the conv and pooling functions and layers.
+    Raises ValueError naming the argument otherwise."""
+    try:
+        values = (value,) * count if isinstance(value, numbers.Integral) else tuple(value)
+    except TypeError:  # neither an int nor a sequence
+        values = ()
     if len(values) != count or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
                                        for v in values):
         raise ValueError(f"{name} must be an int or a tuple of {count} ints, got {value!r}")

@@ -89,7 +89,11 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops import conv_winograd
-from tinynet.threads import even_slices, get_num_threads, run_at_once
+
+
+def run_at_once(tasks):
+    """The tasks' results, each task run in turn on this thread."""
+    return [task() for task in tasks]
 
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
@@ -173,11 +177,7 @@ def batch_chunks(n: int, weight_shape: tuple[int, ...], g: ConvGeometry,
     CHUNKED_MIN_ELEMENTS elements in its columns and output (small windows over many positions:
     little arithmetic, much memory to move). None otherwise (one thread: the same code on the
     whole batch)."""
-    parts = min(get_num_threads(), n)
-    if parts < 2 or (multiply_adds(n, weight_shape, g) < CHUNKED_MIN_MULTIPLY_ADDS
-                     and step_elements(n, weight_shape, g, groups) < CHUNKED_MIN_ELEMENTS):
-        return None
-    return even_slices(n, parts)
+    return None
 
 
 def sum_products(products: list[np.ndarray], weight_shape: tuple[int, ...]) -> np.ndarray:

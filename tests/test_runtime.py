@@ -127,20 +127,22 @@ def test_a_users_blas_limit_holds_through_tinynet():
     assert {path: after[path] for path in before} == before
 
 
-def test_blas_threads_sets_the_count_by_size_and_puts_it_back_when_the_outermost_closes():
+@pytest.mark.parametrize("users_limit", [1, 3])
+def test_blas_threads_sets_the_count_by_size_and_puts_it_back_when_the_outermost_closes(
+        users_limit):
     def counts():
         return set(blas_counts().values())
 
     previous = tn.get_num_threads()
     tn.set_num_threads(2)
     try:
-        with threadpoolctl.threadpool_limits(limits=3, user_api="blas"):
+        with threadpoolctl.threadpool_limits(limits=users_limit, user_api="blas"):
             with runtime.blas_threads(runtime.PRODUCT_GRAIN - 1):
                 assert counts() == {1}
                 with runtime.blas_threads(runtime.PRODUCT_GRAIN):
                     assert counts() == {2}
                 assert counts() == {2}  # the outer scope does not set it again
-            assert counts() == {3}
+            assert counts() == {users_limit}
     finally:
         tn.set_num_threads(previous)
 

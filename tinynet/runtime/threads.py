@@ -83,7 +83,9 @@ def get_num_threads() -> int:
 
 
 _lock = threading.Lock()
-_blas = {"libraries": None, "open": 0, "outside": []}
+# libraries: [(get, set)] per BLAS library; open: scopes open now; outside: each library's count
+# when the first of them opened; current: the count the last scope to open set
+_blas = {"libraries": None, "open": 0, "outside": [], "current": None}
 
 
 def _libraries() -> list:
@@ -125,20 +127,23 @@ class blas_threads:
                 for (_, set_threads), count in zip(libraries, counts):
                     if count != self.count:
                         set_threads(self.count)
+                _blas["current"] = self.count
             except BaseException:
-                self.__exit__()
+                self._leave()
                 raise
 
     def __exit__(self, *exception) -> None:
-        """One scope fewer; the last to close puts back the counts found when the first opened
-        (only where they differ from this scope's, which a user's code cannot change while the
-        product runs, short of another thread's threadpool_limits)."""
         with _lock:
-            _blas["open"] -= 1
-            if not _blas["open"]:
-                for (_, set_threads), count in zip(_libraries(), _blas["outside"]):
-                    if count != self.count:
-                        set_threads(count)
+            self._leave()
+
+    def _leave(self) -> None:
+        """One scope fewer (under _lock); the last to close puts back the counts found when the
+        first opened, where they differ from the count the last scope to open set."""
+        _blas["open"] -= 1
+        if not _blas["open"]:
+            for (_, set_threads), count in zip(_libraries(), _blas["outside"]):
+                if count != _blas["current"]:
+                    set_threads(count)
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

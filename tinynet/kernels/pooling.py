@@ -133,8 +133,9 @@ def avg_pool2d_backward_numpy(
 
 
 # Each Numba kernel computes one plane p of (n*c, h, w) arrays (it takes the whole arrays and p:
-# passing x[p] instead made the loop 1.7x slower), looped over the planes serially: a parallel loop
-# halves a large pooling call but gains nothing at model level (benchmarks/models.py).
+# passing x[p] instead made the loop 1.7x slower), looped over the planes serially. A parallel
+# loop (prange) would speed up a large pooling call alone; it belongs here only once it pays at
+# model level (benchmarks/models.py) on Numba's default threading layer.
 
 
 @njit(cache=True, nogil=True)

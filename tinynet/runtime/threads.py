@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+
 import numpy as np
 
 PRODUCT_GRAIN = 2**24  # multiply-adds from which a product runs on get_num_threads() threads

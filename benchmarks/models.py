@@ -1,5 +1,6 @@
-"""Time per training epoch of the registry's MLP and CNN on MNIST-1D and the digits, tinynet
-against the same model in PyTorch (when installed), as ratios measured in one run.
+"""Time per training epoch of the registry's MLP and CNN on MNIST-1D and the digits and of the
+U-Net on shapes, tinynet against the same model in PyTorch (when installed; the U-Net, not a
+Sequential, has no PyTorch twin), as ratios measured in one run.
 
     PYTHONPATH=. python benchmarks/models.py                 # the table
     PYTHONPATH=. python benchmarks/models.py --json out.json --epochs 5
@@ -168,7 +169,7 @@ def time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs) -> list[f
 
 
 def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool,
-             other: str | None = None, threads: int | None = None) -> dict:
+             other: str | None = None, threads: int | None = None, fit_too: bool = True) -> dict:
     inputs, labels = load_train_arrays(dataset)
     batch_size = UNET_BATCH_SIZE if dataset == "shapes" else DEFAULTS[dataset]["batch_size"]
     tn.manual_seed(0)
@@ -185,8 +186,9 @@ def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool,
     time.sleep(PAUSE_SECONDS)
     tinynet_seconds = time_tinynet_epochs(model, inputs, labels, orders)[1:]
     row["tinynet_seconds"] = statistics.median(tinynet_seconds)
-    row["tinynet_fit_seconds"] = statistics.median(
-        time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs))
+    if fit_too:
+        row["tinynet_fit_seconds"] = statistics.median(
+            time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs))
     if twin is not None:
         time.sleep(PAUSE_SECONDS)
         row["torch_seconds"] = statistics.median(time_torch_epochs(twin, inputs, labels, orders)[1:])
@@ -201,7 +203,8 @@ def time_other_checkout(path: str, model_name: str, dataset: str, epochs: int,
     with tempfile.TemporaryDirectory() as folder:
         output = os.path.join(folder, "rows.json")
         command = [sys.executable, os.path.abspath(__file__), "--no-torch", "--epochs",
-                   str(epochs), "--case", f"{model_name}:{dataset}", "--json", output]
+                   str(epochs), "--case", f"{model_name}:{dataset}", "--json", output,
+                   "--loop-only"]
         if threads:
             command += ["--threads", str(threads)]
         environment = {**os.environ, "PYTHONPATH": os.path.abspath(path)}
@@ -272,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                         "each library's own default)")
     parser.add_argument("--compare-with", metavar="PATH", help="also time the tinynet found at "
                         "PATH (another checkout), in a subprocess, as extra columns")
+    parser.add_argument("--loop-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--case", action="append", metavar="MODEL:DATASET",
                         help="only this case (repeatable); default: all of "
                         + ", ".join(f"{model}:{dataset}" for model, dataset in CASES))
@@ -300,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         environment["torch"] = torch.__version__
     if args.compare_with:
         environment["other"] = os.path.abspath(args.compare_with)
-    rows = [run_case(model, dataset, args.epochs, use_torch, args.compare_with, args.threads)
-            for model, dataset in cases]
+    rows = [run_case(model, dataset, args.epochs, use_torch, args.compare_with, args.threads,
+                     not args.loop_only) for model, dataset in cases]
     summary = (f"Seconds per epoch, median of {args.epochs} epochs after a warm-up epoch; "
                f"ratios: lower is better for tinynet. Threads: tinynet "
                f"{environment['tinynet_threads']}"

@@ -25,8 +25,8 @@ from tinynet import nn, optim
 def train_a_few_steps(steps=3):
     tn.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(16 * 8 * 8, 512), nn.ReLU(),
-                          nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+                          nn.Flatten(), nn.Linear(16 * 8 * 8, 2048), nn.ReLU(),
+                          nn.Linear(2048, 10))  # 64 x 1024 x 2048: the grain, 2**27
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     x, labels = tn.randn(64, 3, 16, 16), tn.randint(0, 10, (64,))
     for _ in range(steps):
@@ -183,16 +183,16 @@ def test_set_num_threads_is_what_get_num_threads_returns():
 
 
 def train_and_return_parameters(threads: int) -> list[np.ndarray]:
-    """Three steps of a CNN whose convolution and Linear products run above the grain at
-    more than one thread; the parameters after them."""
+    """Three steps of a CNN whose Linear products reach the grain (runtime.PRODUCT_GRAIN); the
+    parameters after them."""
     previous = tn.get_num_threads()
     tn.set_num_threads(threads)
     try:
         tn.manual_seed(0)
         model = nn.Sequential(nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.Flatten(),
-                              nn.Linear(32 * 16 * 16, 64))
+                              nn.Linear(32 * 16 * 16, 256))  # 64 x 8192 x 256: the grain
         optimizer = optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
-        x, labels = tn.randn(64, 16, 16, 16), tn.randint(0, 64, (64,))
+        x, labels = tn.randn(64, 16, 16, 16), tn.randint(0, 256, (64,))
         for _ in range(3):
             loss = nn.functional.cross_entropy(model(x), labels)
             optimizer.zero_grad()

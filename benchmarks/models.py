@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -286,12 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     if args.compare_with and not os.path.isdir(os.path.join(args.compare_with, "tinynet")):
         parser.error(f"--compare-with: no tinynet package in {args.compare_with}")
-    cases = CASES
-    if args.case:
-        cases = [tuple(case.split(":", 1)) for case in args.case]
-        unknown = [case for case in args.case if tuple(case.split(":", 1)) not in CASES]
-        if unknown:
-            parser.error(f"unknown case {unknown[0]!r}; expected one of "
+    cases = [tuple(case.split(":", 1)) for case in args.case] if args.case else CASES
+    for case in cases:
+        if case not in CASES:
+            parser.error(f"unknown case {':'.join(case)!r}; expected one of "
                          + ", ".join(f"{model}:{dataset}" for model, dataset in CASES))
     use_torch = not args.no_torch
     if use_torch:

@@ -7,7 +7,8 @@ of at least PRODUCT_GRAIN multiply-adds runs with the BLAS on ``get_num_threads(
 a smaller one on one thread, as PyTorch's intra-op pool runs work below its grain size on the
 calling thread. Why one thread for small products: a threaded OpenBLAS product leaves its
 threads spinning for a while, and on a machine with few cores they take the core from the
-Python thread that drives the next layers.
+Python thread that drives the next layers; when other processes keep the cores busy, each
+threaded product also waits for its second thread to get a core.
 
 Nothing here changes the process for code outside tinynet: the BLAS's count is set only around
 a product where it differs, and put back after it. Each BLAS count is process-wide, so the one
@@ -24,9 +25,9 @@ import threading
 
 import numpy as np
 
-# Multiply-adds from which a product runs on get_num_threads() threads: a 512^3 product (2 ms
-# on one core) halves on two, while below it the second thread's wake-up and spinning cost the
-# rest of a step more than it saves; no model of benchmarks/models.py has a product this large.
+# Multiply-adds from which a product runs on get_num_threads() threads: from a 512^3 product (2 ms
+# on one core) a second thread nearly halves the time; below it the gain is small, and a BLAS
+# thread that has to wait for a core busy with other work costs far more than the product.
 PRODUCT_GRAIN = 2**27
 ENV_VAR = "TINYNET_NUM_THREADS"
 

@@ -1,8 +1,10 @@
-"""Time per training epoch of the registry's MLP and CNN on MNIST-1D and the digits, tinynet
-against the same model in PyTorch (when installed), as ratios measured in one run.
+"""Time per training epoch of the registry's MLP and CNN on MNIST-1D and the digits and of the
+U-Net on shapes, tinynet against the same model in PyTorch (when installed; the U-Net, not a
+Sequential, has no PyTorch twin), as ratios measured in one run.
 
-    python benchmarks/models.py                 # the table
-    python benchmarks/models.py --json out.json --epochs 5
+    PYTHONPATH=. python benchmarks/models.py                 # the table
+    PYTHONPATH=. python benchmarks/models.py --json out.json --epochs 5
+    PYTHONPATH=. python benchmarks/models.py --compare-with ../baseline --markdown docs/models.md
 
 Same model: the PyTorch twin is built layer by layer from the tinynet model (a Sequential of
 standard layers) and loads its state_dict, so both start from the same weights; the script
@@ -13,10 +15,14 @@ warm-up epoch (which compiles the Numba kernels); the table shows the median of 
 timed epochs. "tinynet fit()" is the same epoch through ``tinynet.train.fit`` with a
 ``DataLoader`` (per-sample collation, metrics), the way the command line trains.
 
-Threads: by default each library keeps its own default (tinynet: one thread, see
-tinynet/threads.py; PyTorch: one thread per core); ``--threads N`` gives both N (tinynet through
-``tinynet.set_num_threads``: its pool, the BLAS on one thread, Numba; and PyTorch). Each implementation's epochs run as
-one block, after a pause, never interleaved with the other's.
+Threads: each library at its own default (tinynet: one thread per physical core, as PyTorch);
+``--threads N`` gives both N (``tinynet.set_num_threads`` and ``torch.set_num_threads``). Each
+implementation's epochs run as one block, after a pause, never interleaved with the other's.
+
+``--compare-with PATH`` times the same tinynet loop with the tinynet found at PATH (another
+checkout, run in a subprocess with PYTHONPATH=PATH, case by case between this one's), as extra
+columns: today's code against a change, in one run. ``--markdown FILE`` writes the table as a
+results page (tinynet.report) headed by the command, the machine and the versions.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -38,13 +46,21 @@ from tinynet.data.datasets import load_digits_arrays, load_mnist1d_arrays
 from tinynet.models import MODELS
 from tinynet.train import fit
 
-CASES = [("mlp", "mnist1d"), ("cnn", "mnist1d"), ("mlp", "digits"), ("cnn", "digits")]
+CASES = [("mlp", "mnist1d"), ("cnn", "mnist1d"), ("mlp", "digits"), ("cnn", "digits"),
+         ("unet", "shapes")]
+UNET_BATCH_SIZE = 16  # `tinynet train unet`'s default
 LEARNING_RATE = 3e-3
 PAUSE_SECONDS = 0.5  # lets the other library's spinning threads go to sleep
 
 
 def load_train_arrays(dataset: str) -> tuple[np.ndarray, np.ndarray]:
-    """The training side as (inputs float32 (N, C, ...), labels int64 (N,))."""
+    """The training side as (inputs float32 (N, C, ...), labels int64 (N,), or per-pixel
+    labels (N, H, W) for the shapes segmentation)."""
+    if dataset == "shapes":
+        from tinynet.data.datasets.shapes import Shapes
+
+        shapes = Shapes(train=True)
+        return np.asarray(shapes.data), np.asarray(shapes.targets)
     return load_mnist1d_arrays(True) if dataset == "mnist1d" else load_digits_arrays(True)
 
 
@@ -151,23 +167,27 @@ def time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs) -> list[f
     return seconds
 
 
-def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool) -> dict:
+def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool,
+             other: str | None = None, threads: int | None = None, fit_too: bool = True) -> dict:
     inputs, labels = load_train_arrays(dataset)
-    batch_size = DEFAULTS[dataset]["batch_size"]
+    batch_size = UNET_BATCH_SIZE if dataset == "shapes" else DEFAULTS[dataset]["batch_size"]
     tn.manual_seed(0)
-    model = MODELS[model_name](inputs.shape[1:], 10)
+    model = MODELS[model_name](inputs.shape[1:], 4 if dataset == "shapes" else 10)
     orders = batch_orders(len(inputs), batch_size, epochs + 1)  # + 1 warm-up epoch
     row = {"model": model_name, "dataset": dataset, "batch_size": batch_size,
            "train_samples": len(inputs), "parameters": sum(p.numel() for p in model.parameters())}
     twin = None
-    if use_torch:
+    if use_torch and isinstance(model, nn.Sequential):  # the twin is built layer by layer
         twin = torch_twin(model)
         row["max_output_difference"] = check_twins_agree(model, twin, inputs[:64])
+    if other:
+        row["other_seconds"] = time_other_checkout(other, model_name, dataset, epochs, threads)
     time.sleep(PAUSE_SECONDS)
     tinynet_seconds = time_tinynet_epochs(model, inputs, labels, orders)[1:]
     row["tinynet_seconds"] = statistics.median(tinynet_seconds)
-    row["tinynet_fit_seconds"] = statistics.median(
-        time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs))
+    if fit_too:
+        row["tinynet_fit_seconds"] = statistics.median(
+            time_tinynet_fit_epochs(model, inputs, labels, batch_size, epochs))
     if twin is not None:
         time.sleep(PAUSE_SECONDS)
         row["torch_seconds"] = statistics.median(time_torch_epochs(twin, inputs, labels, orders)[1:])
@@ -175,15 +195,28 @@ def run_case(model_name: str, dataset: str, epochs: int, use_torch: bool) -> dic
     return row
 
 
-def set_threads(threads: int | None, use_torch: bool) -> dict:
-    """With ``threads``, limit tinynet (its BLAS and Numba, ``tinynet.set_num_threads``) and
-    PyTorch to that many threads; without, keep each library's default (tinynet: one BLAS
-    thread; PyTorch: one thread per core). Returns the counts in use."""
-    if threads:
-        import numba
+def time_other_checkout(path: str, model_name: str, dataset: str, epochs: int,
+                        threads: int | None) -> float:
+    """The median tinynet epoch of one case with the tinynet at ``path``: this script run in a
+    subprocess with PYTHONPATH=path (its own defaults, or ``threads``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = os.path.join(folder, "rows.json")
+        command = [sys.executable, os.path.abspath(__file__), "--no-torch", "--epochs",
+                   str(epochs), "--case", f"{model_name}:{dataset}", "--json", output,
+                   "--loop-only"]
+        if threads:
+            command += ["--threads", str(threads)]
+        environment = {**os.environ, "PYTHONPATH": os.path.abspath(path)}
+        subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
+        with open(output) as file:
+            return json.load(file)["rows"][0]["tinynet_seconds"]
 
+
+def set_threads(threads: int | None, use_torch: bool) -> dict:
+    """With ``threads``, give tinynet and PyTorch that many threads; without, keep each
+    library's default. Returns the counts in use."""
+    if threads:
         tn.set_num_threads(threads)
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     counts = {"tinynet_threads": tn.get_num_threads()}
     if use_torch:
         import torch
@@ -194,17 +227,39 @@ def set_threads(threads: int | None, use_torch: bool) -> dict:
     return counts
 
 
+COLUMNS = [  # (header, row -> cell)
+    ("model", lambda row: row["model"]), ("dataset", lambda row: row["dataset"]),
+    ("batch", lambda row: row["batch_size"]), ("params", lambda row: f"{row['parameters']:,}"),
+    ("tinynet s/epoch", lambda row: f"{row['tinynet_seconds']:.3f}"),
+    ("other s/epoch", lambda row: f"{row['other_seconds']:.3f}"),
+    ("tinynet/other", lambda row: f"{row['tinynet_seconds'] / row['other_seconds']:.2f}x"),
+    ("torch s/epoch", lambda row: f"{row['torch_seconds']:.3f}"),
+    ("tinynet/torch", lambda row: f"{row['ratio']:.2f}x"),
+    ("tinynet fit() s/epoch", lambda row: f"{row['tinynet_fit_seconds']:.3f}"),
+]
+
+
+def table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """Headers and cells; the columns of a measurement not made (no PyTorch, no
+    --compare-with) are left out."""
+    def cell(get, row):
+        try:
+            return str(get(row))
+        except KeyError:
+            return None
+
+    columns = [(header, get) for header, get in COLUMNS
+               if any(cell(get, row) is not None for row in rows)]
+    return ([header for header, _ in columns],
+            [[cell(get, row) or "-" for _, get in columns] for row in rows])
+
+
 def format_table(rows: list[dict]) -> str:
-    header = (f"{'model':<5} {'dataset':<8} {'batch':>5} {'params':>8} {'tinynet s/epoch':>16} "
-              f"{'torch s/epoch':>14} {'ratio':>7} {'tinynet fit()':>14}")
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        torch_cell = f"{row['torch_seconds']:.3f}" if "torch_seconds" in row else "-"
-        ratio_cell = f"{row['ratio']:.2f}x" if "ratio" in row else "-"
-        lines.append(f"{row['model']:<5} {row['dataset']:<8} {row['batch_size']:>5} "
-                     f"{row['parameters']:>8,} {row['tinynet_seconds']:>16.3f} {torch_cell:>14} "
-                     f"{ratio_cell:>7} {row['tinynet_fit_seconds']:>14.3f}")
-    return "\n".join(lines)
+    headers, cells = table(rows)
+    widths = [max(len(text) for text in column) for column in zip(headers, *cells)]
+    lines = ["  ".join(text.rjust(width) for text, width in zip(line, widths))
+             for line in [headers, *cells]]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,33 +267,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per measurement "
                         "(after one warm-up epoch); the median is reported")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table as a results "
+                        "page (tinynet.report) to FILE")
     parser.add_argument("--no-torch", action="store_true", help="time tinynet only")
-    parser.add_argument("--threads", type=int, help="threads for tinynet (BLAS, Numba) and "
-                        "PyTorch (default: each library's own default)")
+    parser.add_argument("--threads", type=int, help="threads for tinynet and PyTorch (default: "
+                        "each library's own default)")
+    parser.add_argument("--compare-with", metavar="PATH", help="also time the tinynet found at "
+                        "PATH (another checkout), in a subprocess, as extra columns")
+    parser.add_argument("--loop-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--case", action="append", metavar="MODEL:DATASET",
+                        help="only this case (repeatable); default: all of "
+                        + ", ".join(f"{model}:{dataset}" for model, dataset in CASES))
     args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    if args.compare_with and not os.path.isdir(os.path.join(args.compare_with, "tinynet")):
+        parser.error(f"--compare-with: no tinynet package in {args.compare_with}")
+    cases = [tuple(case.split(":", 1)) for case in args.case] if args.case else CASES
+    for case in cases:
+        if case not in CASES:
+            parser.error(f"unknown case {':'.join(case)!r}; expected one of "
+                         + ", ".join(f"{model}:{dataset}" for model, dataset in CASES))
     use_torch = not args.no_torch
     if use_torch:
         try:
             import torch
         except ImportError:
             use_torch = False
-    threads = set_threads(args.threads, use_torch)
-    environment = {"machine": platform.machine(), "cpus": os.cpu_count(), **threads,
-                   "python": platform.python_version(), "numpy": np.__version__,
-                   "load_average_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
+    environment = set_threads(args.threads, use_torch)
     if use_torch:
         environment["torch"] = torch.__version__
-    rows = [run_case(model, dataset, args.epochs, use_torch) for model, dataset in CASES]
-    if hasattr(os, "getloadavg"):
-        environment["load_average_after"] = os.getloadavg()[0]
+    if args.compare_with:
+        environment["other"] = os.path.abspath(args.compare_with)
+    rows = [run_case(model, dataset, args.epochs, use_torch, args.compare_with, args.threads,
+                     not args.loop_only) for model, dataset in cases]
+    summary = (f"Seconds per epoch, median of {args.epochs} epochs after a warm-up epoch; "
+               f"ratios: lower is better for tinynet. Threads: tinynet "
+               f"{environment['tinynet_threads']}"
+               + (f", PyTorch {environment['torch_threads']}" if use_torch else "")
+               + (f"; other: the tinynet at {environment['other']}" if args.compare_with else "")
+               + ".")
     print(format_table(rows))
-    print(f"\nmedian of {args.epochs} epochs after a warm-up epoch; ratio = tinynet / torch "
-          f"(lower is better); {environment}")
-    if not use_torch:
-        print("PyTorch is not installed: tinynet times only")
+    print("\n" + summary + ("" if use_torch else " PyTorch not used: tinynet times only."))
     if args.json:
         with open(args.json, "w") as file:
             json.dump({"environment": environment, "rows": rows}, file, indent=2)
+    if args.markdown:
+        from tinynet.report import markdown_table, write_markdown
+
+        headers, cells = table(rows)
+        write_markdown(args.markdown, "Training speed: tinynet and PyTorch",
+                       markdown_table(headers, cells) + "\n\n" + summary + "\n")
     return 0
 
 

@@ -18,13 +18,9 @@ from tinynet.ops import (abs, add, amax, amin, argmax, argmin, cat, chunk, clamp
 from tinynet.random import Generator, manual_seed
 from tinynet.serialization import load, save
 
-from tinynet import memory, threads
-from tinynet.threads import get_num_threads, set_num_threads
+from tinynet.runtime import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
-
-threads.apply_default()
-memory.apply_default()
 
 
 def is_tensor(obj) -> bool:

@@ -1,15 +1,11 @@
 """Pooling kernels: Numba == NumPy reference on drawn geometry, both against a direct loop,
 the adjoint identity of average pooling, unpooling, 1-D wrappers and errors."""
 
-import importlib
-import threading
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tinynet as tn
 from tests.kernels.strategies import FLOAT_DTYPES, float_arrays, window_cases
 from tinynet.kernels import (
     ConvGeometry,
@@ -229,54 +225,3 @@ def test_pooling_errors_name_the_problem(backend):
         max_unpool2d(grad_out, indices - 1, (4, 4))
     with pytest.raises(ValueError, match=r"input of shape \(1, 2, 4, 4\) is not \(n, c, l\)"):
         max_pool1d_forward(x, g)
-
-
-@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@pytest.mark.parametrize("ceil_mode", [False, True])
-def test_parallel_loops_equal_the_serial_ones(monkeypatch, dtype, ceil_mode):
-    pooling = importlib.import_module("tinynet.kernels.pooling")
-    monkeypatch.setitem(tn.threads._state, "threads", 2)  # parallel loops need two threads
-    x = _random((2, 3, 9, 8), dtype, seed=5)
-    g = ConvGeometry.from_shape(x.shape, 3, stride=2, padding=1, ceil_mode=ceil_mode, pooling=True)
-    grad_out = _random((2, 3, g.out_h, g.out_w), dtype, seed=6)
-    results = []
-    for threshold in (x.size + 1, 0):  # serial, then parallel
-        monkeypatch.setattr(pooling, "PARALLEL_MIN_ELEMENTS", threshold)
-        out, indices = max_pool2d_forward.numba(x, g)
-        average = avg_pool2d_forward.numba(x, g, count_include_pad=False)
-        grad_x = avg_pool2d_backward.numba(grad_out, g, x.shape, count_include_pad=False)
-        results.append((out, indices, average, grad_x))
-    for serial, parallel in zip(*results):
-        np.testing.assert_array_equal(serial, parallel)
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-def test_parallel_loops_run_on_tinynets_thread_count_in_any_python_thread(monkeypatch, threads):
-    """One thread: the serial loop; two: the parallel one on two Numba threads, also in a
-    Python thread other than the one that called set_num_threads, whose own Numba count (Numba
-    keeps one per thread) was 1."""
-    import numba
-
-    pooling = importlib.import_module("tinynet.kernels.pooling")
-    monkeypatch.setattr(pooling, "PARALLEL_MIN_ELEMENTS", 0)
-    seen = []
-    parallel = pooling._max_pool_parallel
-
-    def recording(*args):
-        seen.append(numba.get_num_threads())
-        return parallel(*args)
-
-    monkeypatch.setattr(pooling, "_max_pool_parallel", recording)
-    x = _random((2, 3, 8, 8), np.float64, seed=1)
-    g = ConvGeometry.from_shape(x.shape, 2, stride=2, padding=0, ceil_mode=False, pooling=True)
-    previous = tn.get_num_threads()
-    tn.set_num_threads(threads)
-    try:
-        other = threading.Thread(target=lambda: (numba.set_num_threads(1),
-                                                 max_pool2d_forward.numba(x, g)))
-        other.start()
-        other.join()
-    finally:
-        tn.set_num_threads(previous)
-    expected = [] if threads == 1 or numba.config.NUMBA_NUM_THREADS < 2 else [2]
-    assert seen == expected

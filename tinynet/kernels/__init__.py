@@ -2,8 +2,8 @@
 readable NumPy reference, which is the specification, and a Numba twin. `set_backend` chooses
 which one every kernel runs (default "numba", or $TINYNET_KERNEL_BACKEND); `kernel.numpy` and
 `kernel.numba` reach either directly. Numba functions compile lazily on their first call and are
-cached on disk, so importing this package compiles nothing. Parallel loops are used only where
-they measured faster, on Numba's workqueue threading layer (jit.py says why).
+cached on disk, so importing this package compiles nothing. The loops are serial; BLAS products
+go through tinynet.runtime.matmul, the one place that chooses the BLAS's thread count.
 
 Layout NCHW (NCL for 1-D, handled as height-1 planes); float32 and float64, dtype preserved.
 """

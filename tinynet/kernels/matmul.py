@@ -1,29 +1,16 @@
-"""Matrix products: BLAS (np.matmul) wherever it is faster, a Numba loop where it measurably is not.
+"""Matrix products: BLAS (np.matmul) wherever it is faster, a Numba loop where it is not.
 
-BLAS wins for every single matrix product we measured, but a batch of many tiny products pays
-NumPy's per-matrix overhead on a few multiply-adds. A serial Numba loop over the batch avoids it.
-Measured on this 2-core machine with NumPy 2.4 (median times, np.matmul time / matmul_numba time
-including its Python checks, float32; float64 within ~20%):
+Every BLAS product goes through tinynet.runtime.matmul, which runs it with the BLAS on one thread
+or on tinynet.get_num_threads() threads by its size (tinynet/runtime/threads.py).
 
-    m x k x n    batch 16    256    1024    4096
-    2 x 2 x 2      0.5x    1.3x    1.7x    1.9x
-    1 x 4 x 2      0.55x   1.9x    3.0x    3.9x
-    1 x 8 x 1      0.5x    0.85x   1.3x    1.6x
-    2 x 1 x 4      0.5x    0.7x    0.85x   0.95x
-    3 x 3 x 3      0.55x   0.75x   0.85x   0.9x
-    4 x 4 x 4      0.55x   0.65x   0.7x    0.7x
-
-so the Numba loop serves same-batch products of at most SMALL_MATRIX_MAX_MULTIPLY_ADDS = 8
-(m*k*n) multiply-adds per matrix and at least SMALL_MATRIX_MIN_BATCH = 1024 matrices. (An earlier
-measurement with an older NumPy had the loop winning up to 5x5x5 and from 64 matrices, 9x at
-4096 x 2x2x2: NumPy's own small-matrix loop has become much faster.) Threads did not help: a
-parallel loop won more at 4096 x 4x4x4 (4-5x) with OpenMP, but with the workqueue layer tinynet
-uses (see jit.py) waking them costs ~40 us, more than the whole product below ~1000 matrices.
+BLAS wins for every single matrix product, but a batch of many tiny products pays NumPy's
+per-matrix overhead on a few multiply-adds. A serial Numba loop over the batch avoids it: it
+serves same-batch products of at most SMALL_MATRIX_MAX_MULTIPLY_ADDS = 8 (m*k*n) multiply-adds
+per matrix and at least SMALL_MATRIX_MIN_BATCH = 1024 matrices, where it measures 1.3-3.9x
+np.matmul's speed (benchmarks/kernels.py, the "batch 4096" rows).
 
 linear_act = act(x @ weight.T + bias) keeps the product in BLAS and fuses bias and relu into one
-serial Numba pass: (rows, in) -> out of (32, 10) -> 10 and (64, 16) -> 16: 1.3x (bias) and 1.8x
-(bias + relu) over NumPy's passes; (4096, 64) -> 64: 1.0-1.1x and 1.4x; 1024^3: 1.0x. A parallel
-pass was slower everywhere below 1024 x 1024 (0.05-0.9x).
+serial Numba pass over y instead of NumPy's two.
 """
 
 import math
@@ -32,6 +19,7 @@ import numpy as np
 
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.jit import njit
+from tinynet.runtime import matmul as blas_matmul
 
 SMALL_MATRIX_MAX_MULTIPLY_ADDS = 8
 SMALL_MATRIX_MIN_BATCH = 1024
@@ -42,7 +30,7 @@ def matmul_numpy(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) ->
     """out[..., i, j] = sum_k a[..., i, k] * b[..., k, j] with NumPy's broadcasting (np.matmul).
     Shapes: (..., m, k) @ (..., k, n) -> (..., m, n); 1-D operands as in np.matmul. The dtype is
     the operands' (float32 stays float32). Written into `out` when given (as np.matmul's)."""
-    return np.matmul(a, b, out=out)
+    return blas_matmul(a, b, out=out)
 
 
 def is_many_small_matmuls(a: np.ndarray, b: np.ndarray) -> bool:
@@ -75,7 +63,7 @@ def matmul_numba(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) ->
     """Same contract as matmul_numpy. Many tiny products (`is_many_small_matmuls`) run in a Numba
     loop that sums in float64; everything else goes to np.matmul."""
     if not is_many_small_matmuls(a, b):
-        return np.matmul(a, b, out=out)
+        return blas_matmul(a, b, out=out)
     batch_shape, (m, k), n = a.shape[:-2], a.shape[-2:], b.shape[-1]
     batch = math.prod(batch_shape)
     a_batch = np.ascontiguousarray(a).reshape(batch, m, k)
@@ -111,7 +99,7 @@ def linear_act_numpy(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None 
     (out_features, in_features), bias (out_features,) or None -> y (..., out_features).
     Written into `out` when given (an array of y's shape and dtype, as np.matmul's)."""
     _check_activation(activation)
-    y = np.matmul(x, weight.T, out=out)
+    y = blas_matmul(x, weight.T, out=out)
     if bias is not None:
         y += bias
     if activation == "relu":
@@ -142,7 +130,7 @@ def linear_act_numba(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None 
     _check_activation(activation)
     if activation in ("sigmoid", "tanh") or (bias is None and activation is None):
         return linear_act_numpy(x, weight, bias, activation, out)
-    y = np.matmul(x, weight.T, out=out)
+    y = blas_matmul(x, weight.T, out=out)
     if bias is None:
         bias = np.zeros(y.shape[-1], y.dtype)
     rows = y.reshape(-1, y.shape[-1])  # a copy when `out` is a view whose rows do not merge

@@ -12,7 +12,7 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.geometry import ConvGeometry
 from tinynet.kernels.im2col import col2im, sliding_windows
-from tinynet.kernels.jit import njit, prange, serial_or_parallel
+from tinynet.kernels.jit import njit
 
 
 def max_pool2d_forward_numpy(x: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -133,15 +133,12 @@ def avg_pool2d_backward_numpy(
 
 
 # Each Numba kernel computes one plane p of (n*c, h, w) arrays (it takes the whole arrays and p:
-# passing x[p] instead made the loop 1.7x slower), run over the planes by a serial or a parallel
-# loop. Threads pay off only on large inputs. On 2 cores, parallel against serial, 2x2 pooling:
-# 64x32x32x32 (2.1M elements) max 2.3-2.8 against 4.3 ms, avg 1.45 against 2.7 ms;
-# 16x32x32x32 (524K) max 0.65 against 1.06 ms; 32x6x24x24 (110K) and 64x16x8x8 (65K) 0.8-1.3x
-# either way; 8x4x8x8 0.045 against 0.007 ms, since waking the threads costs ~40 us.
-PARALLEL_MIN_ELEMENTS = 2**18
+# passing x[p] instead made the loop 1.7x slower), looped over the planes serially. A parallel
+# loop (prange) would speed up a large pooling call alone; it belongs here only once it pays at
+# model level (benchmarks/models.py) on Numba's default threading layer.
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _max_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices):
     in_h, in_w = x.shape[1:]
     out_h, out_w = out.shape[1:]
@@ -166,7 +163,7 @@ def _max_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indice
             indices[p, oh, ow] = best_index
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
     in_h, in_w = x.shape[1:]
     out_h, out_w = out.shape[1:]
@@ -182,7 +179,7 @@ def _avg_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
             out[p, oh, ow] = total / divisor[oh, ow]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool_backward_plane(grad_out, p, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x):
     in_h, in_w = grad_x.shape[1:]
     out_h, out_w = grad_out.shape[1:]
@@ -197,43 +194,31 @@ def _avg_pool_backward_plane(grad_out, p, kh, kw, sh, sw, pad_top, pad_left, div
                     grad_x[p, row, column] += share
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _max_pool_serial(x, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices):
     for p in range(x.shape[0]):
         _max_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices)
 
 
-@njit(cache=True, parallel=True)
-def _max_pool_parallel(x, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices):
-    for p in prange(x.shape[0]):
-        _max_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, dh, dw, out, indices)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool_serial(x, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
     for p in range(x.shape[0]):
         _avg_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, divisor, out)
 
 
-@njit(cache=True, parallel=True)
-def _avg_pool_parallel(x, kh, kw, sh, sw, pad_top, pad_left, divisor, out):
-    for p in prange(x.shape[0]):
-        _avg_pool_plane(x, p, kh, kw, sh, sw, pad_top, pad_left, divisor, out)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool_backward_serial(grad_out, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x):
     for p in range(grad_out.shape[0]):
         _avg_pool_backward_plane(grad_out, p, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x)
 
 
-@njit(cache=True, parallel=True)
-def _avg_pool_backward_parallel(grad_out, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x):
-    for p in prange(grad_out.shape[0]):
-        _avg_pool_backward_plane(grad_out, p, kh, kw, sh, sw, pad_top, pad_left, divisor, grad_x)
 
 
-@njit(cache=True)  # memory-bound: parallel measured no faster (0.34 against 0.35 ms)
+@njit(cache=True, nogil=True)
 def _scatter_add_planes(values, indices, out):
     planes, size = values.shape
     for p in range(planes):
@@ -252,9 +237,8 @@ def max_pool2d_forward_numba(x: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray
     out = np.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
     indices = np.empty(out.shape, np.int64)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left, g.dh, g.dw)
-    big = x.size >= PARALLEL_MIN_ELEMENTS
     arrays = _as_planes(x), *geometry, _as_planes(out), _as_planes(indices)
-    serial_or_parallel(_max_pool_serial, _max_pool_parallel, big, *arrays)
+    _max_pool_serial(*arrays)
     return out, indices
 
 
@@ -281,9 +265,8 @@ def avg_pool2d_forward_numba(
     divisor = avg_pool_divisor(g, count_include_pad, divisor_override).astype(x.dtype)
     out = np.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left)
-    big = x.size >= PARALLEL_MIN_ELEMENTS
     arrays = _as_planes(x), *geometry, divisor, _as_planes(out)
-    serial_or_parallel(_avg_pool_serial, _avg_pool_parallel, big, *arrays)
+    _avg_pool_serial(*arrays)
     return out
 
 
@@ -301,9 +284,8 @@ def avg_pool2d_backward_numba(
     divisor = avg_pool_divisor(g, count_include_pad, divisor_override).astype(grad_out.dtype)
     grad_x = np.zeros(x_shape, grad_out.dtype)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left)
-    big = grad_x.size >= PARALLEL_MIN_ELEMENTS
     arrays = _as_planes(grad_out), *geometry, divisor, _as_planes(grad_x)
-    serial_or_parallel(_avg_pool_backward_serial, _avg_pool_backward_parallel, big, *arrays)
+    _avg_pool_backward_serial(*arrays)
     return grad_x
 
 

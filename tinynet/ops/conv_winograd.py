@@ -142,7 +142,7 @@ def transform_weight(weight: np.ndarray, transposed: bool = False) -> np.ndarray
     contiguous either way (the BLAS is faster on a contiguous Uᵀ than on a transposed view). One
     product w (O·C, 9) @ (G ⊗ G)ᵀ, rather than a batch of 6x3 @ 3x3 @ 3x6 products."""
     out_channels, channels = weight.shape[:2]
-    u = weight.reshape(out_channels * channels, 9) @ G_KRON.T.astype(weight.dtype)
+    u = matmul(weight.reshape(out_channels * channels, 9), G_KRON.T.astype(weight.dtype))
     u = u.reshape(out_channels, channels, TILE * TILE)
     return np.ascontiguousarray(u.transpose(2, 0, 1) if transposed else u.transpose(2, 1, 0))
 
@@ -151,7 +151,7 @@ def transform_weight_adjoint(grad_u: np.ndarray) -> np.ndarray:
     """dw = Gᵀ dU G for every channel pair: (36, C, O) -> (O, C, 3, 3)."""
     _, channels, out_channels = grad_u.shape
     per_pair = grad_u.transpose(2, 1, 0).reshape(out_channels * channels, TILE * TILE)
-    return (per_pair @ G_KRON.astype(grad_u.dtype)).reshape(out_channels, channels, 3, 3)
+    return matmul(per_pair, G_KRON.astype(grad_u.dtype)).reshape(out_channels, channels, 3, 3)
 
 
 def matmul(a, b):

@@ -1,4 +1,6 @@
-"""Matrix products: MatMul, and Linear (x Wᵀ + b as one op, the affine layer's forward)."""
+"""Matrix products: MatMul, and Linear (x Wᵀ + b as one op, the affine layer's forward). Their
+BLAS calls run through the kernels (tinynet.kernels.matmul, linear_act), which choose the BLAS's
+thread count by the product's size (tinynet/runtime/threads.py)."""
 
 from __future__ import annotations
 
@@ -8,41 +10,6 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import sum_to
-from tinynet.threads import product_blocks, run_at_once
-
-
-def _split(rows: int, columns: int, multiply_adds: int) -> tuple[str, list[slice]] | None:
-    """How a product of `rows` x `columns` results runs on more than one thread: ("rows",
-    blocks) when it has at least LARGE_PRODUCT_MULTIPLY_ADDS multiply-adds (tinynet/threads.py)
-    and at least two rows, else ("columns", blocks) when it has one row and at least two
-    columns (a vector-matrix product); None: it runs whole."""
-    row_blocks = product_blocks(rows, multiply_adds)
-    if row_blocks:
-        return "rows", row_blocks
-    column_blocks = product_blocks(columns, multiply_adds)
-    return ("columns", column_blocks) if column_blocks else None
-
-
-def _matmul_in_blocks(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b (kernels.matmul); a large product on more than one thread runs as one block of a's
-    rows per thread (of b's columns when a has one row, _split), all at once, each block a
-    one-thread BLAS call that writes its part of the result."""
-    from tinynet.kernels import matmul  # here, not at the top: `import tinynet` skips Numba
-
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    rows, columns = a.shape[-2], b.shape[-1]
-    split = _split(rows, columns, math.prod(batch) * rows * a.shape[-1] * columns)
-    if split is None:
-        return matmul(a, b)
-    out = np.empty(batch + (rows, columns), np.result_type(a, b))
-    axis, blocks = split
-    if axis == "rows":
-        run_at_once([lambda block=block: matmul(a[..., block, :], b, out=out[..., block, :])
-                     for block in blocks])
-    else:
-        run_at_once([lambda block=block: matmul(a, b[..., block], out=out[..., block])
-                     for block in blocks])
-    return out
 
 
 class MatMul(Function):
@@ -51,6 +18,8 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        from tinynet.kernels import matmul  # here, not at the top: `import tinynet` skips Numba
+
         if a.shape[-1] != b.shape[-2]:
             raise ValueError(f"matmul: shapes {list(a.shape)} and {list(b.shape)} are not aligned "
                              f"({a.shape[-1]} != {b.shape[-2]})")
@@ -59,7 +28,7 @@ class MatMul(Function):
         except ValueError:
             raise ValueError(f"matmul: batch dimensions of {list(a.shape)} and {list(b.shape)} "
                              "cannot be broadcast together") from None
-        return _matmul_in_blocks(a, b)
+        return matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -73,28 +42,13 @@ class Linear(Function):
     """y = x Wᵀ + b over the last axis of x.   Shapes: x (*, in), W (out, in), b (out,) or None
     -> y (*, out).   dx = dy W,  dW = dyᵀ x,  db = Σ dy, with dy and x flattened to rows (every
     leading axis summed). One op where matmul, transpose and add were three; the product is BLAS's
-    and the bias is added in one Numba pass (kernels.linear_act). A large product on more than
-    one thread runs in blocks of rows (of output features for one row), as in
-    _matmul_in_blocks."""
+    and the bias is added in one Numba pass (kernels.linear_act)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):
         from tinynet.kernels import linear_act  # here, not at the top: `import tinynet` skips Numba
-        rows = x.reshape(-1, x.shape[-1])
-        out_features = weight.shape[0]
-        split = _split(rows.shape[0], out_features, x.size * out_features)
-        if split is None:
-            return linear_act(x, weight, bias)
-        y = np.empty((rows.shape[0], out_features), np.result_type(x, weight))
-        axis, blocks = split
-        if axis == "rows":
-            run_at_once([lambda block=block: linear_act(rows[block], weight, bias, out=y[block])
-                         for block in blocks])
-        else:
-            run_at_once([lambda block=block: linear_act(
-                rows, weight[block], None if bias is None else bias[block], out=y[:, block])
-                for block in blocks])
-        return y.reshape(x.shape[:-1] + (out_features,))
+
+        return linear_act(x, weight, bias)
 
     @staticmethod
     def backward(ctx, grad):

@@ -17,10 +17,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinynet.autograd.function import Function
-from tinynet.ops.conv import kernels
 
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
+
+
+def kernels():
+    """tinynet.kernels, imported on first use: it imports Numba, which `import tinynet` skips."""
+    import tinynet.kernels
+
+    return tinynet.kernels
 
 
 class MaxPool2d(Function):

@@ -3,7 +3,11 @@ API: memory still referenced is never handed out again, free memory is, the limi
 empty_cache gives memory back, threads never share a block, and training gives the same bits
 with the cache on and off."""
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +16,7 @@ import tinynet as tn
 from tinynet import nn, optim, runtime
 from tinynet.models import MODELS
 
+ROOT = Path(__file__).resolve().parent.parent
 SHAPE = (256, 1024)  # 1 MiB of float32: served from the cache
 
 
@@ -168,3 +173,15 @@ def test_training_gives_the_same_bits_with_the_cache_on_and_off(model_name, inpu
     assert runtime.memory_reserved() == 0
     for cached, plain in zip(with_cache, without):
         np.testing.assert_array_equal(cached, plain)
+
+
+def test_the_limit_variable_sets_the_default_and_bad_values_name_it():
+    def run(value: str) -> subprocess.CompletedProcess:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), TINYNET_ARRAY_CACHE_LIMIT=value)
+        return subprocess.run([sys.executable, "-c", "import tinynet.runtime as r; "
+                               "print(r.get_array_cache_limit())"], capture_output=True,
+                              text=True, cwd=ROOT, env=env, timeout=120)
+
+    assert run("12345").stdout.strip() == "12345"
+    bad = run("1GB")
+    assert bad.returncode != 0 and "TINYNET_ARRAY_CACHE_LIMIT='1GB'" in bad.stderr

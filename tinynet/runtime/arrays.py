@@ -28,15 +28,33 @@ import threading
 
 import numpy as np
 
-MIN_BYTES = 256 * 2**10  # smaller arrays are few and cheap to allocate: np.empty
+MIN_BYTES = 256 * 2**10  # smaller arrays come from np.empty
 ALIGNMENT = 64  # bytes; NumPy's own allocation guarantees only 16
 PAGE = 4096  # block sizes are rounded up to whole pages, so near sizes share blocks
 DEFAULT_LIMIT = 2**30
 ENV_VAR = "TINYNET_ARRAY_CACHE_LIMIT"
 
+
+def _checked(limit) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise ValueError(f"set_array_cache_limit: expected a number of bytes >= 0, got {limit!r}")
+    return limit
+
+
+def _default_limit() -> int:
+    text = os.environ.get(ENV_VAR, "").strip()
+    if not text:
+        return DEFAULT_LIMIT
+    try:
+        return _checked(int(text))
+    except ValueError:
+        raise ValueError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not a number of bytes >= 0"
+                         ) from None
+
+
 _lock = threading.Lock()
 _blocks: dict[int, list[list]] = {}  # size -> [[owner, offset, last use], ...]
-_state = {"limit": DEFAULT_LIMIT, "reserved": 0, "clock": 0}
+_state = {"limit": _default_limit(), "reserved": 0, "clock": 0}
 
 
 def _references(entry: list) -> int:
@@ -45,12 +63,6 @@ def _references(entry: list) -> int:
 
 # the count that _references sees for a block held by the cache alone
 _FREE_REFERENCES = _references([np.empty(1, np.uint8), 0, 0])
-
-
-def _checked(limit) -> int:
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise ValueError(f"set_array_cache_limit: expected a number of bytes >= 0, got {limit!r}")
-    return limit
 
 
 def set_array_cache_limit(max_bytes: int) -> None:
@@ -147,18 +159,6 @@ def astype(array: np.ndarray, dtype) -> np.ndarray:
     return copy
 
 
-def _default_limit() -> int:
-    text = os.environ.get(ENV_VAR, "").strip()
-    if not text:
-        return DEFAULT_LIMIT
-    try:
-        return _checked(int(text))
-    except ValueError:
-        raise ValueError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not a number of bytes >= 0"
-                         ) from None
-
-
-_state["limit"] = _default_limit()
 
 
 def _c_ordered(array: np.ndarray) -> bool:

@@ -19,6 +19,7 @@ from tinynet.ops.dims import normalize_dim, normalize_dims
 from tinynet.ops.indexing import getitem
 from tinynet.ops.linalg import MatMul
 from tinynet.ops.promotion import as_operands, to_tensor
+from tinynet.runtime import arrays
 
 
 class Reshape(Function):
@@ -54,7 +55,12 @@ class Cat(Function):
     def forward(ctx, *xs, dim):
         ctx.dim = dim
         ctx.sizes = [x.shape[dim] for x in xs]
-        return np.concatenate(xs, axis=dim)
+        out = None
+        if all(x.flags.c_contiguous and x.dtype == xs[0].dtype for x in xs):  # NumPy's layout
+            shape = list(xs[0].shape)
+            shape[dim] = builtins.sum(ctx.sizes)
+            out = arrays.empty(shape, xs[0].dtype)
+        return np.concatenate(xs, axis=dim, out=out)
 
     @staticmethod
     def backward(ctx, grad):

@@ -12,6 +12,7 @@ from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import sum_to
 from tinynet.ops.promotion import as_operands, floating, shapes_error, to_tensor
+from tinynet.runtime import arrays
 
 
 class Add(Function):
@@ -19,7 +20,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return np.add(x, y)
+        return np.add(x, y, out=arrays.result_array(x, y))
 
     @staticmethod
     def backward(ctx, grad):
@@ -32,7 +33,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return np.subtract(x, y)
+        return np.subtract(x, y, out=arrays.result_array(x, y))
 
     @staticmethod
     def backward(ctx, grad):
@@ -46,7 +47,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return np.multiply(x, y)
+        return np.multiply(x, y, out=arrays.result_array(x, y))
 
     @staticmethod
     def backward(ctx, grad):

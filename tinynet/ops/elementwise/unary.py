@@ -8,6 +8,7 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops.promotion import floating
+from tinynet.runtime import arrays
 
 
 class Exp(Function):
@@ -96,11 +97,12 @@ class ReLU(Function):
     def forward(ctx, x):
         ctx.positive = x > 0
         # np.maximum keeps NaN, as PyTorch does, and is faster than np.where's selection
-        return np.maximum(x, np.zeros((), x.dtype))
+        zero = np.zeros((), x.dtype)
+        return np.maximum(x, zero, out=arrays.result_array(x, zero))
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.positive.astype(grad.dtype)
+        return grad * arrays.astype(ctx.positive, grad.dtype)
 
 
 class Sigmoid(Function):

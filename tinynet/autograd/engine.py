@@ -11,7 +11,6 @@ import numpy as np
 from tinynet.autograd.function import AccumulateGrad, Context, call_backward
 from tinynet.autograd.grad_mode import set_grad_enabled
 from tinynet import tensor as tensor_module
-from tinynet.runtime import arrays
 
 
 def topological_order(roots) -> list:
@@ -122,9 +121,7 @@ def _add_pending(pending, node, index, grad, create_graph=False):
     elif create_graph:
         slots[index] = slots[index] + grad
     else:  # nothing to record: add the arrays (a fresh one, so no gradient is overwritten)
-        total, added = slots[index]._data, grad._data
-        slots[index] = tensor_module.Tensor._make(
-            np.add(total, added, out=arrays.result_array(total, added)))
+        slots[index] = tensor_module.Tensor._make(slots[index]._data + grad._data)
 
 
 def _apply_output_hooks(node: Context, grads: list) -> list:

@@ -13,7 +13,6 @@ from tinynet.kernels.backend import dispatch
 from tinynet.kernels.geometry import ConvGeometry
 from tinynet.kernels.im2col import col2im, sliding_windows
 from tinynet.kernels.jit import njit
-from tinynet.runtime import arrays
 
 
 def max_pool2d_forward_numpy(x: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -235,11 +234,11 @@ def _as_planes(x: np.ndarray) -> np.ndarray:
 def max_pool2d_forward_numba(x: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
     """Same contract as max_pool2d_forward_numpy."""
     g.check_input(x.shape)
-    out = arrays.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
-    indices = arrays.empty(out.shape, np.int64)
+    out = np.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
+    indices = np.empty(out.shape, np.int64)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left, g.dh, g.dw)
-    operands = _as_planes(x), *geometry, _as_planes(out), _as_planes(indices)
-    _max_pool_serial(*operands)
+    arrays = _as_planes(x), *geometry, _as_planes(out), _as_planes(indices)
+    _max_pool_serial(*arrays)
     return out, indices
 
 
@@ -248,7 +247,7 @@ def max_pool2d_backward_numba(
 ) -> np.ndarray:
     """Same contract as max_pool2d_backward_numpy."""
     planes = _check_scatter(grad_out, indices, x_shape, "max_pool2d_backward")
-    grad_x = arrays.zeros((planes, x_shape[2] * x_shape[3]), grad_out.dtype)
+    grad_x = np.zeros((planes, x_shape[2] * x_shape[3]), grad_out.dtype)
     flat_indices = np.ascontiguousarray(indices, np.int64).reshape(planes, -1)
     _scatter_add_planes(np.ascontiguousarray(grad_out).reshape(planes, -1), flat_indices, grad_x)
     return grad_x.reshape(x_shape)
@@ -264,10 +263,10 @@ def avg_pool2d_forward_numba(
     g.check_input(x.shape)
     _check_avg_pool(g)
     divisor = avg_pool_divisor(g, count_include_pad, divisor_override).astype(x.dtype)
-    out = arrays.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
+    out = np.empty(x.shape[:2] + (g.out_h, g.out_w), x.dtype)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left)
-    operands = _as_planes(x), *geometry, divisor, _as_planes(out)
-    _avg_pool_serial(*operands)
+    arrays = _as_planes(x), *geometry, divisor, _as_planes(out)
+    _avg_pool_serial(*arrays)
     return out
 
 
@@ -283,10 +282,10 @@ def avg_pool2d_backward_numba(
     g.check_input(x_shape, name="x_shape")
     _check_avg_pool(g)
     divisor = avg_pool_divisor(g, count_include_pad, divisor_override).astype(grad_out.dtype)
-    grad_x = arrays.zeros(x_shape, grad_out.dtype)
+    grad_x = np.zeros(x_shape, grad_out.dtype)
     geometry = (g.kh, g.kw, g.sh, g.sw, g.pad_top, g.pad_left)
-    operands = _as_planes(grad_out), *geometry, divisor, _as_planes(grad_x)
-    _avg_pool_backward_serial(*operands)
+    arrays = _as_planes(grad_out), *geometry, divisor, _as_planes(grad_x)
+    _avg_pool_backward_serial(*arrays)
     return grad_x
 
 

@@ -30,7 +30,6 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.jit import njit
 from tinynet.kernels.winograd_sums import CONTRACT, _nonzero, _u, _window
-from tinynet.runtime import arrays
 
 PLANE_BLOCK = 256  # planes per block in the Numba kernels, at most
 SCRATCH_BYTES = 4 << 20  # ... and fewer when a block's scratch would pass this (large images)
@@ -189,13 +188,15 @@ def _planes_out(image, first, count, pad_top, pad_left, rows, columns, block, gr
 
 
 @njit(cache=True, nogil=True, fastmath=CONTRACT)
-def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block, out, image,
-                    by_rows, grouped):
+def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block, out):
     planes, height, width = x.shape
     r, s = matrix.shape
     rows, columns = step * (tiles_h - 1) + s, step * (tiles_w - 1) + s
     line = columns * block
     tiles = tiles_h * tiles_w
+    image = np.empty(rows * line, x.dtype)  # planes-last: [row, column, plane in the block]
+    by_rows = np.empty(r * tiles_h * line, x.dtype)  # [k1, ty, column, plane in the block]
+    grouped = np.empty((height * width, GROUP), x.dtype)
     nonzero = _nonzero(matrix)
     flat_out = out.reshape(out.size)
     image[:] = 0  # the padding; every block writes the same inside part
@@ -217,8 +218,7 @@ def _winograd_tiles(x, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block,
 
 
 @njit(cache=True, nogil=True, fastmath=CONTRACT)
-def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block, out, image,
-                    by_rows, grouped):
+def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, block, out):
     planes, height, width = out.shape
     r, s = matrix.shape
     rows, columns = step * (tiles_h - 1) + s, step * (tiles_w - 1) + s
@@ -226,6 +226,9 @@ def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, bl
     n_tiles = tiles_h * tiles_w
     transposed = np.ascontiguousarray(matrix.T)  # window element l from the tile's entries k
     nonzero = _nonzero(transposed)
+    by_rows = np.empty(r * tiles_h * line, tiles.dtype)  # [k1, ty, column, plane in the block]
+    image = np.empty(rows * line, tiles.dtype)  # [row, column, plane in the block]
+    grouped = np.zeros((height * width, GROUP), tiles.dtype)
     flat_tiles = tiles.reshape(tiles.size)
     overlap = s - step  # window elements shared with the previous window (none if <= 0)
     for first in range(0, planes, block):
@@ -248,19 +251,6 @@ def _winograd_image(tiles, matrix, step, pad_top, pad_left, tiles_h, tiles_w, bl
                 _window(image, _u((step * ty + l1) * line), column_sums, 0, tiles_h * line,
                         transposed, nonzero, l1, line, ty > 0 and l1 < overlap)
         _planes_out(image, first, count, pad_top, pad_left, rows, columns, block, grouped, out)
-
-
-def _scratch(matrix, step, tiles_h, tiles_w, block, plane_hw, dtype) -> tuple:
-    """The kernels' scratch, from tinynet's array cache (allocated in the kernel, a few MB
-    would come from malloc and be faulted in again on every call): the planes-last image
-    [row, column, plane in the block], by_rows [k1, ty, column, plane in the block] and grouped
-    [pixel, plane in the group]. The kernels write every element before they read it, except
-    grouped in _winograd_image, which starts at 0."""
-    r, s = matrix.shape
-    line = (step * (tiles_w - 1) + s) * block
-    return (arrays.empty((step * (tiles_h - 1) + s) * line, dtype),
-            arrays.empty(r * tiles_h * line, dtype),
-            arrays.empty((plane_hw[0] * plane_hw[1], GROUP), dtype))
 
 
 def _check_numba(matrix):
@@ -286,11 +276,10 @@ def winograd_tiles_numba(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: 
     _check("winograd_tiles", x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
     _check_numba(matrix)
     r = matrix.shape[0]
-    out = arrays.empty((r * r, tiles_h * tiles_w, x.shape[0]), x.dtype)
+    out = np.empty((r * r, tiles_h * tiles_w, x.shape[0]), x.dtype)
     block = _block(x.shape[0], matrix, step, tiles_h, tiles_w, x.itemsize)
     _winograd_tiles(np.ascontiguousarray(x), np.ascontiguousarray(matrix, x.dtype), step,
-                    pad_top, pad_left, tiles_h, tiles_w, block, out,
-                    *_scratch(matrix, step, tiles_h, tiles_w, block, x.shape[1:], x.dtype))
+                    pad_top, pad_left, tiles_h, tiles_w, block, out)
     return out
 
 
@@ -304,13 +293,10 @@ def winograd_image_numba(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_t
     _check_numba(matrix)
     _check_out(out, (tiles.shape[2], height, width), tiles.dtype)
     if out is None:  # every element is written, those no window reaches with 0
-        out = arrays.empty((tiles.shape[2], height, width), tiles.dtype)
+        out = np.empty((tiles.shape[2], height, width), tiles.dtype)
     block = _block(tiles.shape[2], matrix, step, tiles_h, tiles_w, tiles.itemsize)
-    image, by_rows, grouped = _scratch(matrix, step, tiles_h, tiles_w, block, (height, width),
-                                       tiles.dtype)
-    grouped.fill(0)
     _winograd_image(np.ascontiguousarray(tiles), np.ascontiguousarray(matrix, tiles.dtype), step,
-                    pad_top, pad_left, tiles_h, tiles_w, block, out, image, by_rows, grouped)
+                    pad_top, pad_left, tiles_h, tiles_w, block, out)
     return out
 
 

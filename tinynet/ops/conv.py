@@ -39,7 +39,6 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops import conv_winograd
-from tinynet.runtime import arrays
 
 if TYPE_CHECKING:
     from tinynet.kernels import ConvGeometry
@@ -111,8 +110,7 @@ def window_rows(y: np.ndarray, groups: int) -> np.ndarray:
     """A window-side array (n, O, out_h, out_w) as (groups, O/groups, n·out_h·out_w), channel
     by channel over the whole batch (a copy: O blocks of n contiguous planes)."""
     n, channels, out_h, out_w = y.shape
-    rows = arrays.empty((channels, n, out_h, out_w), y.dtype)
-    np.copyto(rows, y.transpose(1, 0, 2, 3))
+    rows = np.ascontiguousarray(y.transpose(1, 0, 2, 3))
     return rows.reshape(groups, channels // groups, n * out_h * out_w)
 
 
@@ -134,7 +132,7 @@ def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, g: Conv
             y += bias.reshape(-1, 1, 1)
         return y, unrolled
     rows = products.reshape(out_channels, n, g.out_h, g.out_w).transpose(1, 0, 2, 3)
-    y = arrays.empty(rows.shape, rows.dtype)  # the bias added on the way
+    y = np.empty(rows.shape, rows.dtype)  # the bias added on the way
     if bias is None:
         np.copyto(y, rows)
     else:

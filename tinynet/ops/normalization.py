@@ -21,7 +21,6 @@ import numpy as np
 from tinynet.autograd.function import Function
 from tinynet.autograd.grad_mode import is_grad_enabled
 from tinynet.ops.summation import sum_axes
-from tinynet.runtime import arrays
 from tinynet.tensor import Tensor
 
 
@@ -38,9 +37,8 @@ def _batch_normalize(x: np.ndarray, eps: float) -> tuple:
     """(x̂, σ⁻¹, μ, σ²) of the batch; σ⁻¹, μ, σ² of shape (1, C, 1, ...)."""
     dims, count = _reduce_dims(x.ndim), x.size // x.shape[1]
     mean = sum_axes(x, dims, keepdims=True) / count
-    x_hat = np.subtract(x, mean, out=arrays.result_array(x, mean))
-    variance = sum_axes(np.multiply(x_hat, x_hat, out=arrays.result_array(x_hat)), dims,
-                        keepdims=True) / count
+    x_hat = x - mean
+    variance = sum_axes(x_hat * x_hat, dims, keepdims=True) / count
     inv_std = 1.0 / np.sqrt(variance + eps)
     x_hat *= inv_std
     return x_hat, inv_std, mean, variance
@@ -64,13 +62,9 @@ class BatchNormBackward(Function):
     def forward(ctx, grad, x_hat, scale):
         dims, count = _reduce_dims(grad.ndim), grad.size // grad.shape[1]
         sum_grad = sum_axes(grad, dims, keepdims=True)
-        product = np.multiply(grad, x_hat, out=arrays.result_array(grad, x_hat))
-        sum_grad_x_hat = sum_axes(product, dims, keepdims=True)
-        mean_grad = sum_grad / count
-        grad_x = np.subtract(grad, mean_grad, out=arrays.result_array(grad, mean_grad))
-        mean_grad_x_hat = sum_grad_x_hat / count
-        grad_x -= np.multiply(x_hat, mean_grad_x_hat,
-                              out=arrays.result_array(x_hat, mean_grad_x_hat))
+        sum_grad_x_hat = sum_axes(grad * x_hat, dims, keepdims=True)
+        grad_x = grad - sum_grad / count
+        grad_x -= x_hat * (sum_grad_x_hat / count)
         grad_x *= scale
         return grad_x, sum_grad.reshape(-1), sum_grad_x_hat.reshape(-1)
 
@@ -139,14 +133,8 @@ class BatchNorm(Function):
             x_hat = (x - mean) * inv_std
         ctx.training, ctx.eps, ctx.mean, ctx.inv_std = training, eps, mean, inv_std
         ctx.save_for_backward(x_hat, inv_std)  # x̂ is the output itself when there is no γ, β
-        y = x_hat
-        if weight is not None:
-            weight = weight.reshape(shape)
-            y = np.multiply(y, weight, out=arrays.result_array(y, weight))
-        if bias is not None:
-            bias = bias.reshape(shape)
-            y = np.add(y, bias, out=arrays.result_array(y, bias))
-        return y
+        y = x_hat if weight is None else x_hat * weight.reshape(shape)
+        return y if bias is None else y + bias.reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):

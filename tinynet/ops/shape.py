@@ -19,7 +19,6 @@ from tinynet.ops.dims import normalize_dim, normalize_dims
 from tinynet.ops.indexing import getitem
 from tinynet.ops.linalg import MatMul
 from tinynet.ops.promotion import as_operands, to_tensor
-from tinynet.runtime import arrays
 
 
 class Reshape(Function):
@@ -55,12 +54,7 @@ class Cat(Function):
     def forward(ctx, *xs, dim):
         ctx.dim = dim
         ctx.sizes = [x.shape[dim] for x in xs]
-        out = None
-        if all(x.flags.c_contiguous and x.dtype == xs[0].dtype for x in xs):  # NumPy's layout
-            shape = list(xs[0].shape)
-            shape[dim] = builtins.sum(ctx.sizes)
-            out = arrays.empty(shape, xs[0].dtype)
-        return np.concatenate(xs, axis=dim, out=out)
+        return np.concatenate(xs, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):

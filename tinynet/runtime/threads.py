@@ -25,8 +25,6 @@ import threading
 
 import numpy as np
 
-from tinynet.runtime import arrays
-
 # Multiply-adds from which a product runs on get_num_threads() threads: from a 512^3 product (2 ms
 # on one core) a second thread nearly halves the time; below it the gain is small, and a BLAS
 # thread that has to wait for a core busy with other work costs far more than the product.
@@ -155,17 +153,9 @@ class blas_threads:
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """np.matmul(a, b, out=out) with the BLAS's thread count chosen by the product's size
-    (blas_threads): batch · m · k · n multiply-adds for (..., m, k) @ (..., k, n). Without
-    `out`, the product of two matrices (or batches) goes into an array from arrays.empty."""
+    (blas_threads): batch · m · k · n multiply-adds for (..., m, k) @ (..., k, n)."""
     multiply_adds = a.size * (b.shape[-1] if b.ndim > 1 else 1)  # for a batch of a's shape
     if b.ndim > 2 and b.shape[:-2] != a.shape[:-2]:  # b broadcast over a batch of its own
         multiply_adds = max(multiply_adds, b.size * (a.shape[-2] if a.ndim > 1 else 1))
-    if out is None and a.ndim > 1 and b.ndim > 1 and a.shape[-1] == b.shape[-2]:
-        try:
-            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:  # np.matmul names the shapes
-            batch = None
-        if batch is not None:
-            out = arrays.empty(batch + (a.shape[-2], b.shape[-1]), np.result_type(a, b))
     with blas_threads(multiply_adds):
         return np.matmul(a, b, out=out)

@@ -12,7 +12,6 @@ from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import sum_to
 from tinynet.ops.promotion import as_operands, floating, shapes_error, to_tensor
-from tinynet.runtime import arrays
 
 
 class Add(Function):
@@ -20,7 +19,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return np.add(x, y, out=arrays.result_array(x, y))
+        return np.add(x, y)
 
     @staticmethod
     def backward(ctx, grad):
@@ -33,7 +32,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return np.subtract(x, y, out=arrays.result_array(x, y))
+        return np.subtract(x, y)
 
     @staticmethod
     def backward(ctx, grad):
@@ -47,7 +46,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        return np.multiply(x, y, out=arrays.result_array(x, y))
+        return np.multiply(x, y)
 
     @staticmethod
     def backward(ctx, grad):

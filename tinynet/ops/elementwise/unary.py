@@ -8,7 +8,6 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops.promotion import floating
-from tinynet.runtime import arrays
 
 
 class Exp(Function):
@@ -97,12 +96,11 @@ class ReLU(Function):
     def forward(ctx, x):
         ctx.positive = x > 0
         # np.maximum keeps NaN, as PyTorch does, and is faster than np.where's selection
-        zero = np.zeros((), x.dtype)
-        return np.maximum(x, zero, out=arrays.result_array(x, zero))
+        return np.maximum(x, np.zeros((), x.dtype))
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * arrays.astype(ctx.positive, grad.dtype)
+        return grad * ctx.positive.astype(grad.dtype)
 
 
 class Sigmoid(Function):

@@ -4,6 +4,7 @@ and results that do not depend on the thread count."""
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import textwrap
@@ -211,3 +212,13 @@ def test_results_are_the_same_at_one_and_two_threads():
         np.testing.assert_array_equal(first, again)
     for first, two in zip(one, train_and_return_parameters(2)):
         np.testing.assert_allclose(first, two, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists() or
+                    platform.libc_ver()[0] != "glibc", reason="glibc on Linux")
+def test_keep_freed_memory_is_a_setting_the_caller_asks_for():
+    """tinynet.runtime.keep_freed_memory() keeps a freed 20 MB array's memory in the process
+    (glibc's heap), which only the caller of that function gets."""
+    seen = run_python("from tinynet.runtime import keep_freed_memory\n"
+                      "assert keep_freed_memory()\n" + ALLOCATE_AND_FREE)
+    assert seen["dropped"] < 4 * 2**20

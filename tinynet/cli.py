@@ -178,35 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-# What keep_freed_memory asks of glibc's malloc: mallopt's parameter numbers (malloc.h) and values.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_MALLOC_VARIABLES = {"MALLOC_TRIM_THRESHOLD_": 1 << 30, "MALLOC_MMAP_THRESHOLD_": 1 << 25}
-
-
-def keep_freed_memory() -> bool:
-    """For the command line's own process only (the library never does this): ask glibc's
-    malloc to keep freed memory for reuse (trim threshold 1 GiB) and to serve blocks up to 32 MiB
-    from its heap, as the variables MALLOC_TRIM_THRESHOLD_=1073741824
-    MALLOC_MMAP_THRESHOLD_=33554432 would. A training step frees and allocates the same large
-    arrays every step; without this glibc returns them to the OS and the next step faults every
-    page in again (the U-Net in ``python benchmarks/models.py`` shows the difference when run
-    with and without those variables). Skipped when the user set either variable, or where the C
-    library is not glibc. Returns whether it took effect."""
-    import ctypes
-    import platform
-
-    if any(name in os.environ for name in _MALLOC_VARIABLES):
-        return False
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    libc = ctypes.CDLL(None)
-    return bool(libc.mallopt(_M_TRIM_THRESHOLD, _MALLOC_VARIABLES["MALLOC_TRIM_THRESHOLD_"])
-                and libc.mallopt(_M_MMAP_THRESHOLD, _MALLOC_VARIABLES["MALLOC_MMAP_THRESHOLD_"]))
-
-
 def run() -> int:
-    """The ``tinynet`` program: for ``train``, the process-wide setting above (said in one
-    line), then ``main``."""
+    """The ``tinynet`` program: for ``train``, ``tinynet.runtime.keep_freed_memory()`` for this
+    process (said in one line), then ``main``."""
+    from tinynet.runtime import keep_freed_memory
+
     if sys.argv[1:2] == ["train"] and keep_freed_memory():
         print("tinynet: this process keeps freed memory for reuse (glibc mallopt; setting "
               "MALLOC_TRIM_THRESHOLD_ yourself turns this off)", file=sys.stderr)

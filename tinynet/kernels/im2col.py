@@ -192,8 +192,7 @@ def _check_batch_cols(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...
 
 # The batch kernels repeat _im2col_planes/_col2im_planes with cols indexed [c, i, j, n, ...]
 # rather than calling them on cols.transpose(3, 0, 1, 2, 4, 5): on that non-contiguous view
-# Numba's loops measured 2.5x (im2col) and 3-7x (col2im) slower, for 64x16x16x16, 32x16x32x32
-# and 16x64x16x16 inputs with 3x3 windows.
+# Numba's loops run several times slower (strided writes through a view Numba cannot vectorize).
 @njit(cache=True, nogil=True)
 def _batch_im2col_offsets(x, sh, sw, pad_top, pad_left, dh, dw, cols):
     batch, channels, in_h, in_w = x.shape

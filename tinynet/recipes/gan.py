@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import tinynet as tn
 from tinynet import nn, optim
 from tinynet.models.gan import GAN, discriminator_loss, generator_loss, label_distribution
-from tinynet.recipes.common import Recipe, Run
+from tinynet.recipes.common import Recipe, Run, epoch_line
 from tinynet.train import History, fit
 
 
@@ -82,9 +82,7 @@ def train_gan(gan: GAN, loader, epochs: int, generator_optimizer=None,
                          discriminator_optimizer or default_discriminator)
         history.record(logs)
         if verbose:
-            values = "  ".join(f"{name} {value:.3f}" for name, value in logs.items())
-            print(f"epoch {epoch + 1}/{epochs}  {values}  ({time.perf_counter() - start:.2f} s)",
-                  flush=True)
+            print(epoch_line(epoch, epochs, logs, time.perf_counter() - start, ".3f"), flush=True)
         if on_epoch_end is not None:
             on_epoch_end(epoch, gan)
     return history

@@ -19,7 +19,7 @@ from tinynet.models.vae import (
     latent_traversal,
     vae_loss,
 )
-from tinynet.recipes.common import Recipe, Run
+from tinynet.recipes.common import Recipe, Run, epoch_line
 from tinynet.train import History
 
 
@@ -59,9 +59,7 @@ def train_vae(model: VAE, loader, optimizer, epochs: int, beta: float = 1.0,
         logs = vae_epoch(model, loader, optimizer, beta, test_images)
         history.record(logs)
         if verbose:
-            values = "  ".join(f"{name} {value:.2f}" for name, value in logs.items())
-            print(f"epoch {epoch + 1}/{epochs}  {values}  ({time.perf_counter() - start:.2f} s)",
-                  flush=True)
+            print(epoch_line(epoch, epochs, logs, time.perf_counter() - start, ".2f"), flush=True)
         if on_epoch_end is not None:
             on_epoch_end(epoch, model)
     return history

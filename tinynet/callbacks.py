@@ -219,6 +219,6 @@ def _unsnapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
     from tinynet.tensor import Tensor
 
     return {
-        name: Tensor(np.array(value, copy=True)) if kind == "tensor" else copy.deepcopy(value)
+        name: Tensor._make(np.array(value, copy=True)) if kind == "tensor" else copy.deepcopy(value)
         for name, (kind, value) in snapshot.items()
     }

@@ -207,7 +207,7 @@ class _Decoder:
             if kind == "float":
                 return float(body)
             if kind == "tensor":
-                tensor = Tensor(self._array(body))
+                tensor = Tensor._make(np.array(self._array(body)))
                 if node.get("requires_grad"):
                     tensor.requires_grad_(True)
                 return tensor
@@ -303,3 +303,41 @@ def load(f, max_expanded_bytes: int | None = MAX_EXPANDED_BYTES):
         raise
     except (ValueError, TypeError, KeyError) as error:
         raise CheckpointError(f"tinynet.load: {path} has a damaged structure ({error})") from None
+
+
+# PyTorch's allow-list for unpickling: accepted, since tinynet's loader never unpickles anything ---
+_safe_globals: list = []
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Record ``safe_globals`` as PyTorch's ``add_safe_globals`` does. tinynet's checkpoints hold
+    arrays and plain values only and its loader never unpickles anything, so the list allows
+    nothing more; it is kept so that ``get_safe_globals`` answers as in PyTorch."""
+    if not isinstance(safe_globals, (list, tuple)):
+        raise TypeError(f"add_safe_globals: expected a list of classes or functions, got "
+                        f"{type(safe_globals).__name__}")
+    _safe_globals.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    return list(_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    _safe_globals.clear()
+
+
+class safe_globals:  # noqa: N801 - PyTorch's name
+    """``with safe_globals([...]):`` adds the globals for the block only (see ``add_safe_globals``:
+    tinynet's loader unpickles nothing, so the block loads exactly as it would without it)."""
+
+    def __init__(self, safe_globals: list):
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        self._saved = get_safe_globals()
+        add_safe_globals(self.safe_globals)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _safe_globals[:] = self._saved

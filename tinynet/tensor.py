@@ -13,12 +13,17 @@ import weakref
 import numpy as np
 
 from tinynet import dtypes
+from tinynet.device import check_device
+from tinynet.printing import tensor_repr
+from tinynet.size import Size, shape_of
+from tinynet.tensor_conversions import TensorConversions
 from tinynet.tensor_methods import TensorMethods
 
 
 def _infer_array(data, dtype) -> np.ndarray:
-    """The array for ``tensor(data, dtype)``: Python floats become float32, ints int64, bools
-    bool, and a NumPy array or scalar keeps its dtype (PyTorch's inference)."""
+    """The array for ``tensor(data, dtype)``: Python floats become the default float dtype
+    (float32), ints int64, bools bool, and a NumPy array or scalar keeps its dtype (PyTorch's
+    inference)."""
     if isinstance(data, Tensor):
         array = data._data.copy()
     elif isinstance(data, (np.ndarray, np.generic)):
@@ -28,7 +33,7 @@ def _infer_array(data, dtype) -> np.ndarray:
     else:
         array = np.array(data)
         if array.dtype == np.float64:
-            array = array.astype(np.float32)
+            array = array.astype(dtypes.default_float_dtype)
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64)
         elif array.dtype.kind not in "fb":
@@ -39,19 +44,64 @@ def _infer_array(data, dtype) -> np.ndarray:
     return array
 
 
-class Tensor(TensorMethods):
+def _legacy_array(args, dtype) -> np.ndarray | None:
+    """The array of the legacy constructor ``Tensor(*args)`` (and ``FloatTensor(*args)`` ...):
+    no argument gives an empty tensor, integers or a Size give a tensor of that shape (filled
+    with zeros, where PyTorch leaves the memory uninitialised), and one sequence or array gives
+    its values converted to ``dtype``. None for ``Tensor(other_tensor)`` (handled by the caller)."""
+    if not args:
+        return np.zeros((0,), dtype)
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in args):
+        if any(a < 0 for a in args):
+            raise ShapeArgumentError(f"Trying to create tensor with negative dimension: "
+                                     f"{list(args)}")
+        return np.zeros(tuple(int(a) for a in args), dtype)
+    if len(args) == 1 and isinstance(args[0], Size):
+        return np.zeros(tuple(args[0]), dtype)
+    if len(args) != 1:
+        raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got "
+                        f"{len(args)} arguments of types "
+                        f"{[type(a).__name__ for a in args]}")
+    (data,) = args
+    if isinstance(data, Tensor):
+        return None
+    if not isinstance(data, (np.ndarray, list, tuple, range)):
+        raise TypeError(f"Tensor(): data must be a sequence (got {type(data).__name__}); "
+                        "use tinynet.tensor(value) for a 0-d tensor")
+    try:
+        return np.array(data, dtype=dtype)
+    except ValueError as error:
+        raise ValueError(f"Tensor(): the data is not a rectangular array of numbers "
+                         f"({error})") from None
+
+
+class ShapeArgumentError(ValueError, RuntimeError):
+    """A size that no tensor can have, such as a negative one (PyTorch raises RuntimeError)."""
+
+
+class Tensor(TensorConversions, TensorMethods):
     """An n-dimensional array with autograd. See the module docstring.
 
-    ``Tensor(data, dtype=None, requires_grad=False)`` is the same as ``tinynet.tensor(...)``
-    (unlike ``torch.Tensor(data)``, which always makes float32).
+    Called directly, it is PyTorch's legacy constructor: ``Tensor([1, 2])`` is float32 (the
+    default float dtype) whatever the data, ``Tensor(2, 3)`` is a 2x3 float32 tensor (of zeros:
+    PyTorch leaves it uninitialised), ``Tensor()`` is empty, and ``Tensor(other)`` shares
+    ``other``'s data. ``tinynet.tensor(data)`` is the function that infers the dtype. Beyond
+    PyTorch, ``dtype=`` and ``requires_grad=`` are accepted.
     """
 
     __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter",
                  "_hooks", "_accumulator", "_base", "__weakref__", "__dict__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, requires_grad=False):
-        self._setup(_infer_array(data, dtype), False, None)
+    def __init__(self, *args, dtype=None, requires_grad=False, device=None):
+        check_device(device)
+        dtype = dtypes.default_float_dtype if dtype is None else dtypes.as_dtype(dtype)
+        array = _legacy_array(args, dtype)
+        if array is None:  # Tensor(other): the same data, as PyTorch's alias
+            self._setup(args[0]._data, False, None)
+            self._version_counter = args[0]._version_counter
+        else:
+            self._setup(array, False, None)
         self.requires_grad = requires_grad
 
     def _setup(self, array, requires_grad, grad_fn):
@@ -187,8 +237,8 @@ class Tensor(TensorMethods):
 
     # Array attributes --------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return shape_of(self._data)
 
     @property
     def dtype(self) -> np.dtype:
@@ -198,56 +248,25 @@ class Tensor(TensorMethods):
     def ndim(self) -> int:
         return self._data.ndim
 
-    def dim(self) -> int:
-        return self._data.ndim
-
     def size(self, dim: int | None = None):
-        return self._data.shape if dim is None else self._data.shape[dim]
-
-    def numel(self) -> int:
-        return self._data.size
+        """The Size of the tensor, or with ``dim`` the size of that dimension (an int)."""
+        if dim is None:
+            return shape_of(self._data)
+        ndim = self._data.ndim
+        if ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-ndim}, {ndim - 1}], but got {dim})")
+        return self._data.shape[dim]
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def item(self):
-        if self._data.size != 1:
-            raise ValueError(f"only one element tensors can be converted to Python scalars, "
-                             f"this one has shape {list(self.shape)}")
-        return self._data.item()
-
-    def numpy(self) -> np.ndarray:
-        """The underlying array, not a copy (writes show through, as in PyTorch)."""
-        if self._requires_grad:
-            raise RuntimeError("Can't call numpy() on a tensor that requires grad; use "
-                               "tensor.detach().numpy() instead")
-        return self._data
-
-    def tolist(self):
-        return self._data.tolist()
-
     def __array__(self, dtype=None, copy=None):
         return self._data if dtype is None else self._data.astype(dtype)
-
-    def to(self, dtype) -> Tensor:
-        """This tensor in ``dtype`` (itself if it already is); differentiable between floats."""
-        from tinynet.ops.cast import cast
-
-        return cast(self, dtype)
-
-    def float(self) -> Tensor:
-        return self.to(dtypes.float32)
-
-    def double(self) -> Tensor:
-        return self.to(dtypes.float64)
-
-    def long(self) -> Tensor:
-        return self.to(dtypes.int64)
-
-    def bool(self) -> Tensor:
-        return self.to(dtypes.bool)
 
     def clone(self) -> Tensor:
         from tinynet.ops.cast import clone
@@ -258,28 +277,13 @@ class Tensor(TensorMethods):
         return self
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(",
-                               threshold=1000, edgeitems=3)
-        extras = []
-        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
-            extras.append(f"dtype={dtypes.dtype_name(self.dtype)}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return tensor_repr(self)
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of a tensor with {self._data.size} elements is "
                                "ambiguous; use .any() or .all()")
         return bool(self._data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iu" or self._data.size != 1:
@@ -320,7 +324,12 @@ class _RemovableHandle:
         self._remove()
 
 
-def tensor(data, dtype=None, requires_grad=False) -> Tensor:
-    """A new leaf tensor holding a copy of ``data`` (a number, nested lists, an array, a tensor)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (a number, nested lists, an array, a tensor),
+    its dtype inferred as PyTorch does unless given. ``device`` may only be the CPU;
+    ``pin_memory`` is accepted and changes nothing (pinned memory speeds transfers to a GPU)."""
+    check_device(device)
+    result = Tensor._make(_infer_array(data, dtype))
+    result.requires_grad = requires_grad
+    return result
 

@@ -11,3 +11,8 @@ __all__ = [
     "is_grad_enabled", "detect_anomaly", "gradcheck", "gradgradcheck", "numerical_grad",
     "GradcheckError",
 ]
+
+# Legacy wrapper
+from tinynet.autograd.variable import Variable  # noqa: E402
+
+__all__ += ["Variable"]

@@ -275,22 +275,25 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None) -> Module:
+    def to(self, *args, **kwargs) -> Module:
         """Convert every floating-point parameter and buffer to ``dtype``, in place (the same
-        Parameter objects, so an optimizer built before still holds them). Integer buffers such as
-        ``num_batches_tracked`` keep their dtype. The device may only be "cpu"."""
-        for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
-                device = arg
-            else:
-                dtype = arg
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"tinynet runs on the CPU only, got device {device!r}")
+        Parameter objects, so an optimizer built before still holds them), with the argument
+        forms of ``Tensor.to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(tensor)``, and the keywords ``device``, ``dtype``, ``non_blocking``. Integer buffers
+        such as ``num_batches_tracked`` keep their dtype. The device may only be the CPU (any
+        other is refused by name)."""
+        from tinynet.tensor_conversions import _parse_to
+
+        dtype, _ = _parse_to(args, dict(kwargs))
         if dtype is None:
             return self
         dtype = dtypes.as_dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
+                            f"dtype={dtypes.dtype_name(dtype)}")
+        return self._cast_floats(dtype)
+
+    def _cast_floats(self, dtype) -> Module:
         tensors = itertools.chain(self.parameters(), self.buffers())
         for tensor in tensors:
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
@@ -305,6 +308,32 @@ class Module:
 
     def double(self) -> Module:
         return self.to(dtypes.float64)
+
+    def half(self) -> Module:
+        return self.to(dtypes.float16)
+
+    def type(self, dst_type) -> Module:
+        """Every parameter and buffer in ``dst_type`` (a dtype or a legacy type such as
+        ``FloatTensor``), integer buffers included, as PyTorch's ``Module.type``."""
+        if hasattr(dst_type, "dtype") and isinstance(dst_type, type):
+            dst_type = dst_type.dtype
+        dtype = dtypes.as_dtype(dst_type)
+        for tensor in itertools.chain(self.parameters(), self.buffers()):
+            if tensor.dtype != dtype:
+                tensor._data = tensor._data.astype(dtype)
+                tensor._version += 1
+        return self
+
+    def cpu(self) -> Module:
+        """The module itself: its tensors are on the CPU already."""
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """Refused: tinynet runs on the CPU only."""
+        from tinynet.device import CPUOnlyError
+
+        raise CPUOnlyError("Module.cuda(): tinynet runs on the CPU only (no CUDA device); use "
+                           "model.to(device) with device 'cpu'")
 
     # Calling and hooks -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinynet import dtypes
-from tinynet.tensor import Tensor
+from tinynet.tensor import Tensor, tensor
 
 
 class Parameter(Tensor):
@@ -22,7 +22,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             array = data._data
         else:
-            array = Tensor(data)._data
+            array = tensor(data)._data
         self._setup(array, False, None)
         self.requires_grad = requires_grad
 

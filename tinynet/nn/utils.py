@@ -49,7 +49,7 @@ def clip_grad_norm_(
     max_norm, norm_type = float(max_norm), float(norm_type)
     grads = [param.grad for param in _as_list(parameters) if param.grad is not None]
     if not grads:
-        return Tensor(np.asarray(0.0, dtype=np.float32))
+        return Tensor._make(np.asarray(0.0, dtype=np.float32))
     norms = np.stack([_vector_norm(grad.detach().numpy(), norm_type) for grad in grads])
     total_norm = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total_norm):
@@ -63,7 +63,7 @@ def clip_grad_norm_(
         for grad in grads:
             grad.detach().numpy()[...] *= clip_coefficient
             grad._version += 1
-    return Tensor(total_norm)
+    return Tensor._make(np.asarray(total_norm))
 
 
 def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:

@@ -100,7 +100,7 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 elif param.grad.grad_fn is not None:  # a graph (create_graph=True) may need it
-                    param.grad = Tensor(np.zeros_like(param.grad.detach().numpy()))
+                    param.grad = Tensor._make(np.zeros_like(param.grad.detach().numpy()))
                 else:
                     param.grad.detach().numpy().fill(0)
                     param.grad._version += 1

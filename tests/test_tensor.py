@@ -114,7 +114,7 @@ def test_numpy_of_a_tensor_that_requires_grad_asks_for_detach():
 
 
 def test_repr_looks_like_pytorch():
-    assert repr(tn.tensor([1.0, 2.5])) == "tensor([1. , 2.5])"
+    assert repr(tn.tensor([1.0, 2.5])) == "tensor([1.0000, 2.5000])"
     assert repr(tn.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(tn.tensor([1.0], dtype=tn.float64)) == "tensor([1.], dtype=tinynet.float64)"
     assert repr(tn.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"

@@ -19,8 +19,10 @@ _KNOWN_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "idee
                 "privateuseone")
 
 
-class CPUOnlyError(RuntimeError):
-    """Raised when a tensor or module is asked to live on a device other than the CPU."""
+class CPUOnlyError(RuntimeError, ValueError):
+    """Raised when a tensor or module is asked to live on a device other than the CPU (a
+    RuntimeError as PyTorch's errors for a missing backend, and a ValueError as the bad argument
+    value it is)."""
 
 
 class device:  # noqa: N801 - PyTorch's name

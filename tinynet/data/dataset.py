@@ -43,7 +43,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
-        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(np.asarray(t)) for t in tensors)
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor._make(np.array(t)) for t in tensors)
         sizes = [t.shape[0] if t.ndim else None for t in self.tensors]
         if None in sizes or len(set(sizes)) != 1:
             shapes = [list(t.shape) for t in self.tensors]

@@ -16,7 +16,7 @@ from tinynet import ops
 from tinynet.nn.functional.activation import log_softmax
 from tinynet.ops import nn_ops
 from tinynet.ops.loss import CrossEntropy
-from tinynet.tensor import Tensor
+from tinynet.tensor import Tensor, tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -52,7 +52,7 @@ def _check_no_nan(name: str, **tensors) -> None:
 
 def _elementwise_inputs(name: str, input, target):
     """Check an elementwise loss's operands: tensors of the same shape, no NaN."""
-    target = target if isinstance(target, Tensor) else Tensor(target)
+    target = target if isinstance(target, Tensor) else tensor(target)
     if input.shape != target.shape:
         raise ValueError(
             f"{name}: input shape {list(input.shape)} and target shape "
@@ -213,7 +213,7 @@ def nll_loss(
     Shapes: input (N, C, d1, ...) or (C,), target (N, d1, ...) or () of class indices."""
     _check_reduction(reduction, "nll_loss")
     _check_no_nan("nll_loss", input=input)
-    target = target if isinstance(target, Tensor) else Tensor(target)
+    target = target if isinstance(target, Tensor) else tensor(target)
     input, labels, sample_weights, unbatched = _index_targets(
         input, target, weight, ignore_index, "nll_loss"
     )
@@ -245,7 +245,7 @@ def cross_entropy(
         raise ValueError(
             f"{name}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
         )
-    target = target if isinstance(target, Tensor) else Tensor(target)
+    target = target if isinstance(target, Tensor) else tensor(target)
     _check_no_nan(name, input=input, target=target)
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dim, got a scalar")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tinynet as tn
+from tinynet import printing
 
 CASES = {
     "floats": lambda m: m.tensor([[0.1, 0.2], [3.0, -4.25]]),
@@ -81,10 +82,10 @@ def test_print_options_match_pytorch(options, name):
 
 
 def test_print_options_are_restored_by_the_context_manager_and_readable():
-    before = tn.get_printoptions()
-    with tn.printoptions(precision=1):
+    before = printing.get_printoptions()
+    with printing.printoptions(precision=1):
         assert repr(tn.tensor([0.25])) == "tensor([0.2])"
-    assert tn.get_printoptions() == before
+    assert printing.get_printoptions() == before
     assert before == {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
                       "sci_mode": None}
 

@@ -39,27 +39,28 @@ def from_numpy(array):
 # Devices, backends and PyTorch's namespaces that tutorials reach without importing them
 from tinynet.nn import functional as _functional, init as _init  # noqa: E402
 from tinynet.optim import lr_scheduler as _lr_scheduler  # noqa: E402
-
-del _functional, _init, _lr_scheduler  # imported for their attributes tinynet.nn.functional ...
 from tinynet import accelerator, backends, cuda, jit, serialization  # noqa: E402
 from tinynet.device import (device, get_default_device, layout, set_default_device,  # noqa: E402
                             strided)
 
+del _functional, _init, _lr_scheduler  # imported so that tinynet.nn.functional ... resolve
+
 # Dtypes, sizes, printing and seeding as in PyTorch
 from tinynet.dtypes import (get_default_dtype, half, int8, int16, set_default_dtype,  # noqa: E402
                             short)
-from tinynet.dtypes import int  # noqa: E402,A004 - torch.int is int32
-from tinynet.printing import get_printoptions, printoptions, set_printoptions  # noqa: E402
+# torch.int is int32; the name shadows the builtin in this module, as float and bool do
+from tinynet.dtypes import int  # noqa: E402,A004
+from tinynet.printing import set_printoptions  # noqa: E402
 from tinynet.random import initial_seed, seed  # noqa: E402
 from tinynet.size import Size  # noqa: E402
 
 
-def is_floating_point(input) -> bool:  # noqa: A002 - PyTorch's argument name
+def is_floating_point(input):  # noqa: A002 - PyTorch's argument name
     """Whether ``input``'s dtype is a floating point one."""
     return input.is_floating_point()
 
 
-def numel(input) -> int:  # noqa: A002
+def numel(input):  # noqa: A002
     """The number of elements of ``input``."""
     return input.numel()
 

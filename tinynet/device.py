@@ -114,7 +114,8 @@ def as_device(value) -> device:
 
 
 def check_device(value) -> None:
-    """Raise ``CPUOnlyError`` unless ``value`` names the CPU (``"cpu"``, ``"cpu:0"``, a cpu device)."""
+    """Raise ``CPUOnlyError`` unless ``value`` names the CPU (``"cpu"``, ``"cpu:0"``, a cpu
+    device); None stands for the default device, the CPU."""
     if value is None:
         return
     if isinstance(value, str) or isinstance(value, int) and not isinstance(value, bool):

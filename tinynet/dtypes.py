@@ -85,7 +85,8 @@ def scalar_result_dtype(tensor_dtype: np.dtype, scalar) -> np.dtype:
     widens a tensor of its own kind; a float scalar turns an integer tensor into float32)."""
     if isinstance(scalar, (builtins.float, np.floating)) and not is_floating(tensor_dtype):
         return default_float_dtype
-    if isinstance(scalar, (builtins.int, np.integer)) and not isinstance(scalar, (builtins.bool, np.bool_)):
+    if (isinstance(scalar, (builtins.int, np.integer))
+            and not isinstance(scalar, (builtins.bool, np.bool_))):
         if tensor_dtype == bool:
             return int64
     return tensor_dtype
@@ -97,7 +98,7 @@ def get_default_dtype() -> np.dtype:
     return default_float_dtype
 
 
-def set_default_dtype(d) -> None:
+def set_default_dtype(d, /) -> None:
     """Make ``d`` (float32, float64 or float16) the default float dtype, as PyTorch's
     ``set_default_dtype``: tensors made from Python floats and the float creation functions use it
     from then on. Integer dtypes are refused. This is state of the process, changed only here."""

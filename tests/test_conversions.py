@@ -82,8 +82,10 @@ def test_numpy_shares_memory_and_refuses_a_tensor_that_requires_grad(torch):
     assert str(ours.value) == str(theirs.value)
     forced = weights.numpy(force=True)
     assert forced.tolist() == [1.0, 1.0]
-    forced[0] = 9.0
-    assert weights[0].item() == 1.0  # force=True on a tensor that requires grad copies
+    theirs = torch.ones(2, requires_grad=True)
+    theirs.numpy(force=True)[0] = 9.0
+    forced[0] = 9.0  # force=True is detach().numpy(): the memory is shared, as in PyTorch
+    assert weights[0].item() == theirs[0].item() == 9.0
 
 
 def test_item_and_scalar_conversions(torch):

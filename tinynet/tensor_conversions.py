@@ -164,11 +164,9 @@ class TensorConversions:
     # Leaving tinynet ---------------------------------------------------------------------------
     def numpy(self, *, force=False) -> np.ndarray:
         """The underlying array, not a copy (writes show through, as in PyTorch). Refused for a
-        tensor that requires grad, whose array the graph may still need, unless ``force=True``
-        (which returns a copy, as ``detach().clone().numpy()``)."""
-        if force:
-            return self._data.copy() if self._requires_grad else self._data
-        if self._requires_grad:
+        tensor that requires grad, whose values the graph may still need, unless ``force=True``
+        (which is ``detach().numpy()``, sharing memory as PyTorch's does on the CPU)."""
+        if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data

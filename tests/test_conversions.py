@@ -178,6 +178,9 @@ def test_default_dtype_changes_float_creation_as_in_pytorch(torch):
         "int tensor": lambda m: m.tensor([1]),
         "int arange": lambda m: m.arange(3),
         "int + float scalar": lambda m: m.tensor([1]) * 0.5,
+        "int / int": lambda m: m.tensor([1]) / 2,
+        "exp of int": lambda m: m.tensor([1]).exp(),
+        "linear layer": lambda m: m.nn.Linear(2, 2).weight,
     }
     tn.set_default_dtype(tn.float64)
     torch.set_default_dtype(torch.float64)

@@ -18,11 +18,12 @@ def to_tensor(value):
 
 
 def floating(x):
-    """``x`` itself if it is floating point, else a float32 copy (PyTorch's promotion for exp etc.)."""
+    """``x`` itself if it is floating point, else a copy in the default float dtype (float32;
+    PyTorch's promotion for exp etc.)."""
     x = to_tensor(x)
     if x.dtype.kind == "f":
         return x
-    return tensor_module.Tensor._make(x._data.astype(np.float32))
+    return tensor_module.Tensor._make(x._data.astype(dtypes.default_float_dtype))
 
 
 def _retype(x, dtype):

@@ -119,13 +119,44 @@ def test_jit_returns_functions_and_modules_unchanged():
     assert tn.jit.ignore(double) is double
 
 
-def test_jit_signatures_match_pytorch(torch):
+def test_compile_returns_functions_and_modules_unchanged():
+    model = nn.Linear(2, 2)
+    assert tn.compile(model) is model
+    assert tn.compile(model, mode="max-autotune", fullgraph=True) is model
+
+    @tn.compile(mode="reduce-overhead")
+    def double(x):
+        return x * 2
+
+    assert double(tn.ones(1)).tolist() == [2.0]
+
+
+def test_jit_and_compile_signatures_match_pytorch(torch):
     import inspect
 
-    for name in ("script", "trace"):
-        ours = list(inspect.signature(getattr(tn.jit, name)).parameters)
-        theirs = list(inspect.signature(getattr(torch.jit, name)).parameters)
-        assert ours == theirs
+    pairs = [(tn.jit.script, torch.jit.script), (tn.jit.trace, torch.jit.trace),
+             (tn.compile, torch.compile)]
+    for ours, theirs in pairs:
+        ours, theirs = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
+        assert list(ours) == list(theirs)
+        assert [p.kind for p in ours.values()] == [p.kind for p in theirs.values()]
+
+
+def test_matmul_precision_and_cuda_matmul_flags(torch):
+    assert tn.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == "highest"
+    try:
+        tn.set_float32_matmul_precision("high")
+        assert tn.get_float32_matmul_precision() == "high"
+        with pytest.warns(UserWarning, match="not one of"):
+            tn.set_float32_matmul_precision("fastest")
+        assert tn.get_float32_matmul_precision() == "high"
+    finally:
+        tn.set_float32_matmul_precision("highest")
+    assert tn.backends.cuda.is_built() is False
+    flags = tn.backends.cuda.matmul
+    assert flags.allow_tf32 == torch.backends.cuda.matmul.allow_tf32
+    flags.allow_tf32 = True
+    flags.allow_tf32 = False
 
 
 def test_safe_globals_are_accepted_and_loading_still_works(tmp_path):

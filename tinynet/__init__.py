@@ -69,3 +69,8 @@ def numel(input):  # noqa: A002
 from tinynet.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
                             FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
 
+
+# Compilers and precision switches, answered for a library without a compiler or a GPU
+from tinynet.backends import (get_float32_matmul_precision,  # noqa: E402
+                              set_float32_matmul_precision)
+from tinynet.jit import compile  # noqa: E402,A004

@@ -33,3 +33,14 @@ def unused(fn):
 
 def export(fn):
     return fn
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None,  # noqa: A001
+            options=None, name=None, disable=False, recompile_limit=None,
+            isolate_recompiles=False, shapes_spec=None):
+    """PyTorch's ``torch.compile``: ``model`` itself (a function or a Module), since tinynet has
+    no compiler; without ``model``, a decorator that returns what it decorates
+    (``@torch.compile(mode="max-autotune")``). The options are accepted and change nothing."""
+    if model is None:
+        return lambda fn: fn
+    return model

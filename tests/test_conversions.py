@@ -44,6 +44,8 @@ def test_to_has_the_argument_forms_of_pytorch():
     assert copy is not x and copy.tolist() == x.tolist()
     copy[0] = 5.0
     assert x[0].item() == 1.0
+    with pytest.raises(TypeError, match="'gpu' is neither a device"):
+        x.to("gpu")
     with pytest.raises(TypeError, match="unexpected keyword"):
         x.to(tn.float64, colour="red")
 

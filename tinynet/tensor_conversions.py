@@ -45,6 +45,12 @@ def _parse_to(args, kwargs):
     if args:
         raise TypeError(f"to() got {len(args)} positional arguments too many")
     check_device(device)
+    if dtype is not None:
+        try:
+            dtypes.as_dtype(dtype)
+        except TypeError:
+            raise TypeError(f"to(): {dtype!r} is neither a device (such as 'cpu') nor a dtype "
+                            "(such as tinynet.float64)") from None
     return dtype, bool(copy)
 
 

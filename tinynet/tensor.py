@@ -46,7 +46,7 @@ class Tensor(TensorMethods):
     (unlike ``torch.Tensor(data)``, which always makes float32).
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_counter",
                  "_hooks", "_accumulator", "_base", "__weakref__", "__dict__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
@@ -57,7 +57,7 @@ class Tensor(TensorMethods):
     def _setup(self, array, requires_grad, grad_fn):
         self._data = array
         self._requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = grad_fn
         self._output_nr = 0
         self._version_counter = [0, None]  # [version, the in-place op that last wrote]
@@ -71,7 +71,7 @@ class Tensor(TensorMethods):
         tensor = object.__new__(Tensor)
         tensor._data = array
         tensor._requires_grad = requires_grad
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = grad_fn
         tensor._output_nr = 0
         tensor._version_counter = [0, None]
@@ -254,9 +254,6 @@ class Tensor(TensorMethods):
 
         return clone(self)
 
-    def contiguous(self) -> Tensor:
-        return self
-
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", precision=4, prefix="tensor(",
                                threshold=1000, edgeitems=3)
@@ -304,12 +301,6 @@ class Tensor(TensorMethods):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
-
-    def any(self) -> Tensor:
-        return Tensor._make(np.asarray(self._data.any()))
-
-    def all(self) -> Tensor:
-        return Tensor._make(np.asarray(self._data.all()))
 
 
 class _RemovableHandle:

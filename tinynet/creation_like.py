@@ -1,8 +1,11 @@
-"""Random and uninitialized tensors shaped like another (rand_like, randn_like, randint_like,
-empty_like), and sampling indices from a categorical distribution (multinomial).
+"""Tensors shaped like another (rand_like, randn_like, randint_like, empty_like, zeros_like,
+ones_like, full_like, with PyTorch's keyword-only arguments), and sampling indices from a
+categorical distribution (multinomial).
 
 Like PyTorch's, the ``*_like`` functions take the shape (and, unless ``dtype`` is given, the
-dtype) of ``input``; the values come from the default generator (``tinynet.manual_seed``).
+dtype) of ``input``; random values come from the default generator (``tinynet.manual_seed``)
+unless ``generator`` names another. ``layout`` and ``memory_format`` are accepted and ignored
+(tinynet tensors are dense and row-major).
 tinynet runs on the CPU only: ``device`` may be None or the CPU, anything else is refused.
 """
 
@@ -75,6 +78,29 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     return _like(input, np.zeros(input.shape, dtype), dtype, requires_grad, "empty_like", device)
 
 
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
+               memory_format=None) -> Tensor:
+    """Zeros with the shape (and, unless ``dtype`` is given, the dtype) of ``input``."""
+    dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+    return _like(input, np.zeros(input.shape, dtype), dtype, requires_grad, "zeros_like", device)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
+              memory_format=None) -> Tensor:
+    """Ones with the shape (and, unless ``dtype`` is given, the dtype) of ``input``."""
+    dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+    return _like(input, np.ones(input.shape, dtype), dtype, requires_grad, "ones_like", device)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None,  # noqa: A002
+              requires_grad=False, memory_format=None) -> Tensor:
+    """``fill_value`` everywhere, with the shape (and, unless ``dtype`` is given, the dtype) of
+    ``input``."""
+    dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+    values = np.full(input.shape, fill_value, dtype)
+    return _like(input, values, dtype, requires_grad, "full_like", device)
+
+
 def multinomial(input, num_samples, replacement=False, *, generator=None,  # noqa: A002
                 out=None) -> Tensor:
     """``num_samples`` indices drawn from the categories whose (unnormalized, non-negative)
@@ -107,4 +133,5 @@ def multinomial(input, num_samples, replacement=False, *, generator=None,  # noq
     return write_out(Tensor._make(samples), out, "multinomial")
 
 
-__all__ = ["rand_like", "randn_like", "randint_like", "empty_like", "multinomial"]
+__all__ = ["rand_like", "randn_like", "randint_like", "empty_like", "zeros_like", "ones_like",
+           "full_like", "multinomial"]

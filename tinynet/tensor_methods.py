@@ -173,10 +173,10 @@ class TensorMethods(ExtraTensorMethods):
     def min(self, dim=None, keepdim=False):
         return ops.min(self, dim, keepdim)
 
-    def amax(self, dim=(), keepdim=False):
+    def amax(self, dim=None, keepdim=False):
         return ops.amax(self, dim, keepdim)
 
-    def amin(self, dim=(), keepdim=False):
+    def amin(self, dim=None, keepdim=False):
         return ops.amin(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
@@ -195,10 +195,10 @@ class TensorMethods(ExtraTensorMethods):
         return ops.logsumexp(self, dim, keepdim)
 
     def softmax(self, dim, dtype=None):
-        return ops.softmax(self, dim, dtype)
+        return ops.softmax(self, dim, dtype=dtype)
 
     def log_softmax(self, dim, dtype=None):
-        return ops.log_softmax(self, dim, dtype)
+        return ops.log_softmax(self, dim, dtype=dtype)
 
     # Shapes ------------------------------------------------------------------------------------
     def reshape(self, *shape):

@@ -57,13 +57,13 @@ class ExtraTensorMethods:
         self._grad = value
 
     # Ordering and finding ----------------------------------------------------------------------
-    def sort(self, dim=-1, descending=False, stable=False):
-        return ops.sort(self, dim, descending, stable)
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        return ops.sort(self, dim, descending, stable=stable)
 
-    def argsort(self, dim=-1, descending=False, stable=False):
-        return ops.argsort(self, dim, descending, stable)
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return ops.argsort(self, dim, descending, stable=stable)
 
-    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+    def topk(self, k, dim=None, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
         return ops.topk(self, k, dim, largest, sorted)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002

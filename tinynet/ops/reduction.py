@@ -61,7 +61,8 @@ class Amax(Function):
         is_extreme = x == result
         if nan_wins and x.dtype.kind == "f":  # max() and min() over all: NaNs share the gradient
             is_extreme = np.where(np.isnan(result), np.isnan(x), is_extreme)
-        ctx.share = is_extreme / is_extreme.sum(axis=axes, keepdims=True)
+        with np.errstate(invalid="ignore"):  # 0/0 where a NaN equals nothing: NaN, as PyTorch
+            ctx.share = is_extreme / is_extreme.sum(axis=axes, keepdims=True)
         return result if keepdim else result.reshape(
             tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
@@ -141,17 +142,17 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
 
 
 def _all_dims(dim):
-    """PyTorch's amax/amin take dim=() for every dim."""
+    """amax and amin take dim=() (as well as None) for every dim, as PyTorch's do."""
     return None if dim == () else dim
 
 
-def amax(input, dim=(), keepdim=False, *, out=None):  # noqa: A002
+def amax(input, dim=None, keepdim=False, *, out=None):  # noqa: A002
     """The largest entries over ``dim`` (all by default); tied maxima share the gradient."""
     axes = normalize_dims(_all_dims(dim), input.ndim, "amax")
     return write_out(Amax.apply(input, axes=axes, keepdim=keepdim), out, "amax", input)
 
 
-def amin(input, dim=(), keepdim=False, *, out=None):  # noqa: A002
+def amin(input, dim=None, keepdim=False, *, out=None):  # noqa: A002
     axes = normalize_dims(_all_dims(dim), input.ndim, "amin")
     return write_out(Amin.apply(input, axes=axes, keepdim=keepdim), out, "amin", input)
 
@@ -238,12 +239,12 @@ def logsumexp(input, dim, keepdim=False, *, out=None):  # noqa: A002
     return write_out(result, out, "logsumexp", input)
 
 
-def log_softmax(input, dim, dtype=None):  # noqa: A002
+def log_softmax(input, dim, *, dtype=None):  # noqa: A002
     """log softmax(x) = x − logsumexp(x), stable for large logits."""
     x = floating(_converted(input, dtype))
     return x - logsumexp(x, dim, keepdim=True)
 
 
-def softmax(input, dim, dtype=None):  # noqa: A002
+def softmax(input, dim, *, dtype=None):  # noqa: A002
     """softmax(x)_i = exp(x_i) / Σ_j exp(x_j) = exp(log_softmax(x))."""
-    return exp(log_softmax(input, dim, dtype))
+    return exp(log_softmax(input, dim, dtype=dtype))

@@ -35,7 +35,7 @@ def _make_indices(array: np.ndarray):
     return tensor_module.Tensor._make(np.ascontiguousarray(array, dtype=np.int64))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002 - PyTorch's names
+def argsort(input, dim=-1, descending=False, *, stable=False):  # noqa: A002 - PyTorch's names
     """The indices that sort ``input`` along ``dim`` (stable whatever ``stable`` says)."""
     if input.ndim == 0:
         return _make_indices(np.zeros((), np.int64))
@@ -43,7 +43,7 @@ def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002 - PyTo
     return _make_indices(_order(input._data, axis, descending))
 
 
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):  # noqa: A002
+def sort(input, dim=-1, descending=False, *, stable=False, out=None):  # noqa: A002
     """(values, indices): ``input`` sorted along ``dim``, and where each value came from."""
     indices = argsort(input, dim, descending)
     values = input if input.ndim == 0 else gather(input, dim, indices)
@@ -54,9 +54,10 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):  # noqa: A
     return sort_result(values, indices)
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A002
+def topk(input, k, dim=None, largest=True, sorted=True, *, out=None):  # noqa: A002
     """(values, indices) of the ``k`` largest (``largest=False``: smallest) entries along
-    ``dim``, in sorted order (returned sorted whatever ``sorted`` says)."""
+    ``dim`` (the last by default), in sorted order (returned sorted whatever ``sorted`` says)."""
+    dim = -1 if dim is None else dim
     size = input.shape[normalize_dim(dim, input.ndim, "topk")] if input.ndim else 1
     if not 0 <= k <= size:
         raise ArgumentError(f"topk: selected index k={k} out of range for dim {dim} of size "

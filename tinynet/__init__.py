@@ -27,8 +27,8 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def clone(x):
-    return x.clone()
+def clone(input, *, memory_format=None):  # noqa: A002 - PyTorch's argument names
+    return input.clone()
 
 
 def from_numpy(array):

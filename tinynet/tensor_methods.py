@@ -217,7 +217,7 @@ class TensorMethods(ExtraTensorMethods):
 
     @property
     def T(self):
-        return ops.permute(self, *reversed(range(self.ndim)))
+        return ops.permute(self, tuple(reversed(range(self.ndim))))
 
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)

@@ -66,7 +66,8 @@ class ExtraTensorMethods:
     def topk(self, k, dim=None, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
         return ops.topk(self, k, dim, largest, sorted)
 
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    def unique(self, sorted=True, return_inverse=False, return_counts=False,  # noqa: A002
+               dim=None):
         return ops.unique(self, sorted, return_inverse, return_counts, dim)
 
     def nonzero(self, *, as_tuple=False):

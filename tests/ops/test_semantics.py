@@ -56,7 +56,8 @@ def test_reshape_copies_when_it_must_and_contiguous_makes_a_viewable_copy():
 def test_view_refuses_exactly_where_pytorch_does():
     torch = pytest.importorskip("torch")
     cases = [((2, 3, 4), (1, 0, 2), (6, 4)), ((2, 3, 4), (0, 2, 1), (2, 12)),
-             ((2, 3, 4), (1, 0, 2), (3, 8)), ((4, 6), (1, 0), (2, 3, 4)), ((4, 6), (1, 0), (6, 2, 2))]
+             ((2, 3, 4), (1, 0, 2), (3, 8)), ((4, 6), (1, 0), (2, 3, 4)),
+             ((4, 6), (1, 0), (6, 2, 2))]
     for shape, order, target in cases:
         theirs = torch.arange(float(np.prod(shape))).reshape(shape).permute(order)
         ours = tn.arange(float(np.prod(shape))).reshape(shape).permute(order)

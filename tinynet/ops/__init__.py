@@ -30,9 +30,9 @@ __all__ = [
 
 # Ordering, picking and masking, norms and cumulative sums
 from tinynet.ops.norms import all, any, cumsum, matrix_norm, norm, vector_norm  # noqa: E402
-from tinynet.ops.rearrange import (bmm, expand_as, flip, index_select, lerp, masked_fill,  # noqa: E402
-                                   masked_select, mm, repeat, roll, t, tril, triu, unbind, view,
-                                   view_as)
+from tinynet.ops.rearrange import (  # noqa: E402
+    bmm, expand_as, flip, index_select, lerp, masked_fill, masked_select, mm, repeat, roll, t, tril,
+    triu, unbind, view, view_as)
 from tinynet.ops.sorting import argsort, nonzero, sort, topk, unique  # noqa: E402
 
 __all__ += [

@@ -196,12 +196,12 @@ def _select_along(x, dim, keepdim, arg_function, result_type):
     return result_type(values, indices)
 
 
-def argmax(x, dim=None, keepdim=False):
-    return _arg_extreme(np.argmax, "argmax", x, dim, keepdim)
+def argmax(input, dim=None, keepdim=False):  # noqa: A002
+    return _arg_extreme(np.argmax, "argmax", input, dim, keepdim)
 
 
-def argmin(x, dim=None, keepdim=False):
-    return _arg_extreme(np.argmin, "argmin", x, dim, keepdim)
+def argmin(input, dim=None, keepdim=False):  # noqa: A002
+    return _arg_extreme(np.argmin, "argmin", input, dim, keepdim)
 
 
 def _arg_extreme(function, name, x, dim, keepdim):
@@ -217,9 +217,13 @@ def _arg_extreme(function, name, x, dim, keepdim):
     return tensor_module.Tensor._make(np.asarray(result, dtype=np.int64))
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):  # noqa: A002
     """Σ (x − mean)² / (N − correction) over ``dim``; correction 1 (Bessel's) unless
     ``unbiased=False`` or ``correction`` says otherwise."""
+    return write_out(_var(input, dim, unbiased, keepdim, correction), out, "var", input)
+
+
+def _var(x, dim, unbiased, keepdim, correction):
     _require_float(x, "var")
     if correction is None:
         correction = 0 if unbiased is False else 1
@@ -228,9 +232,9 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return sum(centered * centered, axes, keepdim) / builtins.max(_count(x, axes) - correction, 0)
 
 
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):  # noqa: A002
     """√var(x, ...)."""
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    return write_out(sqrt(_var(input, dim, unbiased, keepdim, correction)), out, "std", input)
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):  # noqa: A002

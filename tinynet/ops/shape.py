@@ -89,9 +89,11 @@ def _shape_argument(shape):
     return tuple(int(s) for s in shape)
 
 
-def reshape(input, *shape):  # noqa: A002 - PyTorch's argument name
+def reshape(input, shape, *more_sizes):  # noqa: A002 - PyTorch's argument names
+    """``input`` with shape ``shape`` (a tuple, or sizes as separate arguments; one may be -1),
+    a view of the same memory when its layout allows, else a copy."""
     x = input
-    shape = _shape_argument(shape)
+    shape = _shape_argument((shape,) + more_sizes)
     known = math.prod(s for s in shape if s != -1)
     if shape.count(-1) > 1 or (
         (x.numel() != known) if -1 not in shape else (known == 0 or x.numel() % known)
@@ -103,9 +105,10 @@ def reshape(input, *shape):  # noqa: A002 - PyTorch's argument name
     return Reshape.apply(x, shape=shape)
 
 
-def permute(input, *dims):  # noqa: A002
+def permute(input, dims, *more_dims):  # noqa: A002
+    """``input`` with its dims in the order ``dims`` (a tuple, or dims as separate arguments)."""
     x = input
-    dims = _shape_argument(dims)
+    dims = _shape_argument((dims,) + more_dims)
     axes = normalize_dims(dims, x.ndim, "permute")
     if len(axes) != x.ndim:
         raise ShapeError(f"permute: {list(dims)} does not order all {x.ndim} dims of a tensor of "
@@ -212,8 +215,8 @@ def split(tensor, split_size_or_sections, dim=0):
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != length:
-            raise ShapeError(f"split: sections {sizes} do not sum to the size {length} of dim {dim} "
-                             f"(shape {list(x.shape)})")
+            raise ShapeError(f"split: sections {sizes} do not sum to the size {length} of dim "
+                             f"{dim} (shape {list(x.shape)})")
     pieces, start = [], 0
     prefix = (slice(None),) * axis
     for size in sizes:

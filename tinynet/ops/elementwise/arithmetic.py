@@ -175,8 +175,8 @@ def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
     rounds the quotient toward zero, 'floor' down (both without a gradient, as in PyTorch,
     where it is zero almost everywhere); integer operands then keep their integer dtype."""
     if rounding_mode not in (None, "trunc", "floor"):
-        raise ArgumentError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found {rounding_mode!r}")
+        raise ArgumentError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                            f"but found {rounding_mode!r}")
     x, y = as_operands(input, other)
     operand_dtype = np.result_type(getattr(x, "dtype", x), getattr(y, "dtype", y))
     if operand_dtype.kind != "f":

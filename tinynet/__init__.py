@@ -39,7 +39,7 @@ def from_numpy(array):
 from tinynet import errors, linalg  # noqa: E402
 from tinynet.creation_like import (empty_like, full_like, multinomial, ones_like,  # noqa: E402
                                    rand_like, randint_like, randn_like, zeros_like)
-from tinynet.ops import (all, any, argsort, bmm, cumsum, flip, index_select, lerp,  # noqa: E402
+from tinynet.ops import (all, any, argsort, bmm, cumprod, cumsum, flip, index_select, lerp,  # noqa: E402
                          masked_fill, masked_select, mm, nonzero, norm, roll, sort, t, topk,
                          tril, triu, unbind, unique)
 

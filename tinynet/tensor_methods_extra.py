@@ -89,6 +89,9 @@ class ExtraTensorMethods:
     def cumsum(self, dim, dtype=None):
         return ops.cumsum(self, dim, dtype=dtype)
 
+    def cumprod(self, dim, dtype=None):
+        return ops.cumprod(self, dim, dtype=dtype)
+
     def all(self, dim=None, keepdim=False):  # noqa: A003 - PyTorch's name
         return ops.all(self, dim, keepdim)
 

@@ -72,6 +72,8 @@ CASES = {
     "roll_dims": lambda m, x: m.roll(x, shifts=(1, -5), dims=(0, 1)),
     "cumsum": lambda m, x: m.cumsum(x, dim=1),
     "cumsum_int": lambda m, x: m.cumsum((x > 0).long(), 0),
+    "cumprod": lambda m, x: m.cumprod(x, dim=0),
+    "cumprod_int": lambda m, x: x.long().cumprod(1),
     "tril": lambda m, x: m.tril(x),
     "triu_diagonal": lambda m, x: m.triu(x, diagonal=1),
     "tril_negative": lambda m, x: x.tril(-1),
@@ -114,6 +116,9 @@ GRADIENT_CASES = {
     "repeat": lambda m, x: x.repeat(2, 3) * m.arange(72.0).reshape(6, 12),
     "roll": lambda m, x: m.roll(x, (1, 2), (0, 1)) * m.arange(12.0).reshape(3, 4),
     "cumsum": lambda m, x: m.cumsum(x, 1) * x,
+    "cumprod": lambda m, x: m.cumprod(x, 1) * x,
+    "cumprod_through_zeros": lambda m, x: m.cumprod(x.masked_fill(x.abs() < 0.5, 0.0), 1)
+    * m.arange(12.0).reshape(3, 4),
     "tril": lambda m, x: m.tril(x, 1) * 3,
     "masked_select": lambda m, x: m.masked_select(x, x > 0) ** 2,
     "unbind": lambda m, x: m.unbind(x)[1] * 2,
@@ -288,8 +293,8 @@ def _documented_parameters(torch_function) -> tuple:
 
 @pytest.mark.torch
 @pytest.mark.parametrize("name", [
-    "topk", "sort", "argsort", "t", "mm", "bmm", "index_select", "flip", "roll", "cumsum", "tril",
-    "triu", "nonzero", "masked_select", "unbind", "lerp", "add", "sub", "mul", "div", "matmul",
+    "topk", "sort", "argsort", "t", "mm", "bmm", "index_select", "flip", "roll", "cumsum", "cumprod",
+    "tril", "triu", "nonzero", "masked_select", "unbind", "lerp", "add", "sub", "mul", "div", "matmul",
     "cat", "stack", "amax", "gather", "where", "clamp", "exp", "softmax", "logsumexp", "unique",
     "transpose", "unsqueeze", "flatten", "pow", "maximum", "eq", "rand_like", "randn_like",
     "empty_like", "zeros_like", "ones_like", "full_like", "multinomial", "randint_like"])

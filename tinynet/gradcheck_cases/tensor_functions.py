@@ -1,6 +1,6 @@
 """Cases of the tensor functions: ordering (sort, topk), picking and masking (index_select,
 masked_fill, masked_select, unbind, tril, triu, flip, roll, repeat), products (mm, bmm, t),
-norms, cumsum, lerp, and the in-place forms that are recorded in the graph.
+norms, cumsum, cumprod, lerp, and the in-place forms that are recorded in the graph.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ def topk_inputs(rng):
     (x,), params = distinct_with_dim(rng)
     k = d.integer(rng, 0, x.shape[params["dim"]])
     return (x,), {**params, "k": k, "largest": bool(rng.integers(2))}
+
+
+def cumprod_zeros_inputs(rng):
+    """Some entries exactly 0 (cumprod's gradient through a zero needs the exact products); the
+    others in [0.5, 1.5) in either sign."""
+    (x,), params = distinct_with_dim(rng)
+    x = np.sign(x) * rng.uniform(0.5, 1.5, x.shape) * (rng.random(x.shape) < 0.7)
+    return (x,), params
 
 
 def matrix_pair(batched):
@@ -140,6 +148,8 @@ TENSOR_FUNCTION_CASES = [
          max_norm_inputs),
     Case("matrix_norm", lambda x, ord: tn.linalg.matrix_norm(x, ord), matrix_norm_inputs),
     Case("cumsum", lambda x, dim: x.cumsum(dim), distinct_with_dim),
+    Case("cumprod", lambda x, dim: x.cumprod(dim), distinct_with_dim),
+    Case("cumprod_with_zeros", lambda x, dim: tn.cumprod(x, dim), cumprod_zeros_inputs),
     Case("index_select", lambda x, dim, index: tn.index_select(x, dim, tn.tensor(index)),
          index_select_inputs),
     Case("masked_fill", lambda x, mask: x.masked_fill(tn.tensor(mask), 0.5), mask_inputs),

@@ -1,6 +1,7 @@
-"""Cumulative sums, vector and matrix norms, and the logical reductions all and any.
+"""Cumulative sums and products, vector and matrix norms, and the logical reductions all and any.
 
-cumsum is one Function whose backward is a cumsum run the other way. The p-norm is one Function
+cumsum is one Function whose backward is a cumsum run the other way; cumprod's backward is
+written for inputs with zeros too. The p-norm is one Function
 too, so that its gradient at the zero vector is 0 (as PyTorch's), where sqrt(Σ x²) composed of
 ops would give 0/0; the max-norms (p = ±inf) and the matrix norms are compositions.
 """
@@ -48,6 +49,49 @@ def cumsum(input, dim, *, dtype=None, out=None):  # noqa: A002 - PyTorch's names
     else:
         result = CumSum.apply(input, axis=axis)
     return write_out(result, out, "cumsum", input)
+
+
+class CumProd(Function):
+    """yᵢ = Π_{j ≤ i} xⱼ along ``axis``.   dxⱼ = Σ_{i ≥ j} dyᵢ · Π_{k ≤ i, k ≠ j} xₖ, which is
+    (Σ_{i ≥ j} dyᵢ yᵢ) / xⱼ when no x is 0; with zeros the products leaving out xⱼ are formed
+    outright (an n × n array per line along ``axis``), so that the gradient is exact there too."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.cumprod(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.inputs
+        axis = ctx.axis
+        if not (x._data == 0).any():
+            weighted = grad * ctx.output
+            return cumsum(weighted.flip(axis), axis).flip(axis) / x
+        # move axis last; row j of `others` is x with xⱼ replaced by 1
+        x_last, grad_last = x.transpose(axis, -1), grad.transpose(axis, -1)
+        size = x_last.shape[-1]
+        rows = x_last.unsqueeze(-2).expand(*x_last.shape[:-1], size, size)
+        others = where(np.eye(size, dtype=bool), 1.0, rows)
+        products = cumprod(others, -1)  # products[..., j, i] = Π_{k ≤ i, k ≠ j} xₖ (i ≥ j)
+        later = np.triu(np.ones((size, size), dtype=bool))  # i ≥ j
+        terms = where(later, grad_last.unsqueeze(-2) * products, 0.0)
+        return sum(terms, -1).transpose(axis, -1)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):  # noqa: A002 - PyTorch's names
+    """Running products along ``dim``; integer and bool inputs multiply in int64 (as PyTorch),
+    ``dtype`` converts the input first."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.ndim == 0:
+        return write_out(input.clone(), out, "cumprod", input)
+    axis = normalize_dim(dim, input.ndim, "cumprod")
+    if input.dtype.kind != "f":
+        result = tensor_module.Tensor._make(np.cumprod(input._data, axis=axis, dtype=np.int64))
+    else:
+        result = CumProd.apply(input, axis=axis)
+    return write_out(result, out, "cumprod", input)
 
 
 class VectorNorm(Function):
@@ -167,4 +211,4 @@ def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
     return _logical(np.any, "any", input, dim, keepdim, out)
 
 
-__all__ = ["cumsum", "vector_norm", "matrix_norm", "norm", "all", "any"]
+__all__ = ["cumsum", "cumprod", "vector_norm", "matrix_norm", "norm", "all", "any"]

@@ -164,7 +164,7 @@ class TensorMethods(ExtraTensorMethods):
     def sum(self, dim=None, keepdim=False, dtype=None):
         return ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
         return ops.mean(self, dim, keepdim, dtype=dtype)
 
     def max(self, dim=None, keepdim=False):
@@ -234,8 +234,8 @@ class TensorMethods(ExtraTensorMethods):
     def expand_as(self, other):
         return ops.expand_as(self, other)
 
-    def split(self, split_size_or_sections, dim=0):
-        return ops.split(self, split_size_or_sections, dim)
+    def split(self, split_size, dim=0):
+        return ops.split(self, split_size, dim)
 
     def chunk(self, chunks, dim=0):
         return ops.chunk(self, chunks, dim)
@@ -297,8 +297,8 @@ class TensorMethods(ExtraTensorMethods):
     def mul_(self, other) -> Tensor:
         return self._inplace("mul_", lambda x: ops.mul(x, other))
 
-    def div_(self, other) -> Tensor:
-        return self._inplace("div_", lambda x: ops.div(x, other))
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        return self._inplace("div_", lambda x: ops.div(x, other, rounding_mode=rounding_mode))
 
     def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
         return self._inplace("clamp_", lambda x: ops.clamp(x, min, max))

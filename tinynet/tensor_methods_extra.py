@@ -101,6 +101,10 @@ class ExtraTensorMethods:
     def lerp(self, end, weight):
         return ops.lerp(self, end, weight)
 
+    def where(self, condition, other):
+        """self where ``condition`` else ``other`` (``tinynet.where(condition, self, other)``)."""
+        return ops.where(condition, self, other)
+
     # Picking, masking, repeating ---------------------------------------------------------------
     def index_select(self, dim, index):
         return ops.index_select(self, dim, index)

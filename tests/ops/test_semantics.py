@@ -267,6 +267,11 @@ def test_in_place_forms_change_the_tensor_and_return_it():
     assert x.unsqueeze_(0) is x and x.shape == (1, 2, 3)
     assert x.squeeze_().shape == (2, 3) and x.t_().shape == (3, 2)
     assert tn.ones(2).exp_().tolist() == pytest.approx([math.e, math.e])
+    integers = tn.tensor([7, -7])
+    assert integers.div_(2, rounding_mode="floor").tolist() == [3, -4]
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        integers.div_(2)  # true division gives floats, which an int64 tensor cannot hold
+    assert tn.tensor([1.0, -1.0]).where(tn.tensor([True, False]), 0.0).tolist() == [1.0, 0.0]
 
 
 def test_fill_and_zero_replace_infinities_and_nans():

@@ -111,6 +111,9 @@ def test_a_mask_of_the_wrong_shape_names_both_shapes():
         tn.ones(3, 2)[tn.tensor([True, False])]
     with pytest.raises(IndexError, match=r"mask \[3\] at index 1"):
         tn.ones(3, 2)[:, tn.tensor([True, False, True])]
+    with pytest.raises(IndexError, match=r"mask \[3\] at index 1"):
+        tn.ones(3, 2)[..., tn.tensor([True, False, True])]
+    assert tn.ones(3, 2)[..., tn.tensor([True, False])].shape == (3, 1)
     x = tn.zeros(3)
     with pytest.raises(IndexError, match=r"mask \[2\]"):
         x[tn.tensor([True, False])] = 1.0

@@ -145,25 +145,34 @@ def _as_index(key):
     return _index_part(key)
 
 
+def _dims_taken(part) -> int:
+    """How many dims of the indexed tensor one part of an index consumes."""
+    if part is None:
+        return 0
+    if isinstance(part, np.ndarray) and part.dtype == np.bool_:
+        return part.ndim
+    return 1
+
+
 def _check_index(index, shape: tuple) -> None:
     """IndexError naming the problem for an index tensor of a dtype that cannot index, or a
     boolean mask whose shape differs from the dims it covers (as PyTorch's messages)."""
     parts = index if isinstance(index, tuple) else (index,)
-    position = 0  # the dim of x the next part indexes (unknown after an Ellipsis)
-    for part in parts:
+    position = 0  # the dim of the tensor the next part indexes
+    for i, part in enumerate(parts):
+        if part is Ellipsis:  # the parts after it index the last dims
+            position = len(shape) - sum(_dims_taken(p) for p in parts[i + 1:] if p is not Ellipsis)
+            continue
         if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
             raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
                              f"got one of dtype {part.dtype}")
-        if isinstance(part, np.ndarray) and part.dtype == np.bool_ and position is not None:
-            covered = tuple(shape[position:position + part.ndim])
+        if isinstance(part, np.ndarray) and part.dtype == np.bool_ and part.ndim:
+            covered = tuple(shape[position:position + part.ndim]) if position >= 0 else ()
             if part.shape != covered:
                 raise IndexError(f"The shape of the mask {list(part.shape)} at index {position} "
                                  f"does not match the shape of the indexed tensor {list(shape)} "
                                  f"at index {position}")
-        if part is Ellipsis:
-            position = None
-        elif position is not None and part is not None:
-            position += part.ndim if isinstance(part, np.ndarray) and part.dtype == np.bool_ else 1
+        position += _dims_taken(part)
 
 
 def getitem(input, key):  # noqa: A002

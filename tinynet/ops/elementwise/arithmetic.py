@@ -152,22 +152,21 @@ def binary(function, name, x, y):
         raise
 
 
-def _scaled(other, alpha):
-    return other if alpha == 1 else mul(other, alpha)
-
-
 def add(input, other, *, alpha=1, out=None):  # noqa: A002 - PyTorch's argument names
     """input + alpha · other."""
-    return write_out(binary(Add, "add", input, _scaled(other, alpha)), out, "add", input, other)
+    result = binary(Add, "add", input, other if alpha == 1 else mul(other, alpha))
+    return result if out is None else write_out(result, out, "add", input, other)
 
 
 def sub(input, other, *, alpha=1, out=None):  # noqa: A002
     """input − alpha · other."""
-    return write_out(binary(Sub, "sub", input, _scaled(other, alpha)), out, "sub", input, other)
+    result = binary(Sub, "sub", input, other if alpha == 1 else mul(other, alpha))
+    return result if out is None else write_out(result, out, "sub", input, other)
 
 
 def mul(input, other, *, out=None):  # noqa: A002
-    return write_out(binary(Mul, "mul", input, other), out, "mul", input, other)
+    result = binary(Mul, "mul", input, other)
+    return result if out is None else write_out(result, out, "mul", input, other)
 
 
 def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002

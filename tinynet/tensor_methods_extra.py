@@ -56,6 +56,16 @@ class ExtraTensorMethods:
                                  f"{dtypes.dtype_name(self.dtype)}; they must match")
         self._grad = value
 
+    def __format__(self, format_spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number; other tensors take only the
+        empty format (their printed form), as in PyTorch."""
+        if self.ndim == 0:
+            return format(self.item(), format_spec)
+        if format_spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__ (only a 0-d "
+                            f"tensor formats as a number; this one has shape {list(self.shape)})")
+        return repr(self)
+
     # Ordering and finding ----------------------------------------------------------------------
     def sort(self, dim=-1, descending=False, *, stable=False):
         return ops.sort(self, dim, descending, stable=stable)

@@ -334,3 +334,11 @@ def test_editing_a_parameter_through_data_changes_it_without_a_graph():
     assert weight.tolist() == [[7.0, 8.0]] and layer(tn.ones(1, 2)).shape == (1, 1)
     weight.data.zero_()
     assert weight.tolist() == [[0.0, 0.0]]
+
+
+# format specs --------------------------------------------------------------------------------
+def test_a_zero_dim_tensor_formats_as_its_number():
+    assert f"{tn.tensor(1.5):.4f}" == "1.5000" and f"{tn.tensor(3):5d}" == "    3"
+    assert f"{tn.tensor([1.5])}" == repr(tn.tensor([1.5]))
+    with pytest.raises(TypeError, match="unsupported format string"):
+        f"{tn.tensor([1.5]):.4f}"

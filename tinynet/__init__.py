@@ -35,13 +35,14 @@ def from_numpy(array):
     """A tensor sharing memory with ``array`` (no copy, its dtype kept)."""
     return Tensor._make(array)
 
+
 # Tensor functions: ordering, picking and masking, norms, cumulative sums, *_like, errors
 from tinynet import errors, linalg  # noqa: E402
 from tinynet.creation_like import (empty_like, full_like, multinomial, ones_like,  # noqa: E402
                                    rand_like, randint_like, randn_like, zeros_like)
-from tinynet.ops import (all, any, argsort, bmm, cumprod, cumsum, flip, index_select, lerp,  # noqa: E402
-                         masked_fill, masked_select, mm, nonzero, norm, roll, sort, t, topk,
-                         tril, triu, unbind, unique)
+from tinynet.ops import (  # noqa: E402
+    all, any, argsort, bmm, cumprod, cumsum, flip, index_select, lerp, masked_fill, masked_select,
+    mm, nonzero, norm, roll, sort, t, topk, tril, triu, unbind, unique)
 
 
 def detach(input):  # noqa: A002 - PyTorch's argument name

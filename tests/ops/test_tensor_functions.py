@@ -293,9 +293,9 @@ def _documented_parameters(torch_function) -> tuple:
 
 @pytest.mark.torch
 @pytest.mark.parametrize("name", [
-    "topk", "sort", "argsort", "t", "mm", "bmm", "index_select", "flip", "roll", "cumsum", "cumprod",
-    "tril", "triu", "nonzero", "masked_select", "unbind", "lerp", "add", "sub", "mul", "div", "matmul",
-    "cat", "stack", "amax", "gather", "where", "clamp", "exp", "softmax", "logsumexp", "unique",
+    "topk", "sort", "argsort", "t", "mm", "bmm", "index_select", "flip", "roll", "cumsum",
+    "cumprod", "tril", "triu", "nonzero", "masked_select", "unbind", "lerp", "add", "sub", "mul",
+    "div", "matmul", "cat", "stack", "amax", "gather", "where", "clamp", "exp", "softmax", "logsumexp", "unique",
     "transpose", "unsqueeze", "flatten", "pow", "maximum", "eq", "rand_like", "randn_like",
     "empty_like", "zeros_like", "ones_like", "full_like", "multinomial", "randint_like"])
 def test_signature_matches_pytorchs_documented_one(name):

@@ -37,7 +37,7 @@ from tinynet.ops.rearrange import (  # noqa: E402
 from tinynet.ops.sorting import argsort, nonzero, sort, topk, unique  # noqa: E402
 
 __all__ += [
-    "all", "any", "cumprod", "cumsum", "matrix_norm", "norm", "vector_norm", "bmm", "expand_as", "flip",
-    "index_select", "lerp", "masked_fill", "masked_select", "mm", "repeat", "roll", "t", "tril",
-    "triu", "unbind", "view", "view_as", "argsort", "nonzero", "sort", "topk", "unique",
+    "all", "any", "cumprod", "cumsum", "matrix_norm", "norm", "vector_norm", "bmm", "expand_as",
+    "flip", "index_select", "lerp", "masked_fill", "masked_select", "mm", "repeat", "roll", "t",
+    "tril", "triu", "unbind", "view", "view_as", "argsort", "nonzero", "sort", "topk", "unique",
 ]

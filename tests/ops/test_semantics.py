@@ -73,6 +73,13 @@ def test_view_refuses_exactly_where_pytorch_does():
 def test_view_of_wrong_size_is_a_shape_error():
     with pytest.raises(RuntimeError, match="invalid for input of size 6"):
         tn.zeros(2, 3).view(4)
+    with pytest.raises(RuntimeError, match="invalid for input of size 6"):
+        tn.zeros(2, 3).T.view(4)
+
+
+def test_view_as_another_dtype_is_refused():
+    with pytest.raises(TypeError, match="not as another dtype"):
+        tn.zeros(2).view(tn.int32)
 
 
 # assigning .grad -------------------------------------------------------------------------------

@@ -199,22 +199,21 @@ def triu(input, diagonal=0, *, out=None):  # noqa: A002
 def view(input, *shape):  # noqa: A002
     """``input`` seen with another shape, sharing its memory: writes through either show in
     both. Refused when the elements' layout in memory cannot be seen with that shape without a
-    copy (after transpose or permute, for instance): ``reshape`` copies in that case."""
+    copy (after transpose or permute, for instance): ``reshape`` copies in that case. Viewing
+    the bytes as another dtype (PyTorch's ``view(dtype)``) is not supported and refused."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
         raise TypeError(f"view: tinynet views a tensor with another shape only, not as another "
                         f"dtype (got {shape[0]!r}); use .to(dtype) for a converted copy")
     shape = _shape_argument(shape)
-    result = reshape(input, *shape)  # checks the sizes
-    if result is input or result.shape == ():
-        return result
     try:
-        np.reshape(input._data, result.shape, copy=False)
+        np.reshape(input._data, shape, copy=False)
     except ValueError:
+        reshape(input, shape)  # raises its error when the sizes do not fit
         raise ShapeError(f"view size is not compatible with input tensor's size and stride (at "
                          f"least one dimension spans across two contiguous subspaces): a tensor "
                          f"of shape {list(input.shape)} laid out as by a transpose or permute "
                          f"cannot be viewed as {list(shape)}. Use .reshape(...) instead.") from None
-    return result
+    return reshape(input, shape)
 
 
 def view_as(input, other):  # noqa: A002

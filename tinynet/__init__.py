@@ -27,8 +27,8 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def clone(x):
-    return x.clone()
+def clone(input, *, memory_format=None):  # noqa: A002 - PyTorch's argument names
+    return input.clone()
 
 
 def from_numpy(array):
@@ -74,3 +74,15 @@ from tinynet.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  #
 from tinynet.backends import (get_float32_matmul_precision,  # noqa: E402
                               set_float32_matmul_precision)
 from tinynet.jit import compile  # noqa: E402,A004
+# Tensor functions: ordering, picking and masking, norms, cumulative sums, *_like, errors
+from tinynet import errors, linalg  # noqa: E402
+from tinynet.creation_like import (empty_like, full_like, multinomial, ones_like,  # noqa: E402
+                                   rand_like, randint_like, randn_like, zeros_like)
+from tinynet.ops import (  # noqa: E402
+    all, any, argsort, bmm, cumprod, cumsum, flip, index_select, lerp, masked_fill, masked_select,
+    mm, nonzero, norm, roll, sort, t, topk, tril, triu, unbind, unique)
+
+
+def detach(input):  # noqa: A002 - PyTorch's argument name
+    """``input.detach()``: the same data, cut out of the graph."""
+    return input.detach()

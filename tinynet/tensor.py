@@ -89,7 +89,7 @@ class Tensor(TensorConversions, TensorMethods):
     PyTorch, ``dtype=`` and ``requires_grad=`` are accepted.
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version_counter",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_counter",
                  "_hooks", "_accumulator", "_base", "__weakref__", "__dict__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
@@ -107,7 +107,7 @@ class Tensor(TensorConversions, TensorMethods):
     def _setup(self, array, requires_grad, grad_fn):
         self._data = array
         self._requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = grad_fn
         self._output_nr = 0
         self._version_counter = [0, None]  # [version, the in-place op that last wrote]
@@ -121,7 +121,7 @@ class Tensor(TensorConversions, TensorMethods):
         tensor = object.__new__(Tensor)
         tensor._data = array
         tensor._requires_grad = requires_grad
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = grad_fn
         tensor._output_nr = 0
         tensor._version_counter = [0, None]
@@ -273,9 +273,6 @@ class Tensor(TensorConversions, TensorMethods):
 
         return clone(self)
 
-    def contiguous(self) -> Tensor:
-        return self
-
     def __repr__(self) -> str:
         return tensor_repr(self)
 
@@ -308,12 +305,6 @@ class Tensor(TensorConversions, TensorMethods):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
-
-    def any(self) -> Tensor:
-        return Tensor._make(np.asarray(self._data.any()))
-
-    def all(self) -> Tensor:
-        return Tensor._make(np.asarray(self._data.all()))
 
 
 class _RemovableHandle:

@@ -14,9 +14,10 @@ import numpy as np
 
 from tinynet import dtypes, ops
 from tinynet.autograd.grad_mode import is_grad_enabled, no_grad
+from tinynet.tensor_methods_extra import ExtraTensorMethods
 
 
-class TensorMethods:
+class TensorMethods(ExtraTensorMethods):
     __slots__ = ()
 
     # Operators ---------------------------------------------------------------------------------
@@ -87,17 +88,17 @@ class TensorMethods:
         return ops.ge(self, other)
 
     # Elementwise -------------------------------------------------------------------------------
-    def add(self, other):
-        return ops.add(self, other)
+    def add(self, other, *, alpha=1):
+        return ops.add(self, other, alpha=alpha)
 
-    def sub(self, other):
-        return ops.sub(self, other)
+    def sub(self, other, *, alpha=1):
+        return ops.sub(self, other, alpha=alpha)
 
     def mul(self, other):
         return ops.mul(self, other)
 
-    def div(self, other):
-        return ops.div(self, other)
+    def div(self, other, *, rounding_mode=None):
+        return ops.div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent):
         return ops.pow(self, exponent)
@@ -160,11 +161,11 @@ class TensorMethods:
         return ops.ge(self, other)
 
     # Reductions --------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False):
-        return ops.sum(self, dim, keepdim)
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim=None, keepdim=False):
-        return ops.mean(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return ops.mean(self, dim, keepdim, dtype=dtype)
 
     def max(self, dim=None, keepdim=False):
         return ops.max(self, dim, keepdim)
@@ -193,19 +194,20 @@ class TensorMethods:
     def logsumexp(self, dim, keepdim=False):
         return ops.logsumexp(self, dim, keepdim)
 
-    def softmax(self, dim):
-        return ops.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        return ops.softmax(self, dim, dtype=dtype)
 
-    def log_softmax(self, dim):
-        return ops.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        return ops.log_softmax(self, dim, dtype=dtype)
 
     # Shapes ------------------------------------------------------------------------------------
     def reshape(self, *shape):
         return ops.reshape(self, *shape)
 
     def view(self, *shape):
-        """As reshape (tinynet tensors have no strides, so any shape of the same size works)."""
-        return ops.reshape(self, *shape)
+        """This tensor's memory seen with another shape; refused (name: reshape) when its layout
+        does not allow it without a copy."""
+        return ops.view(self, *shape)
 
     def permute(self, *dims):
         return ops.permute(self, *dims)
@@ -215,7 +217,7 @@ class TensorMethods:
 
     @property
     def T(self):
-        return ops.permute(self, *reversed(range(self.ndim)))
+        return ops.permute(self, tuple(reversed(range(self.ndim))))
 
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)
@@ -230,10 +232,10 @@ class TensorMethods:
         return ops.expand(self, *sizes)
 
     def expand_as(self, other):
-        return ops.expand(self, *other.shape)
+        return ops.expand_as(self, other)
 
-    def split(self, split_size_or_sections, dim=0):
-        return ops.split(self, split_size_or_sections, dim)
+    def split(self, split_size, dim=0):
+        return ops.split(self, split_size, dim)
 
     def chunk(self, chunks, dim=0):
         return ops.chunk(self, chunks, dim)
@@ -286,29 +288,20 @@ class TensorMethods:
         self._version_counter[0] += 1
         self._version_counter[1] = op_name
 
-    def add_(self, other, alpha=1) -> Tensor:
-        return self._inplace("add_", lambda x: ops.add(x, other if alpha == 1 else ops.mul(other, alpha)))
+    def add_(self, other, *, alpha=1) -> Tensor:
+        return self._inplace("add_", lambda x: ops.add(x, other, alpha=alpha))
 
-    def sub_(self, other, alpha=1) -> Tensor:
-        return self._inplace("sub_", lambda x: ops.sub(x, other if alpha == 1 else ops.mul(other, alpha)))
+    def sub_(self, other, *, alpha=1) -> Tensor:
+        return self._inplace("sub_", lambda x: ops.sub(x, other, alpha=alpha))
 
     def mul_(self, other) -> Tensor:
         return self._inplace("mul_", lambda x: ops.mul(x, other))
 
-    def div_(self, other) -> Tensor:
-        return self._inplace("div_", lambda x: ops.div(x, other))
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        return self._inplace("div_", lambda x: ops.div(x, other, rounding_mode=rounding_mode))
 
     def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
         return self._inplace("clamp_", lambda x: ops.clamp(x, min, max))
-
-    def fill_(self, value) -> Tensor:
-        return self._inplace("fill_", lambda x: ops.add(ops.mul(x, 0), value).to(self.dtype))
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def copy_(self, source) -> Tensor:
-        return self._inplace("copy_", lambda x: ops.add(ops.mul(x, 0), source).to(self.dtype))
 
     def __setitem__(self, key, value) -> None:
         self._inplace("__setitem__ (x[...] = value)", lambda x: ops.index_put(x, key, value))

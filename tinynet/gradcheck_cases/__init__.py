@@ -28,3 +28,9 @@ def select(words: list[str], cases: list[Case] | None = None) -> list[Case]:
 
 
 __all__ = ["Case", "CASES", "CORE_CASES", "NN_CASES", "CONV_CASES", "select"]
+
+# Tensor functions: sort, topk, norms, masking, repeat, roll, cumsum, lerp, in-place forms
+from tinynet.gradcheck_cases.tensor_functions import TENSOR_FUNCTION_CASES  # noqa: E402
+
+CASES += TENSOR_FUNCTION_CASES
+__all__ += ["TENSOR_FUNCTION_CASES"]

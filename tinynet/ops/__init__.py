@@ -27,3 +27,17 @@ __all__ = [
     "expand", "broadcast_to", "sum_to", "getitem", "index_put", "cat", "stack", "split", "chunk",
     "gather", "scatter_add", "pad", "matmul",
 ]
+
+# Ordering, picking and masking, norms and cumulative sums
+from tinynet.ops.norms import (all, any, cumprod, cumsum, matrix_norm, norm,  # noqa: E402
+                               vector_norm)
+from tinynet.ops.rearrange import (  # noqa: E402
+    bmm, expand_as, flip, index_select, lerp, masked_fill, masked_select, mm, repeat, roll, t, tril,
+    triu, unbind, view, view_as)
+from tinynet.ops.sorting import argsort, nonzero, sort, topk, unique  # noqa: E402
+
+__all__ += [
+    "all", "any", "cumprod", "cumsum", "matrix_norm", "norm", "vector_norm", "bmm", "expand_as",
+    "flip", "index_select", "lerp", "masked_fill", "masked_select", "mm", "repeat", "roll", "t",
+    "tril", "triu", "unbind", "view", "view_as", "argsort", "nonzero", "sort", "topk", "unique",
+]

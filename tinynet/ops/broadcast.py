@@ -7,6 +7,7 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops.summation import sum_axes
+from tinynet.errors import ShapeError
 
 
 def sum_to_shape(array: np.ndarray, shape: tuple) -> np.ndarray:
@@ -30,7 +31,7 @@ class BroadcastTo(Function):
         try:
             return np.broadcast_to(x, shape)
         except ValueError:
-            raise ValueError(f"expand: shape {list(x.shape)} cannot be broadcast to "
+            raise ShapeError(f"expand: shape {list(x.shape)} cannot be broadcast to "
                              f"{list(shape)}") from None
 
     @staticmethod

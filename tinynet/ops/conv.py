@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinynet.autograd.function import Function
+from tinynet.errors import ShapeError
 from tinynet.ops import conv_winograd
 
 if TYPE_CHECKING:
@@ -336,7 +337,7 @@ def transposed_geometry(window_hw, kernel_size, stride, padding, output_padding,
         for size, k, s, p, extra, d in zip(window_hw, *pairs)
     )
     if min(image_hw) < 1:
-        raise ValueError(f"the output size {image_hw} of the transposed convolution is too "
+        raise ShapeError(f"the output size {image_hw} of the transposed convolution is too "
                          f"small: input size {tuple(window_hw)}, kernel_size {pairs[0]}, stride "
                          f"{pairs[1]}, padding {pairs[2]}, output_padding {pairs[3]}, dilation "
                          f"{pairs[4]}")

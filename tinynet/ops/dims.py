@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tinynet.errors import ShapeError
+
 
 def normalize_dim(dim: int, ndim: int, op_name: str = "") -> int:
     """``dim`` as a non-negative axis; IndexError naming the valid range otherwise."""
@@ -21,7 +23,7 @@ def normalize_dims(dim, ndim: int, op_name: str = "") -> tuple:
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     axes = tuple(normalize_dim(d, ndim, op_name) for d in dims)
     if len(set(axes)) != len(axes):
-        raise ValueError(f"{op_name}: dim {dim} names an axis twice")
+        raise ShapeError(f"{op_name}: dim {dim} names an axis twice")
     return axes
 
 

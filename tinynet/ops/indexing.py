@@ -10,7 +10,9 @@ from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import sum_to
 from tinynet.ops.dims import normalize_dim
+from tinynet.ops.out import write_out
 from tinynet.ops.promotion import as_operands, to_tensor
+from tinynet.errors import DtypeError, ShapeError
 
 
 def is_basic_index(index) -> bool:
@@ -129,9 +131,11 @@ class ScatterAdd(Function):
 
 def _index_part(part):
     if isinstance(part, tensor_module.Tensor):
-        return part._data
-    if isinstance(part, list):
-        return np.asarray(part)
+        part = part._data
+    elif isinstance(part, list):
+        part = np.asarray(part)
+    if isinstance(part, np.ndarray) and part.dtype == np.uint8:
+        return part.astype(bool)  # a byte tensor indexes as a mask, as in PyTorch
     return part
 
 
@@ -141,32 +145,72 @@ def _as_index(key):
     return _index_part(key)
 
 
-def getitem(x, key):
-    return GetItem.apply(x, index=_as_index(key))
+def _dims_taken(part) -> int:
+    """How many dims of the indexed tensor one part of an index consumes."""
+    if part is None:
+        return 0
+    if isinstance(part, np.ndarray) and part.dtype == np.bool_:
+        return part.ndim
+    return 1
+
+
+def _check_index(index, shape: tuple) -> None:
+    """IndexError naming the problem for an index tensor of a dtype that cannot index, or a
+    boolean mask whose shape differs from the dims it covers (as PyTorch's messages)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    position = 0  # the dim of the tensor the next part indexes
+    for i, part in enumerate(parts):
+        if part is Ellipsis:  # the parts after it index the last dims
+            position = len(shape) - sum(_dims_taken(p) for p in parts[i + 1:] if p is not Ellipsis)
+            continue
+        if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
+            raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
+                             f"got one of dtype {part.dtype}")
+        if isinstance(part, np.ndarray) and part.dtype == np.bool_ and part.ndim:
+            covered = tuple(shape[position:position + part.ndim]) if position >= 0 else ()
+            if part.shape != covered:
+                raise IndexError(f"The shape of the mask {list(part.shape)} at index {position} "
+                                 f"does not match the shape of the indexed tensor {list(shape)} "
+                                 f"at index {position}")
+        position += _dims_taken(part)
+
+
+def getitem(input, key):  # noqa: A002
+    index = _as_index(key)
+    _check_index(index, input.shape)
+    return GetItem.apply(input, index=index)
 
 
 def index_put(x, key, value):
     """x with x[key] = value, out of place (the differentiable form of ``x[key] = value``)."""
     index = _as_index(key)
+    _check_index(index, x.shape)
     x, value = as_operands(x, value)
     return IndexPut.apply(x, value, index=index)
 
 
-def gather(x, dim, index):
+def gather(input, dim, index, *, sparse_grad=False, out=None):  # noqa: A002 - PyTorch's names
+    """out[i][j][k] = input[index[i][j][k]][j][k] (for dim 0; likewise for other dims).
+    ``sparse_grad`` is accepted and ignored: tinynet's gradients are dense."""
+    return write_out(_gather(input, dim, index), out, "gather", input)
+
+
+def _gather(x, dim, index):
     index = to_tensor(index)
     axis = normalize_dim(dim, x.ndim, "gather")
     if index.dtype.kind not in "iu":
-        raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
+        raise DtypeError(f"gather: index must be an integer tensor, got {index.dtype}")
     if index.ndim != x.ndim or any(i > s for d, (i, s) in enumerate(zip(index.shape, x.shape))
                                    if d != axis):
-        raise ValueError(f"gather: index of shape {list(index.shape)} does not fit input of shape "
+        raise ShapeError(f"gather: index of shape {list(index.shape)} does not fit input of shape "
                          f"{list(x.shape)} (same number of dims; no larger except in dim {dim})")
     if index.numel() and (index._data.min() < -x.shape[axis] or index._data.max() >= x.shape[axis]):
         raise IndexError(f"gather: index out of range for dim {dim} of size {x.shape[axis]}")
     return Gather.apply(x, index, dim=axis)
 
 
-def scatter_add(x, dim, index, src):
-    """x with src added at the positions ``index`` names along ``dim`` (PyTorch's scatter_add)."""
+def scatter_add(input, dim, index, src):  # noqa: A002 - PyTorch's argument name
+    """input with src added at the positions ``index`` names along ``dim``."""
+    x = input
     axis = normalize_dim(dim, x.ndim, "scatter_add")
     return x + ScatterAdd.apply(src, to_tensor(index), dim=axis, shape=x.shape)

@@ -10,6 +10,7 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import sum_to
+from tinynet.errors import ShapeError
 
 
 class MatMul(Function):
@@ -21,12 +22,12 @@ class MatMul(Function):
         from tinynet.kernels import matmul  # here, not at the top: `import tinynet` skips Numba
 
         if a.shape[-1] != b.shape[-2]:
-            raise ValueError(f"matmul: shapes {list(a.shape)} and {list(b.shape)} are not aligned "
+            raise ShapeError(f"matmul: shapes {list(a.shape)} and {list(b.shape)} are not aligned "
                              f"({a.shape[-1]} != {b.shape[-2]})")
         try:
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
-            raise ValueError(f"matmul: batch dimensions of {list(a.shape)} and {list(b.shape)} "
+            raise ShapeError(f"matmul: batch dimensions of {list(a.shape)} and {list(b.shape)} "
                              "cannot be broadcast together") from None
         return matmul(a, b)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from tinynet import dtypes
 from tinynet import tensor as tensor_module
+from tinynet.errors import ShapeError
 
 
 def to_tensor(value):
@@ -65,5 +66,5 @@ def shape_of(value) -> tuple:
 
 def shapes_error(op_name, x, y) -> ValueError:
     """The error for operands ``x`` and ``y`` (tensors or arrays) whose shapes do not broadcast."""
-    return ValueError(f"{op_name}: shapes {list(shape_of(x))} and {list(shape_of(y))} cannot be "
+    return ShapeError(f"{op_name}: shapes {list(shape_of(x))} and {list(shape_of(y))} cannot be "
                       "broadcast together")

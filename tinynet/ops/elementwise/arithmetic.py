@@ -10,7 +10,9 @@ import numpy as np
 
 from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
+from tinynet.errors import ArgumentError
 from tinynet.ops.broadcast import sum_to
+from tinynet.ops.out import write_out
 from tinynet.ops.promotion import as_operands, floating, shapes_error, to_tensor
 
 
@@ -150,31 +152,50 @@ def binary(function, name, x, y):
         raise
 
 
-def add(x, y):
-    return binary(Add, "add", x, y)
+def add(input, other, *, alpha=1, out=None):  # noqa: A002 - PyTorch's argument names
+    """input + alpha · other."""
+    result = binary(Add, "add", input, other if alpha == 1 else mul(other, alpha))
+    return result if out is None else write_out(result, out, "add", input, other)
 
 
-def sub(x, y):
-    return binary(Sub, "sub", x, y)
+def sub(input, other, *, alpha=1, out=None):  # noqa: A002
+    """input − alpha · other."""
+    result = binary(Sub, "sub", input, other if alpha == 1 else mul(other, alpha))
+    return result if out is None else write_out(result, out, "sub", input, other)
 
 
-def mul(x, y):
-    return binary(Mul, "mul", x, y)
+def mul(input, other, *, out=None):  # noqa: A002
+    result = binary(Mul, "mul", input, other)
+    return result if out is None else write_out(result, out, "mul", input, other)
 
 
-def div(x, y):
-    """True division; integer operands give float32, as in PyTorch."""
-    x, y = as_operands(x, y)
-    if np.result_type(getattr(x, "dtype", x), getattr(y, "dtype", y)).kind != "f":
+def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
+    """True division; integer operands give float32, as in PyTorch. ``rounding_mode`` 'trunc'
+    rounds the quotient toward zero, 'floor' down (both without a gradient, as in PyTorch,
+    where it is zero almost everywhere); integer operands then keep their integer dtype."""
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise ArgumentError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                            f"but found {rounding_mode!r}")
+    x, y = as_operands(input, other)
+    operand_dtype = np.result_type(getattr(x, "dtype", x), getattr(y, "dtype", y))
+    if operand_dtype.kind != "f":
         x, y = floating(x), floating(y)
-    return binary(Div, "div", x, y)
+    result = binary(Div, "div", x, y)
+    if rounding_mode is not None:
+        rounded = (np.trunc if rounding_mode == "trunc" else np.floor)(result._data)
+        result = tensor_module.Tensor._make(rounded.astype(operand_dtype))
+    return write_out(result, out, "div", input, other)
 
 
-def neg(x):
-    return Neg.apply(x)
+def neg(input, *, out=None):  # noqa: A002
+    return write_out(Neg.apply(input), out, "neg", input)
 
 
-def pow(x, exponent):  # noqa: A001 - PyTorch's name
+def pow(input, exponent, *, out=None):  # noqa: A001, A002 - PyTorch's names
+    return write_out(_pow(input, exponent), out, "pow", input, exponent)
+
+
+def _pow(x, exponent):
     if not isinstance(x, tensor_module.Tensor):
         if isinstance(exponent, tensor_module.Tensor) and isinstance(x, (int, float)):
             return RPowScalar.apply(floating(exponent), base=x)
@@ -196,25 +217,25 @@ def _compare(function, name, x, y):
     return tensor_module.Tensor._make(np.asarray(result))
 
 
-def eq(x, y):
-    return _compare(np.equal, "eq", x, y)
+def eq(input, other, *, out=None):  # noqa: A002
+    return write_out(_compare(np.equal, "eq", input, other), out, "eq")
 
 
-def ne(x, y):
-    return _compare(np.not_equal, "ne", x, y)
+def ne(input, other, *, out=None):  # noqa: A002
+    return write_out(_compare(np.not_equal, "ne", input, other), out, "ne")
 
 
-def lt(x, y):
-    return _compare(np.less, "lt", x, y)
+def lt(input, other, *, out=None):  # noqa: A002
+    return write_out(_compare(np.less, "lt", input, other), out, "lt")
 
 
-def le(x, y):
-    return _compare(np.less_equal, "le", x, y)
+def le(input, other, *, out=None):  # noqa: A002
+    return write_out(_compare(np.less_equal, "le", input, other), out, "le")
 
 
-def gt(x, y):
-    return _compare(np.greater, "gt", x, y)
+def gt(input, other, *, out=None):  # noqa: A002
+    return write_out(_compare(np.greater, "gt", input, other), out, "gt")
 
 
-def ge(x, y):
-    return _compare(np.greater_equal, "ge", x, y)
+def ge(input, other, *, out=None):  # noqa: A002
+    return write_out(_compare(np.greater_equal, "ge", input, other), out, "ge")

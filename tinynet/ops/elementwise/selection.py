@@ -9,7 +9,9 @@ from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
 from tinynet.ops.broadcast import sum_to
 from tinynet.ops.elementwise.arithmetic import binary
+from tinynet.ops.out import write_out
 from tinynet.ops.promotion import as_operands, to_tensor
+from tinynet.errors import ArgumentError, ShapeError
 
 
 class Maximum(Function):
@@ -80,16 +82,24 @@ class Clamp(Function):
         return grad * ctx.inside.astype(grad.dtype), None, None
 
 
-def maximum(x, y):
-    return binary(Maximum, "maximum", x, y)
+def maximum(input, other, *, out=None):  # noqa: A002 - PyTorch's argument names
+    return write_out(binary(Maximum, "maximum", input, other), out, "maximum", input, other)
 
 
-def minimum(x, y):
-    return binary(Minimum, "minimum", x, y)
+def minimum(input, other, *, out=None):  # noqa: A002
+    return write_out(binary(Minimum, "minimum", input, other), out, "minimum", input, other)
 
 
-def where(condition, x, y):
-    """z = x where condition else y, all three broadcast together."""
+def where(condition, input=None, other=None, *, out=None):  # noqa: A002
+    """z = input where condition else other, all three broadcast together. ``where(condition)``
+    alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    if input is None and other is None:
+        return tuple(tensor_module.Tensor._make(i.astype(np.int64)) for i in
+                     np.nonzero(np.atleast_1d(getattr(condition, "_data", condition))))
+    return write_out(_where(condition, input, other), out, "where", input, other)
+
+
+def _where(condition, x, y):
     condition = np.asarray(getattr(condition, "_data", condition), dtype=bool)
     if not isinstance(x, tensor_module.Tensor) and not isinstance(y, tensor_module.Tensor):
         x = to_tensor(x)
@@ -98,15 +108,19 @@ def where(condition, x, y):
         np.broadcast_shapes(condition.shape, np.shape(getattr(x, "_data", x)),
                             np.shape(getattr(y, "_data", y)))
     except ValueError:
-        raise ValueError(f"where: condition {list(condition.shape)}, x {list(np.shape(x))} and y "
+        raise ShapeError(f"where: condition {list(condition.shape)}, x {list(np.shape(x))} and y "
                          f"{list(np.shape(y))} cannot be broadcast together") from None
     return Where.apply(condition, x, y)
 
 
-def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
-    """y = min(max(x, min), max); tensor bounds broadcast (maximum / minimum)."""
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002 - PyTorch's argument names
+    """y = min(max(input, min), max); tensor bounds broadcast (maximum / minimum)."""
+    return write_out(_clamp(input, min, max), out, "clamp", input, min, max)
+
+
+def _clamp(x, min=None, max=None):  # noqa: A002
     if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        raise ArgumentError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, tensor_module.Tensor) or isinstance(max, tensor_module.Tensor):
         result = x if min is None else maximum(x, min)
         return result if max is None else minimum(result, max)

@@ -8,6 +8,7 @@ import numpy as np
 
 from tinynet.autograd.function import Function
 from tinynet.ops.promotion import floating
+from tinynet.ops.out import write_out
 
 
 class Exp(Function):
@@ -132,37 +133,37 @@ class Tanh(Function):
         return grad * (1.0 - y * y)
 
 
-def exp(x):
-    return Exp.apply(floating(x))
+def exp(input, *, out=None):  # noqa: A002 - PyTorch's argument name
+    return write_out(Exp.apply(floating(input)), out, "exp", input)
 
 
-def log(x):
-    return Log.apply(floating(x))
+def log(input, *, out=None):  # noqa: A002 - PyTorch's argument name
+    return write_out(Log.apply(floating(input)), out, "log", input)
 
 
-def sqrt(x):
-    return Sqrt.apply(floating(x))
+def sqrt(input, *, out=None):  # noqa: A002 - PyTorch's argument name
+    return write_out(Sqrt.apply(floating(input)), out, "sqrt", input)
 
 
-def abs(x):  # noqa: A001 - PyTorch's name
-    return Abs.apply(x)
+def abs(input, *, out=None):  # noqa: A001, A002 - PyTorch's names
+    return write_out(Abs.apply(input), out, "abs", input)
 
 
-def sin(x):
-    return Sin.apply(floating(x))
+def sin(input, *, out=None):  # noqa: A002 - PyTorch's argument name
+    return write_out(Sin.apply(floating(input)), out, "sin", input)
 
 
-def cos(x):
-    return Cos.apply(floating(x))
+def cos(input, *, out=None):  # noqa: A002 - PyTorch's argument name
+    return write_out(Cos.apply(floating(input)), out, "cos", input)
 
 
-def tanh(x):
-    return Tanh.apply(floating(x))
+def tanh(input, *, out=None):  # noqa: A002 - PyTorch's argument name
+    return write_out(Tanh.apply(floating(input)), out, "tanh", input)
 
 
-def sigmoid(x):
-    return Sigmoid.apply(floating(x))
+def sigmoid(input, *, out=None):  # noqa: A002 - PyTorch's argument name
+    return write_out(Sigmoid.apply(floating(input)), out, "sigmoid", input)
 
 
-def relu(x):
-    return ReLU.apply(x)
+def relu(input):  # noqa: A002
+    return ReLU.apply(input)

@@ -1,0 +1,26 @@
+"""The error classes tinynet raises where PyTorch raises ``RuntimeError``.
+
+PyTorch reports a shape mismatch, a dtype it cannot use or a bad argument value as
+``RuntimeError``; Python's own convention is ``ValueError`` or ``TypeError``. tinynet's classes
+derive from both, so that ``except RuntimeError`` in code written for PyTorch and
+``except ValueError`` (or ``TypeError``) in code written for Python both catch them. The messages
+name the shapes, dtypes or values involved.
+"""
+
+from __future__ import annotations
+
+
+class ArgumentError(ValueError, RuntimeError):
+    """An argument value an op cannot use (PyTorch: RuntimeError)."""
+
+
+class ShapeError(ArgumentError):
+    """Shapes or sizes that do not fit together: broadcasting, matmul, cat, view, reshape,
+    expand (PyTorch: RuntimeError)."""
+
+
+class DtypeError(TypeError, RuntimeError):
+    """A dtype an op does not accept, such as mean of an integer tensor (PyTorch: RuntimeError)."""
+
+
+__all__ = ["ArgumentError", "ShapeError", "DtypeError"]

@@ -11,6 +11,7 @@ import math
 from tinynet import creation, ops
 from tinynet.nn import functional as F
 from tinynet.nn import init
+from tinynet.nn.factory import check_device
 from tinynet.nn.functional.conv import ints
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
@@ -142,8 +143,10 @@ class _Conv(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device=None,
         dtype=None,
     ):
+        check_device(device, type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, dtype=dtype)
 
@@ -189,8 +192,10 @@ class _ConvTransposeNd(_ConvNd):
         bias: bool = True,
         dilation=1,
         padding_mode: str = "zeros",
+        device=None,
         dtype=None,
     ):
+        check_device(device, type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, output_padding, dtype)
         for extra, stride_, dilation_ in zip(self.output_padding, self.stride, self.dilation):

@@ -145,3 +145,12 @@ __all__ += [
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
 ]
+
+# More normalization.
+from tinynet.nn.functional.normalization import (  # noqa: E402
+    instance_norm,
+    local_response_norm,
+    rms_norm,
+)
+
+__all__ += ["instance_norm", "local_response_norm", "rms_norm"]

@@ -159,3 +159,13 @@ __all__ += [
     "LocalResponseNorm",
     "RMSNorm",
 ]
+
+# More dropout layers.
+from tinynet.nn.dropout import (  # noqa: E402
+    AlphaDropout,
+    Dropout1d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
+
+__all__ += ["AlphaDropout", "Dropout1d", "Dropout3d", "FeatureAlphaDropout"]

@@ -154,3 +154,13 @@ from tinynet.nn.functional.normalization import (  # noqa: E402
 )
 
 __all__ += ["instance_norm", "local_response_norm", "rms_norm"]
+
+# More dropout.
+from tinynet.nn.functional.dropout import (  # noqa: E402
+    alpha_dropout,
+    dropout1d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+
+__all__ += ["alpha_dropout", "dropout1d", "dropout3d", "feature_alpha_dropout"]

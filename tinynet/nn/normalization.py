@@ -362,7 +362,7 @@ class CrossMapLRN2d(Module):
         if input.ndim != 4:
             raise ValueError(
                 f"CrossMapLRN2d: expected a 4-D input (N, C, H, W), got {list(input.shape)}")
-        window = Tensor(_cross_map_window(input.shape[1], self.size).T.astype(input.dtype))
+        window = Tensor._make(_cross_map_window(input.shape[1], self.size).T.astype(input.dtype))
         squares = (input * input).permute(0, 2, 3, 1)  # channels last for the product
         scale = ops.matmul(squares, window).permute(0, 3, 1, 2) * (self.alpha / self.size) + self.k
         return input * ops.pow(scale, -self.beta)

@@ -16,7 +16,7 @@ from tinynet.tensor import Tensor
 
 
 def _as_tensor(value) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
+    return value if isinstance(value, Tensor) else Tensor._make(np.asarray(value))
 
 
 def p_norm(input: Tensor, p: float, dim, keepdim: bool = False) -> Tensor:
@@ -30,7 +30,7 @@ def p_norm(input: Tensor, p: float, dim, keepdim: bool = False) -> Tensor:
         return ops.amax(ops.abs(input), dim, keepdim)
     if p == 0:
         count = (input._data != 0).sum(axis=dim, keepdims=keepdim)
-        return Tensor(np.asarray(count, dtype=input.dtype))
+        return Tensor._make(np.asarray(count, dtype=input.dtype))
     if p < 0:
         raise ValueError(f"p-norm: p must be non-negative, got {p}")
     return ops.pow(ops.sum(ops.pow(ops.abs(input), p), dim, keepdim), 1.0 / p)
@@ -69,7 +69,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         raise ValueError(f"pdist: p must be non-negative, got {p}")
     rows, columns = np.triu_indices(input.shape[0], 1)
     if rows.size == 0:
-        return Tensor(np.zeros((0,), input.dtype))
+        return Tensor._make(np.zeros((0,), input.dtype))
     return p_norm(input[rows] - input[columns], p, 1)
 
 
@@ -77,7 +77,7 @@ def _clamped_below(value: Tensor, low: float) -> Tensor:
     """max(value, low) in the forward pass, with the gradient of ``value`` itself (PyTorch clamps
     these norms without recording the clamp)."""
     clamped = np.maximum(value._data, np.asarray(low, value.dtype))
-    return value + Tensor(clamped - value._data)
+    return value + Tensor._make(clamped - value._data)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

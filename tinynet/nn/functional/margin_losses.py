@@ -57,7 +57,7 @@ def _check_reduction(reduction: str, name: str) -> None:
 def _tensor(value, like: Tensor | None = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
-    return Tensor(np.asarray(value, dtype=None if like is None else like.dtype))
+    return Tensor._make(np.asarray(value, dtype=None if like is None else like.dtype))
 
 
 def _same_shapes(name: str, **tensors) -> None:
@@ -243,7 +243,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         y = target._data
         safe = np.where(y > 1, y, 1).astype(input.dtype)
         stirling = safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe)
-        loss = loss + Tensor(np.where(y > 1, stirling, 0).astype(input.dtype))
+        loss = loss + Tensor._make(np.where(y > 1, stirling, 0).astype(input.dtype))
     return reduce_loss(loss, reduction, "poisson_nll_loss")
 
 
@@ -256,7 +256,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
     _check_reduction(reduction, "gaussian_nll_loss")
     target = _tensor(target, input)
     if not isinstance(var, Tensor):
-        var = Tensor(np.full(input.shape, var, dtype=input.dtype))
+        var = Tensor._make(np.full(input.shape, var, dtype=input.dtype))
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
@@ -265,7 +265,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
                              f"for input {list(input.shape)}")
     if np.any(var._data < 0):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
-    var = var + Tensor(np.maximum(var._data, eps) - var._data)
+    var = var + Tensor._make(np.maximum(var._data, eps) - var._data)
     difference = input - target
     loss = 0.5 * (ops.log(var) + difference * difference / var)
     if full:

@@ -169,3 +169,9 @@ from tinynet.nn.dropout import (  # noqa: E402
 )
 
 __all__ += ["AlphaDropout", "Dropout1d", "Dropout3d", "FeatureAlphaDropout"]
+
+# Bilinear and EmbeddingBag layers.
+from tinynet.nn.embedding_bag import EmbeddingBag  # noqa: E402
+from tinynet.nn.linear import Bilinear  # noqa: E402
+
+__all__ += ["Bilinear", "EmbeddingBag"]

@@ -164,3 +164,9 @@ from tinynet.nn.functional.dropout import (  # noqa: E402
 )
 
 __all__ += ["alpha_dropout", "dropout1d", "dropout3d", "feature_alpha_dropout"]
+
+# bilinear and embedding_bag.
+from tinynet.nn.functional.embedding_bag import embedding_bag  # noqa: E402
+from tinynet.nn.functional.linear import bilinear  # noqa: E402
+
+__all__ += ["bilinear", "embedding_bag"]

@@ -175,3 +175,41 @@ from tinynet.nn.embedding_bag import EmbeddingBag  # noqa: E402
 from tinynet.nn.linear import Bilinear  # noqa: E402
 
 __all__ += ["Bilinear", "EmbeddingBag"]
+
+# Parameter containers, Buffer, uninitialized tensors and Lazy modules.
+from tinynet.nn.containers import ParameterDict, ParameterList  # noqa: E402
+from tinynet.nn.lazy import (  # noqa: E402
+    Buffer,
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
+
+__all__ += [
+    "Buffer",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+    "LazyLinear",
+    "ParameterDict",
+    "ParameterList",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+]

@@ -105,7 +105,7 @@ __all__ = [
 ]
 
 # Margin, ranking, Poisson/Gaussian and triplet losses; distance modules.
-from tinynet.nn.losses_more import (  # noqa: E402
+from tinynet.nn.losses_more import (
     CosineEmbeddingLoss,
     CosineSimilarity,
     GaussianNLLLoss,
@@ -140,7 +140,7 @@ __all__ += [
 ]
 
 # More normalization layers.
-from tinynet.nn.normalization import (  # noqa: E402
+from tinynet.nn.normalization import (
     BatchNorm3d,
     CrossMapLRN2d,
     InstanceNorm1d,
@@ -161,7 +161,7 @@ __all__ += [
 ]
 
 # More dropout layers.
-from tinynet.nn.dropout import (  # noqa: E402
+from tinynet.nn.dropout import (
     AlphaDropout,
     Dropout1d,
     Dropout3d,
@@ -171,14 +171,14 @@ from tinynet.nn.dropout import (  # noqa: E402
 __all__ += ["AlphaDropout", "Dropout1d", "Dropout3d", "FeatureAlphaDropout"]
 
 # Bilinear and EmbeddingBag layers.
-from tinynet.nn.embedding_bag import EmbeddingBag  # noqa: E402
-from tinynet.nn.linear import Bilinear  # noqa: E402
+from tinynet.nn.embedding_bag import EmbeddingBag
+from tinynet.nn.linear import Bilinear
 
 __all__ += ["Bilinear", "EmbeddingBag"]
 
 # Parameter containers, Buffer, uninitialized tensors and Lazy modules.
-from tinynet.nn.containers import ParameterDict, ParameterList  # noqa: E402
-from tinynet.nn.lazy import (  # noqa: E402
+from tinynet.nn.containers import ParameterDict, ParameterList
+from tinynet.nn.lazy import (
     Buffer,
     LazyBatchNorm1d,
     LazyBatchNorm2d,

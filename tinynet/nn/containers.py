@@ -246,7 +246,7 @@ class ParameterList(Module):
     def __iter__(self) -> Iterator:
         return iter(self[i] for i in range(len(self)))
 
-    def __iadd__(self, values: Iterable) -> ParameterList:
+    def __iadd__(self, values: Iterable):
         return self.extend(values)
 
     def __dir__(self):
@@ -331,7 +331,9 @@ class ParameterDict(Module):
         return [self[key] for key in self._keys]
 
     def get(self, key: str, default=None):
-        return self[key] if key in self else default
+        if key in self._keys:
+            return self[key]
+        return default
 
     def setdefault(self, key: str, default=None):
         if key not in self:
@@ -379,7 +381,7 @@ class ParameterDict(Module):
         merged.update(other)
         return merged
 
-    def __ior__(self, other) -> ParameterDict:
+    def __ior__(self, other):
         self.update(other)
         return self
 

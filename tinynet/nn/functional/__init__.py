@@ -108,13 +108,13 @@ __all__ += [
 ]
 
 # Margin, ranking, Poisson/Gaussian and triplet losses; distances between vectors.
-from tinynet.nn.functional.distance import (  # noqa: E402
+from tinynet.nn.functional.distance import (
     cosine_similarity,
     normalize,
     pairwise_distance,
     pdist,
 )
-from tinynet.nn.functional.margin_losses import (  # noqa: E402
+from tinynet.nn.functional.margin_losses import (
     cosine_embedding_loss,
     gaussian_nll_loss,
     hinge_embedding_loss,
@@ -147,7 +147,7 @@ __all__ += [
 ]
 
 # More normalization.
-from tinynet.nn.functional.normalization import (  # noqa: E402
+from tinynet.nn.functional.normalization import (
     instance_norm,
     local_response_norm,
     rms_norm,
@@ -156,7 +156,7 @@ from tinynet.nn.functional.normalization import (  # noqa: E402
 __all__ += ["instance_norm", "local_response_norm", "rms_norm"]
 
 # More dropout.
-from tinynet.nn.functional.dropout import (  # noqa: E402
+from tinynet.nn.functional.dropout import (
     alpha_dropout,
     dropout1d,
     dropout3d,
@@ -166,7 +166,7 @@ from tinynet.nn.functional.dropout import (  # noqa: E402
 __all__ += ["alpha_dropout", "dropout1d", "dropout3d", "feature_alpha_dropout"]
 
 # bilinear and embedding_bag.
-from tinynet.nn.functional.embedding_bag import embedding_bag  # noqa: E402
-from tinynet.nn.functional.linear import bilinear  # noqa: E402
+from tinynet.nn.functional.embedding_bag import embedding_bag
+from tinynet.nn.functional.linear import bilinear
 
 __all__ += ["bilinear", "embedding_bag"]

@@ -28,3 +28,9 @@ def select(words: list[str], cases: list[Case] | None = None) -> list[Case]:
 
 
 __all__ = ["Case", "CASES", "CORE_CASES", "NN_CASES", "CONV_CASES", "select"]
+
+# Further nn functions and layers (losses, distances, norms, bilinear, embedding_bag, dropout).
+from tinynet.gradcheck_cases.extra_nn import EXTRA_NN_CASES
+
+CASES += EXTRA_NN_CASES
+__all__ += ["EXTRA_NN_CASES"]

@@ -237,7 +237,7 @@ EXTRA_NN_CASES = [
          away_from_kinks(vectors_pair, lambda a, p: a[0] - a[1])),
     Case("pdist", lambda x, p: F.pdist(x, p), rows),
     Case("cosine_similarity", lambda x1, x2, p: F.cosine_similarity(x1, x2), vectors_pair),
-    Case("normalize", lambda x, p: F.normalize(x, p), away_from_kinks(
+    Case("normalize_p_norm", lambda x, p: F.normalize(x, p), away_from_kinks(
         lambda rng: ((vectors_pair(rng)[0][0],), vectors_pair(rng)[1]), lambda a, p: a[0])),
     Case("instance_norm", lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
          instance_norm_inputs),

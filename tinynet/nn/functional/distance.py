@@ -81,14 +81,15 @@ def _clamped_below(value: Tensor, low: float) -> Tensor:
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """cos = Σ (x1 / max(‖x1‖, eps)) (x2 / max(‖x2‖, eps)) along ``dim`` (the inputs broadcast
-    together; ``dim`` is removed)."""
+    """cos = Σ (x1 / max(‖x1‖, eps)) (x2 / max(‖x2‖, eps)) along ``dim``, the inputs first
+    broadcast together (so the norms are those of the broadcast inputs); ``dim`` is removed."""
     x1, x2 = _as_tensor(x1), _as_tensor(x2)
     shape = _broadcast("cosine_similarity", x1, x2)
     if not -len(shape) <= dim < max(len(shape), 1):
         raise IndexError(
             f"cosine_similarity: dim {dim} is out of range for inputs of {len(shape)} dims"
         )
+    x1, x2 = ops.broadcast_to(x1, shape), ops.broadcast_to(x2, shape)
     norm1 = _clamped_below(p_norm(x1, 2, dim, keepdim=True), eps)
     norm2 = _clamped_below(p_norm(x2, 2, dim, keepdim=True), eps)
     return ops.sum((x1 / norm1) * (x2 / norm2), dim)

@@ -196,6 +196,24 @@ def embedding_bag(weight, per_sample_weights, indices, offsets, mode):
                            per_sample_weights=per_sample_weights if mode == "sum" else None)
 
 
+def conv3d_inputs(rng, transposed):
+    """x (1, C, D, H, W), a weight of kernel ≤ 2 per dim, a bias, and stride, padding (none for
+    the transposed convolution, whose small outputs it would crop away), dilation and groups."""
+    groups = d.choice(rng, [1, 2])
+    channels, out_channels = 2 * groups, groups * d.integer(rng, 1, 2)
+    kernel = tuple(d.integer(rng, 1, 2) for _ in range(3))
+    shape = (1, channels) + tuple(d.integer(rng, 2, 3) for _ in range(3))
+    weight_shape = ((channels, out_channels // groups) if transposed
+                    else (out_channels, channels // groups)) + kernel
+    params = {"stride": d.choice(rng, [1, (1, 2, 1)]), "padding": d.choice(rng, [0, (1, 0, 1)]),
+              "dilation": d.choice(rng, [1, (2, 1, 1)]), "groups": groups}
+    if transposed:  # padding would crop the small outputs away
+        params["padding"] = 0
+    if not transposed and params["dilation"] != 1 and shape[2] + 2 * (params["padding"] != 0) < 3:
+        params["dilation"] = 1
+    return (d.array(rng, shape), d.array(rng, weight_shape), d.array(rng, (out_channels,))), params
+
+
 def seeded(function):
     """``function(x, 0.5, True)`` with the default generator reseeded: the same mask at every
     finite-difference evaluation."""
@@ -255,6 +273,11 @@ EXTRA_NN_CASES = [
         (d.array(rng, d.shape(rng, 1, 3)),), {})),
     Case("feature_alpha_dropout_fixed_mask", seeded(F.feature_alpha_dropout), lambda rng: (
         (d.array(rng, (2, 3, 2)),), {})),
+    Case("conv3d", lambda x, w, b, stride, padding, dilation, groups: F.conv3d(
+        x, w, b, stride, padding, dilation, groups), lambda rng: conv3d_inputs(rng, False)),
+    Case("conv_transpose3d", lambda x, w, b, stride, padding, dilation, groups: (
+        F.conv_transpose3d(x, w, b, stride, padding, 0, groups, dilation)),
+        lambda rng: conv3d_inputs(rng, True)),
     layer("InstanceNorm2d", lambda: nn.InstanceNorm2d(2, affine=True), (2, 2, 2, 3),
           distinct=True),
     layer("BatchNorm3d", lambda: nn.BatchNorm3d(2), (2, 2, 2, 1, 2), distinct=True),

@@ -213,3 +213,9 @@ __all__ += [
     "UninitializedBuffer",
     "UninitializedParameter",
 ]
+
+# 3-D convolution layers.
+from tinynet.nn.conv import Conv3d, ConvTranspose3d
+from tinynet.nn.lazy import LazyConv3d, LazyConvTranspose3d
+
+__all__ += ["Conv3d", "ConvTranspose3d", "LazyConv3d", "LazyConvTranspose3d"]

@@ -13,7 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from tinynet import dtypes
-from tinynet.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from tinynet.nn.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from tinynet.nn.factory import check_device
 from tinynet.nn.linear import Linear
 from tinynet.nn.module import Module
@@ -208,6 +215,8 @@ LazyConv1d = _lazy_conv(Conv1d)
 LazyConv2d = _lazy_conv(Conv2d)
 LazyConvTranspose1d = _lazy_conv(ConvTranspose1d)
 LazyConvTranspose2d = _lazy_conv(ConvTranspose2d)
+LazyConv3d = _lazy_conv(Conv3d)
+LazyConvTranspose3d = _lazy_conv(ConvTranspose3d)
 
 
 class _LazyNorm(_LazyMixin):

@@ -170,3 +170,8 @@ from tinynet.nn.functional.embedding_bag import embedding_bag
 from tinynet.nn.functional.linear import bilinear
 
 __all__ += ["bilinear", "embedding_bag"]
+
+# 3-D convolution.
+from tinynet.nn.functional.conv3d import conv3d, conv_transpose3d
+
+__all__ += ["conv3d", "conv_transpose3d"]

@@ -214,6 +214,24 @@ def conv3d_inputs(rng, transposed):
     return (d.array(rng, shape), d.array(rng, weight_shape), d.array(rng, (out_channels,))), params
 
 
+def ctc_inputs(rng):
+    """Log-probabilities (T, N, C), padded targets that repeat labels (so the skip rule matters),
+    their lengths, and frame counts long enough for every target."""
+    frames, batch, classes = d.integer(rng, 1, 5), d.integer(rng, 1, 3), d.integer(rng, 2, 4)
+    target_lengths = rng.integers(0, (frames + 1) // 2 + 1, batch)
+    targets = rng.integers(1, classes, (batch, max(int(target_lengths.max()), 1)))
+    input_lengths = rng.integers(np.minimum(2 * target_lengths, frames), frames + 1)
+    input_lengths[0] = frames
+    return (d.array(rng, (frames, batch, classes), -3.0, 0.0),), {
+        "targets": targets, "input_lengths": input_lengths, "target_lengths": target_lengths,
+        "reduction": d.choice(rng, ["mean", "sum", "none"])}
+
+
+def ctc(log_probs, targets, input_lengths, target_lengths, reduction):
+    return F.ctc_loss(log_probs, tn.tensor(targets), tn.tensor(input_lengths),
+                      tn.tensor(target_lengths), reduction=reduction)
+
+
 def seeded(function):
     """``function(x, 0.5, True)`` with the default generator reseeded: the same mask at every
     finite-difference evaluation."""
@@ -273,6 +291,7 @@ EXTRA_NN_CASES = [
         (d.array(rng, d.shape(rng, 1, 3)),), {})),
     Case("feature_alpha_dropout_fixed_mask", seeded(F.feature_alpha_dropout), lambda rng: (
         (d.array(rng, (2, 3, 2)),), {})),
+    Case("ctc_loss", ctc, ctc_inputs),
     Case("conv3d", lambda x, w, b, stride, padding, dilation, groups: F.conv3d(
         x, w, b, stride, padding, dilation, groups), lambda rng: conv3d_inputs(rng, False)),
     Case("conv_transpose3d", lambda x, w, b, stride, padding, dilation, groups: (

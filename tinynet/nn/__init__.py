@@ -219,3 +219,8 @@ from tinynet.nn.conv import Conv3d, ConvTranspose3d
 from tinynet.nn.lazy import LazyConv3d, LazyConvTranspose3d
 
 __all__ += ["Conv3d", "ConvTranspose3d", "LazyConv3d", "LazyConvTranspose3d"]
+
+# Connectionist temporal classification loss.
+from tinynet.nn.losses_more import CTCLoss
+
+__all__ += ["CTCLoss"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tinynet.nn.functional import distance as D
 from tinynet.nn.functional import margin_losses as L
+from tinynet.nn.functional.ctc import ctc_loss
 from tinynet.nn.loss import NLLLoss
 from tinynet.nn.module import Module
 from tinynet.tensor import Tensor
@@ -201,3 +202,18 @@ class PairwiseDistance(Module):
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return D.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CTCLoss(Module):
+    """The connectionist temporal classification loss (see ``F.ctc_loss``)."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__()
+        self.blank = blank
+        self.reduction = reduction
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Tensor,
+                target_lengths: Tensor) -> Tensor:
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                        self.reduction, self.zero_infinity)

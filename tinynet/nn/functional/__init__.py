@@ -175,3 +175,8 @@ __all__ += ["bilinear", "embedding_bag"]
 from tinynet.nn.functional.conv3d import conv3d, conv_transpose3d
 
 __all__ += ["conv3d", "conv_transpose3d"]
+
+# Connectionist temporal classification loss.
+from tinynet.nn.functional.ctc import ctc_loss
+
+__all__ += ["ctc_loss"]

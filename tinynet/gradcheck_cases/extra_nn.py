@@ -232,6 +232,18 @@ def ctc(log_probs, targets, input_lengths, target_lengths, reduction):
                       tn.tensor(target_lengths), reduction=reduction)
 
 
+_ADAPTIVE = []
+
+
+def adaptive_log_softmax(x, target):
+    """The log-probabilities of AdaptiveLogSoftmaxWithLoss(4, 6, [2, 4]) (one float64 module,
+    made at the first call) for targets in the head and both clusters."""
+    if not _ADAPTIVE:
+        tn.manual_seed(0)
+        _ADAPTIVE.append(nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2, 4], div_value=2.0).double())
+    return _ADAPTIVE[0](x, tn.tensor(target)).output
+
+
 def seeded(function):
     """``function(x, 0.5, True)`` with the default generator reseeded: the same mask at every
     finite-difference evaluation."""
@@ -292,6 +304,8 @@ EXTRA_NN_CASES = [
     Case("feature_alpha_dropout_fixed_mask", seeded(F.feature_alpha_dropout), lambda rng: (
         (d.array(rng, (2, 3, 2)),), {})),
     Case("ctc_loss", ctc, ctc_inputs),
+    Case("adaptive_log_softmax", adaptive_log_softmax, lambda rng: (
+        (d.array(rng, (5, 4)),), {"target": rng.integers(0, 6, 5)})),
     Case("conv3d", lambda x, w, b, stride, padding, dilation, groups: F.conv3d(
         x, w, b, stride, padding, dilation, groups), lambda rng: conv3d_inputs(rng, False)),
     Case("conv_transpose3d", lambda x, w, b, stride, padding, dilation, groups: (

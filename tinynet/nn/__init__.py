@@ -224,3 +224,8 @@ __all__ += ["Conv3d", "ConvTranspose3d", "LazyConv3d", "LazyConvTranspose3d"]
 from tinynet.nn.losses_more import CTCLoss
 
 __all__ += ["CTCLoss"]
+
+# Adaptive softmax.
+from tinynet.nn.adaptive import AdaptiveLogSoftmaxWithLoss
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]

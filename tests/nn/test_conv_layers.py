@@ -142,13 +142,13 @@ def test_bad_layer_arguments_name_the_argument(make, message):
 
 @pytest.mark.parametrize("layer, signature", [
     (nn.Conv1d, "in_channels out_channels kernel_size stride padding dilation groups bias "
-                "padding_mode dtype"),
+                "padding_mode device dtype"),
     (nn.Conv2d, "in_channels out_channels kernel_size stride padding dilation groups bias "
-                "padding_mode dtype"),
+                "padding_mode device dtype"),
     (nn.ConvTranspose1d, "in_channels out_channels kernel_size stride padding output_padding "
-                         "groups bias dilation padding_mode dtype"),
+                         "groups bias dilation padding_mode device dtype"),
     (nn.ConvTranspose2d, "in_channels out_channels kernel_size stride padding output_padding "
-                         "groups bias dilation padding_mode dtype"),
+                         "groups bias dilation padding_mode device dtype"),
 ])
 def test_constructors_take_pytorch_s_arguments_in_pytorch_s_order(layer, signature):
     import inspect

@@ -34,3 +34,8 @@ from tinynet.gradcheck_cases.tensor_functions import TENSOR_FUNCTION_CASES  # no
 
 CASES += TENSOR_FUNCTION_CASES
 __all__ += ["TENSOR_FUNCTION_CASES"]
+# Further nn functions and layers (losses, distances, norms, bilinear, embedding_bag, dropout).
+from tinynet.gradcheck_cases.extra_nn import EXTRA_NN_CASES
+
+CASES += EXTRA_NN_CASES
+__all__ += ["EXTRA_NN_CASES"]

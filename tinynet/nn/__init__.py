@@ -103,3 +103,129 @@ __all__ = [
     "init",
     "utils",
 ]
+
+# Margin, ranking, Poisson/Gaussian and triplet losses; distance modules.
+from tinynet.nn.losses_more import (
+    CosineEmbeddingLoss,
+    CosineSimilarity,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    NLLLoss2d,
+    PairwiseDistance,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
+
+__all__ += [
+    "CosineEmbeddingLoss",
+    "CosineSimilarity",
+    "GaussianNLLLoss",
+    "HingeEmbeddingLoss",
+    "MarginRankingLoss",
+    "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
+    "NLLLoss2d",
+    "PairwiseDistance",
+    "PoissonNLLLoss",
+    "SoftMarginLoss",
+    "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
+]
+
+# More normalization layers.
+from tinynet.nn.normalization import (
+    BatchNorm3d,
+    CrossMapLRN2d,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LocalResponseNorm,
+    RMSNorm,
+)
+
+__all__ += [
+    "BatchNorm3d",
+    "CrossMapLRN2d",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+    "LocalResponseNorm",
+    "RMSNorm",
+]
+
+# More dropout layers.
+from tinynet.nn.dropout import (
+    AlphaDropout,
+    Dropout1d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
+
+__all__ += ["AlphaDropout", "Dropout1d", "Dropout3d", "FeatureAlphaDropout"]
+
+# Bilinear and EmbeddingBag layers.
+from tinynet.nn.embedding_bag import EmbeddingBag
+from tinynet.nn.linear import Bilinear
+
+__all__ += ["Bilinear", "EmbeddingBag"]
+
+# Parameter containers, Buffer, uninitialized tensors and Lazy modules.
+from tinynet.nn.containers import ParameterDict, ParameterList
+from tinynet.nn.lazy import (
+    Buffer,
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
+
+__all__ += [
+    "Buffer",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+    "LazyLinear",
+    "ParameterDict",
+    "ParameterList",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+]
+
+# 3-D convolution layers.
+from tinynet.nn.conv import Conv3d, ConvTranspose3d
+from tinynet.nn.lazy import LazyConv3d, LazyConvTranspose3d
+
+__all__ += ["Conv3d", "ConvTranspose3d", "LazyConv3d", "LazyConvTranspose3d"]
+
+# Connectionist temporal classification loss.
+from tinynet.nn.losses_more import CTCLoss
+
+__all__ += ["CTCLoss"]
+
+# Adaptive softmax.
+from tinynet.nn.adaptive import AdaptiveLogSoftmaxWithLoss
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]

@@ -1,4 +1,5 @@
-"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections)."""
+"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections of
+modules), ParameterList and ParameterDict (registered collections of parameters)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
 from tinynet.nn.module import Module
+from tinynet.nn.parameter import Parameter
+from tinynet.tensor import Tensor
 
 
 def _checked_index(container: Module, index: int) -> int:
@@ -205,3 +208,192 @@ class ModuleDict(Module):
         raise NotImplementedError(
             "ModuleDict has no forward(): look modules up by key and call them"
         )
+
+
+def _as_parameter(value):
+    """Tensors become Parameters (as in PyTorch's ParameterList/ParameterDict); anything else is
+    kept as it is."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+class ParameterList(Module):
+    """A list of Parameters registered under the names "0", "1", ... (so ``parameters()``,
+    ``state_dict()`` and optimizers see them); plain tensors assigned to it become Parameters.
+    Not callable: it holds parameters for a module's own forward."""
+
+    def __init__(self, values: Iterable | None = None):
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self += values
+
+    def _index(self, index: int) -> int:
+        return _checked_index(self, index)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ParameterList([self[i] for i in range(len(self))[index]])
+        return getattr(self, str(self._index(index)))
+
+    def __setitem__(self, index: int, value) -> None:
+        setattr(self, str(self._index(index)), _as_parameter(value))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator:
+        return iter(self[i] for i in range(len(self)))
+
+    def __iadd__(self, values: Iterable):
+        return self.extend(values)
+
+    def __dir__(self):
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value) -> ParameterList:
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable) -> ParameterList:
+        if isinstance(values, (Tensor, str)) or not isinstance(values, Iterable):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
+                            f"{type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+    def extra_repr(self) -> str:
+        lines = []
+        for i, value in enumerate(self):
+            if isinstance(value, Tensor):
+                kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+                size = "x".join(str(s) for s in value.shape)
+                lines.append(f"({i}): {kind} containing: [{value.dtype} of size {size}]")
+            else:
+                lines.append(f"({i}): Object of type: {type(value).__name__}")
+        return "\n".join(lines)
+
+
+class ParameterDict(Module):
+    """An ordered dict of Parameters registered under their (string) keys; plain tensors assigned
+    to it become Parameters. Not callable."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._keys: dict = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _key(key) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
+        return key
+
+    def __getitem__(self, key: str):
+        if key not in self._keys:
+            raise KeyError(key)
+        return getattr(self, self._key(key))
+
+    def __setitem__(self, key: str, value) -> None:
+        self._keys[self._key(key)] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._keys))
+
+    def __contains__(self, key) -> bool:
+        return key in self._keys
+
+    def keys(self):
+        return self._keys.keys()
+
+    def items(self):
+        return [(key, self[key]) for key in self._keys]
+
+    def values(self):
+        return [self[key] for key in self._keys]
+
+    def get(self, key: str, default=None):
+        if key in self._keys:
+            return self[key]
+        return default
+
+    def setdefault(self, key: str, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        if not self._keys:
+            raise KeyError("popitem(): ParameterDict is empty")
+        key = list(self._keys)[-1]
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        return ParameterDict(self.items())
+
+    def fromkeys(self, keys: Iterable[str], default=None) -> ParameterDict:
+        return ParameterDict((key, default) for key in keys)
+
+    def update(self, parameters) -> None:
+        if isinstance(parameters, (Mapping, ParameterDict)):
+            pairs = parameters.items()
+        elif isinstance(parameters, Iterable) and not isinstance(parameters, (str, Tensor)):
+            pairs = list(parameters)
+            for j, pair in enumerate(pairs):
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} should be a "
+                                     f"(key, value) pair")
+        else:
+            raise TypeError(f"ParameterDict.update should be called with an iterable of "
+                            f"key/value pairs, but got {type(parameters).__name__}")
+        for key, value in pairs:
+            self[key] = value
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def extra_repr(self) -> str:
+        lines = []
+        for key, value in self.items():
+            if isinstance(value, Tensor):
+                size = "x".join(str(s) for s in value.shape)
+                lines.append(f"({key}): Parameter containing: [{value.dtype} of size {size}]")
+            else:
+                lines.append(f"({key}): Object of type: {type(value).__name__}")
+        return "\n".join(lines)

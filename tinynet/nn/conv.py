@@ -1,4 +1,5 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (NCL / NCHW).
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+(NCL / NCHW / NCDHW).
 
 They hold the weight and bias and call ``tinynet.nn.functional``'s conv functions; the
 constructor arguments, parameter shapes, default initialization and state_dict keys are PyTorch's.
@@ -11,7 +12,9 @@ import math
 from tinynet import creation, ops
 from tinynet.nn import functional as F
 from tinynet.nn import init
+from tinynet.nn.factory import check_device
 from tinynet.nn.functional.conv import ints
+from tinynet.nn.functional.conv3d import conv3d, conv_transpose3d
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
@@ -142,8 +145,10 @@ class _Conv(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device=None,
         dtype=None,
     ):
+        check_device(device, type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, dtype=dtype)
 
@@ -189,8 +194,10 @@ class _ConvTransposeNd(_ConvNd):
         bias: bool = True,
         dilation=1,
         padding_mode: str = "zeros",
+        device=None,
         dtype=None,
     ):
+        check_device(device, type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, output_padding, dtype)
         for extra, stride_, dilation_ in zip(self.output_padding, self.stride, self.dilation):
@@ -252,3 +259,21 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _dims = 2
     _function = staticmethod(F.conv_transpose2d)
+
+
+class Conv3d(_Conv):
+    """y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (3-D cross-correlation, composed of 2-D ones:
+    ``F.conv3d``).   Shapes: input (N, C_in, D, H, W), output (N, C_out, D_out, H_out, W_out),
+    D_out = ⌊(D + 2p − d(k − 1) − 1) / s⌋ + 1 (likewise H_out, W_out)."""
+
+    _dims = 3
+    _function = staticmethod(conv3d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """The adjoint (gradient) of Conv3d with the same arguments.   Shapes: input
+    (N, C_in, D, H, W), output (N, C_out, D_out, H_out, W_out),
+    D_out = (D − 1)s − 2p + d(k − 1) + output_padding + 1 (likewise H_out, W_out)."""
+
+    _dims = 3
+    _function = staticmethod(conv_transpose3d)

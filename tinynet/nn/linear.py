@@ -1,4 +1,4 @@
-"""Identity, Linear, Flatten, Unflatten."""
+"""Identity, Linear, Bilinear, Flatten, Unflatten."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 from tinynet import creation, ops
 from tinynet.nn import functional as F
 from tinynet.nn import init
+from tinynet.nn.factory import check_device
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
@@ -29,8 +30,10 @@ class Linear(Module):
     Initialization as in PyTorch: W ~ U(−1/√in, 1/√in) (kaiming_uniform_ with a = √5) and
     b ~ U(−1/√in, 1/√in)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
@@ -41,7 +44,8 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.weight.numel():  # a layer of no inputs or outputs has nothing to draw
+            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in = self.in_features
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
@@ -98,3 +102,39 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Bilinear(Module):
+    """y = x1ᵀ A x2 + b, one bilinear form per output feature.   Shapes: input1 (*, in1_features),
+    input2 (*, in2_features), output (*, out_features); weight (out_features, in1_features,
+    in2_features), bias (out_features,), both initialized U(−1/√in1, 1/√in1) as in PyTorch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        check_device(device, "Bilinear")
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(
+            creation.empty(out_features, in1_features, in2_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

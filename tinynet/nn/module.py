@@ -61,6 +61,9 @@ class Module:
         elif isinstance(value, Module):
             self._forget(name)
             modules[name] = value
+        elif getattr(value, "_is_buffer", False):  # an nn.Buffer: registered as a buffer
+            self.register_buffer(name, value, getattr(value, "persistent", True))
+            return
         elif name in parameters:
             if value is not None:
                 raise TypeError(

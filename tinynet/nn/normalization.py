@@ -1,12 +1,17 @@
-"""BatchNorm1d/2d (with running statistics), LayerNorm, GroupNorm."""
+"""BatchNorm1d/2d/3d (with running statistics), InstanceNorm1d/2d/3d, LayerNorm, GroupNorm,
+RMSNorm, LocalResponseNorm and CrossMapLRN2d.
+
+Layers with parameters take PyTorch's ``device=`` (the CPU only: see ``tinynet.nn.factory``) and
+``dtype=`` (the dtype of the parameters and running statistics)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tinynet import creation
+from tinynet import creation, ops
 from tinynet.nn import functional as F
 from tinynet.nn import init
+from tinynet.nn.factory import check_device
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
@@ -42,11 +47,13 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device=None,
         dtype=None,
         *,
         bias: bool = True,
     ):
         super().__init__()
+        check_device(device, type(self).__name__)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -128,6 +135,81 @@ class BatchNorm2d(_BatchNorm):
     _shape_text = "4-D (N, C, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization over (N, C, D, H, W) inputs; see ``_BatchNorm``."""
+
+    _expected_dims = (5,)
+    _shape_text = "5-D (N, C, D, H, W)"
+
+
+class _InstanceNorm(_BatchNorm):
+    """Instance normalization (Ulyanov et al. 2016): y = (x − μ) / √(σ² + eps) · γ + β with μ, σ²
+    per sample and channel over the spatial dims, in training and eval alike unless
+    ``track_running_stats`` (then eval uses running statistics that training updates, as in
+    ``_BatchNorm``, from the batch's average of the per-instance statistics). Unlike batch norm,
+    ``affine`` and ``track_running_stats`` default to False. An unbatched input (C, *) is taken as
+    a batch of one."""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        batched_dims = self._expected_dims[-1]
+        if input.ndim not in self._expected_dims:
+            raise ValueError(
+                f"{type(self).__name__}: expected {self._shape_text} input, got "
+                f"shape {list(input.shape)}"
+            )
+        unbatched = input.ndim < batched_dims
+        if unbatched:
+            input = input.unsqueeze(0)
+        if input.shape[1] != self.num_features and self.affine:
+            raise ValueError(
+                f"{type(self).__name__}: expected input's size at dim=1 to match num_features "
+                f"({self.num_features}), but got: {input.shape[1]}."
+            )
+        output = F.instance_norm(
+            input, self.running_mean, self.running_var, self.weight, self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum, self.eps,
+        )
+        return output.squeeze(0) if unbatched else output
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization over (N, C, L) or (C, L) inputs; see ``_InstanceNorm``."""
+
+    _expected_dims = (2, 3)
+    _shape_text = "3-D (N, C, L) or 2-D (C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization over (N, C, H, W) or (C, H, W) inputs; see ``_InstanceNorm``."""
+
+    _expected_dims = (3, 4)
+    _shape_text = "4-D (N, C, H, W) or 3-D (C, H, W)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization over (N, C, D, H, W) or (C, D, H, W) inputs; see
+    ``_InstanceNorm``."""
+
+    _expected_dims = (4, 5)
+    _shape_text = "5-D (N, C, D, H, W) or 4-D (C, D, H, W)"
+
+
 class LayerNorm(Module):
     """y = (x − μ) / √(σ² + eps) · γ + β with μ, σ² over the last dims (``normalized_shape``) of
     each sample, the same in training and eval (Ba et al. 2016). γ starts at 1, β at 0, both of
@@ -139,9 +221,11 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
+        device=None,
         dtype=None,
     ):
         super().__init__()
+        check_device(device, "LayerNorm")
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
@@ -170,11 +254,13 @@ class GroupNorm(Module):
         num_channels: int,
         eps: float = 1e-5,
         affine: bool = True,
+        device=None,
         dtype=None,
         *,
         bias: bool = True,
     ):
         super().__init__()
+        check_device(device, "GroupNorm")
         if num_channels % num_groups:
             raise ValueError(
                 f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
@@ -193,3 +279,93 @@ class GroupNorm(Module):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class RMSNorm(Module):
+    """y = x / √(mean(x²) + eps) · γ, the mean over the last dims (``normalized_shape``) of each
+    sample (Zhang & Sennrich 2019). eps=None: the machine epsilon of the input's dtype. γ starts
+    at 1 (``elementwise_affine=False``: no γ).   Shape: (*, *normalized_shape), unchanged."""
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        check_device(device, "RMSNorm")
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        weight = (Parameter(creation.ones(*self.normalized_shape, dtype=dtype))
+                  if elementwise_affine else None)
+        self.register_parameter("weight", weight)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """y_c = x_c / (k + α/n · Σ x_{c'}²)^β over a window of n = ``size`` neighbouring channels
+    (see ``F.local_response_norm``).   Shape: (N, C, *), unchanged."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _cross_map_window(channels: int, size: int) -> np.ndarray:
+    """The (C, C) 0/1 matrix W with scale_c = Σ_c' W[c, c'] x_c'² in PyTorch's CrossMapLRN2d: its
+    running-window recurrence (first window the channels below ⌊(n − 1)/2⌋ + 1; each next one adds
+    the channel entering at the top and drops the one leaving at the bottom only from c > that
+    offset on), reproduced so that the outputs agree."""
+    pre_pad = int((size - 1) / 2 + 1)
+    window = np.zeros((channels, channels))
+    window[0, : min(pre_pad, channels)] = 1
+    for c in range(1, channels):
+        window[c] = window[c - 1]
+        if c < channels - pre_pad + 1:
+            window[c, c + pre_pad - 1] += 1
+        if c > pre_pad:
+            window[c, c - pre_pad] -= 1
+    return window
+
+
+class CrossMapLRN2d(Module):
+    """Local response normalization across channels of a 4-D input, PyTorch's legacy layer:
+    y_c = x_c · (k + α/n · Σ_{c' in window(c)} x_{c'}²)^(−β), the windows as PyTorch computes them
+    (``_cross_map_window``).   Shape: (N, C, H, W), unchanged."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim != 4:
+            raise ValueError(
+                f"CrossMapLRN2d: expected a 4-D input (N, C, H, W), got {list(input.shape)}")
+        window = Tensor._make(_cross_map_window(input.shape[1], self.size).T.astype(input.dtype))
+        squares = (input * input).permute(0, 2, 3, 1)  # channels last for the product
+        scale = ops.matmul(squares, window).permute(0, 3, 1, 2) * (self.alpha / self.size) + self.k
+        return input * ops.pow(scale, -self.beta)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -106,3 +106,77 @@ __all__ += [
     "max_unpool2d",
     "unfold",
 ]
+
+# Margin, ranking, Poisson/Gaussian and triplet losses; distances between vectors.
+from tinynet.nn.functional.distance import (
+    cosine_similarity,
+    normalize,
+    pairwise_distance,
+    pdist,
+)
+from tinynet.nn.functional.margin_losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+
+__all__ += [
+    "cosine_embedding_loss",
+    "cosine_similarity",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "normalize",
+    "pairwise_distance",
+    "pdist",
+    "poisson_nll_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+]
+
+# More normalization.
+from tinynet.nn.functional.normalization import (
+    instance_norm,
+    local_response_norm,
+    rms_norm,
+)
+
+__all__ += ["instance_norm", "local_response_norm", "rms_norm"]
+
+# More dropout.
+from tinynet.nn.functional.dropout import (
+    alpha_dropout,
+    dropout1d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+
+__all__ += ["alpha_dropout", "dropout1d", "dropout3d", "feature_alpha_dropout"]
+
+# bilinear and embedding_bag.
+from tinynet.nn.functional.embedding_bag import embedding_bag
+from tinynet.nn.functional.linear import bilinear
+
+__all__ += ["bilinear", "embedding_bag"]
+
+# 3-D convolution.
+from tinynet.nn.functional.conv3d import conv3d, conv_transpose3d
+
+__all__ += ["conv3d", "conv_transpose3d"]
+
+# Connectionist temporal classification loss.
+from tinynet.nn.functional.ctc import ctc_loss
+
+__all__ += ["ctc_loss"]

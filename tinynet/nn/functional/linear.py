@@ -1,4 +1,4 @@
-"""Affine maps and lookups: linear, embedding, one_hot."""
+"""Affine maps and lookups: linear, bilinear, embedding, one_hot."""
 
 from __future__ import annotations
 
@@ -96,3 +96,31 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         num_classes = int(indices.max()) + 1 if indices.size else 0
     _check_indices(tensor, num_classes, "one_hot")
     return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_o = x1ᵀ A_o x2 + b_o = Σ_ij x1_i A[o, i, j] x2_j + b_o.   Shapes: input1 (*, in1),
+    input2 (*, in2) with the same leading dims, weight (out, in1, in2), bias (out,); output
+    (*, out). Computed as one product x1 · A (reshaped to (in1, out · in2)), then a sum against
+    x2."""
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: weight must be 3-D (out, in1, in2), got {list(weight.shape)}")
+    out_features, in1, in2 = weight.shape
+    if (input1.ndim == 0 or input1.shape[-1] != in1 or input2.ndim == 0
+            or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]):
+        raise ValueError(
+            f"bilinear: inputs of shapes {list(input1.shape)} and {list(input2.shape)} do not "
+            f"fit weight of shape {list(weight.shape)} (expected (*, {in1}) and (*, {in2}))"
+        )
+    if bias is not None and bias.shape != (out_features,):
+        raise ValueError(
+            f"bilinear: bias must have shape [{out_features}], got {list(bias.shape)}"
+        )
+    leading = input1.shape[:-1]
+    flat1 = input1.reshape(-1, in1)
+    flat2 = input2.reshape(-1, 1, in2)
+    mixed = ops.matmul(flat1, weight.permute(1, 0, 2).reshape(in1, out_features * in2))
+    output = ops.sum(mixed.reshape(-1, out_features, in2) * flat2, 2)
+    if bias is not None:
+        output = output + bias
+    return output.reshape(leading + (out_features,))

@@ -7,6 +7,8 @@ channels. The variance used for normalizing is the biased one (divide by n), as 
 
 from __future__ import annotations
 
+import numpy as np
+
 from tinynet import dtypes, ops
 from tinynet.ops.normalization import BatchNorm
 from tinynet.tensor import Tensor
@@ -145,3 +147,108 @@ def group_norm(
     if bias is not None:
         output = output + bias.reshape(shape)
     return output
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """y = (x − μ) / √(σ² + eps) · γ + β with μ, σ² per sample and channel over the spatial dims
+    (Ulyanov et al. 2016), or, without ``use_input_stats``, the running statistics.
+    Shapes: input (N, C, *), running stats, weight γ and bias β (C,).
+
+    With ``use_input_stats`` and running statistics given, these move towards the batch's
+    average of the per-instance statistics, in place (the unbiased variance for ``running_var``):
+    running ← (1 − momentum) · running + momentum · batch."""
+    if input.ndim < 3:
+        raise ValueError(
+            f"instance_norm: expected input (N, C, *) with a spatial dim, got {list(input.shape)}"
+        )
+    channels = input.shape[1]
+    for tensor, role in ((running_mean, "running_mean"), (running_var, "running_var"),
+                         (weight, "weight"), (bias, "bias")):
+        _check_vector(tensor, channels, "instance_norm", role, input)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: running_mean and running_var are needed when "
+                             "use_input_stats is False")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    spatial = tuple(range(2, input.ndim))
+    count = input.numel() // max(input.shape[0] * channels, 1)
+    if count <= 1:
+        raise ValueError(
+            f"instance_norm: expected more than 1 spatial element when using input statistics, "
+            f"got input of shape {list(input.shape)}"
+        )
+    for running, statistic in ((running_mean, lambda a: a.mean(axis=spatial)),
+                               (running_var, lambda a: a.var(axis=spatial, ddof=1))):
+        if running is not None:
+            batch = statistic(input._data).mean(axis=0).astype(running.dtype)
+            running._data *= 1.0 - momentum
+            running._data += momentum * batch
+            running._version += 1
+    output = _normalize(input, spatial, eps)
+    shape = _channel_shape(input)
+    if weight is not None:
+        output = output * weight.reshape(shape)
+    if bias is not None:
+        output = output + bias.reshape(shape)
+    return output
+
+
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
+    """y = x / √(mean(x²) + eps) · γ, the mean over the last len(normalized_shape) dims
+    (Zhang & Sennrich 2019: layer_norm without centering). eps=None means the machine epsilon of
+    the input's dtype, as in PyTorch.   Shapes: input (*, *normalized_shape), weight
+    normalized_shape."""
+    normalized_shape = (
+        (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    )
+    count = len(normalized_shape)
+    if count == 0 or input.shape[input.ndim - count :] != normalized_shape:
+        raise ValueError(
+            f"rms_norm: input of shape {list(input.shape)} does not end with the "
+            f"normalized_shape {list(normalized_shape)}"
+        )
+    if weight is not None and weight.shape != normalized_shape:
+        raise ValueError(
+            f"rms_norm: weight must have shape {list(normalized_shape)}, got {list(weight.shape)}"
+        )
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    dims = tuple(range(input.ndim - count, input.ndim))
+    output = input / ops.sqrt(ops.mean(input * input, dims, keepdim=True) + eps)
+    return output if weight is None else output * weight
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """y_c = x_c / (k + α/n · Σ_{c'} x_{c'}²)^β, the sum over the n = ``size`` channels
+    c − ⌊n/2⌋ … c + ⌊(n − 1)/2⌋ (zero beyond the edges), as in AlexNet (Krizhevsky et al. 2012).
+    Shapes: input (N, C, *) with at least one spatial dim, unchanged."""
+    if input.ndim < 3:
+        raise ValueError(
+            f"local_response_norm: expected 3D or higher dimensionality input, got "
+            f"{list(input.shape)}"
+        )
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be at least 1, got {size}")
+    if input.numel() == 0:
+        return input
+    channels = input.shape[1]
+    flat = input.reshape(input.shape[0], channels, -1)
+    squares = ops.pad(flat * flat, (0, 0, size // 2, (size - 1) // 2))
+    window = squares[:, 0:channels]
+    for offset in range(1, size):
+        window = window + squares[:, offset : offset + channels]
+    scale = ops.pow(window * (alpha / size) + k, beta)
+    return input / scale.reshape(input.shape)

@@ -23,17 +23,20 @@ alpha=1, out=None) -> Tensor``) is parsed when the docstring documents one form 
 documented with several overloads, or with no readable signature, is "unknown signature": it counts
 by presence only. For a class the signature of its constructor is compared; for a Tensor method
 compared with a docstring signature, tinynet's ``self`` is dropped (PyTorch's docs omit it);
-properties and other non-callables count by presence. A signature that is only ``(*args,
+properties and other non-callables count by presence. A docstring whose pseudo-signature names
+types rather than parameters (``set_num_threads(int)``), or that is only ``(*args, **kwargs)``,
+is unknown. A signature that is only ``(*args,
 **kwargs)`` (a dispatching wrapper such as ``max_pool2d``, or ``Module.__init__`` inherited by
 ``nn.Tanh``) says nothing: the docstring is tried, else it is unknown. Docstring signatures are
 PyTorch's documentation, which in a few places names a parameter differently from the binding
 (``Tensor.div(value)`` for the binding's ``other``). Two signatures match when they have the same
-parameters in the same order with the same names, kinds (positional-only, positional-or-keyword,
-``*args``, keyword-only, ``**kwargs``) and defaults; annotations are ignored. PyTorch's private
+parameters with the same names, kinds (positional-only, positional-or-keyword, ``*args``,
+keyword-only, ``**kwargs``) and defaults; annotations are ignored. The positional parameters must
+come in PyTorch's order; keyword-only ones may come in any order. PyTorch's private
 parameters (``_stacklevel``) are left out, and so are the parameters listed in
 ``api_exclusions.TOLERATED_ABSENT_PARAMETERS`` when tinynet lacks them (the losses' deprecated
 ``size_average``/``reduce``; the optimizers' CUDA and compiler flags ``foreach``, ``fused``,
-``capturable``, ``differentiable``); the others must then be in PyTorch's order. Defaults compare by
+``capturable``, ``differentiable``). Defaults compare by
 value after normalization: numbers by value (``1`` equals ``1.0``; a bool equals only a bool),
 strings, ``None`` and tuples as themselves, dtypes and other library objects by their name without
 the ``torch.`` or ``tinynet.`` prefix (``torch.float32`` equals ``tinynet.float32``, whose repr is
@@ -206,10 +209,18 @@ def docstring_signature(obj: object, name: str) -> inspect.Signature | None:
                                             default=_doc_default(default)))
     if args.kwarg:
         parameters.append(inspect.Parameter(args.kwarg.arg, inspect.Parameter.VAR_KEYWORD))
+    if any(p.name in _TYPE_NAMES for p in parameters):
+        return None  # a pseudo-signature naming types (``set_num_threads(int)``)
+    if [p.kind for p in parameters] == [inspect.Parameter.VAR_POSITIONAL,
+                                        inspect.Parameter.VAR_KEYWORD]:
+        return None  # ``to(*args, **kwargs)`` documents nothing
     try:
         return inspect.Signature(parameters)
     except ValueError:
         return None
+
+
+_TYPE_NAMES = {"int", "float", "bool", "str", "Tensor", "tensor", "number"}
 
 
 class _Source(str):
@@ -258,30 +269,39 @@ def normalize_default(value: object) -> object:
 
 def compare_signatures(reference: inspect.Signature, candidate: inspect.Signature,
                        tolerated=TOLERATED_ABSENT_PARAMETERS) -> list[str]:
-    """What differs between two signatures (names, kinds, defaults), in words; empty if none.
-    PyTorch's private parameters (``_stacklevel``) are left out, and so are those in ``tolerated``
-    when the candidate does not have them."""
-    cand = list(candidate.parameters.values())
-    cand_names = {p.name for p in cand}
+    """What differs between two signatures, in words; empty if none. The positional parameters
+    (and ``*args``) must be the same names in the same order; the others are compared by name
+    (the order of keyword-only parameters does not matter); every shared name must have the same
+    kind and default. PyTorch's private parameters (``_stacklevel``) are left out, and so are those
+    in ``tolerated`` when the candidate does not have them."""
+    cand = [p for p in candidate.parameters.values() if not p.name.startswith("_")]
+    cand_by = {p.name: p for p in cand}
     ref = [p for p in reference.parameters.values() if not p.name.startswith("_")
-           and not (p.name in tolerated and p.name not in cand_names)]
+           and not (p.name in tolerated and p.name not in cand_by)]
+    ref_by = {p.name: p for p in ref}
+
+    def positional(params):
+        return [("*" if p.kind is p.VAR_POSITIONAL else "") + p.name for p in params
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+
     differences = []
-    for i in range(max(len(ref), len(cand))):
-        if i >= len(ref):
-            differences.append(f"extra parameter {cand[i].name!r}")
-            continue
-        if i >= len(cand):
-            differences.append(f"missing parameter {ref[i].name!r}")
-            continue
-        r, c = ref[i], cand[i]
-        if r.name != c.name:
-            differences.append(f"parameter {i} is {c.name!r}, PyTorch's is {r.name!r}")
-            continue
-        if r.kind != c.kind:
-            differences.append(f"{r.name!r} is {c.kind.description}, PyTorch's is "
+    ref_pos, cand_pos = positional(ref), positional(cand)
+    if ref_pos != cand_pos:
+        i = next(i for i, (r, c) in enumerate(zip(ref_pos + [""], cand_pos + [""])) if r != c)
+        differences.append(f"positional parameters from #{i}: ({', '.join(cand_pos[i:])}), "
+                           f"PyTorch's ({', '.join(ref_pos[i:])})")
+    in_positional = {n.lstrip("*") for n in ref_pos + cand_pos}
+    for name in ref_by.keys() - cand_by.keys() - in_positional:
+        differences.append(f"missing {name!r}")
+    for name in cand_by.keys() - ref_by.keys() - in_positional:
+        differences.append(f"extra {name!r}")
+    for name in (p.name for p in ref if p.name in cand_by):
+        r, c = ref_by[name], cand_by[name]
+        if r.kind != c.kind and not (name in in_positional and ref_pos != cand_pos):
+            differences.append(f"{name!r} is {c.kind.description}, PyTorch's is "
                                f"{r.kind.description}")
         if normalize_default(r.default) != normalize_default(c.default):
-            differences.append(f"{r.name!r} defaults to {_show(c.default)}, PyTorch's to "
+            differences.append(f"{name!r} defaults to {_show(c.default)}, PyTorch's to "
                                f"{_show(r.default)}")
     return differences
 

@@ -69,7 +69,6 @@ NON_API: dict[str, dict[str, str]] = {
 SPARSE = "sparse tensors: tinynet's tensors are dense NumPy arrays"
 QUANTIZED = "quantized tensors and quantization: tinynet computes in float and integer NumPy dtypes"
 COMPLEX = "complex numbers: tinynet's dtypes are real"
-NAMED = "named tensors (a prototype in PyTorch)"
 DISTRIBUTED = "distributed and multi-device training: tinynet runs in one CPU process"
 DEVICE = "CUDA/ROCm/oneDNN/other accelerator kernels and internals: tinynet runs on the CPU"
 AUTOCAST = "mixed-precision autocast: tinynet computes in the dtype asked for"
@@ -163,8 +162,6 @@ DELIBERATELY_LACKING: list[tuple[str, str, str]] = [
     *[("torch.Tensor", p, COMPLEX) for p in (
         "conj", "conj_physical*", "resolve_conj", "is_conj", "angle", "real", "imag", "cfloat",
         "cdouble", "chalf", "H", "mH", "adjoint", "resolve_neg", "is_neg")],
-    *[("torch.Tensor", p, NAMED) for p in ("names", "rename", "rename_", "refine_names",
-                                           "align_to", "align_as", "has_names")],
     *[("torch.Tensor", p, DEVICE) for p in (
         "xpu", "ipu", "mtia", "is_xpu", "is_ipu", "is_mtia", "is_maia", "is_vulkan", "is_xla",
         "is_mkldnn", "to_mkldnn", "is_meta", "record_stream")],

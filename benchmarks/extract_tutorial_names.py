@@ -30,8 +30,8 @@ What counts as a use, per script:
   have is recorded for each of them.
 
 Out of scope (written with the reason, not required of tinynet): ``torch.cuda.*`` other than
-``torch.cuda.is_available`` (the issue requires the availability checks, which answer False), and
-``torch.onnx.*``. Names from torchvision, torchtext, matplotlib, pandas, ... are never gathered:
+``torch.cuda.is_available`` (the issue requires the availability checks, which answer False),
+``torch.onnx.*`` and ``torch.nn.DataParallel`` (multi-GPU). Names from torchvision, torchtext, matplotlib, pandas, ... are never gathered:
 they are not ``torch`` names.
 """
 
@@ -46,6 +46,7 @@ from pathlib import Path
 OUT_OF_SCOPE_PREFIXES = {
     "torch.cuda.": "out of scope: CUDA-specific",
     "torch.onnx.": "out of scope: ONNX export",
+    "torch.nn.DataParallel": "out of scope: multi-GPU training",
 }
 IN_SCOPE_EXCEPTIONS = {"torch.cuda.is_available"}
 BUILTIN_METHODS = set().union(*(dir(t) for t in (str, list, dict, set, tuple, bytes)))

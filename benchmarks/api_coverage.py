@@ -2,7 +2,8 @@
 ``torch.nn``, ``torch.nn.functional``, ``torch.optim``, ``torch.optim.lr_scheduler`` and
 ``torch.utils.data``, whether tinynet has the same dotted name (``tinynet.nn.functional.relu`` for
 ``torch.nn.functional.relu``) and whether its signature is PyTorch's; then whether tinynet has every
-name that PyTorch's beginner and intermediate tutorials use (benchmarks/tutorial_names.txt).
+name that PyTorch's beginner and intermediate tutorials use, and every keyword argument they pass
+to one (benchmarks/tutorial_names.txt).
 
     PYTHONPATH=$PWD python benchmarks/api_coverage.py                  # the summary and the gaps
     PYTHONPATH=$PWD python benchmarks/api_coverage.py --details        # one line per name
@@ -385,13 +386,30 @@ def read_tutorial_names(path: Path = TUTORIAL_NAMES) -> tuple[dict[str, str], di
 
 
 def missing_tutorial_names(candidate_root: object, names) -> list[str]:
-    """The dotted ``torch.*`` names that have no ``tinynet.*`` namesake."""
+    """The dotted ``torch.*`` names that have no ``tinynet.*`` namesake, and the
+    ``name(keyword=)`` entries whose name tinynet has but whose signature does not take the
+    keyword (an entry whose name is missing is not repeated: the name is listed)."""
     missing = []
-    for dotted in names:
-        _, _, rest = dotted.partition(".")
-        if resolve(candidate_root, rest) is MISSING:
-            missing.append(dotted)
+    for entry in names:
+        dotted, _, keyword = entry.partition("(")
+        obj = resolve(candidate_root, dotted.partition(".")[2])
+        if not keyword:
+            if obj is MISSING:
+                missing.append(entry)
+        elif obj is not MISSING and not accepts_keyword(obj, keyword.rstrip("=)")):
+            missing.append(entry)
     return missing
+
+
+def accepts_keyword(obj: object, keyword: str) -> bool:
+    """Whether a call of ``obj`` can pass ``keyword`` by name (a parameter of that name that is
+    not positional-only, or ``**kwargs``); False when the signature cannot be read."""
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is p.VAR_KEYWORD or (p.name == keyword and p.kind is not p.POSITIONAL_ONLY)
+               for p in params)
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -431,8 +449,8 @@ def text_report(results, summaries, tutorial_missing, tutorial_count, details: b
 
     out = [markdown_table(SUMMARY_HEADERS, summary_rows(summaries)), ""]
     out += target_lines(summaries)
-    out.append(f"\nTutorial names: {tutorial_count - len(tutorial_missing)} of {tutorial_count} "
-               "present; missing:")
+    out.append(f"\nTutorial names and keywords: {tutorial_count - len(tutorial_missing)} of "
+               f"{tutorial_count} present; missing:")
     for head, tails in group_by_namespace(tutorial_missing).items():
         out.append(f"  {head}: {', '.join(tails)}")
     if details:
@@ -465,8 +483,10 @@ def markdown_body(results, summaries, tutorial_required, tutorial_out, tutorial_
                   f"`tinynet.{p}` {'yes' if ok else 'no'}" for p, ok in namespace_reach.items()), ""]
     parts += ["## Names used in PyTorch's tutorials", "",
               f"{len(tutorial_required) - len(tutorial_missing)} of {len(tutorial_required)} "
-              "required names present (the list, with the tutorials using each and how it was "
-              "extracted: [benchmarks/tutorial_names.txt](../../benchmarks/tutorial_names.txt)).", ""]
+              "required entries present: the names the tutorials use, and as `name(keyword=)` the "
+              "keyword arguments they pass (the list, with the tutorials using each and how it was "
+              "extracted: [benchmarks/tutorial_names.txt](../../benchmarks/tutorial_names.txt)). "
+              "A keyword is listed as missing only where tinynet has the name.", ""]
     if tutorial_missing:
         parts += ["Missing:", ""]
         parts += [f"- `{head}`: {', '.join(f'`{t}`' for t in tails)}"

@@ -29,6 +29,11 @@ What counts as a use, per script:
   attributes (``model.parameters()``, ``optimizer.step()``); a name that several of these classes
   have is recorded for each of them.
 
+- Keyword arguments: for each call of a recorded name, the keywords it is given, as
+  ``name(keyword=)`` (``torch.load(weights_only=)``, ``torch.matmul(out=)``,
+  ``torch.Tensor.max(keepdim=)``); a keyword that PyTorch's readable signature does not take (an
+  old tutorial's removed argument) is left out. Positional arguments are not recorded.
+
 Out of scope (written with the reason, not required of tinynet): ``torch.cuda.*`` other than
 ``torch.cuda.is_available`` (the issue requires the availability checks, which answer False),
 ``torch.onnx.*`` and ``torch.nn.DataParallel`` (multi-GPU). Names from torchvision, torchtext, matplotlib, pandas, ... are never gathered:
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import sys
 import types
 from pathlib import Path
@@ -100,22 +106,70 @@ class _Walker(ast.NodeVisitor):
             return parts[::-1]
         return None
 
-    def _record_torch_chain(self, parts: list[str]) -> bool:
-        """Record the name a chain rooted at a torch alias reaches; False if not rooted there."""
-        if parts[0] not in self.aliases:
-            return False
+    def _record_torch_chain(self, parts: list[str]) -> str | None:
+        """Record the name a chain rooted at a torch alias reaches; return it when the chain
+        ends there (``torch.nn.Linear``, not ``torch.float.is_signed``), else None."""
         dotted = self.aliases[parts[0]].split(".")
         obj, canonical = self.torch, ["torch"]
-        for part in dotted[1:] + parts[1:]:
+        path = dotted[1:] + parts[1:]
+        for i, part in enumerate(path):
             if not hasattr(obj, part):
-                return True     # not a PyTorch name (a user attribute or a removed API)
+                return None     # not a PyTorch name (a user attribute or a removed API)
             obj = getattr(obj, part)
             if isinstance(obj, types.ModuleType):
                 canonical = obj.__name__.split(".")
                 continue
-            self.found.add(".".join(canonical + [part]))
+            name = ".".join(canonical + [part])
+            self.found.add(name)
+            return name if i == len(path) - 1 else None
+        return None
+
+    def _method_names(self, node) -> list[str]:
+        """The names a method call or attribute on a non-module receiver is recorded under."""
+        if isinstance(node.value, ast.Name):
+            if node.value.id == "self":
+                return []   # the tutorial's own attributes (self.flatten, self.softmax, ...)
+            if node.value.id in self.subclasses:
+                base = self.subclasses[node.value.id]   # LegendrePolynomial3.apply
+                if hasattr(base, node.attr) and not node.attr.startswith("_"):
+                    return [f"{base.__module__}.{base.__qualname__}.{node.attr}"]
+                return []
+        if node.attr in BUILTIN_METHODS:
+            return []
+        if node.attr in self.tensor_attrs:
+            return [f"torch.Tensor.{node.attr}"]
+        return [f"{owner}.{node.attr}" for owner, names in self.method_owners
+                if node.attr in names]
+
+    def visit_Call(self, node):
+        keywords = [k.arg for k in node.keywords if k.arg]
+        names = []
+        parts = self._chain(node.func)
+        if parts is not None and parts[0] in self.aliases:
+            name = self._record_torch_chain(parts)
+            names = [name] if name else []
+        elif parts is not None and parts[0] in self.foreign:
+            names = []
+        elif isinstance(node.func, ast.Attribute):
+            names = self._method_names(node.func)
+        for name in names:
+            for keyword in keywords:
+                if self._accepts(name, keyword):
+                    self.found.add(f"{name}({keyword}=)")
+        self.generic_visit(node)
+
+    def _accepts(self, name: str, keyword: str) -> bool:
+        """Whether PyTorch takes ``keyword`` in ``name`` (True when its signature is not
+        readable: a C function's keywords are taken as the tutorial wrote them)."""
+        obj = self.torch
+        for part in name.split(".")[1:]:
+            obj = getattr(obj, part, None)
+        try:
+            params = inspect.signature(obj).parameters.values()
+        except (TypeError, ValueError):
             return True
-        return True
+        return any(p.name == keyword and p.kind is not p.POSITIONAL_ONLY or
+                   p.kind is p.VAR_KEYWORD for p in params)
 
     def visit_Attribute(self, node):
         parts = self._chain(node)
@@ -123,20 +177,10 @@ class _Walker(ast.NodeVisitor):
             if parts[0] in self.aliases:
                 self._record_torch_chain(parts)
             return  # a chain on a module: its inner Names are part of it
-        if isinstance(node.value, ast.Name) and node.value.id == "self":
-            return  # the tutorial's own attributes (self.flatten, self.softmax, ...)
-        if isinstance(node.value, ast.Name) and node.value.id in self.subclasses:
-            base = self.subclasses[node.value.id]   # LegendrePolynomial3.apply
-            if hasattr(base, node.attr) and not node.attr.startswith("_"):
-                self.found.add(f"{base.__module__}.{base.__qualname__}.{node.attr}")
-            return
-        if node.attr in self.tensor_attrs and node.attr not in BUILTIN_METHODS:
-            self.found.add(f"torch.Tensor.{node.attr}")
-        elif node.attr not in BUILTIN_METHODS:
-            for owner, names in self.method_owners:
-                if node.attr in names:
-                    self.found.add(f"{owner}.{node.attr}")
-        self.generic_visit(node)
+        self.found.update(self._method_names(node))
+        if not (isinstance(node.value, ast.Name) and
+                (node.value.id == "self" or node.value.id in self.subclasses)):
+            self.generic_visit(node)
 
     def _torch_object(self, node):
         """The PyTorch object an expression written with torch aliases names, else None."""

@@ -2,7 +2,7 @@
 tutorial-name extraction on a small script, and the issue's acceptance test against PyTorch.
 
 The acceptance tests (``test_acceptance_*``) say when tinynet offers what PyTorch's tutorials use
-and 80% of ``torch.nn`` and ``torch.nn.functional`` with PyTorch's signatures (the adjusted figure:
+(every name, and every keyword argument they pass to one) and 80% of ``torch.nn`` and ``torch.nn.functional`` with PyTorch's signatures (the adjusted figure:
 the listed deliberately lacking names left out of both counts). They fail until that API exists.
 """
 
@@ -240,6 +240,23 @@ def test_tutorial_names_are_read_with_their_scope_and_the_missing_ones_found(tmp
     assert cov.missing_tutorial_names(candidate, required) == ["torch.nn.gelu"]
 
 
+def test_a_keyword_a_tutorial_passes_must_be_accepted_by_name():
+    def loss(input, target, *, reduction="mean"):
+        pass
+
+    def pad(input, pad, /):
+        pass
+
+    def anything(input, **kwargs):
+        pass
+
+    candidate = make_library("cand", {"loss": loss, "pad": pad, "anything": anything})
+    entries = ["torch.nn.loss(reduction=)", "torch.nn.loss(weight=)", "torch.nn.pad(pad=)",
+               "torch.nn.anything(dim=)", "torch.nn.absent(dim=)"]
+    assert cov.missing_tutorial_names(candidate, entries) == ["torch.nn.loss(weight=)",
+                                                              "torch.nn.pad(pad=)"]
+
+
 def test_the_tutorial_name_list_names_its_sources_and_only_pytorch_names():
     text = (BENCHMARKS / "tutorial_names.txt").read_text()
     assert "benchmarks/extract_tutorial_names.py" in text and "pytorch/tutorials" in text
@@ -273,7 +290,9 @@ def test_extraction_finds_torch_names_and_tensor_methods_but_not_strings_or_nump
         x = torch.zeros(3).view(1, 3)
         y = F.relu(x).T
         model.zero_grad()
-        loader = DataLoader([])
+        loader = DataLoader([], batch_size=4)
+        best = x.max(1, keepdim=True)
+        old = F.relu(x, inplace=False, not_a_keyword=1)
     """))
     found = extract.extract(script, torch)
     assert {"torch.nn.Module", "torch.nn.LogSoftmax", "torch.zeros", "torch.Tensor.view",
@@ -281,6 +300,9 @@ def test_extraction_finds_torch_names_and_tensor_methods_but_not_strings_or_nump
             "torch.utils.data.DataLoader"} <= found
     assert "torch.Tensor.split" not in found and "torch.Tensor.add" not in found
     assert "torch.Tensor.softmax" not in found
+    assert {"torch.nn.LogSoftmax(dim=)", "torch.utils.data.DataLoader(batch_size=)",
+            "torch.Tensor.max(keepdim=)", "torch.nn.functional.relu(inplace=)"} <= found
+    assert "torch.nn.functional.relu(not_a_keyword=)" not in found   # PyTorch does not take it
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +356,7 @@ def test_the_markdown_page_has_the_summary_the_tutorial_gaps_and_the_exclusions(
 
 
 @pytest.mark.torch
-def test_acceptance_every_name_the_tutorials_use_is_in_tinynet():
+def test_acceptance_every_name_the_tutorials_use_and_keyword_they_pass_is_in_tinynet():
     pytest.importorskip("torch")
     import tinynet
 

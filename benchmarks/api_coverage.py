@@ -65,8 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_exclusions import (DELIBERATELY_LACKING, NON_API,  # noqa: E402
-                            TOLERATED_ABSENT_PARAMETERS)
+from api_exclusions import DELIBERATELY_LACKING, NON_API, TOLERATED_ABSENT_PARAMETERS
 
 NAMESPACES = ("", "Tensor", "nn", "nn.functional", "optim", "optim.lr_scheduler", "utils.data")
 TARGET_NAMESPACES = ("torch.nn", "torch.nn.functional")
@@ -467,26 +466,28 @@ def markdown_body(results, summaries, tutorial_required, tutorial_out, tutorial_
                   namespace_reach) -> str:
     from tinynet.report import markdown_table
 
-    parts = ["How much of PyTorch's public API tinynet offers under the same dotted name, and "
+    intro = ("How much of PyTorch's public API tinynet offers under the same dotted name, and "
              "whether the signature is PyTorch's. How the names are chosen, how signatures and "
              "defaults compare and how the percentages are computed: "
              "[benchmarks/api_coverage.py](../../benchmarks/api_coverage.py) (its docstring); the "
              "lists of non-API names and deliberately lacking names with their reasons: "
-             "[benchmarks/api_exclusions.py](../../benchmarks/api_exclusions.py).", "",
-             "## Summary", "", markdown_table(SUMMARY_HEADERS, summary_rows(summaries)), "",
-             "Raw % = names present with a matching signature / public names. Adjusted % = the "
-             "same with the deliberately lacking names left out of both counts. A name whose "
-             "PyTorch signature cannot be read counts as matching when present.", ""]
+             "[benchmarks/api_exclusions.py](../../benchmarks/api_exclusions.py).")
+    percentages = ("Raw % = names present with a matching signature / public names. Adjusted % = "
+                   "the same with the deliberately lacking names left out of both counts. A name "
+                   "whose PyTorch signature cannot be read counts as matching when present.")
+    reach = ("Namespaces reachable by attribute after `import tinynet` (as `torch.nn.functional` "
+             "is after `import torch`): " + ", ".join(
+                 f"`tinynet.{p}` {'yes' if ok else 'no'}" for p, ok in namespace_reach.items()))
+    tutorials = (f"{len(tutorial_required) - len(tutorial_missing)} of {len(tutorial_required)} "
+                 "required entries present: the names the tutorials use, and as `name(keyword=)` "
+                 "the keyword arguments they pass (the list, with the tutorials using each and how "
+                 "it was extracted: [benchmarks/tutorial_names.txt]"
+                 "(../../benchmarks/tutorial_names.txt)). A keyword is listed as missing only "
+                 "where tinynet has the name.")
+    parts = [intro, "", "## Summary", "", markdown_table(SUMMARY_HEADERS, summary_rows(summaries)),
+             "", percentages, ""]
     parts += [f"- {line}" for line in target_lines(summaries)]
-    parts += ["", "Namespaces reachable by attribute after `import tinynet` (as `torch.nn.functional` "
-              "is after `import torch`): " + ", ".join(
-                  f"`tinynet.{p}` {'yes' if ok else 'no'}" for p, ok in namespace_reach.items()), ""]
-    parts += ["## Names used in PyTorch's tutorials", "",
-              f"{len(tutorial_required) - len(tutorial_missing)} of {len(tutorial_required)} "
-              "required entries present: the names the tutorials use, and as `name(keyword=)` the "
-              "keyword arguments they pass (the list, with the tutorials using each and how it was "
-              "extracted: [benchmarks/tutorial_names.txt](../../benchmarks/tutorial_names.txt)). "
-              "A keyword is listed as missing only where tinynet has the name.", ""]
+    parts += ["", reach, "", "## Names used in PyTorch's tutorials", "", tutorials, ""]
     if tutorial_missing:
         parts += ["Missing:", ""]
         parts += [f"- `{head}`: {', '.join(f'`{t}`' for t in tails)}"
@@ -527,9 +528,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         import torch
-        import torch.nn.functional  # noqa: F401
-        import torch.optim.lr_scheduler  # noqa: F401
-        import torch.utils.data  # noqa: F401
+        import torch.nn.functional
+        import torch.optim.lr_scheduler
+        import torch.utils.data
     except ImportError:
         print("PyTorch is not installed: it is the reference this report measures against.")
         return 2

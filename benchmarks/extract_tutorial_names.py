@@ -4,7 +4,9 @@ file that benchmarks/api_coverage.py checks tinynet against (benchmarks/tutorial
     PYTHONPATH=$PWD python benchmarks/extract_tutorial_names.py DIR [--sources SOURCES] [-o OUT]
 
 DIR holds the tutorials' Python code, one ``<tutorial>.py`` per tutorial (the file's stem names the
-tutorial in the output). ``--sources`` is a text file whose lines are copied into the output's
+tutorial in the output): the scripts themselves, or the lines of them that use PyTorch (the
+tutorials' code is not part of this repository; benchmarks/tutorial_names.txt lists the scripts and
+commits it was read from). ``--sources`` is a text file whose lines are copied into the output's
 header (where each script came from). Needs PyTorch installed: every name is checked against it.
 
 What counts as a use, per script:
@@ -234,9 +236,9 @@ def main(argv=None) -> int:
                                                        "tutorial_names.txt"))
     args = parser.parse_args(argv)
     import torch
-    import torch.nn.functional  # noqa: F401
-    import torch.optim.lr_scheduler  # noqa: F401
-    import torch.utils.data  # noqa: F401
+    import torch.nn.functional
+    import torch.optim.lr_scheduler
+    import torch.utils.data
 
     uses: dict[str, set[str]] = {}
     scripts = sorted(Path(args.directory).glob("*.py"))
@@ -247,16 +249,17 @@ def main(argv=None) -> int:
         "# The PyTorch names that PyTorch's beginner and intermediate tutorials use.",
         "# Written by benchmarks/extract_tutorial_names.py (its docstring says what counts as a use",
         f"# and what is out of scope) with PyTorch {torch.__version__}, from the code of these",
-        "# scripts of the pytorch/tutorials repository (one stored version each, at the commit",
-        "# given; the code lines of each script were read, prose and comments left out):",
+        "# scripts of the pytorch/tutorials repository, each at the commit given (a few tutorials",
+        "# in two stored versions). Each script was read whole; the lines that use PyTorch were",
+        "# copied for the walk (prose, comments and repeats of the same use left out):",
     ]
     if args.sources:
         header += [f"#   {line}" for line in Path(args.sources).read_text().splitlines()
                    if line.strip()]
     header += ["#",
-               "# Format: name<TAB>tutorials using it[<TAB>out of scope: reason]. Names out of "
-               "scope are",
-               "# listed but not required.", ""]
+               "# Format: name<TAB>tutorials using it[<TAB>out of scope: reason]; a name is a",
+               "# dotted PyTorch name, or name(keyword=) for a keyword argument passed to it.",
+               "# Names out of scope are listed but not required.", ""]
     lines = []
     for name in sorted(uses):
         fields = [name, ",".join(sorted(uses[name]))]

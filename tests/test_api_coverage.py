@@ -6,6 +6,7 @@ The acceptance tests (``test_acceptance_*``) say when tinynet offers what PyTorc
 the listed deliberately lacking names left out of both counts). They fail until that API exists.
 """
 
+import importlib
 import importlib.util
 import inspect
 import subprocess
@@ -308,10 +309,8 @@ def test_extraction_finds_torch_names_and_tensor_methods_but_not_strings_or_nump
 @pytest.fixture(scope="module")
 def pytorch_coverage():
     torch = pytest.importorskip("torch")
-    import torch.nn.functional  # noqa: F401
-    import torch.optim.lr_scheduler  # noqa: F401
-    import torch.utils.data  # noqa: F401
-
+    for submodule in ("torch.nn.functional", "torch.optim.lr_scheduler", "torch.utils.data"):
+        importlib.import_module(submodule)
     import tinynet
 
     results, summaries = cov.coverage(torch, tinynet)
@@ -344,7 +343,8 @@ def test_the_markdown_page_has_the_summary_the_tutorial_gaps_and_the_exclusions(
     page = tmp_path / "api.md"
     result = subprocess.run([sys.executable, str(BENCHMARKS / "api_coverage.py"),
                              "--markdown", str(page)], capture_output=True, text=True,
-                            cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": ""}, timeout=300)
+                            cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": ""}, timeout=300,
+                            check=False)
     assert result.returncode == 0, result.stderr
     text = page.read_text()
     assert text.startswith("# PyTorch API coverage")

@@ -271,7 +271,6 @@ def test_nn_tutorial_style_refactoring_from_raw_tensors_to_modules_and_loaders()
     torch.manual_seed(0)
     images, labels = fashion_like(n=128)
     x_train, y_train = images.view(-1, 784), labels
-    n = x_train.shape[0]
     weights = torch.randn(784, 10) / math.sqrt(784)
     weights.requires_grad_()
     bias = torch.zeros(10, requires_grad=True)

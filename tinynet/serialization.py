@@ -54,6 +54,8 @@ class _Encoder:
     def encode(self, value, where: str):
         if value is None or isinstance(value, (bool, str)):
             return value
+        if isinstance(value, np.generic):  # before float: np.float64 is a float subclass
+            return {"numpy_scalar": self._array(np.asarray(value))}
         if isinstance(value, int):
             return {"int": str(value)}
         if isinstance(value, float):
@@ -62,8 +64,6 @@ class _Encoder:
             return {"tensor": self._array(value._data), "requires_grad": value.requires_grad}
         if isinstance(value, np.ndarray):
             return {"ndarray": self._array(value)}
-        if isinstance(value, np.generic):
-            return {"numpy_scalar": self._array(np.asarray(value))}
         if isinstance(value, dict):
             items = []
             for key, item in value.items():

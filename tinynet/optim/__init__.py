@@ -27,3 +27,13 @@ __all__ = [
     "RMSprop",
     "lr_scheduler",
 ]
+
+# More of PyTorch's optimizers (SparseAdam refuses: tinynet has no sparse gradients)
+from tinynet.optim.adamax import Adamax
+from tinynet.optim.asgd import ASGD
+from tinynet.optim.lbfgs import LBFGS
+from tinynet.optim.radam import RAdam
+from tinynet.optim.rprop import Rprop
+from tinynet.optim.sparse_adam import SparseAdam
+
+__all__ += ["ASGD", "LBFGS", "Adamax", "RAdam", "Rprop", "SparseAdam"]

@@ -312,7 +312,7 @@ def run_lbfgs(lib, optimizer_class, function, start, steps, **settings):
         return loss
 
     for _ in range(steps):
-        losses.append(float(optimizer.step(closure)))
+        losses.append(float(optimizer.step(closure).detach()))
     return param.detach().numpy(), losses, optimizer.state[param]
 
 
@@ -357,9 +357,10 @@ def test_lbfgs_with_strong_wolfe_solves_rosenbrock():
 
 
 def test_lbfgs_stops_at_once_when_the_gradient_is_zero():
-    found, losses, state = run_lbfgs(tn, optim.LBFGS, quartic_bowl,
-                                     np.array([1.0, -2.0, 0.5, 3.0]), 1)
+    minimum = np.array([1.0, -2.0, 0.5, 3.0])
+    found, losses, state = run_lbfgs(tn, optim.LBFGS, quartic_bowl, minimum, 1)
     assert losses == [0.0] and state["func_evals"] == 1 and state["n_iter"] == 0
+    np.testing.assert_array_equal(found, minimum)
 
 
 def test_lbfgs_converges_to_rounding_on_a_quadratic_when_the_tolerances_allow():
@@ -428,8 +429,6 @@ def test_lbfgs_refuses_groups_and_a_missing_closure():
 
 def test_lbfgs_state_dict_is_checked_against_the_parameters():
     param = tn.tensor(np.zeros(4), requires_grad=True)
-    run = run_lbfgs(tn, optim.LBFGS, quartic_bowl, np.zeros(4), 1)
-    del run
     optimizer = optim.LBFGS([param])
 
     def closure():

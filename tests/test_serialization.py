@@ -322,13 +322,12 @@ def test_a_file_object_is_read_from_its_current_position():
 
 
 def test_text_files_are_refused(tmp_path):
-    with open(tmp_path / "text.pt", "w") as file:
-        with pytest.raises(TypeError, match="binary file object"):
-            tn.save({"a": 1}, file)
+    with open(tmp_path / "text.pt", "w") as file, pytest.raises(TypeError, match="binary file"):
+        tn.save({"a": 1}, file)
     tn.save({"a": 1}, tmp_path / "model.pt")
-    with open(tmp_path / "model.pt", encoding="latin-1") as file:
-        with pytest.raises(TypeError, match="binary file object"):
-            tn.load(file)
+    with (open(tmp_path / "model.pt", encoding="latin-1") as file,
+          pytest.raises(TypeError, match="binary file object")):
+        tn.load(file)
     with pytest.raises(TypeError, match="file path .* or a binary file object"):
         tn.save({"a": 1}, 42)
 
@@ -432,9 +431,9 @@ def test_unpickler_arguments_are_accepted_and_others_refused(tmp_path):
 def test_mmap_needs_a_path(tmp_path):
     tn.save({"a": 1}, tmp_path / "a.pt")
     assert tn.load(tmp_path / "a.pt", mmap=True) == {"a": 1}
-    with open(tmp_path / "a.pt", "rb") as file:
-        with pytest.raises(ValueError, match="file path in order to use the mmap"):
-            tn.load(file, mmap=True)
+    with (open(tmp_path / "a.pt", "rb") as file,
+          pytest.raises(ValueError, match="file path in order to use the mmap")):
+        tn.load(file, mmap=True)
 
 
 @pytest.mark.torch

@@ -442,3 +442,94 @@ def test_lbfgs_state_dict_is_checked_against_the_parameters():
     other = optim.LBFGS([tn.tensor(np.zeros(5), requires_grad=True)])
     with pytest.raises(ValueError, match="hold 5 elements"):
         other.load_state_dict(saved)
+
+
+# ---- hooks ----
+
+
+def test_step_hooks_run_around_every_optimizers_step():
+    for name in ["SGD", "Adam", "LBFGS"]:
+        param = tn.tensor([1.0, -2.0], requires_grad=True)
+        optimizer = getattr(optim, name)([param], lr=0.1)
+        calls = []
+
+        def closure():
+            optimizer.zero_grad()
+            loss = (param * param).sum()
+            loss.backward()
+            calls.append("closure")
+            return loss
+
+        pre = optimizer.register_step_pre_hook(
+            lambda opt, args, kwargs: calls.append(("pre", opt is optimizer, args)))
+        optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
+        optimizer.step(closure)
+        assert calls[0] == ("pre", True, (closure,)) and calls[-1] == "post"
+        assert calls.count("post") == 1
+        pre.remove()
+        calls.clear()
+        optimizer.step(closure)
+        assert calls[0] == "closure" and calls[-1] == "post"
+
+
+def test_a_step_pre_hook_can_replace_the_arguments():
+    param = tn.tensor([1.0], requires_grad=True)
+    optimizer = optim.SGD([param], lr=0.5)
+    param.grad = tn.tensor([1.0])
+
+    def closure():
+        return "replaced"
+
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: ((closure,), {}))
+    assert optimizer.step() == "replaced"
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: "nonsense")
+    with pytest.raises(RuntimeError, match="must return None or a tuple"):
+        optimizer.step()
+
+
+def test_a_subclass_calling_super_step_runs_the_hooks_once():
+    class Logged(optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    param = tn.tensor([1.0], requires_grad=True)
+    param.grad = tn.tensor([1.0])
+    optimizer = Logged([param], lr=0.5)
+    calls = []
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
+    optimizer.step()
+    assert calls == ["post"] and param.item() == 0.5
+
+
+def test_state_dict_hooks():
+    param = tn.tensor([1.0], requires_grad=True)
+    optimizer = optim.SGD([param], lr=0.5)
+    calls = []
+    optimizer.register_state_dict_pre_hook(lambda opt: calls.append("pre"))
+    optimizer.register_state_dict_post_hook(lambda opt, state: {**state, "extra": 1})
+    optimizer.register_state_dict_post_hook(lambda opt, state: calls.append("first"),
+                                            prepend=True)
+    state = optimizer.state_dict()
+    assert state["extra"] == 1 and calls == ["pre", "first"]
+
+    def strip_extra(opt, state):
+        return {key: value for key, value in state.items() if key != "extra"}
+
+    optimizer.register_load_state_dict_pre_hook(strip_extra)
+    optimizer.register_load_state_dict_post_hook(lambda opt: calls.append("loaded"))
+    state["param_groups"][0]["lr"] = 0.25
+    optimizer.load_state_dict(state)
+    assert optimizer.param_groups[0]["lr"] == 0.25 and calls[-1] == "loaded"
+
+
+@pytest.mark.torch
+def test_hook_registration_signatures_match_torch():
+    torch = pytest.importorskip("torch")
+    for name in ["register_step_pre_hook", "register_step_post_hook",
+                 "register_state_dict_pre_hook", "register_state_dict_post_hook",
+                 "register_load_state_dict_pre_hook", "register_load_state_dict_post_hook"]:
+        ours = inspect.signature(getattr(optim.Optimizer, name)).parameters
+        theirs = inspect.signature(getattr(torch.optim.Optimizer, name)).parameters
+        assert [(p.name, p.default) for p in ours.values()] == [
+            (p.name, p.default) for p in theirs.values()
+        ]

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 
 from tinynet.autograd import enable_grad
+from tinynet.optim.hooks import OptimizerHooks, with_step_hooks
 from tinynet.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
-class Optimizer:
+class Optimizer(OptimizerHooks):
     """Base class of all optimizers.
 
     ``param_groups`` is a list of dicts; each holds ``"params"`` (a list of tensors) and its own
@@ -33,7 +34,9 @@ class Optimizer:
     holds ``"param_names"``, which ``state_dict()`` carries.
 
     ``step(closure)`` calls the closure (with gradients enabled) before updating, and returns
-    what it returned (the loss), as in PyTorch.
+    what it returned (the loss), as in PyTorch. PyTorch's hooks can be registered around
+    ``step``, ``state_dict`` and ``load_state_dict`` (``register_step_pre_hook``, ...; see
+    ``tinynet.optim.hooks``).
 
     Args:
         params: an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts
@@ -131,6 +134,7 @@ class Optimizer:
                     param.grad.detach().numpy().fill(0)
                     param.grad._version += 1
 
+    @with_step_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()`` if one is given (the
         closure re-evaluates the model and returns the loss, with gradients enabled)."""
@@ -157,6 +161,9 @@ class Optimizer:
             {"state": {index: {"step": ..., "exp_avg": array, ...}},
              "param_groups": [{"lr": ..., ..., "params": [indices]}]}
         """
+        return self._run_state_dict_hooks(self._build_state_dict)
+
+    def _build_state_dict(self) -> dict[str, Any]:
         index_of: dict[int, int] = {}
         packed_groups = []
         for group in self.param_groups:
@@ -171,6 +178,9 @@ class Optimizer:
         position. Everything is checked before anything changes: the number of groups, each group's
         size and the shape of every state array. Floating-point state is cast to its parameter's
         dtype. Hyperparameters (lr, ...) come from the saved groups."""
+        self._run_load_state_dict_hooks(state_dict, self._load_state_dict)
+
+    def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state_dict = copy.deepcopy(state_dict)
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):

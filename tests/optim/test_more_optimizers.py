@@ -140,7 +140,7 @@ def test_update_matches_torch_optim(torch64, name, hyperparameters):
 
 
 ALL_OPTIMIZERS = ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "RMSprop", "NAdam", "Adamax",
-                  "ASGD", "Rprop", "RAdam", "LBFGS", "SparseAdam"]
+                  "ASGD", "Rprop", "RAdam", "LBFGS", "SparseAdam", "Adafactor", "Muon"]
 
 
 @pytest.mark.torch
@@ -158,8 +158,8 @@ def test_signature_matches_torch(name):
 @pytest.mark.parametrize("name", [name for name in ALL_OPTIMIZERS if name != "SparseAdam"])
 def test_defaults_match_torch(name):
     torch = pytest.importorskip("torch")
-    ours = getattr(optim, name)([tn.tensor([1.0], requires_grad=True)]).defaults
-    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+    ours = getattr(optim, name)([tn.tensor([[1.0]], requires_grad=True)]).defaults
+    theirs = getattr(torch.optim, name)([torch.zeros(1, 1, requires_grad=True)]).defaults
     assert ours == theirs
 
 
@@ -178,7 +178,8 @@ def test_foreach_and_fused_are_accepted_and_change_nothing(name):
                 assert optimizer.defaults[flag] is value
     if "fused" in parameters:
         with pytest.raises(RuntimeError, match="cannot be `True` together"):
-            getattr(optim, name)([tn.tensor([1.0], requires_grad=True)], foreach=True, fused=True)
+            getattr(optim, name)([tn.tensor([[1.0]], requires_grad=True)], foreach=True,
+                                 fused=True)
 
 
 @pytest.mark.parametrize("name", FLAGGED)
@@ -218,7 +219,7 @@ def test_invalid_hyperparameters(name, settings, message):
 
 @pytest.mark.parametrize("name", [name for name in ALL_OPTIMIZERS if name != "SparseAdam"])
 def test_step_with_a_closure_returns_its_loss_and_updates(name):
-    param = tn.tensor([1.0, -2.0], requires_grad=True)
+    param = tn.tensor([[1.0, -2.0]], requires_grad=True)
     optimizer = getattr(optim, name)([param], lr=0.1)
     calls = []
 
@@ -447,29 +448,29 @@ def test_lbfgs_state_dict_is_checked_against_the_parameters():
 # ---- hooks ----
 
 
-def test_step_hooks_run_around_every_optimizers_step():
-    for name in ["SGD", "Adam", "LBFGS"]:
-        param = tn.tensor([1.0, -2.0], requires_grad=True)
-        optimizer = getattr(optim, name)([param], lr=0.1)
-        calls = []
+@pytest.mark.parametrize("name", ["SGD", "Adam", "LBFGS"])
+def test_step_hooks_run_around_every_optimizers_step(name):
+    param = tn.tensor([1.0, -2.0], requires_grad=True)
+    optimizer = getattr(optim, name)([param], lr=0.1)
+    calls = []
 
-        def closure():
-            optimizer.zero_grad()
-            loss = (param * param).sum()
-            loss.backward()
-            calls.append("closure")
-            return loss
+    def closure():
+        optimizer.zero_grad()
+        loss = (param * param).sum()
+        loss.backward()
+        calls.append("closure")
+        return loss
 
-        pre = optimizer.register_step_pre_hook(
-            lambda opt, args, kwargs: calls.append(("pre", opt is optimizer, args)))
-        optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
-        optimizer.step(closure)
-        assert calls[0] == ("pre", True, (closure,)) and calls[-1] == "post"
-        assert calls.count("post") == 1
-        pre.remove()
-        calls.clear()
-        optimizer.step(closure)
-        assert calls[0] == "closure" and calls[-1] == "post"
+    pre = optimizer.register_step_pre_hook(
+        lambda opt, args, kwargs: calls.append(("pre", opt is optimizer, args)))
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
+    optimizer.step(closure)
+    assert calls[0] == ("pre", True, (closure,)) and calls[-1] == "post"
+    assert calls.count("post") == 1
+    pre.remove()
+    calls.clear()
+    optimizer.step(closure)
+    assert calls[0] == "closure" and calls[-1] == "post"
 
 
 def test_a_step_pre_hook_can_replace_the_arguments():
@@ -533,3 +534,118 @@ def test_hook_registration_signatures_match_torch():
         assert [(p.name, p.default) for p in ours.values()] == [
             (p.name, p.default) for p in theirs.values()
         ]
+
+
+# ---- Adafactor and Muon ----
+
+
+def adafactor_by_hand(theta, grads, lr=1e-2, beta2_decay=-0.8, eps2=1e-3):
+    """Adafactor on a matrix, written out: factored row/column second moments."""
+    rows, columns = np.zeros((theta.shape[0], 1)), np.zeros((1, theta.shape[1]))
+    eps1 = np.finfo(theta.dtype).eps
+    for t, g in enumerate(grads, start=1):
+        weight = t**beta2_decay
+        alpha = max(eps2, np.sqrt(np.mean(theta**2))) * min(lr, 1 / np.sqrt(t))
+        rows = (1 - weight) * rows + weight * np.mean(g**2, axis=1, keepdims=True)
+        columns = (1 - weight) * columns + weight * np.mean(g**2, axis=0, keepdims=True)
+        v = rows * columns / max(rows.mean(), eps1)
+        u = g / np.sqrt(np.maximum(v, eps1**2))
+        theta = theta - alpha / max(1.0, np.sqrt(np.mean(u**2))) * u
+    return theta
+
+
+def test_adafactor_matches_the_rule_written_by_hand():
+    rng = np.random.default_rng(3)
+    grads = rng.normal(size=(6, 3, 4))
+    param = tn.tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    start = param.detach().numpy().copy()
+    optimizer = optim.Adafactor([param])
+    for g in grads:
+        param.grad = tn.tensor(g)
+        optimizer.step()
+    np.testing.assert_allclose(param.detach().numpy(), adafactor_by_hand(start, grads),
+                               rtol=1e-12)
+    assert optimizer.state[param]["row_var"].shape == (3, 1)
+    assert optimizer.state[param]["col_var"].shape == (1, 4)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "shape, settings",
+    [((3, 4), {}), ((5,), {"lr": 0.05, "weight_decay": 0.1, "d": 1.5, "eps": (1e-20, 1e-2),
+                           "beta2_decay": -0.5, "maximize": True}),
+     ((2, 3, 4), {}), ((), {})],
+    ids=["matrix", "vector-all", "batch-of-matrices", "scalar"],
+)  # fmt: skip
+def test_adafactor_matches_torch(torch64, shape, settings):
+    torch = torch64
+    rng = np.random.default_rng(1)
+    start = rng.normal(size=shape)
+    ours, theirs = tn.tensor(start.copy(), requires_grad=True), torch.tensor(start.copy(),
+                                                                            requires_grad=True)
+    our_optimizer = optim.Adafactor([ours], **settings)
+    their_optimizer = torch.optim.Adafactor([theirs], **settings)
+    for _ in range(8):
+        grad = rng.normal(size=shape)
+        ours.grad, theirs.grad = tn.tensor(grad), torch.tensor(grad)
+        our_optimizer.step()
+        their_optimizer.step()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12,
+                               atol=1e-14)
+
+
+def test_newton_schulz_moves_every_singular_value_towards_one():
+    from tinynet.optim.muon import DEFAULT_NS_COEFFICIENTS, zeropower_via_newtonschulz
+
+    rng = np.random.default_rng(0)
+    for shape in [(4, 7), (7, 4), (5, 5)]:
+        matrix = rng.normal(size=shape) @ np.diag(np.logspace(-1, 1, shape[1]))
+        result = zeropower_via_newtonschulz(matrix, DEFAULT_NS_COEFFICIENTS, 5, 1e-7)
+        singular_values = np.linalg.svd(result, compute_uv=False)
+        assert result.shape == shape
+        assert singular_values.min() > 0.3 and singular_values.max() < 1.3
+        u, _, vt = np.linalg.svd(matrix, full_matrices=False)
+        projected = u.T @ result @ vt.T  # diagonal: the same singular vectors, U·diag(s′)·Vᵀ
+        np.testing.assert_allclose(projected - np.diag(np.diag(projected)), 0.0, atol=1e-8)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape, settings", [((3, 5), {}), ((6, 2), {
+    "nesterov": False, "adjust_lr_fn": "match_rms_adamw", "lr": 0.02})])
+def test_muon_matches_torch_to_bfloat16_precision(torch64, shape, settings):
+    torch = torch64
+    rng = np.random.default_rng(2)
+    start = rng.normal(size=shape)
+    ours, theirs = tn.tensor(start.copy(), requires_grad=True), torch.tensor(start.copy(),
+                                                                            requires_grad=True)
+    our_optimizer, their_optimizer = optim.Muon([ours], **settings), torch.optim.Muon([theirs],
+                                                                                   **settings)
+    for _ in range(5):
+        grad = rng.normal(size=shape)
+        ours.grad, theirs.grad = tn.tensor(grad), torch.tensor(grad)
+        our_optimizer.step()
+        their_optimizer.step()
+    moved = np.abs(theirs.detach().numpy() - start).max()
+    # PyTorch orthogonalizes in bfloat16 (8 bits of mantissa): agree to about 1% of the step
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=0.02 * moved)
+
+
+def test_muon_refuses_parameters_that_are_not_matrices():
+    with pytest.raises(ValueError, match="only supports 2D parameters.*AdamW"):
+        optim.Muon([tn.zeros(3, requires_grad=True)])
+    with pytest.raises(ValueError, match="not supported"):
+        optim.Muon([tn.zeros(2, 2, requires_grad=True)], adjust_lr_fn="other")
+
+
+
+def test_adafactor_state_is_checked_against_the_parameter_on_load():
+    def trained(shape):
+        param = tn.tensor(np.ones(shape), requires_grad=True)
+        optimizer = optim.Adafactor([param])
+        param.grad = tn.tensor(np.ones(shape))
+        optimizer.step()
+        return optimizer
+
+    saved = trained((2, 3)).state_dict()
+    with pytest.raises(ValueError, match="row_var.*needs \\(4, 1\\)"):
+        optim.Adafactor([tn.zeros(4, 3, requires_grad=True)]).load_state_dict(saved)

@@ -37,3 +37,9 @@ from tinynet.optim.rprop import Rprop
 from tinynet.optim.sparse_adam import SparseAdam
 
 __all__ += ["ASGD", "LBFGS", "Adamax", "RAdam", "Rprop", "SparseAdam"]
+
+# Adafactor and Muon
+from tinynet.optim.adafactor import Adafactor
+from tinynet.optim.muon import Muon
+
+__all__ += ["Adafactor", "Muon"]

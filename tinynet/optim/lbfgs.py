@@ -217,7 +217,7 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         super().add_param_group(param_group)
 
-    def _state_entry(self, value, param, where):
+    def _state_entry(self, name, value, param, where):
         """LBFGS's state holds flat vectors and lists of them, not arrays of the first
         parameter's shape: they are checked against the total number of elements."""
         total = sum(p.numel() for p in self._params)

@@ -203,7 +203,7 @@ class Optimizer(OptimizerHooks):
                 raise ValueError(f"loaded state refers to parameter {index}, which no group lists")
             param = param_at[int(index)]
             new_state[param] = {
-                name: self._state_entry(value, param, f"state[{index}][{name!r}]")
+                name: self._state_entry(name, value, param, f"state[{index}][{name!r}]")
                 for name, value in saved_state.items()
             }
         self.state = new_state
@@ -212,8 +212,9 @@ class Optimizer(OptimizerHooks):
             for saved, group in zip(saved_groups, self.param_groups)
         ]
 
-    def _state_entry(self, value: Any, param: Tensor, where: str) -> Any:
-        """A loaded state entry, checked against its parameter (shape) and cast to its dtype."""
+    def _state_entry(self, name: str, value: Any, param: Tensor, where: str) -> Any:
+        """The loaded state entry ``name``, checked against its parameter (shape) and cast to its
+        dtype; ``where`` names it in errors."""
         return _match_parameter(value, param, where)
 
     def __repr__(self) -> str:

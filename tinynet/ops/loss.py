@@ -13,6 +13,7 @@ import numpy as np
 
 from tinynet import ops
 from tinynet.autograd.function import Function
+from tinynet.autograd.grad_mode import is_grad_enabled
 from tinynet.ops.reduction import logsumexp_array
 from tinynet.tensor import Tensor
 
@@ -28,6 +29,12 @@ class LogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if not is_grad_enabled():  # not recorded: the same formula on arrays, without op overhead
+            g = grad._data
+            result = np.exp(ctx.output._data)  # softmax, then (in place) g − softmax·Σg
+            result *= g.sum(ctx.dim, keepdims=True)
+            np.subtract(g, result, out=result)
+            return Tensor._make(result)
         return grad - ops.exp(ctx.output) * grad.sum(ctx.dim, keepdim=True)
 
 
@@ -61,10 +68,16 @@ class NllLoss(Function):
     def backward(ctx, grad):
         (x,) = ctx.inputs
         shape = x.shape if x.ndim > 1 else (1,) + tuple(x.shape)
-        onehot = np.zeros(shape, x.dtype)
-        np.put_along_axis(onehot, ctx.labels[:, None], 1, axis=1)
-        coefficients = Tensor._make(-ctx.coefficients[:, None].astype(x.dtype, copy=False))
+        coefficients = -ctx.coefficients[:, None].astype(x.dtype, copy=False)
         if ctx.reduction == "none":
             grad = grad.reshape((coefficients.shape[0], 1) + tuple(coefficients.shape[2:]))
-        result = Tensor._make(onehot) * (grad * coefficients)
+        if is_grad_enabled():  # recorded (create_graph=True): linear in grad, as tensor ops
+            onehot = np.zeros(shape, x.dtype)
+            np.put_along_axis(onehot, ctx.labels[:, None], 1, axis=1)
+            result = Tensor._make(onehot) * (grad * Tensor._make(coefficients))
+        else:  # not recorded: scatter −w_i·g into place, on arrays
+            scattered = np.zeros(shape, x.dtype)
+            values = np.broadcast_to(grad._data * coefficients, ctx.labels[:, None].shape)
+            np.put_along_axis(scattered, ctx.labels[:, None], values, axis=1)
+            result = Tensor._make(scattered)
         return result.reshape(x.shape) if x.ndim == 1 else result

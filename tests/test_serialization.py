@@ -455,3 +455,13 @@ def test_a_pytorch_checkpoint_is_refused_with_a_clear_message(tmp_path):
     torch.save({"w": torch.ones(2)}, tmp_path / "torch.pt")
     with pytest.raises(CheckpointError, match="torch.pt is a PyTorch checkpoint"):
         tn.load(tmp_path / "torch.pt")
+
+
+def test_saving_a_whole_model_says_to_save_its_state_dict(tmp_path):
+    model = nn.Linear(2, 3)
+    with pytest.raises(TypeError, match="cannot save Linear at the top level.*save its state_dict"):
+        tn.save(model, tmp_path / "model.pt")
+    optimizer = tn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="SGD at the top level\\['optimizer'\\].*save its state_dict"):
+        tn.save({"optimizer": optimizer}, tmp_path / "model.pt")
+    assert not (tmp_path / "model.pt").exists()

@@ -92,10 +92,13 @@ class _Encoder:
         if isinstance(value, (list, tuple)):
             kind = "list" if isinstance(value, list) else "tuple"
             return {kind: [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+        hint = (f"; save its state_dict() instead (tinynet does not pickle whole objects), "
+                f"and load it into a new {type(value).__name__} with load_state_dict()"
+                if callable(getattr(value, "state_dict", None)) else "")
         raise TypeError(
             f"tinynet.save: cannot save {type(value).__name__} at {where}; "
             "checkpoints hold tensors, arrays, numbers, strings, None, and dicts, "
-            "lists and tuples of them"
+            f"lists and tuples of them{hint}"
         )
 
 

@@ -424,3 +424,14 @@ def test_lr_history_and_plot_schedule():
     )
     assert ax.get_ylabel() == "learning rate"
     plt.close(ax.figure)
+
+
+def test_a_custom_schedule_subclassing_the_older_base_name():
+    class Halving(lr_scheduler._LRScheduler):
+        def get_lr(self):
+            return [base_lr * 0.5**self.last_epoch for base_lr in self.base_lrs]
+
+    optimizer, _ = two_group_sgd("tinynet")
+    lrs = [lrs[0] for lrs, _ in record(optimizer, Halving(optimizer), 4)]
+    assert lrs == [BASE_LR * 0.5**t for t in range(4)]
+    assert issubclass(lr_scheduler._LRScheduler, lr_scheduler.LRScheduler)

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 # The multiplicative and chained schedules
-from tinynet.optim.lr_scheduler.base import MultiplicativeLR
+from tinynet.optim.lr_scheduler.base import MultiplicativeLR, _LRScheduler  # noqa: F401
 from tinynet.optim.lr_scheduler.sequential import ChainedScheduler
 
 __all__ += ["ChainedScheduler", "MultiplicativeLR"]

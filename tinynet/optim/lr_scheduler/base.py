@@ -112,6 +112,10 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
+class _LRScheduler(LRScheduler):
+    """PyTorch's older name of ``LRScheduler``, which older code subclasses; the same class."""
+
+
 class LambdaLR(LRScheduler):
     """lr_t = base_lr · lr_lambda(t): the schedule given as a function of the step count t.
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from tinynet import ops
 from tinynet.autograd.function import Function
+from tinynet.autograd.grad_mode import is_grad_enabled
 from tinynet.ops import nn_ops
 from tinynet.tensor import Tensor
 
@@ -161,6 +162,8 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.inputs
+        if not is_grad_enabled():  # not recorded: the same formulas on arrays, without op overhead
+            return _bce_with_logits_grads_on_arrays(ctx, grad, x._data, y._data)
         scale = per_element(grad, ctx.reduction, x.numel()) * _constant(ctx.weight, x._data)
         p = _constant(ctx.pos_weight, x._data)
         grad_x = grad_y = None
@@ -176,3 +179,27 @@ class BinaryCrossEntropyWithLogits(Function):
                 softplus_of_minus_x = nn_ops.softplus(-x)
                 grad_y = scale * ((p - 1.0) * softplus_of_minus_x - x)
         return grad_x, grad_y
+
+
+def _bce_with_logits_grads_on_arrays(ctx, grad: Tensor, x: np.ndarray, y: np.ndarray):
+    """BinaryCrossEntropyWithLogits's gradients computed on arrays (see its docstring)."""
+    scale = grad._data / x.size if ctx.reduction == "mean" else grad._data
+    if ctx.weight is not None:
+        scale = scale * ctx.weight
+    softplus_of_minus_x = _softplus_array(-x)
+    sigmoid = np.exp(-softplus_of_minus_x)  # σ(x) = exp(−softplus(−x)), no overflow
+    grad_x = grad_y = None
+    if ctx.needs_input_grad[0]:
+        if ctx.pos_weight is None:
+            grad_x = scale * (sigmoid - y)
+        else:
+            p = ctx.pos_weight
+            grad_x = scale * ((1 + (p - 1) * y) * sigmoid - p * y)
+        grad_x = Tensor._make(np.broadcast_to(grad_x, x.shape).astype(x.dtype, copy=False))
+    if ctx.needs_input_grad[1]:
+        if ctx.pos_weight is None:
+            grad_y = scale * -x
+        else:
+            grad_y = scale * ((ctx.pos_weight - 1) * softplus_of_minus_x - x)
+        grad_y = Tensor._make(np.broadcast_to(grad_y, y.shape).astype(y.dtype, copy=False))
+    return grad_x, grad_y

@@ -43,3 +43,8 @@ from tinynet.optim.adafactor import Adafactor
 from tinynet.optim.muon import Muon
 
 __all__ += ["Adafactor", "Muon"]
+
+# Weight averaging (SWA, EMA)
+from tinynet.optim import swa_utils
+
+__all__ += ["swa_utils"]

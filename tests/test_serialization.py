@@ -1,10 +1,13 @@
 """tinynet.save / tinynet.load: round trips, atomic writes, and files that must be refused without
 running anything (truncated, corrupt, foreign, or carrying a pickle)."""
 
+import inspect
+import io
 import json
 import math
 import os
 import pickle
+import types
 
 import numpy as np
 import pytest
@@ -290,3 +293,175 @@ def test_the_cap_can_be_raised_and_counts_compressed_members_only(tmp_path):
     plain = tmp_path / "plain.npz"
     tn.save({"w": tn.zeros(2**18)}, plain)                         # stored members: not counted
     assert tn.load(plain, max_expanded_bytes=10)["w"].shape == (2**18,)
+
+
+# --- PyTorch's calling conventions: file objects, weights_only, map_location, pickle_module -----
+
+def test_file_objects_round_trip(tmp_path):
+    state = {"w": tn.tensor([[1.0, 2.0]]), "step": 3}
+    buffer = io.BytesIO()
+    tn.save(state, buffer)
+    buffer.seek(0)
+    loaded = tn.load(buffer)
+    np.testing.assert_array_equal(loaded["w"].numpy(), [[1.0, 2.0]])
+    assert loaded["step"] == 3
+    with open(tmp_path / "model.pt", "wb") as file:
+        tn.save(state, file)
+    with open(tmp_path / "model.pt", "rb") as file:
+        assert tn.load(file)["step"] == 3
+    assert tn.load(str(tmp_path / "model.pt"))["step"] == 3  # a str path
+    assert tn.load(tmp_path / "model.pt")["step"] == 3  # an os.PathLike
+
+
+def test_a_file_object_is_read_from_its_current_position():
+    buffer = io.BytesIO()
+    buffer.write(b"header")
+    tn.save({"a": 1}, buffer)
+    buffer.seek(len(b"header"))
+    assert tn.load(buffer) == {"a": 1}
+
+
+def test_text_files_are_refused(tmp_path):
+    with open(tmp_path / "text.pt", "w") as file, pytest.raises(TypeError, match="binary file"):
+        tn.save({"a": 1}, file)
+    tn.save({"a": 1}, tmp_path / "model.pt")
+    with (open(tmp_path / "model.pt", encoding="latin-1") as file,
+          pytest.raises(TypeError, match="binary file object")):
+        tn.load(file)
+    with pytest.raises(TypeError, match="file path .* or a binary file object"):
+        tn.save({"a": 1}, 42)
+
+
+def test_a_pickle_in_a_file_object_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+    buffer = io.BytesIO(pickle.dumps({"w": CreatesAFileWhenUnpickled(marker)}))
+    with pytest.raises(CheckpointError, match="the file object is not a tinynet checkpoint"):
+        tn.load(buffer, weights_only=False)
+    assert not marker.exists()
+
+
+def test_the_expansion_cap_applies_to_file_objects():
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, big=np.zeros(2**20))
+    buffer.seek(0)
+    with pytest.raises(CheckpointError, match="would expand to"):
+        tn.load(buffer, max_expanded_bytes=1000)
+
+
+@pytest.mark.parametrize("weights_only", [None, True, False])
+def test_weights_only_is_accepted_whatever_its_value(weights_only):
+    buffer = io.BytesIO()
+    tn.save({"w": tn.ones(2)}, buffer)
+    buffer.seek(0)
+    assert tn.load(buffer, weights_only=weights_only)["w"].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "map_location", ["cpu", "cpu:0", {"cuda:0": "cpu"}, {"cpu": "cpu"}, None],
+    ids=["cpu", "cpu:0", "dict-cuda-to-cpu", "dict-cpu", "none"],
+)
+def test_map_location_to_the_cpu_is_accepted(map_location):
+    buffer = io.BytesIO()
+    tn.save({"w": tn.ones(2)}, buffer)
+    buffer.seek(0)
+    assert tn.load(buffer, map_location=map_location)["w"].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("map_location", ["cuda", "cuda:1", {"cpu": "cuda:0"}, "mps"])
+def test_map_location_to_another_device_is_refused(map_location):
+    buffer = io.BytesIO()
+    tn.save({"w": tn.ones(2)}, buffer)
+    buffer.seek(0)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tn.load(buffer, map_location=map_location)
+
+
+def test_a_map_location_callable_is_applied_to_every_tensor():
+    buffer = io.BytesIO()
+    tn.save({"w": tn.ones(2), "nested": [tn.zeros(1)], "n": 5}, buffer)
+    seen = []
+
+    def mapper(tensor, location):
+        seen.append(location)
+        return tensor * 2
+
+    buffer.seek(0)
+    loaded = tn.load(buffer, map_location=mapper)
+    assert loaded["w"].tolist() == [2.0, 2.0] and loaded["nested"][0].tolist() == [0.0]
+    assert loaded["n"] == 5 and seen == ["cpu", "cpu"]
+    buffer.seek(0)
+    assert tn.load(buffer, map_location=lambda storage, loc: storage)["w"].tolist() == [1.0, 1.0]
+    buffer.seek(0)
+    with pytest.raises(TypeError, match="must return a Tensor"):
+        tn.load(buffer, map_location=lambda storage, loc: None)
+    buffer.seek(0)
+    with pytest.raises(TypeError, match="map_location must be"):
+        tn.load(buffer, map_location=3)
+
+
+@pytest.mark.torch
+def test_torch_devices_as_map_location():
+    torch = pytest.importorskip("torch")
+    buffer = io.BytesIO()
+    tn.save({"w": tn.ones(2)}, buffer)
+    buffer.seek(0)
+    assert tn.load(buffer, map_location=torch.device("cpu"))["w"].tolist() == [1.0, 1.0]
+    buffer.seek(0)
+    with pytest.raises(RuntimeError, match="'cuda:0' cannot be honoured"):
+        tn.load(buffer, map_location=torch.device("cuda:0"))
+
+
+def test_pickle_module_must_be_the_standard_one(tmp_path):
+    dill = types.ModuleType("dill")
+    with pytest.raises(ValueError, match="pickle_module=dill is not supported"):
+        tn.save({"a": 1}, tmp_path / "a.pt", pickle_module=dill)
+    tn.save({"a": 1}, tmp_path / "a.pt", pickle_module=pickle, pickle_protocol=4)
+    assert tn.load(tmp_path / "a.pt", pickle_module=pickle) == {"a": 1}
+    with pytest.raises(ValueError, match="pickle_module=dill"):
+        tn.load(tmp_path / "a.pt", pickle_module=dill)
+
+
+def test_unpickler_arguments_are_accepted_and_others_refused(tmp_path):
+    tn.save({"a": 1}, tmp_path / "a.pt")
+    assert tn.load(tmp_path / "a.pt", encoding="latin1") == {"a": 1}
+    with pytest.raises(TypeError, match="unexpected keyword argument.*map_locaton"):
+        tn.load(tmp_path / "a.pt", map_locaton="cpu")
+
+
+def test_mmap_needs_a_path(tmp_path):
+    tn.save({"a": 1}, tmp_path / "a.pt")
+    assert tn.load(tmp_path / "a.pt", mmap=True) == {"a": 1}
+    with (open(tmp_path / "a.pt", "rb") as file,
+          pytest.raises(ValueError, match="file path in order to use the mmap")):
+        tn.load(file, mmap=True)
+
+
+@pytest.mark.torch
+def test_signatures_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def described(function):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+    assert described(tn.save) == described(torch.save)
+    # load has one more keyword-only argument, tinynet's max_expanded_bytes
+    ours = [p for p in described(tn.load) if p[0] != "max_expanded_bytes"]
+    assert ours == described(torch.load)
+
+
+@pytest.mark.torch
+def test_a_pytorch_checkpoint_is_refused_with_a_clear_message(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.save({"w": torch.ones(2)}, tmp_path / "torch.pt")
+    with pytest.raises(CheckpointError, match="torch.pt is a PyTorch checkpoint"):
+        tn.load(tmp_path / "torch.pt")
+
+
+def test_saving_a_whole_model_says_to_save_its_state_dict(tmp_path):
+    model = nn.Linear(2, 3)
+    with pytest.raises(TypeError, match="cannot save Linear at the top level.*save its state_dict"):
+        tn.save(model, tmp_path / "model.pt")
+    optimizer = tn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="SGD at the top level\\['optimizer'\\].*save its state_dict"):
+        tn.save({"optimizer": optimizer}, tmp_path / "model.pt")
+    assert not (tmp_path / "model.pt").exists()

@@ -12,6 +12,13 @@ so a crash or error mid-save leaves the previous checkpoint intact; the next sav
 removes the temporary files of saves whose process is gone (POSIX). Saving through a symbolic
 link writes to the file it points to, as ``open(path, "wb")`` does.
 
+``f`` may also be a binary file object (``io.BytesIO``, a file opened with "wb" or "rb"), as with
+PyTorch: ``save`` writes the whole checkpoint with one ``f.write`` (there is no atomic rename for a
+stream), ``load`` reads from the current position to the end. PyTorch's other arguments are
+accepted as ``tinynet.serialization_options`` describes: ``weights_only`` whatever its value (this
+loader never runs code from a file), ``map_location`` for the CPU (another device is refused),
+``pickle_module`` only as the standard one.
+
 Loading refuses a file whose compressed members would expand to more than ``max_expanded_bytes``
 (default ``MAX_EXPANDED_BYTES``, 256 MiB; ``tinynet.save`` writes uncompressed members, which
 this does not count): the sizes are read from the zip directory before anything is inflated, so
@@ -20,14 +27,22 @@ a small file that would inflate to gigabytes costs nothing to refuse.
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import re
+import pickle
 import tempfile
 import zipfile
+from typing import Any
 
 import numpy as np
 
+from tinynet.atomic_file import file_mode, remove_stale_temporaries, sync_folder
+from tinynet.serialization_options import (
+    check_load_options,
+    check_save_options,
+    tensor_mapper,
+)
 from tinynet.tensor import Tensor
 
 STRUCTURE_KEY = "__tinynet_structure__"
@@ -54,6 +69,8 @@ class _Encoder:
     def encode(self, value, where: str):
         if value is None or isinstance(value, (bool, str)):
             return value
+        if isinstance(value, np.generic):  # before float: np.float64 is a float subclass
+            return {"numpy_scalar": self._array(np.asarray(value))}
         if isinstance(value, int):
             return {"int": str(value)}
         if isinstance(value, float):
@@ -62,8 +79,6 @@ class _Encoder:
             return {"tensor": self._array(value._data), "requires_grad": value.requires_grad}
         if isinstance(value, np.ndarray):
             return {"ndarray": self._array(value)}
-        if isinstance(value, np.generic):
-            return {"numpy_scalar": self._array(np.asarray(value))}
         if isinstance(value, dict):
             items = []
             for key, item in value.items():
@@ -77,17 +92,31 @@ class _Encoder:
         if isinstance(value, (list, tuple)):
             kind = "list" if isinstance(value, list) else "tuple"
             return {kind: [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+        hint = (f"; save its state_dict() instead (tinynet does not pickle whole objects), "
+                f"and load it into a new {type(value).__name__} with load_state_dict()"
+                if callable(getattr(value, "state_dict", None)) else "")
         raise TypeError(
             f"tinynet.save: cannot save {type(value).__name__} at {where}; "
             "checkpoints hold tensors, arrays, numbers, strings, None, and dicts, "
-            "lists and tuples of them"
+            f"lists and tuples of them{hint}"
         )
 
 
-def save(obj, f) -> None:
+def save(
+    obj: object,
+    f,
+    pickle_module: Any = pickle,
+    pickle_protocol: int = 2,
+    _use_new_zipfile_serialization: bool = True,
+    _disable_byteorder_record: bool = False,
+) -> None:
     """Write ``obj`` (tensors, arrays, numbers, strings, None, nested in dicts with str or int
-    keys, lists and tuples — a state_dict or an optimizer's state_dict) to the path ``f``,
-    atomically. The file is an .npz whatever its name."""
+    keys, lists and tuples — a state_dict or an optimizer's state_dict) to ``f``: a path (str or
+    os.PathLike), written atomically, or a binary file object, written with one ``f.write``. The
+    file is an .npz whatever its name. ``pickle_module`` must be the standard one (nothing is
+    pickled); ``pickle_protocol`` and the two underscored flags are accepted and change nothing."""
+    check_save_options(pickle_module, pickle_protocol, _use_new_zipfile_serialization,
+                       _disable_byteorder_record)
     encoder = _Encoder()
     structure = {
         "format": "tinynet",
@@ -96,10 +125,22 @@ def save(obj, f) -> None:
     }
     arrays = dict(encoder.arrays)
     arrays[STRUCTURE_KEY] = np.frombuffer(json.dumps(structure).encode("utf-8"), dtype=np.uint8)
+    if hasattr(f, "write"):
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        try:
+            f.write(buffer.getvalue())
+        except TypeError:
+            raise TypeError(
+                "tinynet.save needs a binary file object (opened with 'wb'), got a text one"
+            ) from None
+        if hasattr(f, "flush"):
+            f.flush()
+        return
     path = _path_of(f, "save")
     target = os.path.realpath(path)  # through symbolic links, as open() writes
     folder, name = os.path.split(target)
-    _remove_stale_temporaries(folder, name)
+    remove_stale_temporaries(folder, name)
     temporary = None
     try:
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}.",
@@ -108,7 +149,7 @@ def save(obj, f) -> None:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, _file_mode(target))
+        os.chmod(temporary, file_mode(target))
         os.replace(temporary, target)
     except BaseException as error:
         if temporary is not None and os.path.exists(temporary):
@@ -117,33 +158,7 @@ def save(obj, f) -> None:
             raise type(error)(error.errno, f"tinynet.save: cannot write {path}: "
                                            f"{error.strerror}") from None
         raise
-    _sync_folder(folder)
-
-
-def _remove_stale_temporaries(folder: str, name: str) -> None:
-    """Delete the temporary files that saves to ``name`` left in ``folder`` when their process
-    was killed (their PID, in the file name, no longer runs). POSIX only: elsewhere a PID cannot
-    be probed without side effects, and they stay."""
-    if os.name != "posix":
-        return
-    pattern = re.compile(re.escape(f".{name}.") + r"(\d+)\.[^.]+\.tmp\Z")
-    try:
-        entries = os.listdir(folder)
-    except OSError:
-        return
-    for entry in entries:
-        match = pattern.match(entry)
-        if match is None or int(match.group(1)) == os.getpid():
-            continue
-        try:
-            os.kill(int(match.group(1)), 0)
-        except ProcessLookupError:
-            try:
-                os.remove(os.path.join(folder, entry))
-            except OSError:
-                pass
-        except (PermissionError, OverflowError):  # alive under another user / not a PID
-            continue
+    sync_folder(folder)
 
 
 def _path_of(f, caller: str) -> str:
@@ -151,32 +166,9 @@ def _path_of(f, caller: str) -> str:
         return os.fspath(f)
     except TypeError:
         raise TypeError(
-            f"tinynet.{caller} needs a file path (str or PathLike), got {type(f).__name__}"
+            f"tinynet.{caller} needs a file path (str or PathLike) or a binary file object, "
+            f"got {type(f).__name__}"
         ) from None
-
-
-def _file_mode(path: str) -> int:
-    """The permissions a plain open() would give (mkstemp makes its files owner-only), or those of
-    the file being replaced."""
-    if os.path.exists(path):
-        return os.stat(path).st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 class CheckpointError(ValueError):
@@ -226,12 +218,12 @@ class _Decoder:
         )
 
 
-def _check_expansion(path: str, limit: int | None) -> None:
-    """Refuse ``path`` when its compressed members would expand beyond ``limit`` bytes, judged
-    from the sizes in the zip directory, before any member is inflated."""
+def _check_expansion(source, path: str, limit: int | None) -> None:
+    """Refuse ``source`` (named ``path``) when its compressed members would expand beyond ``limit``
+    bytes, judged from the sizes in the zip directory, before any member is inflated."""
     if limit is None:
         return
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(source) as archive:
         expanded = sum(info.file_size for info in archive.infolist()
                        if info.compress_type != zipfile.ZIP_STORED)
     if expanded > limit:
@@ -242,8 +234,18 @@ def _check_expansion(path: str, limit: int | None) -> None:
         )
 
 
-def _read_arrays(path: str) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as archive:
+def _read_arrays(source, path: str) -> dict[str, np.ndarray]:
+    with zipfile.ZipFile(source) as archive:
+        if any(name.endswith("data.pkl") for name in archive.namelist()):
+            raise CheckpointError(
+                f"tinynet.load: {path} is a PyTorch checkpoint (written by torch.save), which "
+                "tinynet cannot read: its contents are pickled. Load it with torch and save the "
+                "arrays with tinynet.save (e.g. {name: tinynet.tensor(t.numpy()) for name, t in "
+                "state_dict.items()})"
+            )
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    with np.load(source, allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     for name, array in arrays.items():
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
@@ -257,24 +259,82 @@ def _read_arrays(path: str) -> dict[str, np.ndarray]:
     return arrays
 
 
-def load(f, max_expanded_bytes: int | None = MAX_EXPANDED_BYTES):
-    """Read what ``tinynet.save`` wrote to the path ``f``: tensors come back as Tensors (with
-    their requires_grad), arrays as arrays. Raises ``CheckpointError`` (a ValueError) naming the
-    path for a file that is not a tinynet checkpoint, is truncated or corrupt, contains anything
-    but plain arrays (it is read with ``allow_pickle=False``: nothing in the file is ever
-    executed), or whose compressed members would expand beyond ``max_expanded_bytes`` (None: no
-    limit)."""
-    path = _path_of(f, "load")
-    with open(path, "rb") as file:
-        magic = file.read(4)
+def load(
+    f,
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+    max_expanded_bytes: int | None = MAX_EXPANDED_BYTES,
+    **pickle_load_args: Any,
+):
+    """Read what ``tinynet.save`` wrote to ``f`` (a path, or a binary file object read from its
+    current position): tensors come back as Tensors (with their requires_grad), arrays as
+    arrays. Raises ``CheckpointError`` (a ValueError) naming the file for one that is not a
+    tinynet checkpoint, is truncated or corrupt, contains anything but plain arrays (it is read
+    with ``allow_pickle=False``: nothing in the file is ever executed), or whose compressed
+    members would expand beyond ``max_expanded_bytes`` (None: no limit; a tinynet argument).
+
+    PyTorch's arguments: ``weights_only`` is accepted whatever its value (nothing from the file
+    is ever run, which is what ``weights_only=True`` asks for); ``map_location`` may be None,
+    "cpu", a CPU device, a dict whose values are CPU devices, or a callable applied to each
+    tensor as ``map_location(tensor, "cpu")`` (another device is refused: tinynet runs on the CPU
+    only); ``pickle_module`` must be None or the standard ``pickle``; ``mmap`` is accepted for a
+    path (the file is read into memory either way); the Unpickler's keyword arguments
+    (``encoding``, ...) are accepted and change nothing."""
+    is_file_object = hasattr(f, "read")
+    check_load_options(pickle_module, weights_only, mmap, pickle_load_args, not is_file_object)
+    mapper = tensor_mapper(map_location)
+    if is_file_object:
+        data = f.read()
+        if not isinstance(data, bytes):
+            raise TypeError(
+                "tinynet.load needs a binary file object (opened with 'rb'), got a text one"
+            )
+        path = getattr(f, "name", None)
+        path = f"the file object {path}" if isinstance(path, str) else "the file object"
+        loaded = _load_archive(io.BytesIO(data), path, max_expanded_bytes)
+    else:
+        path = _path_of(f, "load")
+        loaded = _load_archive(path, path, max_expanded_bytes)
+    return loaded if mapper is None else _map_tensors(loaded, mapper)
+
+
+def _map_tensors(value, mapper):
+    """``value`` with every Tensor replaced by ``mapper(tensor, "cpu")`` (which must give a
+    Tensor), through dicts, lists and tuples."""
+    if isinstance(value, Tensor):
+        mapped = mapper(value, "cpu")
+        if not isinstance(mapped, Tensor):
+            raise TypeError(
+                f"tinynet.load: the map_location callable must return a Tensor, got "
+                f"{type(mapped).__name__}"
+            )
+        return mapped
+    if isinstance(value, dict):
+        return {key: _map_tensors(item, mapper) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_tensors(item, mapper) for item in value)
+    return value
+
+
+def _load_archive(source, path: str, max_expanded_bytes: int | None):
+    """The object in the checkpoint ``source`` (a file path or a BytesIO), named ``path`` in
+    errors."""
+    if isinstance(source, io.BytesIO):
+        magic = source.getvalue()[:4]
+    else:
+        with open(source, "rb") as file:
+            magic = file.read(4)
     if magic != b"PK\x03\x04":  # every .npz is a zip archive
         kind = " but a pickle" if magic[:1] == b"\x80" else ""
         raise CheckpointError(
             f"tinynet.load: {path} is not a tinynet checkpoint (not an .npz archive{kind})"
         )
     try:
-        _check_expansion(path, max_expanded_bytes)
-        arrays = _read_arrays(path)
+        _check_expansion(source, path, max_expanded_bytes)
+        arrays = _read_arrays(source, path)
         structure = json.loads(arrays.pop(STRUCTURE_KEY).tobytes().decode("utf-8"))
     except CheckpointError:
         raise

@@ -276,7 +276,7 @@ def _both(array):
 
 
 LOSSES = [
-    ("mse", lambda x, y: F.mse_loss(x, y, "sum"), lambda x, y: T.mse_loss(x, y, reduction="sum")),
+    ("mse", lambda x, y: F.mse_loss(x, y, reduction="sum"), lambda x, y: T.mse_loss(x, y, reduction="sum")),
     ("l1", F.l1_loss, T.l1_loss),
     (
         "smooth_l1",
@@ -332,12 +332,12 @@ LOSSES = [
     ),
     (
         "kl_div",
-        lambda x, y: F.kl_div(F.log_softmax(x, 1), y, "batchmean"),
+        lambda x, y: F.kl_div(F.log_softmax(x, 1), y, reduction="batchmean"),
         lambda x, y: T.kl_div(torch.log_softmax(x, 1), y, reduction="batchmean"),
     ),
     (
         "kl_div_log_target",
-        lambda x, y: F.kl_div(x, F.log_softmax(y, 1), "sum", log_target=True),
+        lambda x, y: F.kl_div(x, F.log_softmax(y, 1), reduction="sum", log_target=True),
         lambda x, y: T.kl_div(x, torch.log_softmax(y, 1), reduction="sum", log_target=True),
     ),
 ]

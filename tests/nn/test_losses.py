@@ -108,14 +108,14 @@ def test_reductions_of_elementwise_losses(reduction):
     x, y = constant(VALUES), constant(UNIT)
     difference = VALUES - UNIT
     reduce = {"none": lambda a: a, "sum": np.sum, "mean": np.mean}[reduction]
-    np.testing.assert_allclose(F.mse_loss(x, y, reduction).numpy(), reduce(difference**2))
-    np.testing.assert_allclose(F.l1_loss(x, y, reduction).numpy(), reduce(np.abs(difference)))
+    np.testing.assert_allclose(F.mse_loss(x, y, reduction=reduction).numpy(), reduce(difference**2))
+    np.testing.assert_allclose(F.l1_loss(x, y, reduction=reduction).numpy(), reduce(np.abs(difference)))
     huber = np.where(
         np.abs(difference) <= 0.5, 0.5 * difference**2, 0.5 * (np.abs(difference) - 0.25)
     )
     np.testing.assert_allclose(F.huber_loss(x, y, reduction, delta=0.5).numpy(), reduce(huber))
     np.testing.assert_allclose(
-        F.smooth_l1_loss(x, y, reduction, beta=0.5).numpy(), reduce(huber / 0.5)
+        F.smooth_l1_loss(x, y, reduction=reduction, beta=0.5).numpy(), reduce(huber / 0.5)
     )
     bce = -(
         UNIT * np.log(1 / (1 + np.exp(-VALUES)))
@@ -243,7 +243,7 @@ def test_argument_errors_name_the_problem():
 
 
 MODULE_CASES = [
-    (nn.MSELoss(reduction="sum"), lambda x, y: F.mse_loss(x, y, "sum")),
+    (nn.MSELoss(reduction="sum"), lambda x, y: F.mse_loss(x, y, reduction="sum")),
     (nn.L1Loss(), F.l1_loss),
     (nn.SmoothL1Loss(beta=0.3), lambda x, y: F.smooth_l1_loss(x, y, beta=0.3)),
     (nn.HuberLoss(delta=0.3), lambda x, y: F.huber_loss(x, y, delta=0.3)),
@@ -251,7 +251,7 @@ MODULE_CASES = [
         nn.BCEWithLogitsLoss(pos_weight=constant([2.0, 1.0, 1.0])),
         lambda x, y: F.binary_cross_entropy_with_logits(x, y, pos_weight=constant([2.0, 1.0, 1.0])),
     ),
-    (nn.KLDivLoss(reduction="batchmean"), lambda x, y: F.kl_div(x, y, "batchmean")),
+    (nn.KLDivLoss(reduction="batchmean"), lambda x, y: F.kl_div(x, y, reduction="batchmean")),
 ]
 
 

@@ -91,6 +91,18 @@ SCHEDULES = [
                                                          m.CosineAnnealingLR(o, T_max=4)],
                                                      milestones=[2, 6]),
      14, None),
+    ("multiplicative", lambda m, o: m.MultiplicativeLR(o, lambda t: 0.9 if t % 2 else 0.5), 9,
+     lambda t: BASE_LR * math.prod(0.9 if k % 2 else 0.5 for k in range(1, t + 1))),
+    ("multiplicative-per-group", lambda m, o: m.MultiplicativeLR(o, [lambda t: 0.8,
+                                                                     lambda t: 1.0 + t]),
+     6, lambda t: BASE_LR * 0.8**t),
+    ("chained", lambda m, o: m.ChainedScheduler([m.ConstantLR(o, factor=0.5, total_iters=3),
+                                                 m.ExponentialLR(o, gamma=0.9)]),
+     9, lambda t: BASE_LR * (0.5 if t < 3 else 1.0) * 0.9**t),
+    ("chained-with-optimizer", lambda m, o: m.ChainedScheduler(
+        [m.LinearLR(o, start_factor=0.2, total_iters=4), m.MultiplicativeLR(o, lambda t: 0.95),
+         m.StepLR(o, step_size=3, gamma=0.5)], optimizer=o),
+     12, lambda t: BASE_LR * (0.2 + 0.8 * min(t, 4) / 4) * 0.95**t * 0.5 ** (t // 3)),
 ]  # fmt: skip
 SCHEDULE_IDS = [schedule[0] for schedule in SCHEDULES]
 MOMENTUM_CYCLING = {schedule_id for schedule_id in SCHEDULE_IDS if "cycl" in schedule_id}
@@ -340,6 +352,21 @@ def test_lambda_state_dict_saves_callable_objects_not_functions():
             "ReduceLROnPlateau",
         ),
         (lambda o: lr_scheduler.StepLR(object(), 2), TypeError, "not an Optimizer"),
+        (lambda o: lr_scheduler.MultiplicativeLR(o, 0.9), TypeError, "callable"),
+        (lambda o: lr_scheduler.ChainedScheduler([]), ValueError, "at least one"),
+        (
+            lambda o: lr_scheduler.ChainedScheduler([lr_scheduler.ReduceLROnPlateau(o)]),
+            ValueError,
+            "ReduceLROnPlateau",
+        ),
+        (
+            lambda o: lr_scheduler.ChainedScheduler(
+                [lr_scheduler.StepLR(o, 2),
+                 lr_scheduler.StepLR(optim.SGD([tn.zeros(1, requires_grad=True)]), 2)]
+            ),
+            ValueError,
+            "same optimizer",
+        ),
     ],
 )
 def test_invalid_arguments(make, error, message):
@@ -397,3 +424,14 @@ def test_lr_history_and_plot_schedule():
     )
     assert ax.get_ylabel() == "learning rate"
     plt.close(ax.figure)
+
+
+def test_a_custom_schedule_subclassing_the_older_base_name():
+    class Halving(lr_scheduler._LRScheduler):
+        def get_lr(self):
+            return [base_lr * 0.5**self.last_epoch for base_lr in self.base_lrs]
+
+    optimizer, _ = two_group_sgd("tinynet")
+    lrs = [lrs[0] for lrs, _ in record(optimizer, Halving(optimizer), 4)]
+    assert lrs == [BASE_LR * 0.5**t for t in range(4)]
+    assert issubclass(lr_scheduler._LRScheduler, lr_scheduler.LRScheduler)

@@ -89,6 +89,43 @@ def cross_entropy(x, target, weight=None, reduction="mean", label_smoothing=0.0)
                            label_smoothing=label_smoothing)
 
 
+def reduced_pair(low=-3.0, high=3.0, second_low=None, second_high=None):
+    """An elementwise loss's input and target and a reduction (for the one-node losses)."""
+    pair = same_shape_pair(low, high, second_low, second_high, max_dims=2)
+
+    def draw(rng):
+        arrays, _ = pair(rng)
+        return arrays, {"reduction": d.choice(rng, ["mean", "sum", "none"])}
+    return draw
+
+
+def weighted_logits_inputs(rng):
+    """Logits and targets in [0, 1], with a weight and a pos_weight (per class, last dim)."""
+    (x, y), _ = same_shape_pair(second_low=0.0, second_high=1.0, max_dims=2)(rng)
+    classes = x.shape[-1] if x.ndim else 1
+    return (x, y), {"weight": d.array(rng, x.shape, 0.5, 2.0),
+                    "pos_weight": d.array(rng, (classes,) if x.ndim else (), 0.5, 3.0),
+                    "reduction": d.choice(rng, ["mean", "sum", "none"])}
+
+
+def weighted_probabilities_inputs(rng):
+    (x, y), _ = same_shape_pair(0.05, 0.95, 0.0, 1.0, max_dims=2)(rng)
+    return (x, y), {"weight": d.array(rng, x.shape, 0.5, 2.0),
+                    "reduction": d.choice(rng, ["mean", "sum", "none"])}
+
+
+def nll_loss_case(x, target, weight=None, reduction="mean"):
+    weight = None if weight is None else tn.tensor(weight)
+    return F.nll_loss(x, tn.tensor(target), weight, reduction=reduction)
+
+
+def unbatched_labels_inputs(rng):
+    """Logits (C,) and one class index ()."""
+    classes = d.integer(rng, 2, 5)
+    return (d.array(rng, (classes,)),), {"target": np.asarray(rng.integers(0, classes)),
+                                         "reduction": d.choice(rng, ["mean", "sum", "none"])}
+
+
 def kl_div_inputs(rng):
     shape = (d.integer(rng, 1, 3), d.integer(rng, 2, 4))
     target = d.array(rng, shape, 0.05, 0.95)
@@ -174,6 +211,24 @@ NN_CASES = [
     Case("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
          same_shape_pair(second_low=0.0, second_high=1.0)),
     Case("cross_entropy", cross_entropy, cross_entropy_inputs),
+    Case("mse_reductions", lambda x, y, reduction: F.mse_loss(x, y, reduction=reduction),
+         reduced_pair()),
+    Case("smooth_l1_reductions",
+         lambda x, y, reduction: F.smooth_l1_loss(x, y, reduction=reduction, beta=1.5),
+         reduced_pair()),
+    Case("huber_reductions",
+         lambda x, y, reduction: F.huber_loss(x, y, reduction=reduction, delta=1.5),
+         reduced_pair()),
+    Case("binary_cross_entropy_weighted",
+         lambda x, y, weight, reduction: F.binary_cross_entropy(
+             x, y, tn.tensor(weight), reduction=reduction),
+         weighted_probabilities_inputs),
+    Case("binary_cross_entropy_with_logits_weighted",
+         lambda x, y, weight, pos_weight, reduction: F.binary_cross_entropy_with_logits(
+             x, y, tn.tensor(weight), reduction=reduction, pos_weight=tn.tensor(pos_weight)),
+         weighted_logits_inputs),
+    Case("nll_loss_weighted_ignored", nll_loss_case, cross_entropy_inputs),
+    Case("cross_entropy_unbatched", cross_entropy, unbatched_labels_inputs),
     Case("cross_entropy_label_smoothing",
          lambda x, target: cross_entropy(x, target, label_smoothing=0.1), labels_inputs),
     Case("nll_loss", lambda x, target: F.nll_loss(F.log_softmax(x, 1), tn.tensor(target)),

@@ -1,10 +1,12 @@
 """Losses as Modules (formulas in ``tinynet.nn.functional.loss``). ``reduction`` is "mean"
-(default), "sum" or "none". Class weights are registered as buffers (``weight``,
-``pos_weight``), so they appear in ``state_dict`` as in PyTorch."""
+(default), "sum" or "none"; ``size_average`` and ``reduce``, where PyTorch's signature has them,
+are its deprecated form of ``reduction`` (see ``legacy_reduction``). Class weights are registered
+as buffers (``weight``, ``pos_weight``), so they appear in ``state_dict`` as in PyTorch."""
 
 from __future__ import annotations
 
 from tinynet.nn import functional as F
+from tinynet.nn.functional.loss_common import legacy_reduction
 from tinynet.nn.module import Module
 from tinynet.tensor import Tensor
 
@@ -24,12 +26,18 @@ class _WeightedLoss(_Loss):
 class MSELoss(_Loss):
     """ℓ = (x − y)²."""
 
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(legacy_reduction(size_average, reduce, reduction))
+
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """ℓ = |x − y|."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(legacy_reduction(size_average, reduce, reduction))
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
@@ -38,8 +46,10 @@ class L1Loss(_Loss):
 class SmoothL1Loss(_Loss):
     """ℓ = 0.5 d² / β for |d| < β, else |d| − 0.5 β."""
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0):
-        super().__init__(reduction)
+    def __init__(
+        self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
+    ):
+        super().__init__(legacy_reduction(size_average, reduce, reduction))
         self.beta = beta
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -60,6 +70,12 @@ class HuberLoss(_Loss):
 class BCELoss(_WeightedLoss):
     """ℓ = −w (y log x + (1 − y) log(1 − x)) for probabilities x."""
 
+    def __init__(
+        self, weight: Tensor | None = None, size_average=None, reduce=None,
+        reduction: str = "mean",
+    ):
+        super().__init__(weight, legacy_reduction(size_average, reduce, reduction))
+
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
@@ -71,10 +87,12 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(
         self,
         weight: Tensor | None = None,
+        size_average=None,
+        reduce=None,
         reduction: str = "mean",
         pos_weight: Tensor | None = None,
     ):
-        super().__init__(reduction)
+        super().__init__(legacy_reduction(size_average, reduce, reduction))
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
@@ -91,11 +109,13 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(
         self,
         weight: Tensor | None = None,
+        size_average=None,
         ignore_index: int = -100,
+        reduce=None,
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ):
-        super().__init__(weight, reduction)
+        super().__init__(weight, legacy_reduction(size_average, reduce, reduction))
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -114,9 +134,14 @@ class NLLLoss(_WeightedLoss):
     """ℓ_i = −w[y_i] · x[i, y_i] for log-probabilities x (e.g. a LogSoftmax output)."""
 
     def __init__(
-        self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
+        self,
+        weight: Tensor | None = None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
     ):
-        super().__init__(weight, reduction)
+        super().__init__(weight, legacy_reduction(size_average, reduce, reduction))
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -133,8 +158,10 @@ class KLDivLoss(_Loss):
     """ℓ = y (log y − x) for log-probabilities x (``log_target``: y given as log-probabilities).
     Use ``reduction="batchmean"`` for the KL divergence per sample."""
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False):
-        super().__init__(reduction)
+    def __init__(
+        self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
+    ):
+        super().__init__(legacy_reduction(size_average, reduce, reduction))
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

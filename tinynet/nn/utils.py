@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -23,34 +24,29 @@ def _vector_norm(array: np.ndarray, norm_type: float) -> np.ndarray:
     return np.asarray(np.linalg.norm(array.ravel(), ord=norm_type), dtype=array.dtype)
 
 
-def clip_grad_norm_(
-    parameters: TensorOrTensors,
-    max_norm: float,
+def _check_foreach(foreach) -> None:
+    """PyTorch's ``foreach`` (None, True, False) picks its multi-tensor kernels; tinynet clips
+    each gradient with one NumPy operation either way, so it is accepted and changes nothing."""
+    if foreach is not None and not isinstance(foreach, bool):
+        raise TypeError(f"foreach must be None, True or False, but got {foreach!r}")
+
+
+def get_total_norm(
+    tensors: TensorOrTensors,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
-    """Rescale the gradients in place so that their total norm is at most ``max_norm``.
-
-    The total norm treats all the gradients as one vector: ‖(‖g₁‖_p, ‖g₂‖_p, ...)‖_p, that is
-    (Σ|g|^p)^(1/p), or max|g| for ``norm_type=inf``. Every gradient is multiplied by
-    min(1, max_norm / (total + 1e-6)), so the direction of the update is kept. Parameters whose
-    ``grad`` is None are skipped.
-
-    Args:
-        parameters: a tensor or an iterable of tensors whose ``.grad`` to clip.
-        max_norm: the largest allowed total norm.
-        norm_type: p of the p-norm (default 2.0; ``float("inf")`` for the max norm).
-        error_if_nonfinite: raise RuntimeError if the total norm is NaN or infinite (otherwise the
-            gradients are scaled by it anyway, as in PyTorch).
-
-    Returns:
-        the total norm of the gradients before clipping, a scalar tensor.
-    """
-    max_norm, norm_type = float(max_norm), float(norm_type)
-    grads = [param.grad for param in _as_list(parameters) if param.grad is not None]
-    if not grads:
+    """The norm of all the tensors taken together as one vector: ‖(‖t₁‖_p, ‖t₂‖_p, ...)‖_p, that
+    is (Σ|t|^p)^(1/p), or max|t| for ``norm_type=inf``; a scalar tensor (0 for no tensors).
+    ``error_if_nonfinite``: raise RuntimeError if it is NaN or infinite. ``foreach`` is accepted
+    and changes nothing."""
+    _check_foreach(foreach)
+    norm_type = float(norm_type)
+    tensors = _as_list(tensors)
+    if not tensors:
         return Tensor._make(np.asarray(0.0, dtype=np.float32))
-    norms = np.stack([_vector_norm(grad.detach().numpy(), norm_type) for grad in grads])
+    norms = np.stack([_vector_norm(t.detach().numpy(), norm_type) for t in tensors])
     total_norm = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total_norm):
         raise RuntimeError(
@@ -58,17 +54,88 @@ def clip_grad_norm_(
             f"({float(total_norm)}), so it cannot be clipped. To disable this error and scale "
             "the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
-    clip_coefficient = min(max_norm / (total_norm + 1e-6), 1.0)
+    return Tensor._make(np.asarray(total_norm))
+
+
+def clip_grads_with_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    total_norm: Tensor,
+    foreach: bool | None = None,
+) -> None:
+    """Multiply every gradient in place by min(1, max_norm / (total_norm + 1e-6)), given the
+    total norm (from ``get_total_norm``), so the direction of the update is kept. Parameters
+    whose ``grad`` is None are skipped; ``foreach`` is accepted and changes nothing."""
+    _check_foreach(foreach)
+    grads = [param.grad for param in _as_list(parameters) if param.grad is not None]
+    total = np.asarray(total_norm.detach().numpy() if isinstance(total_norm, Tensor)
+                       else total_norm)
+    clip_coefficient = min(float(max_norm) / (total + 1e-6), 1.0)
     with np.errstate(invalid="ignore"):  # an infinite norm turns gradients into NaN, as in PyTorch
         for grad in grads:
             grad.detach().numpy()[...] *= clip_coefficient
             grad._version += 1
-    return Tensor._make(np.asarray(total_norm))
 
 
-def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
+def clip_grad_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """Rescale the gradients in place so that their total norm is at most ``max_norm``.
+
+    The total norm treats all the gradients as one vector: ‖(‖g₁‖_p, ‖g₂‖_p, ...)‖_p, that is
+    (Σ|g|^p)^(1/p), or max|g| for ``norm_type=inf`` (``get_total_norm``). Every gradient is
+    multiplied by min(1, max_norm / (total + 1e-6)) (``clip_grads_with_norm_``), so the direction
+    of the update is kept. Parameters whose ``grad`` is None are skipped.
+
+    Args:
+        parameters: a tensor or an iterable of tensors whose ``.grad`` to clip.
+        max_norm: the largest allowed total norm.
+        norm_type: p of the p-norm (default 2.0; ``float("inf")`` for the max norm).
+        error_if_nonfinite: raise RuntimeError if the total norm is NaN or infinite (otherwise the
+            gradients are scaled by it anyway, as in PyTorch).
+        foreach: PyTorch's choice of multi-tensor kernels; accepted, changes nothing.
+
+    Returns:
+        the total norm of the gradients before clipping, a scalar tensor.
+    """
+    parameters = _as_list(parameters)
+    grads = [param.grad for param in parameters if param.grad is not None]
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
+    if grads:
+        clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
+    return total_norm
+
+
+def clip_grad_norm(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """PyTorch's deprecated name of ``clip_grad_norm_`` (which it is, with PyTorch's
+    FutureWarning)."""
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+        "`torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(
+    parameters: TensorOrTensors, clip_value: float, foreach: bool | None = None
+) -> None:
     """Clamp every gradient element into [−clip_value, clip_value], in place. Unlike
-    ``clip_grad_norm_`` this changes the gradient's direction."""
+    ``clip_grad_norm_`` this changes the gradient's direction. A negative ``clip_value`` is
+    refused (PyTorch would set every element to −|clip_value|); ``foreach`` is accepted and
+    changes nothing."""
+    _check_foreach(foreach)
     clip_value = float(clip_value)
     if clip_value < 0:
         raise ValueError(f"clip_value must be >= 0, but got {clip_value}")

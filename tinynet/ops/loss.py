@@ -1,10 +1,10 @@
-"""Cross-entropy with class-index targets as one op: the loss every classifier here trains with.
+"""The class-index losses as PyTorch builds them: ``cross_entropy`` is ``log_softmax`` followed by
+``nll_loss``, two graph nodes (``LogSoftmaxBackward`` → ``NllLossBackward``), so a walk along
+``loss.grad_fn.next_functions`` sees PyTorch's chain.
 
-Composed (log_softmax, gather, weights, reduction) it would be about eight ops forward and twelve
-backward on a small (N, C) array, where the per-op overhead is all the cost; fused, it is one op
-forward and two backward. The backward is made of differentiable ops: when ``create_graph=True``
-records it, the softmax is ``ops.softmax`` of the input, so gradients of gradients are right;
-otherwise it comes from the log-probabilities the forward saved.
+Both backward passes are written with differentiable tensor ops, so gradients of gradients are
+right: NllLoss's gradient is linear in the incoming gradient (a scatter of constants), and
+LogSoftmax's uses its output tensor, whose own graph leads back to the logits.
 """
 
 from __future__ import annotations
@@ -18,39 +18,66 @@ from tinynet.ops.reduction import logsumexp_array
 from tinynet.tensor import Tensor
 
 
-class CrossEntropy(Function):
-    """ℓ_i = −w_i · log softmax(x_i)[y_i] for logits x (N, C, *) (classes on dim 1), class indices
-    y (N, *) and per-sample weights w_i (the class weight of y_i; 0 where y_i is ignored), reduced
-    to Σ ℓ_i / Σ w_i ("mean"), Σ ℓ_i ("sum") or kept ("none", shape (N, *)).
-    dℓ_i/dx_i = w_i · (softmax(x_i) − onehot(y_i))."""
+class LogSoftmax(Function):
+    """y = x − log Σ_j exp(x_j) along ``dim`` (stable for large logits).
+    dx = g − softmax(x) · Σ_j g_j  (with softmax(x) = exp(y))."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        ctx.dim = dim
+        return x - logsumexp_array(x, (dim,), keepdims=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not is_grad_enabled():  # not recorded: the same formula on arrays, without op overhead
+            g = grad._data
+            result = np.exp(ctx.output._data)  # softmax, then (in place) g − softmax·Σg
+            result *= g.sum(ctx.dim, keepdims=True)
+            np.subtract(g, result, out=result)
+            return Tensor._make(result)
+        return grad - ops.exp(ctx.output) * grad.sum(ctx.dim, keepdim=True)
+
+
+class NllLoss(Function):
+    """ℓ_i = −w_i · x[i, y_i] for log-probabilities x (N, C, *) (classes on dim 1, or (C,)
+    unbatched), class indices y (N, *) and per-sample weights w_i (the class weight of y_i; 0 where
+    y_i is ignored), reduced to Σ ℓ_i / Σ w_i ("mean"; NaN when every target is ignored, as in
+    PyTorch), Σ ℓ_i ("sum") or kept ("none", shape (N, *), or () unbatched).
+    dℓ_i/dx[i, c] = −w_i where c = y_i, else 0."""
 
     @staticmethod
     def forward(ctx, x, *, target, sample_weights, reduction):
-        log_probabilities = x - logsumexp_array(x, (1,), keepdims=True)
-        picked = np.take_along_axis(log_probabilities, target[:, None], axis=1)[:, 0]
-        losses = -(sample_weights * picked)
-        ctx.target, ctx.reduction, ctx.log_probabilities = target, reduction, log_probabilities
+        batched = x[None] if x.ndim == 1 else x
+        labels = target.reshape((batched.shape[0],) + batched.shape[2:])
+        weights = sample_weights.reshape(labels.shape)
+        picked = np.take_along_axis(batched, labels[:, None], axis=1)[:, 0]
+        losses = -(weights * picked)
+        ctx.labels, ctx.reduction = labels, reduction
         if reduction == "none":
-            ctx.coefficients = sample_weights
-            return losses
+            ctx.coefficients = weights
+            return losses.reshape(target.shape)
         if reduction == "sum":
-            ctx.coefficients = sample_weights
-            return losses.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN
-            total = sample_weights.sum()
-            ctx.coefficients = sample_weights / total
-            return losses.sum() / total
+            ctx.coefficients = weights
+            return np.asarray(losses.sum(), x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = weights.sum()
+            ctx.coefficients = weights / total
+            return np.asarray(losses.sum() / total, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.inputs
-        onehot = np.zeros(x.shape, x.dtype)
-        np.put_along_axis(onehot, ctx.target[:, None], 1, axis=1)
-        if is_grad_enabled():  # recorded: the softmax as a function of x
-            difference = ops.softmax(x, 1) - Tensor._make(onehot)
-        else:
-            difference = Tensor._make(np.exp(ctx.log_probabilities) - onehot)
-        coefficients = Tensor._make(ctx.coefficients[:, None])
+        shape = x.shape if x.ndim > 1 else (1,) + tuple(x.shape)
+        coefficients = -ctx.coefficients[:, None].astype(x.dtype, copy=False)
         if ctx.reduction == "none":
-            grad = grad.reshape(coefficients.shape)
-        return difference * (grad * coefficients)
+            grad = grad.reshape((coefficients.shape[0], 1) + tuple(coefficients.shape[2:]))
+        if is_grad_enabled():  # recorded (create_graph=True): linear in grad, as tensor ops
+            onehot = np.zeros(shape, x.dtype)
+            np.put_along_axis(onehot, ctx.labels[:, None], 1, axis=1)
+            result = Tensor._make(onehot) * (grad * Tensor._make(coefficients))
+        else:  # not recorded: scatter −w_i·g into place, on arrays
+            scattered = np.zeros(shape, x.dtype)
+            values = np.broadcast_to(grad._data * coefficients, ctx.labels[:, None].shape)
+            np.put_along_axis(scattered, ctx.labels[:, None], values, axis=1)
+            result = Tensor._make(scattered)
+        return result.reshape(x.shape) if x.ndim == 1 else result

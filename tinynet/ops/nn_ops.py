@@ -1,6 +1,6 @@
 """Ops that neural-network layers need and that composing the core ops would make unstable or
-slow: softplus and binary cross-entropy in their stable forms, erf (for exact GELU), the
-Heaviside step, and the identity that carries a module's backward hooks.
+slow: softplus in its stable form, erf (for exact GELU), the Heaviside step, and the identity that
+carries a module's backward hooks.
 
 Each lower-case function at the bottom is the entry point ``tinynet.nn.functional`` calls.
 """
@@ -13,7 +13,6 @@ import numpy as np
 
 from tinynet import ops
 from tinynet.autograd.function import Function
-from tinynet.ops.promotion import as_operands
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -81,32 +80,6 @@ class Step(Function):
         return grad * 0.0
 
 
-class BinaryCrossEntropy(Function):
-    """ℓ = −(y·log x + (1 − y)·log(1 − x)) elementwise, each log clamped below at −100 (as in
-    PyTorch), so a probability of exactly 0 or 1 gives a finite loss.
-    dℓ/dx = (x − y) / max(x(1 − x), 1e-12)   (PyTorch's clamp: finite even at x = 0 or 1);
-    dℓ/dy = log(1 − x) − log x   (with the same clamped logs)."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_one_minus_x = np.maximum(np.log1p(-x), -100)
-        return -(y * log_x + (1 - y) * log_one_minus_x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.inputs
-        grad_x = grad_y = None
-        if ctx.needs_input_grad[0]:
-            grad_x = grad * (x - y) / (x * (1.0 - x)).clamp(min=1e-12)
-        if ctx.needs_input_grad[1]:
-            log_x = x.log().clamp(min=-100)
-            log_one_minus_x = (1.0 - x).log().clamp(min=-100)
-            grad_y = grad * (log_one_minus_x - log_x)
-        return grad_x, grad_y
-
-
 class BackwardHook(Function):
     """y_i = x_i for several tensors at once; backward passes the gradients through
     ``on_backward(grads)``, which may return replacements. Modules put one around their inputs
@@ -133,8 +106,3 @@ def erf(x):
 
 def step(x):
     return Step.apply(ops.floating(x))
-
-
-def binary_cross_entropy(x, y):
-    x, y = as_operands(x, y)
-    return BinaryCrossEntropy.apply(x, y)

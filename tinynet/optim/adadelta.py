@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinynet.optim.optimizer import Optimizer, ParamsT, check_non_negative
+from tinynet.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_non_negative,
+    implementation_flags,
+)
 
 
 class Adadelta(Optimizer):
@@ -25,6 +30,8 @@ class Adadelta(Optimizer):
         eps: added inside both square roots (default 1e-6).
         weight_decay: L2 factor added as λ·θ to the gradient (default 0).
         maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: PyTorch's implementation switches, accepted
+            with PyTorch's defaults; see ``tinynet.optim.optimizer.implementation_flags``.
     """
 
     def __init__(
@@ -34,8 +41,11 @@ class Adadelta(Optimizer):
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0.0,
+        foreach: bool | None = None,
         *,
+        capturable: bool = False,
         maximize: bool = False,
+        differentiable: bool = False,
     ):
         defaults = {
             "lr": lr,
@@ -43,6 +53,7 @@ class Adadelta(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "maximize": maximize,
+            **implementation_flags(foreach, capturable, differentiable),
         }
         super().__init__(params, defaults)
 

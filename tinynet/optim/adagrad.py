@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinynet.optim.optimizer import Optimizer, ParamsT, check_non_negative
+from tinynet.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_non_negative,
+    implementation_flags,
+)
 
 
 class Adagrad(Optimizer):
@@ -27,6 +32,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value of the sum of squares s (default 0).
         eps: added to √s for numerical stability (default 1e-10).
         maximize: ascend the objective instead of descending it.
+        foreach, fused, capturable, differentiable: PyTorch's implementation switches, accepted
+            with PyTorch's defaults; see ``tinynet.optim.optimizer.implementation_flags``.
     """
 
     def __init__(
@@ -37,8 +44,11 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ):
         defaults = {
             "lr": lr,
@@ -47,6 +57,10 @@ class Adagrad(Optimizer):
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
             "maximize": maximize,
+            **implementation_flags(
+                foreach, False, differentiable, fused,
+                accepted=("foreach", "differentiable", "fused"),
+            ),
         }
         super().__init__(params, defaults)
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinynet.optim.optimizer import Optimizer, ParamsT, check_betas, check_non_negative
+from tinynet.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_betas,
+    check_non_negative,
+    implementation_flags,
+)
 
 
 class Adam(Optimizer):
@@ -35,6 +41,8 @@ class Adam(Optimizer):
         amsgrad: use the running maximum of v (Reddi et al., 2018).
         maximize: ascend the objective instead of descending it.
         decoupled_weight_decay: decay θ directly, as AdamW does.
+        foreach, fused, capturable, differentiable: PyTorch's implementation switches, accepted
+            with PyTorch's defaults; see ``tinynet.optim.optimizer.implementation_flags``.
     """
 
     def __init__(
@@ -46,7 +54,11 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ):
         defaults = {
@@ -57,6 +69,10 @@ class Adam(Optimizer):
             "amsgrad": amsgrad,
             "maximize": maximize,
             "decoupled_weight_decay": decoupled_weight_decay,
+            **implementation_flags(
+                foreach, capturable, differentiable, fused,
+                accepted=("foreach", "capturable", "differentiable", "fused"),
+            ),
         }
         super().__init__(params, defaults)
 
@@ -110,6 +126,10 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ):
         super().__init__(
             params,
@@ -118,6 +138,10 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
+            foreach=foreach,
             maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )

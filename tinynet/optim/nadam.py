@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinynet.optim.optimizer import Optimizer, ParamsT, check_betas, check_non_negative
+from tinynet.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_betas,
+    check_non_negative,
+    implementation_flags,
+)
 
 
 class NAdam(Optimizer):
@@ -30,6 +36,8 @@ class NAdam(Optimizer):
         momentum_decay: ψ in the μ_t schedule (default 4e-3).
         decoupled_weight_decay: decay θ directly, as AdamW does (NAdamW).
         maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: PyTorch's implementation switches, accepted
+            with PyTorch's defaults; see ``tinynet.optim.optimizer.implementation_flags``.
     """
 
     def __init__(
@@ -42,7 +50,10 @@ class NAdam(Optimizer):
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
     ):
         defaults = {
             "lr": lr,
@@ -52,6 +63,7 @@ class NAdam(Optimizer):
             "momentum_decay": momentum_decay,
             "decoupled_weight_decay": decoupled_weight_decay,
             "maximize": maximize,
+            **implementation_flags(foreach, capturable, differentiable),
         }
         super().__init__(params, defaults)
 

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 
 from tinynet.autograd import enable_grad
+from tinynet.optim.hooks import OptimizerHooks, with_step_hooks
 from tinynet.tensor import Tensor
 
-ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
-class Optimizer:
+class Optimizer(OptimizerHooks):
     """Base class of all optimizers.
 
     ``param_groups`` is a list of dicts; each holds ``"params"`` (a list of tensors) and its own
@@ -28,9 +29,18 @@ class Optimizer:
     update. ``step()`` loops over the groups and calls ``update`` for every parameter that has a
     gradient; with ``maximize=True`` in a group the gradient is negated first (gradient ascent).
 
+    Parameters may also be given with their names, as ``model.named_parameters()`` yields them
+    (``(name, tensor)`` pairs, in a plain list or in a group's ``"params"``): the group then also
+    holds ``"param_names"``, which ``state_dict()`` carries.
+
+    ``step(closure)`` calls the closure (with gradients enabled) before updating, and returns
+    what it returned (the loss), as in PyTorch. PyTorch's hooks can be registered around
+    ``step``, ``state_dict`` and ``load_state_dict`` (``register_step_pre_hook``, ...; see
+    ``tinynet.optim.hooks``).
+
     Args:
-        params: an iterable of tensors, or of dicts ``{"params": [...], "lr": ..., ...}`` that
-            override the defaults for their group.
+        params: an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts
+            ``{"params": [...], "lr": ..., ...}`` that override the defaults for their group.
         defaults: the hyperparameters for groups that do not set them.
     """
 
@@ -74,6 +84,17 @@ class Optimizer:
             raise TypeError("the parameters of a group must be ordered (a list), not a set")
         else:
             params = list(params)
+        names = None
+        if params and all(isinstance(item, tuple) and len(item) == 2 for item in params):
+            names = [name for name, _ in params]
+            if not all(isinstance(name, str) for name in names):
+                raise TypeError("named parameters must be (str, Tensor) pairs")
+            params = [param for _, param in params]
+        elif any(isinstance(item, tuple) for item in params):
+            raise TypeError(
+                "a parameter group mixes (name, tensor) pairs with plain tensors; give all its "
+                "parameters with names, or none"
+            )
         for param in params:
             if not isinstance(param, Tensor):
                 raise TypeError(
@@ -87,6 +108,14 @@ class Optimizer:
         if any(id(param) in already_added for param in params):
             raise ValueError("some parameters appear in more than one parameter group")
         group = {**self.defaults, **param_group, "params": params}
+        if names is not None:
+            group["param_names"] = names
+        if self.param_groups and (("param_names" in group)
+                                  != ("param_names" in self.param_groups[0])):
+            raise ValueError(
+                "all parameter groups must be named, or none: a group of (name, tensor) pairs "
+                "cannot join a group of plain tensors"
+            )
         self.check_hyperparameters(group)
         self.param_groups.append(group)
 
@@ -105,6 +134,7 @@ class Optimizer:
                     param.grad.detach().numpy().fill(0)
                     param.grad._version += 1
 
+    @with_step_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()`` if one is given (the
         closure re-evaluates the model and returns the loss, with gradients enabled)."""
@@ -131,6 +161,9 @@ class Optimizer:
             {"state": {index: {"step": ..., "exp_avg": array, ...}},
              "param_groups": [{"lr": ..., ..., "params": [indices]}]}
         """
+        return self._run_state_dict_hooks(self._build_state_dict)
+
+    def _build_state_dict(self) -> dict[str, Any]:
         index_of: dict[int, int] = {}
         packed_groups = []
         for group in self.param_groups:
@@ -145,6 +178,9 @@ class Optimizer:
         position. Everything is checked before anything changes: the number of groups, each group's
         size and the shape of every state array. Floating-point state is cast to its parameter's
         dtype. Hyperparameters (lr, ...) come from the saved groups."""
+        self._run_load_state_dict_hooks(state_dict, self._load_state_dict)
+
+    def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state_dict = copy.deepcopy(state_dict)
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -167,7 +203,7 @@ class Optimizer:
                 raise ValueError(f"loaded state refers to parameter {index}, which no group lists")
             param = param_at[int(index)]
             new_state[param] = {
-                name: _match_parameter(value, param, f"state[{index}][{name!r}]")
+                name: self._state_entry(name, value, param, f"state[{index}][{name!r}]")
                 for name, value in saved_state.items()
             }
         self.state = new_state
@@ -175,6 +211,11 @@ class Optimizer:
             {**saved, "params": group["params"]}
             for saved, group in zip(saved_groups, self.param_groups)
         ]
+
+    def _state_entry(self, name: str, value: Any, param: Tensor, where: str) -> Any:
+        """The loaded state entry ``name``, checked against its parameter (shape) and cast to its
+        dtype; ``where`` names it in errors."""
+        return _match_parameter(value, param, where)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -198,6 +239,49 @@ def _match_parameter(value: Any, param: Tensor, where: str) -> Any:
     if value.dtype.kind == "f":
         return value.astype(param.dtype, copy=False)
     return value
+
+
+def implementation_flags(
+    foreach: bool | None = None,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
+    *,
+    accepted: tuple[str, ...] = ("foreach", "capturable", "differentiable"),
+) -> dict[str, Any]:
+    """PyTorch's implementation switches, checked, as entries for an optimizer's ``defaults``.
+
+    They choose how PyTorch runs the same update, not what it computes, so here:
+
+    * ``foreach`` (None, True, False) and ``fused`` (None, True, False) are accepted and change
+      nothing: tinynet updates each parameter with whole-array NumPy operations, which is what
+      both ask for on a CPU. As in PyTorch, they cannot both be True.
+    * ``capturable=True`` (keep the step count on the GPU for CUDA graph capture) is refused:
+      tinynet runs on the CPU only, where PyTorch refuses it too.
+    * ``differentiable=True`` (record the update itself in autograd, for meta-learning) is
+      refused: tinynet's updates change the parameters' arrays in place, outside the graph.
+
+    ``accepted`` lists the switches the optimizer's PyTorch signature has; only those become
+    entries of ``defaults``.
+    """
+    for name, value in (("foreach", foreach), ("fused", fused)):
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{name} must be None, True or False, but got {value!r}")
+    if foreach and fused:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if capturable:
+        raise ValueError(
+            "capturable=True is not supported: it keeps the optimizer's step count on a GPU for "
+            "CUDA graph capture, and tinynet runs on the CPU only (leave capturable=False)"
+        )
+    if differentiable:
+        raise ValueError(
+            "differentiable=True is not supported: tinynet's optimizers update the parameters "
+            "in place outside autograd, so the update cannot be differentiated (leave "
+            "differentiable=False)"
+        )
+    flags = {"foreach": foreach, "capturable": False, "differentiable": False, "fused": fused}
+    return {name: flags[name] for name in accepted}
 
 
 def check_non_negative(group: dict[str, Any], *names: str) -> None:

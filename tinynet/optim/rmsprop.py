@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinynet.optim.optimizer import Optimizer, ParamsT, check_non_negative
+from tinynet.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_non_negative,
+    implementation_flags,
+)
 
 
 class RMSprop(Optimizer):
@@ -28,6 +33,8 @@ class RMSprop(Optimizer):
         momentum: momentum factor (default 0).
         centered: normalize by the estimated variance instead of the uncentered second moment.
         maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: PyTorch's implementation switches, accepted
+            with PyTorch's defaults; see ``tinynet.optim.optimizer.implementation_flags``.
     """
 
     def __init__(
@@ -39,7 +46,10 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ):
         defaults = {
             "lr": lr,
@@ -49,6 +59,7 @@ class RMSprop(Optimizer):
             "centered": centered,
             "weight_decay": weight_decay,
             "maximize": maximize,
+            **implementation_flags(foreach, capturable, differentiable),
         }
         super().__init__(params, defaults)
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinynet.optim.optimizer import Optimizer, ParamsT, check_non_negative
+from tinynet.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_non_negative,
+    implementation_flags,
+)
 
 
 class SGD(Optimizer):
@@ -30,6 +35,8 @@ class SGD(Optimizer):
         weight_decay: L2 factor λ added as λ·θ to the gradient.
         nesterov: Nesterov accelerated gradient (NAG); needs momentum > 0 and dampening = 0.
         maximize: ascend the objective instead of descending it.
+        foreach, fused, capturable, differentiable: PyTorch's implementation switches, accepted
+            with PyTorch's defaults; see ``tinynet.optim.optimizer.implementation_flags``.
     """
 
     def __init__(
@@ -42,6 +49,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ):
         defaults = {
             "lr": lr,
@@ -50,6 +60,10 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
             "maximize": maximize,
+            **implementation_flags(
+                foreach, False, differentiable, fused,
+                accepted=("foreach", "differentiable", "fused"),
+            ),
         }
         super().__init__(params, defaults)
 

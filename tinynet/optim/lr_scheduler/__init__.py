@@ -4,9 +4,10 @@ Build the scheduler after the optimizer; call ``scheduler.step()`` after ``optim
 once per epoch (CyclicLR and OneCycleLR: once per batch; ReduceLROnPlateau: ``step(val_loss)``).
 ``plot_schedule(lambda opt: StepLR(opt, 30), steps=100)`` draws a schedule.
 
-Families: ``base`` (LRScheduler, LambdaLR), ``decay`` (StepLR, MultiStepLR, ExponentialLR,
-PolynomialLR, ConstantLR, LinearLR), ``cosine`` (CosineAnnealingLR, CosineAnnealingWarmRestarts),
-``cyclic`` (CyclicLR, OneCycleLR), ``plateau`` (ReduceLROnPlateau), ``sequential`` (SequentialLR).
+Families: ``base`` (LRScheduler, LambdaLR, MultiplicativeLR), ``decay`` (StepLR, MultiStepLR,
+ExponentialLR, PolynomialLR, ConstantLR, LinearLR), ``cosine`` (CosineAnnealingLR,
+CosineAnnealingWarmRestarts), ``cyclic`` (CyclicLR, OneCycleLR), ``plateau``
+(ReduceLROnPlateau), ``sequential`` (SequentialLR, ChainedScheduler).
 """
 
 from tinynet.optim.lr_scheduler.base import LambdaLR, LRScheduler
@@ -42,3 +43,9 @@ __all__ = [
     "lr_history",
     "plot_schedule",
 ]
+
+# The multiplicative and chained schedules
+from tinynet.optim.lr_scheduler.base import MultiplicativeLR, _LRScheduler  # noqa: F401
+from tinynet.optim.lr_scheduler.sequential import ChainedScheduler
+
+__all__ += ["ChainedScheduler", "MultiplicativeLR"]

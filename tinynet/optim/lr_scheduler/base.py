@@ -112,6 +112,10 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
+class _LRScheduler(LRScheduler):
+    """PyTorch's older name of ``LRScheduler``, which older code subclasses; the same class."""
+
+
 class LambdaLR(LRScheduler):
     """lr_t = base_lr · lr_lambda(t): the schedule given as a function of the step count t.
 
@@ -170,3 +174,26 @@ class LambdaLR(LRScheduler):
         for function, saved in zip(self.lr_lambdas, saved_lambdas):
             if saved is not None:
                 function.__dict__.update(saved)
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr_t = lr_{t−1} · lr_lambda(t) for t ≥ 1 (lr_0 = the group's lr): the schedule given as
+    the factor of each step, so lr_t = base_lr · Π_{k=1..t} lr_lambda(k). Being chainable, it
+    composes with another scheduler acting on the same optimizer.
+
+    Args:
+        optimizer: the optimizer whose learning rates to set.
+        lr_lambda: a function of t giving the step's factor, or a list of them, one per group.
+        last_epoch: the index of the last step, to resume (default -1: start).
+
+    ``state_dict()`` saves the lambdas as ``LambdaLR`` does.
+    """
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch <= 0:
+            return self._current_lrs()
+        return [
+            group["lr"] * function(self.last_epoch)
+            for function, group in zip(self.lr_lambdas, self.optimizer.param_groups)
+        ]
+

@@ -10,7 +10,7 @@ from tinynet.optim.lr_scheduler.base import LRScheduler
 from tinynet.optim.lr_scheduler.plateau import ReduceLROnPlateau
 from tinynet.optim.optimizer import Optimizer
 from tinynet.optim.sgd import SGD
-from tinynet.tensor import Tensor
+from tinynet.tensor import tensor
 
 SchedulerFactory = Callable[[Optimizer], LRScheduler]
 
@@ -26,7 +26,7 @@ def lr_history(
     of the scheduler that ``scheduler_factory(optimizer)`` builds on ``SGD(lr=lr, momentum=0.9)``
     with one parameter. ReduceLROnPlateau is fed ``metric(step)`` (default: a constant 1.0, so
     the learning rate drops every patience + 1 steps)."""
-    parameter = Tensor(np.zeros(1), requires_grad=True)
+    parameter = tensor(np.zeros(1), requires_grad=True)
     optimizer = SGD([parameter], lr=lr, momentum=0.9)
     scheduler = scheduler_factory(optimizer)
     metric = metric or (lambda step: 1.0)
@@ -60,7 +60,7 @@ def plot_schedule(
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     if label is None:
-        probe = SGD([Tensor(np.zeros(1), requires_grad=True)], lr=lr, momentum=0.9)
+        probe = SGD([tensor(np.zeros(1), requires_grad=True)], lr=lr, momentum=0.9)
         label = type(scheduler_factory(probe)).__name__
     ax.plot(range(steps), history, label=label, **plot_kwargs)
     ax.set_xlabel("step")

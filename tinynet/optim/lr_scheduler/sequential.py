@@ -1,9 +1,11 @@
-"""SequentialLR: run one scheduler after another, switching at given steps."""
+"""SequentialLR (one scheduler after another, switching at given steps) and ChainedScheduler
+(several schedulers at every step, their effects multiplied)."""
 
 from __future__ import annotations
 
 import copy
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from tinynet.optim.lr_scheduler.base import LRScheduler
@@ -97,3 +99,50 @@ class SequentialLR(LRScheduler):
         self.__dict__.update(state_dict)
         for scheduler, saved in zip(self._schedulers, saved_schedulers):
             scheduler.load_state_dict(saved)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers together: each ``step()`` calls ``step()`` on every scheduler in
+    order, so chainable schedules compose (e.g. ConstantLR warm-up times ExponentialLR decay:
+    lr_t = base · factor_t · γᵗ). The learning rate is whatever the last one wrote.
+
+    Args:
+        schedulers: the schedulers, constructed beforehand on one optimizer; ReduceLROnPlateau
+            cannot be chained (its step needs a metric).
+        optimizer: that optimizer (default: the first scheduler's).
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None):
+        if len(schedulers) < 1:
+            raise ValueError(
+                "ChainedScheduler expects at least one scheduler to be chained, but got none"
+            )
+        optimizer = optimizer or schedulers[0].optimizer
+        for index, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(
+                    f"ChainedScheduler: the scheduler at index {index} has no `optimizer`"
+                )
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(  # noqa: TRY004 - PyTorch raises ValueError here
+                    f"ChainedScheduler does not support ReduceLROnPlateau (index {index}): "
+                    "its step() needs a metric"
+                )
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    "ChainedScheduler expects all schedulers to belong to the same optimizer, "
+                    f"but the one at index {index} ({type(scheduler).__name__}) has another"
+                )
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
+
+    state_dict = SequentialLR.state_dict
+    load_state_dict = SequentialLR.load_state_dict
+

@@ -34,3 +34,6 @@ def clone(x):
 def from_numpy(array):
     """A tensor sharing memory with ``array`` (no copy, its dtype kept)."""
     return Tensor._make(array)
+
+# torch.utils.data: tinynet.utils.data, the datasets, samplers and DataLoader of tinynet.data
+from tinynet import utils  # noqa: E402

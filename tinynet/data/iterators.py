@@ -146,14 +146,17 @@ class MultiProcessIterator:
                 return pickle.loads(self._result_queue.get(timeout=wait))
             except queue.Empty:
                 pass
-            dead = [str(worker.pid) for worker_id, worker in enumerate(self._workers)
+            dead = [worker for worker_id, worker in enumerate(self._workers)
                     if self._active[worker_id] and not worker.is_alive()]
             if dead:
                 self._shutdown_workers()
-                raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(dead)}) exited "
-                                   "unexpectedly")
+                pids = ", ".join(str(worker.pid) for worker in dead)
+                codes = ", ".join(str(worker.exitcode) for worker in dead)
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly "
+                                   f"(exit code(s) {codes}; a negative code is the signal that "
+                                   f"killed it)")
             if self._timeout > 0 and time.monotonic() - start >= self._timeout:
-                self._shutdown_workers()
+                self._shutdown_workers(join_seconds=0.1)  # a stuck worker: no grace period
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 
     def __next__(self):
@@ -200,9 +203,9 @@ class MultiProcessIterator:
             payload.reraise()
         return payload
 
-    def _shutdown_workers(self) -> None:
-        """Stop every worker (a stop signal, a join, terminate if it hangs) and close the
-        queues; safe to call more than once."""
+    def _shutdown_workers(self, join_seconds: float = JOIN_SECONDS) -> None:
+        """Stop every worker (a stop signal, a join, terminate if it has not exited within
+        ``join_seconds``) and close the queues; safe to call more than once."""
         if self._shutdown:
             return
         self._shutdown = True
@@ -211,7 +214,7 @@ class MultiProcessIterator:
             for index_queue in self._index_queues:
                 index_queue.put(None)
             for worker in self._workers:
-                worker.join(timeout=JOIN_SECONDS)
+                worker.join(timeout=join_seconds)
                 if worker.is_alive():
                     worker.terminate()
                     worker.join()

@@ -61,11 +61,16 @@ def test_random_split_with_fractions_deals_the_remainder_round_robin():
     assert [len(s) for s in random_split(make_dataset(10), [0.8, 0.2])] == [8, 2]
 
 
-def test_random_split_rejects_wrong_lengths():
-    with pytest.raises(ValueError, match="sum to the length"):
+def test_random_split_rejects_wrong_lengths_stating_the_sum_and_the_length():
+    with pytest.raises(ValueError, match=r"sum to the length of the dataset \(10\), but they sum to 9"):
         random_split(make_dataset(10), [5, 4])
-    with pytest.raises(ValueError, match="fractions"):
+    with pytest.raises(ValueError, match=r"fractions .* sum to 0.7 \(the dataset has 10 samples"):
         random_split(make_dataset(10), [0.5, 0.2])
+    with pytest.raises(ValueError, match="sum to 1.3"):
+        random_split(make_dataset(10), [0.8, 0.5])
+    assert [len(s) for s in random_split(make_dataset(10), [1.0])] == [10]
+    with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
+        random_split(make_dataset(2), [0.9, 0.1])
 
 
 def test_random_split_default_generator_follows_manual_seed():

@@ -18,16 +18,19 @@ _NON_NUMERIC_KINDS = "OSUV"  # object, bytes, str, void arrays: no tensor holds 
 
 def _type_name(obj) -> str:
     kind = type(obj)
+    if isinstance(obj, Tensor):
+        return "Tensor"
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
-def _check_same_kind(batch: list, kind: type, what: str) -> None:
+def _check_same_kind(batch: list, kind: type, what: str, path: str) -> None:
     """Every element must be a ``kind`` like the first: a mix (a Tensor next to a NumPy array)
-    has no single rule, so name the first element that differs and its position."""
+    has no single rule, so name the first element that differs, its position and the field."""
     for position, element in enumerate(batch):
         if not isinstance(element, kind):
+            field = f" at field {path} of the samples" if path else ""
             raise TypeError(f"default_collate: batch element {position} is a {_type_name(element)}"
-                            f" but element 0 is a {what}; every sample must give the same type in "
+                            f" but element 0 is a {what}{field}; every sample must give the same type in "
                             f"the same place (convert them in the dataset, e.g. with "
                             f"tinynet.from_numpy, or pass a collate_fn)")
 
@@ -70,45 +73,52 @@ def default_collate(batch: list):
     of their dtype; strings and bytes stay a list; dicts, tuples and lists are collated field by
     field (a tuple or list of fields gives a list of batches, a namedtuple keeps its type, a
     mapping its type). Every sample must have the same type at each place: a Tensor in one sample
-    and a NumPy array in another is a TypeError naming both and the position.
+    and a NumPy array in another is a TypeError naming both, the sample and the field.
     """
+    return _collate(batch, "")
+
+
+def _collate(batch: list, path: str):
+    """default_collate on ``batch``, the values at field ``path`` of the samples ("" at the top,
+    "[0]['x']" inside), for messages."""
     if not isinstance(batch, collections.abc.Sequence) or isinstance(batch, (str, bytes)):
         raise TypeError(f"default_collate: expected a list of samples, got {_type_name(batch)}")
     if not batch:
         raise ValueError("default_collate: the batch is empty (no samples to merge)")
     first = batch[0]
     if isinstance(first, Tensor):
-        _check_same_kind(batch, Tensor, "Tensor")
+        _check_same_kind(batch, Tensor, "Tensor", path)
         return _stack(batch)
     if isinstance(first, np.ndarray):
-        _check_same_kind(batch, np.ndarray, "numpy.ndarray")
+        _check_same_kind(batch, np.ndarray, "numpy.ndarray", path)
         if first.dtype.kind in _NON_NUMERIC_KINDS:
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
                             f"dicts or lists; found numpy arrays of dtype {first.dtype}")
         return _stack([Tensor._make(np.asarray(a)) for a in batch])
     if isinstance(first, np.generic) and first.dtype.kind not in _NON_NUMERIC_KINDS:
-        _check_same_kind(batch, (np.generic, int, float), "NumPy scalar")
+        _check_same_kind(batch, (np.generic, int, float), "NumPy scalar", path)
         return Tensor._make(np.array(batch))
     if isinstance(first, bool):
         return Tensor._make(np.array(batch, dtype=np.bool_))
     if isinstance(first, (int, float)):
-        _check_same_kind(batch, (int, float, np.number), type(first).__name__)
+        _check_same_kind(batch, (int, float, np.number), type(first).__name__, path)
         integers = all(isinstance(x, (int, np.integer)) for x in batch)
         return Tensor._make(np.array(batch, dtype=np.int64 if integers else np.float64))
     if isinstance(first, (str, bytes)):
         return list(batch)
     if isinstance(first, collections.abc.Mapping):
-        _check_same_kind(batch, collections.abc.Mapping, "mapping")
-        return _rebuilt(first, {key: default_collate([sample[key] for sample in batch])
-                                for key in first})
+        _check_same_kind(batch, collections.abc.Mapping, "mapping", path)
+        return _rebuilt(first, {key: _collate([sample[key] for sample in batch],
+                                              f"{path}[{key!r}]") for key in first})
     if isinstance(first, tuple) and hasattr(first, "_fields"):
-        return type(first)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(first)(*(_collate(list(field), f"{path}.{name}")
+                             for name, field in zip(first._fields, zip(*batch))))
     if isinstance(first, collections.abc.Sequence):
-        _check_same_kind(batch, collections.abc.Sequence, type(first).__name__)
+        _check_same_kind(batch, collections.abc.Sequence, type(first).__name__, path)
         if any(len(sample) != len(first) for sample in batch):
             raise RuntimeError("default_collate: each element in list of batch should be of "
                                f"equal size, but got lengths {[len(s) for s in batch]}")
-        return [default_collate(list(field)) for field in zip(*batch)]
+        return [_collate(list(field), f"{path}[{i}]") for i, field in enumerate(zip(*batch))]
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                     f"or lists; found {_type_name(first)}")
 

@@ -2,7 +2,8 @@
 
 The multi-process iterator keeps up to ``prefetch_factor`` batches in flight per worker: it
 numbers each batch of indices, sends it to the next active worker's index queue (round robin),
-and yields the results in number order (``in_order``; otherwise as they arrive), holding back
+reads the results from whichever worker's result pipe is ready (a worker that dies closes its
+pipe, which is how its death is noticed at once), and yields them in number order (``in_order``; otherwise as they arrive), holding back
 those that come early. When the epoch ends, or the iterator is deleted (a loop that breaks early
 drops it), the workers get a stop signal and are joined, and terminated if they do not exit.
 With persistent workers the loader keeps the iterator and, for the next epoch, asks each worker
@@ -14,14 +15,11 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
-import queue
-import time
+from multiprocessing.connection import wait
 
-from tinynet.data.worker import make_fetcher, worker_loop
+from tinynet.data.worker import make_fetcher, receive, worker_loop
 
 JOIN_SECONDS = 5.0  # how long a worker gets to exit before it is terminated
-POLL_SECONDS = 0.5  # how often a waiting main process checks that the workers are alive
 
 
 def worker_base_seed(generator) -> int:
@@ -58,7 +56,7 @@ class MultiProcessIterator:
 
     def __init__(self, loader):
         self._shutdown = True  # until the workers exist, there is nothing to shut down
-        self._workers, self._index_queues = [], []
+        self._workers, self._index_queues, self._readers = [], [], []
         import multiprocessing
 
         context = loader.multiprocessing_context or multiprocessing.get_context()
@@ -67,22 +65,30 @@ class MultiProcessIterator:
         self._timeout = loader.timeout
         self._in_order = loader.in_order
         self._persistent = loader.persistent_workers
-        self._result_queue = context.Queue()
         self._done_event = context.Event()
         self._shutdown = False
         base_seed = worker_base_seed(loader.generator)
+        forked = context.get_start_method() == "fork"
         try:
             for worker_id in range(self._num_workers):
                 index_queue = context.Queue()
                 index_queue.cancel_join_thread()
+                reader, writer = context.Pipe(duplex=False)
+                # a forked worker inherits the readers made so far: it closes them, so that
+                # when this process closes a reader its worker's writes fail at once
+                inherited = [r.fileno() for r in self._readers] + [reader.fileno()] if forked else []
+                self._index_queues.append(index_queue)
+                self._readers.append(reader)
                 worker = context.Process(
                     target=worker_loop, daemon=True,
-                    args=(loader._is_iterable, loader.dataset, index_queue, self._result_queue,
+                    args=(loader._is_iterable, loader.dataset, index_queue, writer,
                           self._done_event, loader._auto_collation, loader.collate_fn,
                           loader.drop_last, base_seed, loader.worker_init_fn, worker_id,
-                          self._num_workers, os.getpid()))
-                worker.start()
-                self._index_queues.append(index_queue)
+                          self._num_workers, os.getpid(), inherited))
+                try:
+                    worker.start()
+                finally:
+                    writer.close()  # the worker's end: only the worker may hold it open
                 self._workers.append(worker)
             self.reset(loader, first=True)
         except BaseException:
@@ -136,28 +142,22 @@ class MultiProcessIterator:
         self._outstanding += 1
 
     def _get(self) -> tuple:
-        """The next message from any worker, checking the workers' health and the timeout."""
-        start = time.monotonic()
-        while True:
-            wait = POLL_SECONDS
-            if self._timeout > 0:
-                wait = min(wait, max(self._timeout - (time.monotonic() - start), 0.0))
-            try:
-                return pickle.loads(self._result_queue.get(timeout=wait))
-            except queue.Empty:
-                pass
-            dead = [worker for worker_id, worker in enumerate(self._workers)
-                    if self._active[worker_id] and not worker.is_alive()]
-            if dead:
-                self._shutdown_workers()
-                pids = ", ".join(str(worker.pid) for worker in dead)
-                codes = ", ".join(str(worker.exitcode) for worker in dead)
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly "
-                                   f"(exit code(s) {codes}; a negative code is the signal that "
-                                   f"killed it)")
-            if self._timeout > 0 and time.monotonic() - start >= self._timeout:
-                self._shutdown_workers(join_seconds=0.1)  # a stuck worker: no grace period
-                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+        """The next message from any worker; a RuntimeError if a worker died or (with a
+        timeout) none answered in time."""
+        ready = wait(self._readers, timeout=self._timeout if self._timeout > 0 else None)
+        if not ready:
+            self._shutdown_workers(join_seconds=0.1)  # a stuck worker: no grace period
+            raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+        reader = ready[0]
+        try:
+            return receive(reader)
+        except (EOFError, OSError):
+            worker = self._workers[self._readers.index(reader)]
+            worker.join(timeout=1.0)
+            self._shutdown_workers(join_seconds=0.1)
+            raise RuntimeError(f"DataLoader worker (pid(s) {worker.pid}) exited unexpectedly "
+                               f"(exit code {worker.exitcode}; a negative code is the signal "
+                               f"that killed it)") from None
 
     def __next__(self):
         if self._shutdown:
@@ -213,6 +213,8 @@ class MultiProcessIterator:
             self._done_event.set()
             for index_queue in self._index_queues:
                 index_queue.put(None)
+            for reader in self._readers:
+                reader.close()  # a worker blocked sending a result gets a broken pipe and exits
             for worker in self._workers:
                 worker.join(timeout=join_seconds)
                 if worker.is_alive():
@@ -220,10 +222,7 @@ class MultiProcessIterator:
                     worker.join()
         finally:
             for index_queue in self._index_queues:
-                index_queue.cancel_join_thread()
                 index_queue.close()
-            self._result_queue.cancel_join_thread()
-            self._result_queue.close()
 
     def __del__(self):
         try:

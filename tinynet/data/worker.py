@@ -2,9 +2,10 @@
 
 A DataLoader with ``num_workers=N`` starts N processes, each running ``worker_loop``: it takes
 ``(task number, indices)`` from its own index queue, fetches and collates that batch (a fetcher,
-as the single-process loader does), and puts ``(kind, task number, payload)`` on the one result
-queue, pickled in the worker so that a batch that cannot be pickled becomes an error message
-instead of a lost batch. Inside a worker, ``get_worker_info()`` says which worker it is.
+as the single-process loader does), and sends ``(kind, task number, payload)`` down its own
+result pipe (``send``: the arrays out of band, so they are copied only into and out of the pipe),
+pickled before sending so that a batch that cannot be pickled becomes an error message instead
+of a lost batch. Inside a worker, ``get_worker_info()`` says which worker it is.
 
 Seeding, as in PyTorch: worker ``i`` gets seed ``base_seed + i``, which seeds Python's
 ``random`` and tinynet's default generator; NumPy's global RNG gets a state derived from
@@ -162,10 +163,28 @@ class _BatchPickler(pickle.Pickler):
         return _rebuild_tensor, (obj.detach().numpy(), obj.requires_grad)
 
 
-def dumps(message) -> bytes:
-    buffer = io.BytesIO()
-    _BatchPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(message)
-    return buffer.getvalue()
+def send(connection, message) -> None:
+    """Send ``message`` down a pipe: a small pickle whose arrays travel after it, out of band
+    (pickle protocol 5), each written straight from its memory; pickled whole before the first
+    byte is written, so a failure to pickle sends nothing."""
+    buffers = []
+    stream = io.BytesIO()
+    _BatchPickler(stream, protocol=5, buffer_callback=buffers.append).dump(message)
+    raws = [buffer.raw() for buffer in buffers]
+    connection.send_bytes(pickle.dumps(([raw.nbytes for raw in raws], stream.getvalue())))
+    for raw in raws:
+        connection.send_bytes(raw)
+
+
+def receive(connection):
+    """The message ``send`` sent, its arrays in fresh writable memory."""
+    sizes, head = pickle.loads(connection.recv_bytes())
+    buffers = []
+    for size in sizes:
+        buffer = np.empty(size, np.uint8)
+        connection.recv_bytes_into(buffer)
+        buffers.append(buffer)
+    return pickle.loads(head, buffers=buffers)
 
 
 def seed_worker(base_seed: int, worker_id: int) -> int:
@@ -179,14 +198,19 @@ def seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
-def worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event,
+def worker_loop(iterable: bool, dataset, index_queue, result_pipe, done_event,
                 auto_collation: bool, collate_fn, drop_last: bool, base_seed: int, init_fn,
-                worker_id: int, num_workers: int, parent_pid: int) -> None:
+                worker_id: int, num_workers: int, parent_pid: int,
+                inherited_fds: list[int]) -> None:
     """A worker process's body: seed, run ``init_fn(worker_id)``, then fetch the batches asked
-    for until told to stop (None), told to stop early (done_event) or orphaned."""
+    for until told to stop (None), told to stop early (done_event) or orphaned.
+    ``inherited_fds``: the main process's ends of the result pipes, which a forked worker holds
+    too and closes."""
     global _worker_info
     from tinynet.runtime import set_num_threads
 
+    for fd in inherited_fds:
+        os.close(fd)
     try:
         seed = seed_worker(base_seed, worker_id)
         set_num_threads(1)  # the workers share the cores: one thread each, as in PyTorch
@@ -213,7 +237,7 @@ def worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event,
                     fetcher = make_fetcher(iterable, dataset, auto_collation, collate_fn,
                                            drop_last)
                 ended = False
-                result_queue.put(dumps(("resumed", None, worker_id)))
+                send(result_pipe, ("resumed", None, worker_id))
                 continue
             if done_event.is_set() or ended:
                 continue
@@ -231,15 +255,15 @@ def worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event,
                 except Exception:
                     message = ("error", number, WorkerError(worker_id, number, index))
             try:
-                payload = dumps(message)
+                send(result_pipe, message)
+            except (BrokenPipeError, ConnectionResetError):
+                break  # the main process closed its end: it is shutting the workers down
             except Exception:
-                payload = dumps(("error", number,
-                                 WorkerError(worker_id, number, index,
-                                             f"while pickling batch {number} for the main process")))
-            result_queue.put(payload)
-            del message, payload
-    except KeyboardInterrupt:
-        pass  # the main process handles Ctrl-C
-    if done_event.is_set():
-        result_queue.cancel_join_thread()  # leave unread results behind instead of blocking
-        result_queue.close()
+                send(result_pipe, ("error", number, WorkerError(
+                    worker_id, number, index, f"while pickling batch {number} for the main "
+                    f"process")))
+            del message
+    except (KeyboardInterrupt, BrokenPipeError, ConnectionResetError):
+        pass  # Ctrl-C is the main process's to handle; a closed pipe means shutdown
+    finally:
+        result_pipe.close()

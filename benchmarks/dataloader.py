@@ -16,6 +16,7 @@ loaded by PyTorch's DataLoader where PyTorch is installed.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -59,17 +60,25 @@ def per_sample_ms(dataset: SlowTransformImages, count: int = 64) -> float:
     return 1000 * statistics.median(times)
 
 
-def time_epochs(make_loader, epochs: int) -> list[float]:
-    """Seconds for each of ``epochs`` full passes over a new loader each (warm-up excluded)."""
-    times = []
+def time_epoch(make_loader, epoch: int) -> float:
+    """Seconds for one full pass over a new loader (its workers started and stopped in it)."""
+    start = time.perf_counter()
+    for _ in make_loader(epoch):
+        pass
+    return time.perf_counter() - start
+
+
+def time_settings(settings: dict, epochs: int) -> dict[str, float]:
+    """Median seconds per epoch of each setting (name -> make_loader). The settings take turns,
+    one epoch each, a warm-up round first, so that a change in the machine's load over the run
+    falls on all of them alike."""
+    times = {name: [] for name in settings}
     for epoch in range(epochs + 1):
-        loader = make_loader(epoch)
-        start = time.perf_counter()
-        for _ in loader:
-            pass
-        times.append(time.perf_counter() - start)
-        del loader
-    return times[1:]
+        for name, make_loader in settings.items():
+            seconds = time_epoch(make_loader, epoch)
+            if epoch:
+                times[name].append(seconds)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def tinynet_loader(dataset, workers: int, batch_size: int):
@@ -117,25 +126,28 @@ def main(argv: list[str] | None = None) -> int:
         else:
             frameworks["pytorch"] = torch_loader
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     dataset = SlowTransformImages(args.samples, args.blur_passes)
     cost = per_sample_ms(dataset)
+    settings = {(name, workers): make(dataset, workers, args.batch_size)
+                for name, make in frameworks.items() for workers in args.workers}
+    medians = time_settings(settings, args.epochs)
     rows = []
-    for name, make in frameworks.items():
-        baseline = None
-        for workers in args.workers:
-            seconds = statistics.median(time_epochs(make(dataset, workers, args.batch_size),
-                                                    args.epochs))
-            baseline = seconds if baseline is None else baseline
-            rows.append((name, workers, f"{seconds:.3f}", f"{baseline / seconds:.2f}x"))
-            print(f"{name:8} num_workers={workers}: {seconds:.3f} s per epoch "
-                  f"({baseline / seconds:.2f}x)", flush=True)
+    for (name, workers), seconds in medians.items():
+        baseline = medians[name, args.workers[0]]
+        rows.append((name, workers, f"{seconds:.3f}", f"{baseline / seconds:.2f}x"))
+        print(f"{name:8} num_workers={workers}: {seconds:.3f} s per epoch "
+              f"({baseline / seconds:.2f}x)", flush=True)
     summary = (f"{args.samples} samples, batch {args.batch_size}, shuffled; the transform costs "
                f"{cost:.2f} ms per sample in the main process ({args.blur_passes} blur passes), "
                f"so one process needs about {cost * args.samples / 1000:.2f} s of transforms per "
-               f"epoch. Seconds per epoch: median of {args.epochs} epochs after a warm-up epoch, "
-               f"workers started anew each epoch (their start-up included). Speed-up: against "
+               f"epoch. Seconds per epoch: median of {args.epochs} epochs after a warm-up epoch, the "
+               f"settings taking turns epoch by epoch; workers started anew each epoch (their start-up included). Speed-up: against "
                f"the first num_workers of the same framework. The workers share the machine's "
                f"cores with the main process, which collates nothing and trains nothing here.")
+    if load is not None:
+        summary += (f" Load average when the run began: {load:.1f} on {os.cpu_count()} logical "
+                    f"cores (above 0 means other processes competed for them).")
     if "pytorch" not in frameworks:
         summary += " PyTorch not used: tinynet times only."
     print("\n" + summary)

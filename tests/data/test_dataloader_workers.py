@@ -245,6 +245,8 @@ def test_worker_options_are_checked():
         DataLoader(make_dataset(), prefetch_factor=2)
     with pytest.raises(ValueError, match="persistent_workers option needs num_workers > 0"):
         DataLoader(make_dataset(), persistent_workers=True)
+    with pytest.raises(ValueError, match="prefetch_factor must be greater than 0"):
+        DataLoader(make_dataset(), num_workers=1, prefetch_factor=0)
     with pytest.raises(ValueError, match="timeout"):
         DataLoader(make_dataset(), timeout=-1)
     with pytest.raises(ValueError, match="valid start method"):

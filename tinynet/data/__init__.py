@@ -7,8 +7,8 @@ import importlib
 
 from tinynet.data.collate import default_collate, default_convert
 from tinynet.data.dataloader import DataLoader
-from tinynet.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,
-                                  TensorDataset, random_split)
+from tinynet.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset,
+                                  StackDataset, Subset, TensorDataset, random_split)
 from tinynet.data.sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                                   SubsetRandomSampler, WeightedRandomSampler)
 from tinynet.data.worker import WorkerInfo, get_worker_info
@@ -17,9 +17,9 @@ _LAZY_SUBMODULES = ("datasets", "text", "transforms")
 
 __all__ = [
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
-    "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
-    "TensorDataset", "WeightedRandomSampler", "WorkerInfo", "datasets", "default_collate",
-    "default_convert", "get_worker_info", "random_split", "text", "transforms",
+    "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
+    "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "WorkerInfo", "datasets",
+    "default_collate", "default_convert", "get_worker_info", "random_split", "text", "transforms",
 ]
 
 

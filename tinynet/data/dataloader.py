@@ -85,7 +85,8 @@ class DataLoader:
             base seed (default: tinynet's default generator, seeded by ``tinynet.manual_seed``).
             Worker i seeds Python's ``random`` and tinynet's default generator with
             base_seed + i, and NumPy's global RNG with a state derived from both, as PyTorch.
-        prefetch_factor: batches in flight per worker (default 2 with workers).
+        prefetch_factor: batches in flight per worker (default 2 with workers; 0 is refused
+            here, where PyTorch fails on iteration).
         persistent_workers: keep the workers between epochs instead of starting new ones.
         in_order: yield batches in sampler order; False yields them as the workers finish.
 
@@ -115,8 +116,9 @@ class DataLoader:
                              "prefetch_factor to None.")
         if num_workers > 0 and prefetch_factor is None:
             prefetch_factor = 2
-        elif prefetch_factor is not None and prefetch_factor < 0:
-            raise ValueError("prefetch_factor option should be non-negative")
+        elif prefetch_factor is not None and prefetch_factor < 1:
+            raise ValueError(f"prefetch_factor must be greater than 0 (the batches each worker "
+                             f"loads in advance), but got prefetch_factor={prefetch_factor}")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
 

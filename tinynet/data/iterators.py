@@ -76,7 +76,7 @@ class MultiProcessIterator:
                 reader, writer = context.Pipe(duplex=False)
                 # a forked worker inherits the readers made so far: it closes them, so that
                 # when this process closes a reader its worker's writes fail at once
-                inherited = [r.fileno() for r in self._readers] + [reader.fileno()] if forked else []
+                inherited = [r.fileno() for r in [*self._readers, reader]] if forked else []
                 self._index_queues.append(index_queue)
                 self._readers.append(reader)
                 worker = context.Process(

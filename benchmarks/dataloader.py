@@ -16,7 +16,6 @@ loaded by PyTorch's DataLoader where PyTorch is installed.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
@@ -126,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             frameworks["pytorch"] = torch_loader
 
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     dataset = SlowTransformImages(args.samples, args.blur_passes)
     cost = per_sample_ms(dataset)
     settings = {(name, workers): make(dataset, workers, args.batch_size)
@@ -145,9 +143,6 @@ def main(argv: list[str] | None = None) -> int:
                f"settings taking turns epoch by epoch; workers started anew each epoch (their start-up included). Speed-up: against "
                f"the first num_workers of the same framework. The workers share the machine's "
                f"cores with the main process, which collates nothing and trains nothing here.")
-    if load is not None:
-        summary += (f" Load average when the run began: {load:.1f} on {os.cpu_count()} logical "
-                    f"cores (above 0 means other processes competed for them).")
     if "pytorch" not in frameworks:
         summary += " PyTorch not used: tinynet times only."
     print("\n" + summary)

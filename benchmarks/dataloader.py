@@ -59,25 +59,28 @@ def per_sample_ms(dataset: SlowTransformImages, count: int = 64) -> float:
     return 1000 * statistics.median(times)
 
 
-def time_epoch(make_loader, epoch: int) -> float:
-    """Seconds for one full pass over a new loader (its workers started and stopped in it)."""
-    start = time.perf_counter()
+def time_epoch(make_loader, epoch: int) -> tuple[float, float]:
+    """(wall-clock seconds, this process's CPU seconds) of one full pass over a new loader, its
+    workers started and stopped in it. The CPU time is what loading leaves to a training loop:
+    with workers, the transforms run in their processes instead of this one."""
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in make_loader(epoch):
         pass
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def time_settings(settings: dict, epochs: int) -> dict[str, float]:
-    """Median seconds per epoch of each setting (name -> make_loader). The settings take turns,
-    one epoch each, a warm-up round first, so that a change in the machine's load over the run
-    falls on all of them alike."""
+def time_settings(settings: dict, epochs: int) -> dict[str, tuple[float, float]]:
+    """Median (wall-clock, main-process CPU) seconds per epoch of each setting (name ->
+    make_loader). The settings take turns, one epoch each, a warm-up round first, so that a
+    change in the machine's load over the run falls on all of them alike."""
     times = {name: [] for name in settings}
     for epoch in range(epochs + 1):
         for name, make_loader in settings.items():
-            seconds = time_epoch(make_loader, epoch)
+            measured = time_epoch(make_loader, epoch)
             if epoch:
-                times[name].append(seconds)
-    return {name: statistics.median(values) for name, values in times.items()}
+                times[name].append(measured)
+    return {name: tuple(statistics.median(column) for column in zip(*values))
+            for name, values in times.items()}
 
 
 def tinynet_loader(dataset, workers: int, batch_size: int):
@@ -131,25 +134,30 @@ def main(argv: list[str] | None = None) -> int:
                 for name, make in frameworks.items() for workers in args.workers}
     medians = time_settings(settings, args.epochs)
     rows = []
-    for (name, workers), seconds in medians.items():
-        baseline = medians[name, args.workers[0]]
-        rows.append((name, workers, f"{seconds:.3f}", f"{baseline / seconds:.2f}x"))
+    for (name, workers), (seconds, cpu) in medians.items():
+        baseline = medians[name, args.workers[0]][0]
+        rows.append((name, workers, f"{seconds:.3f}", f"{baseline / seconds:.2f}x", f"{cpu:.3f}"))
         print(f"{name:8} num_workers={workers}: {seconds:.3f} s per epoch "
-              f"({baseline / seconds:.2f}x)", flush=True)
-    summary = (f"{args.samples} samples, batch {args.batch_size}, shuffled; the transform costs "
-               f"{cost:.2f} ms per sample in the main process ({args.blur_passes} blur passes), "
-               f"so one process needs about {cost * args.samples / 1000:.2f} s of transforms per "
-               f"epoch. Seconds per epoch: median of {args.epochs} epochs after a warm-up epoch, the "
-               f"settings taking turns epoch by epoch; workers started anew each epoch (their start-up included). Speed-up: against "
-               f"the first num_workers of the same framework. The workers share the machine's "
-               f"cores with the main process, which collates nothing and trains nothing here.")
+              f"({baseline / seconds:.2f}x), main process CPU {cpu:.3f} s", flush=True)
+    summary = (
+        f"{args.samples} samples, batch {args.batch_size}, shuffled; the transform costs "
+        f"{cost:.2f} ms per sample in the main process ({args.blur_passes} blur passes), so one "
+        f"process needs about {cost * args.samples / 1000:.2f} s of transforms per epoch. Seconds "
+        f"per epoch: median of {args.epochs} epochs after a warm-up epoch, the settings taking "
+        f"turns epoch by epoch; workers started anew each epoch (their start-up included). "
+        f"Speed-up: against the first num_workers of the same framework. Main-process CPU s: the "
+        f"CPU time the loading took in the main process per epoch (median), which is what it "
+        f"leaves to a training loop; it depends far less than the epoch time on other processes "
+        f"competing for the cores. The workers share the machine's cores with the main process, "
+        f"which collates nothing and trains nothing here.")
     if "pytorch" not in frameworks:
         summary += " PyTorch not used: tinynet times only."
     print("\n" + summary)
     if args.markdown:
         from tinynet.report import markdown_table, write_markdown
 
-        table = markdown_table(["framework", "num_workers", "s per epoch", "speed-up"], rows)
+        table = markdown_table(["framework", "num_workers", "s per epoch", "speed-up",
+                                "main-process CPU s"], rows)
         write_markdown(args.markdown, "DataLoader workers: epoch time with a slow transform",
                        table + "\n\n" + summary + "\n")
     return 0

@@ -106,7 +106,8 @@ def test_collated_dtypes_and_shapes_match_torch():
 def test_collating_a_tensor_with_a_numpy_sample_names_both_and_the_position():
     with pytest.raises(TypeError, match="element 2 is a numpy.ndarray but element 0 is a Tensor"):
         default_collate([tn.zeros(2), tn.zeros(2), np.zeros(2)])
-    with pytest.raises(TypeError, match=r"element 1 is a Tensor but element 0 is a numpy.ndarray at field \[0\]"):
+    with pytest.raises(TypeError, match=r"element 1 is a Tensor but element 0 is a "
+                                        r"numpy.ndarray at field \[0\]"):
         default_collate([(np.zeros(2), 0), (tn.zeros(2), 1)])
     with pytest.raises(TypeError, match="dtype"):
         default_collate([tn.zeros(2), tn.zeros(2, dtype=tn.int64)])

@@ -62,7 +62,8 @@ def test_random_split_with_fractions_deals_the_remainder_round_robin():
 
 
 def test_random_split_rejects_wrong_lengths_stating_the_sum_and_the_length():
-    with pytest.raises(ValueError, match=r"sum to the length of the dataset \(10\), but they sum to 9"):
+    with pytest.raises(ValueError,
+                       match=r"sum to the length of the dataset \(10\), but they sum to 9"):
         random_split(make_dataset(10), [5, 4])
     with pytest.raises(ValueError, match=r"fractions .* sum to 0.7 \(the dataset has 10 samples"):
         random_split(make_dataset(10), [0.5, 0.2])

@@ -29,10 +29,10 @@ def _check_same_kind(batch: list, kind: type, what: str, path: str) -> None:
     for position, element in enumerate(batch):
         if not isinstance(element, kind):
             field = f" at field {path} of the samples" if path else ""
-            raise TypeError(f"default_collate: batch element {position} is a {_type_name(element)}"
-                            f" but element 0 is a {what}{field}; every sample must give the same type in "
-                            f"the same place (convert them in the dataset, e.g. with "
-                            f"tinynet.from_numpy, or pass a collate_fn)")
+            raise TypeError(f"default_collate: batch element {position} is a "
+                            f"{_type_name(element)} but element 0 is a {what}{field}; every sample "
+                            f"must give the same type in the same place (convert them in the "
+                            f"dataset, e.g. with tinynet.from_numpy, or pass a collate_fn)")
 
 
 def _stack(tensors: list[Tensor]) -> Tensor:
@@ -68,12 +68,13 @@ def _rebuilt(sample, fields: dict):
 def default_collate(batch: list):
     """Merge a list of samples into a batch, with PyTorch's rules.
 
-    Tensors and NumPy arrays of shape S become one tensor of shape (B, *S); Python floats a
-    float64 tensor (B,), ints an int64 tensor (B,) (float64 if floats are among them), bools a bool tensor, NumPy scalars a tensor
-    of their dtype; strings and bytes stay a list; dicts, tuples and lists are collated field by
-    field (a tuple or list of fields gives a list of batches, a namedtuple keeps its type, a
-    mapping its type). Every sample must have the same type at each place: a Tensor in one sample
-    and a NumPy array in another is a TypeError naming both, the sample and the field.
+    Tensors and NumPy arrays of shape S become one tensor of shape (B, *S); Python floats a float64
+    tensor (B,), ints an int64 tensor (B,) (float64 if floats are among them), bools a bool tensor,
+    NumPy scalars a tensor of their dtype; strings and bytes stay a list; dicts, tuples and lists
+    are collated field by field (a tuple or list of fields gives a list of batches, a namedtuple
+    keeps its type, a mapping its type). Every sample must have the same type at each place: a
+    Tensor in one sample and a NumPy array in another is a TypeError naming both, the sample and the
+    field.
     """
     return _collate(batch, "")
 

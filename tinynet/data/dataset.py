@@ -1,9 +1,10 @@
 """Datasets: anything with ``__getitem__(index)`` and ``__len__``, as in PyTorch.
 
-An ``IterableDataset`` instead defines ``__iter__`` (a stream: the DataLoader takes batches from
-it in order). ``TensorDataset`` wraps tensors (or arrays) that share their first dimension, ``Subset`` views a
-dataset through a list of indices, ``ConcatDataset`` chains datasets, and ``random_split`` cuts a
-dataset into non-overlapping random subsets, reproducibly when given a seeded ``Generator``.
+An ``IterableDataset`` instead defines ``__iter__`` (a stream: the DataLoader takes batches from it
+in order). ``TensorDataset`` wraps tensors (or arrays) that share their first dimension, ``Subset``
+views a dataset through a list of indices, ``ConcatDataset`` chains datasets, ``StackDataset`` puts
+datasets side by side, and ``random_split`` cuts a dataset into non-overlapping random subsets,
+reproducibly when given a seeded ``Generator``.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """The iterators a DataLoader returns: one process, or worker processes (PyTorch's design).
 
-The multi-process iterator keeps up to ``prefetch_factor`` batches in flight per worker: it
-numbers each batch of indices, sends it to the next active worker's index queue (round robin),
-reads the results from whichever worker's result pipe is ready (a worker that dies closes its
-pipe, which is how its death is noticed at once), and yields them in number order (``in_order``; otherwise as they arrive), holding back
-those that come early. When the epoch ends, or the iterator is deleted (a loop that breaks early
-drops it), the workers get a stop signal and are joined, and terminated if they do not exit.
-With persistent workers the loader keeps the iterator and, for the next epoch, asks each worker
-to restart its fetcher and waits for all of them to acknowledge (skipping any results left over
-from an epoch that was broken off).
+The multi-process iterator keeps up to ``prefetch_factor`` batches in flight per worker: it numbers
+each batch of indices, sends it to the next active worker's index queue (round robin), reads the
+results from whichever worker's result pipe is ready (a worker that dies closes its pipe, which is
+how its death is noticed at once), and yields them in number order (``in_order``; otherwise as they
+arrive), holding back those that come early. When the epoch ends, or the iterator is deleted (a loop
+that breaks early drops it), the workers get a stop signal and are joined, and terminated if they do
+not exit. With persistent workers the loader keeps the iterator and, for the next epoch, asks each
+worker to restart its fetcher and waits for all of them to acknowledge (skipping any results left
+over from an epoch that was broken off).
 """
 
 from __future__ import annotations

@@ -221,7 +221,8 @@ def worker_loop(iterable: bool, dataset, index_queue, result_pipe, done_event,
                 init_fn(worker_id)
             fetcher = make_fetcher(iterable, dataset, auto_collation, collate_fn, drop_last)
         except Exception:
-            init_error = WorkerError(worker_id, 0, None, "while starting (worker_init_fn or iter(dataset))")
+            init_error = WorkerError(worker_id, 0, None,
+                                     "while starting (worker_init_fn or iter(dataset))")
         ended = False
         while True:
             try:

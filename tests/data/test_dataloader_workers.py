@@ -64,7 +64,7 @@ def test_workers_yield_the_batches_of_one_process_in_the_same_order(options):
     options = {k: (tn.Generator(7) if k == "generator" else v) for k, v in options.items()}
     loader = DataLoader(make_dataset(), num_workers=2, **options)
     assert as_lists(loader) == single
-    assert len(loader) == len(single)
+    assert len(loader) == len(iter(loader)) == len(single)
 
 
 def test_out_of_order_delivery_gives_the_same_batches():

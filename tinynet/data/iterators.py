@@ -22,6 +22,28 @@ from tinynet.data.worker import make_fetcher, receive, worker_loop
 JOIN_SECONDS = 5.0  # how long a worker gets to exit before it is terminated
 
 
+def _length(loader) -> int | None:
+    """len(loader), or None for a stream without a length."""
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
+class _LoaderIterator:
+    """What both iterators share: ``iter(it) is it`` and ``len(it) == len(loader)``."""
+
+    _length: int | None = None
+
+    def __iter__(self):
+        return self
+
+    def __len__(self) -> int:
+        if self._length is None:
+            raise TypeError("this DataLoader's dataset has no len(), so neither has its iterator")
+        return self._length
+
+
 def worker_base_seed(generator) -> int:
     """A seed for this epoch's workers from ``generator`` (default: tinynet's default generator):
     drawn from a child of its seed sequence (NumPy's ``spawn``), so the generator's own stream,
@@ -36,22 +58,20 @@ def worker_base_seed(generator) -> int:
     return int(rng.integers(0, 2**62))
 
 
-class SingleProcessIterator:
+class SingleProcessIterator(_LoaderIterator):
     """Batches fetched in the calling process, one per ``next``."""
 
     def __init__(self, loader):
+        self._length = _length(loader)
         self._sampler_iter = iter(loader._index_sampler)
         self._fetcher = make_fetcher(loader._is_iterable, loader.dataset, loader._auto_collation,
                                      loader.collate_fn, loader.drop_last)
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         return self._fetcher.fetch(next(self._sampler_iter))
 
 
-class MultiProcessIterator:
+class MultiProcessIterator(_LoaderIterator):
     """Batches fetched by ``loader.num_workers`` worker processes (see the module docstring)."""
 
     def __init__(self, loader):
@@ -105,6 +125,7 @@ class MultiProcessIterator:
 
     def reset(self, loader, first: bool = False) -> None:
         """Start an epoch: a new pass of the sampler; for reused workers, a restart of each."""
+        self._length = _length(loader)
         self._sampler_iter = iter(loader._index_sampler)
         self._sent = self._received = self._outstanding = 0
         self._tasks = {}  # task number -> [worker id] or [worker id, (kind, payload)]
@@ -119,9 +140,6 @@ class MultiProcessIterator:
                     waiting -= 1
         for _ in range(self._max_tasks):
             self._put_task()
-
-    def __iter__(self):
-        return self
 
     def _put_task(self) -> None:
         if self._outstanding >= self._max_tasks:

@@ -254,3 +254,13 @@ def test_worker_options_are_checked():
     with pytest.raises(ValueError, match="num_workers > 0"):
         DataLoader(make_dataset(), multiprocessing_context="fork")
     assert DataLoader(make_dataset(), num_workers=2).prefetch_factor == 2
+
+
+def test_batches_from_workers_are_ordinary_writable_tensors():
+    rows = tn.arange(3000.0).reshape(1000, 3)
+    loader = DataLoader(TensorDataset(rows), batch_size=None, num_workers=1, sampler=[999, 5])
+    first, second = [sample[0] for sample in loader]
+    assert first.tolist() == [2997.0, 2998.0, 2999.0] and second.tolist() == [15.0, 16.0, 17.0]
+    first.numpy()[0] = -1.0  # the received memory is writable
+    assert first.tolist() == [-1.0, 2998.0, 2999.0]
+    assert rows[999].tolist() == [2997.0, 2998.0, 2999.0]  # a copy, not the dataset's memory

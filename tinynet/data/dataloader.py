@@ -93,7 +93,10 @@ class DataLoader:
     ``len(loader)`` is the number of batches: ceil(N / batch_size), or floor with drop_last.
     The base seed comes from a child of the generator's seed sequence, so the shuffled order
     does not depend on ``num_workers``. Batches cross from the workers by pickling (a copy),
-    not through shared memory as in PyTorch.
+    not through shared memory as in PyTorch. An exception in a worker is raised in this process
+    with its class, the worker's traceback, the worker id and the batch; the workers are then
+    stopped (persistent ones kept), as they are when an epoch ends or a loop breaks early and
+    drops the iterator; a worker that dies is reported rather than waited for.
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,

@@ -86,3 +86,5 @@ from tinynet.ops import (  # noqa: E402
 def detach(input):  # noqa: A002 - PyTorch's argument name
     """``input.detach()``: the same data, cut out of the graph."""
     return input.detach()
+# torch.utils.data: tinynet.utils.data, the datasets, samplers and DataLoader of tinynet.data
+from tinynet import utils  # noqa: E402

@@ -101,3 +101,46 @@ def test_collated_dtypes_and_shapes_match_torch():
         ours, theirs = default_collate(batch), torch_collate(batch)
         assert ours.shape == tuple(theirs.shape)
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+def test_collating_a_tensor_with_a_numpy_sample_names_both_and_the_position():
+    with pytest.raises(TypeError, match="element 2 is a numpy.ndarray but element 0 is a Tensor"):
+        default_collate([tn.zeros(2), tn.zeros(2), np.zeros(2)])
+    with pytest.raises(TypeError, match=r"element 1 is a Tensor but element 0 is a "
+                                        r"numpy.ndarray at field \[0\]"):
+        default_collate([(np.zeros(2), 0), (tn.zeros(2), 1)])
+    with pytest.raises(TypeError, match="dtype"):
+        default_collate([tn.zeros(2), tn.zeros(2, dtype=tn.int64)])
+
+
+def test_default_collate_keeps_floats_among_ints_and_refuses_an_empty_batch():
+    assert default_collate([1, 2.5]).tolist() == [1.0, 2.5]
+    with pytest.raises(ValueError, match="empty"):
+        default_collate([])
+
+
+def test_without_batching_samples_are_converted_as_default_convert_does():
+    from tinynet.data import default_convert
+
+    class Arrays:
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            return np.full(3, index, np.float32), index, "name"
+
+    first = next(iter(DataLoader(Arrays(), batch_size=None)))
+    assert isinstance(first, list) and isinstance(first[0], tn.Tensor)
+    assert first[1:] == [0, "name"]
+    assert default_convert({"a": np.zeros(2)})["a"].shape == (2,)
+
+
+@pytest.mark.torch
+def test_default_convert_matches_torch():
+    torch = pytest.importorskip("torch")
+    from tinynet.data import default_convert
+
+    Pair = namedtuple("Pair", "a b")
+    for sample in [np.arange(3), (np.zeros(2), 1), Pair(np.ones(1), "x"), 4, "text"]:
+        ours, theirs = default_convert(sample), torch.utils.data.default_convert(sample)
+        assert type(ours).__name__ == type(theirs).__name__.replace("Tensor", "Tensor")

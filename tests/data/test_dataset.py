@@ -61,11 +61,17 @@ def test_random_split_with_fractions_deals_the_remainder_round_robin():
     assert [len(s) for s in random_split(make_dataset(10), [0.8, 0.2])] == [8, 2]
 
 
-def test_random_split_rejects_wrong_lengths():
-    with pytest.raises(ValueError, match="sum to the length"):
+def test_random_split_rejects_wrong_lengths_stating_the_sum_and_the_length():
+    with pytest.raises(ValueError,
+                       match=r"sum to the length of the dataset \(10\), but they sum to 9"):
         random_split(make_dataset(10), [5, 4])
-    with pytest.raises(ValueError, match="fractions"):
+    with pytest.raises(ValueError, match=r"fractions .* sum to 0.7 \(the dataset has 10 samples"):
         random_split(make_dataset(10), [0.5, 0.2])
+    with pytest.raises(ValueError, match="sum to 1.3"):
+        random_split(make_dataset(10), [0.8, 0.5])
+    assert [len(s) for s in random_split(make_dataset(10), [1.0])] == [10]
+    with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
+        random_split(make_dataset(2), [0.9, 0.1])
 
 
 def test_random_split_default_generator_follows_manual_seed():
@@ -81,3 +87,26 @@ def test_random_split_fraction_lengths_match_torch():
     for total, fractions in [(10, [0.34, 0.33, 0.33]), (7, [0.5, 0.5]), (101, [0.1, 0.2, 0.7])]:
         expected = [len(s) for s in torch.utils.data.random_split(range(total), fractions)]
         assert [len(s) for s in random_split(make_dataset(total), fractions)] == expected
+
+
+def test_stack_and_chain_datasets():
+    from tinynet.data import ChainDataset, IterableDataset, StackDataset
+
+    stacked = StackDataset(make_dataset(3), tn.arange(3) * 10)
+    assert len(stacked) == 3 and int(stacked[2][1]) == 20 and int(stacked[2][0][1]) == 2
+    named = StackDataset(x=tn.arange(2), y=tn.arange(2) + 5)
+    assert {k: int(v) for k, v in named[1].items()} == {"x": 1, "y": 6}
+    with pytest.raises(ValueError, match="Size mismatch"):
+        StackDataset(tn.arange(2), tn.arange(3))
+
+    class Count(IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n))
+
+    assert list(Count(2) + Count(3)) == [0, 1, 0, 1, 2]
+    assert isinstance(Count(2) + Count(1), ChainDataset)
+    with pytest.raises(TypeError, match="IterableDataset"):
+        ConcatDataset([Count(2)])

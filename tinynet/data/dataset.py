@@ -1,14 +1,17 @@
 """Datasets: anything with ``__getitem__(index)`` and ``__len__``, as in PyTorch.
 
-``TensorDataset`` wraps tensors (or arrays) that share their first dimension, ``Subset`` views a
-dataset through a list of indices, ``ConcatDataset`` chains datasets, and ``random_split`` cuts a
-dataset into non-overlapping random subsets, reproducibly when given a seeded ``Generator``.
+An ``IterableDataset`` instead defines ``__iter__`` (a stream: the DataLoader takes batches from it
+in order). ``TensorDataset`` wraps tensors (or arrays) that share their first dimension, ``Subset``
+views a dataset through a list of indices, ``ConcatDataset`` chains datasets, ``StackDataset`` puts
+datasets side by side, and ``random_split`` cuts a dataset into non-overlapping random subsets,
+reproducibly when given a seeded ``Generator``.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +34,43 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of a dataset that is a stream of samples: subclasses define ``__iter__``.
+
+    A DataLoader with ``num_workers=N`` iterates a copy in each of the N workers, so each sample
+    comes N times unless ``__iter__`` gives each worker its part, using
+    ``tinynet.data.get_worker_info()`` (its ``id`` and ``num_workers``). ``a + b`` chains two.
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __len__(self) -> int:
+        # TypeError, as for any object without a length, so that list(dataset) still works
+        raise TypeError(f"{type(self).__name__} has no len(): a stream's length is known only "
+                        f"if it defines __len__")
+
+    def __add__(self, other: Dataset) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several iterable datasets, one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            if not isinstance(dataset, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got "
+                                f"{type(dataset).__name__}")
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(dataset) for dataset in self.datasets)
 
 
 class TensorDataset(Dataset):
@@ -57,6 +97,32 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
 
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: ``StackDataset(a, b)[i] == (a[i], b[i])``,
+    ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}`` (one form or the other)."""
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset):
+        if args and kwargs:
+            raise ValueError("StackDataset takes datasets either as positional arguments (samples "
+                             "are tuples) or as keyword arguments (samples are dicts), not both")
+        datasets = args or kwargs
+        if not datasets:
+            raise ValueError("At least one dataset should be passed")
+        lengths = [len(d) for d in (args or kwargs.values())]
+        if len(set(lengths)) != 1:
+            raise ValueError(f"Size mismatch between datasets: lengths {lengths}")
+        self.datasets = datasets
+        self._length = lengths[0]
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
+
+
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``: ``subset[i] == dataset[indices[i]]``."""
 
@@ -80,6 +146,9 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset needs at least one dataset")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise TypeError("ConcatDataset does not support IterableDataset (it indexes its "
+                            "datasets); chain them with ChainDataset")
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
 
     def __len__(self) -> int:
@@ -97,13 +166,19 @@ class ConcatDataset(Dataset):
         return self.datasets[which][index - start]
 
 
-def _lengths_from_fractions(fractions: Sequence[float], total: int) -> list[int]:
+def _lengths_from_fractions(fractions: list[float], total: int) -> list[int]:
     """PyTorch's rule: floor(total·fraction) each, then the remainder one by one, round robin."""
     if not math.isclose(sum(fractions), 1.0, abs_tol=1e-9) or any(f < 0 for f in fractions):
-        raise ValueError(f"fractions must be non-negative and sum to 1, but got {list(fractions)}")
+        raise ValueError(f"random_split: fractions must be non-negative and sum to 1, but "
+                         f"{fractions} sum to {sum(fractions):g} (the dataset has {total} "
+                         f"samples; for counts, give integers summing to {total})")
     lengths = [math.floor(total * f) for f in fractions]
     for i in range(total - sum(lengths)):
         lengths[i % len(lengths)] += 1
+    for i, length in enumerate(lengths):
+        if length == 0:
+            warnings.warn(f"Length of split at index {i} is 0. This might result in an empty "
+                          f"dataset.", UserWarning, stacklevel=3)
     return lengths
 
 
@@ -117,13 +192,15 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
     ``tinynet.manual_seed``), so a seeded generator gives the same split every time.
     """
     total = len(dataset)
-    if all(isinstance(x, (float, np.floating)) for x in lengths) \
-            and sum(lengths) <= 1 + 1e-9:
-        lengths = _lengths_from_fractions(lengths, total)
-    lengths = [int(x) for x in lengths]
-    if sum(lengths) != total or any(x < 0 for x in lengths):
-        raise ValueError(f"the lengths {lengths} must be non-negative and sum to the length of the "
-                         f"dataset ({total})")
+    values = [x.item() if hasattr(x, "item") else x for x in lengths]
+    floats = [x for x in values if isinstance(x, float)]
+    if floats and (math.isclose(sum(values), 1.0) or not all(x.is_integer() for x in floats)):
+        values = _lengths_from_fractions(values, total)
+    if sum(values) != total or any(x < 0 for x in values):
+        raise ValueError(f"random_split: the lengths {values} must be non-negative and sum to the "
+                         f"length of the dataset ({total}), but they sum to {sum(values):g}; or "
+                         f"give fractions summing to 1")
+    lengths = [int(x) for x in values]
     order = numpy_generator(generator).permutation(total)
     subsets, start = [], 0
     for length in lengths:

@@ -106,3 +106,38 @@ __all__ += [
     "max_unpool2d",
     "unfold",
 ]
+
+# More activations and the in-place forms
+from tinynet.nn.functional.activation import (  # noqa: E402
+    celu,
+    celu_,
+    elu_,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    selu_,
+    softmin,
+)
+from tinynet.nn.functional.activation_extra import (  # noqa: E402
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    mish,
+    relu6,
+    rrelu,
+    rrelu_,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
+
+__all__ += [
+    "celu", "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "softmin", "glu",
+    "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "mish", "relu6",
+    "rrelu", "rrelu_", "softshrink", "softsign", "tanhshrink", "threshold", "threshold_",
+]

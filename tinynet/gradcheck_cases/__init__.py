@@ -28,3 +28,9 @@ def select(words: list[str], cases: list[Case] | None = None) -> list[Case]:
 
 
 __all__ = ["Case", "CASES", "CORE_CASES", "NN_CASES", "CONV_CASES", "select"]
+
+# Further activations, padding, pooling and resampling layers
+from tinynet.gradcheck_cases.layers import LAYERS_CASES  # noqa: E402
+
+CASES += LAYERS_CASES
+__all__ += ["LAYERS_CASES"]

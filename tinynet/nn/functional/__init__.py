@@ -141,3 +141,6 @@ __all__ += [
     "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "mish", "relu6",
     "rrelu", "rrelu_", "softshrink", "softsign", "tanhshrink", "threshold", "threshold_",
 ]
+
+# Padding (pad with PyTorch's argument names and checks)
+from tinynet.nn.functional.padding import pad  # noqa: E402, F811

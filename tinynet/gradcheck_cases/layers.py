@@ -49,6 +49,51 @@ def pad_inputs(mode):
     return draw
 
 
+def window_pool_inputs(kind, dims):
+    """(x,) and the window arguments of a ``kind`` ("max", "avg", "lp") pooling over ``dims``
+    spatial dims: distinct values for max (no ties), positive ones for lp."""
+    def draw(rng):
+        sizes = tuple(d.integer(rng, 2, 4 if dims < 3 else 3) for _ in range(dims))
+        kernel = tuple(d.integer(rng, 1, min(2, s)) for s in sizes)
+        params = {"kernel_size": kernel, "stride": tuple(d.integer(rng, 1, 2) for _ in sizes),
+                  "ceil_mode": bool(rng.integers(2))}
+        shape = (d.integer(rng, 1, 2), d.integer(rng, 1, 2)) + sizes
+        if kind == "lp":
+            return (d.array(rng, shape, 0.5, 2.0),), dict(params, norm_type=d.choice(rng, [1.0, 2.0, 3.0]))
+        params["padding"] = tuple(d.integer(rng, 0, k // 2) for k in kernel)
+        if kind == "max":
+            return (d.distinct(rng, shape),), params
+        params["count_include_pad"] = bool(rng.integers(2))
+        return (d.array(rng, shape),), params
+    return draw
+
+
+def adaptive_inputs(dims, distinct):
+    def draw(rng):
+        sizes = tuple(d.integer(rng, 1, 5 if dims < 3 else 3) for _ in range(dims))
+        output_size = tuple(d.integer(rng, 1, 4) for _ in sizes)
+        shape = (d.integer(rng, 1, 2), d.integer(rng, 1, 2)) + sizes
+        x = d.distinct(rng, shape) if distinct else d.array(rng, shape)
+        return (x,), {"output_size": output_size}
+    return draw
+
+
+def unpool_inputs(dims):
+    """(x,) and {indices, kernel_size} for max_unpool: the indices of a max pooling with kernel
+    2 over distinct values (none repeats)."""
+    def draw(rng):
+        sizes = tuple(d.integer(rng, 1, 2) for _ in range(dims))
+        pooled = d.distinct(rng, (1, d.integer(rng, 1, 2)) + tuple(2 * s for s in sizes))
+        _, indices = F.max_pool3d(tn.tensor(pooled), 2, return_indices=True) if dims == 3 else \
+            F.max_pool1d(tn.tensor(pooled), 2, return_indices=True)
+        return (d.array(rng, indices.shape),), {"indices": indices.numpy(), "kernel_size": 2}
+    return draw
+
+
+def unpool(function):
+    return lambda x, indices, **params: function(x, tn.tensor(indices), **params)
+
+
 LAYERS_CASES = [
     Case("relu6", F.relu6, unary(-8.0, 8.0, avoid=(0.0, 6.0))),
     Case("hardsigmoid", F.hardsigmoid, unary(-5.0, 5.0, avoid=(-3.0, 3.0))),
@@ -70,4 +115,16 @@ LAYERS_CASES = [
     Case("pad_reflect", F.pad, pad_inputs("reflect")),
     Case("pad_replicate", F.pad, pad_inputs("replicate")),
     Case("pad_circular", F.pad, pad_inputs("circular")),
+    Case("max_pool3d", F.max_pool3d, window_pool_inputs("max", 3)),
+    Case("avg_pool3d", F.avg_pool3d, window_pool_inputs("avg", 3)),
+    Case("lp_pool1d", F.lp_pool1d, window_pool_inputs("lp", 1)),
+    Case("lp_pool2d", F.lp_pool2d, window_pool_inputs("lp", 2)),
+    Case("lp_pool3d", F.lp_pool3d, window_pool_inputs("lp", 3)),
+    Case("adaptive_avg_pool1d", F.adaptive_avg_pool1d, adaptive_inputs(1, False)),
+    Case("adaptive_avg_pool3d", F.adaptive_avg_pool3d, adaptive_inputs(3, False)),
+    Case("adaptive_max_pool1d", F.adaptive_max_pool1d, adaptive_inputs(1, True)),
+    Case("adaptive_max_pool2d", F.adaptive_max_pool2d, adaptive_inputs(2, True)),
+    Case("adaptive_max_pool3d", F.adaptive_max_pool3d, adaptive_inputs(3, True)),
+    Case("max_unpool1d", unpool(F.max_unpool1d), unpool_inputs(1)),
+    Case("max_unpool3d", unpool(F.max_unpool3d), unpool_inputs(3)),
 ]

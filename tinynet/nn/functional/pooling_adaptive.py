@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 
 from tinynet import ops
-from tinynet.nn.functional.conv import batched
+from tinynet.nn.functional.pooling_nd import batched
 from tinynet.tensor import Tensor
 
 

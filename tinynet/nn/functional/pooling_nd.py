@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from tinynet import ops
-from tinynet.nn.functional.conv import batched, ints
+from tinynet.nn.functional.conv import ints
 from tinynet.ops import pool as pool_ops
 from tinynet.tensor import Tensor
 
@@ -28,6 +28,19 @@ from tinynet.tensor import Tensor
 def _check_floating(name: str, input: Tensor) -> None:
     if input.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating point input, got {input.dtype}")
+
+
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+def batched(input: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:
+    """(input with a batch dim, whether one was added): (C, *spatial) -> (1, C, *spatial)."""
+    if input.ndim == dims + 2:
+        return input, False
+    if input.ndim == dims + 1:
+        return input.unsqueeze(0), True
+    raise ValueError(f"{name}: expected a {dims + 1}-D (C, {_SPATIAL[dims]}) or {dims + 2}-D "
+                     f"(N, C, {_SPATIAL[dims]}) input, got shape {list(input.shape)}")
 
 
 class Windows:

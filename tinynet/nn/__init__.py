@@ -174,3 +174,19 @@ __all__ += [
     "AdaptiveMaxPool3d", "AvgPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool3d",
     "MaxUnpool1d", "MaxUnpool3d",
 ]
+
+# Resampling and reshuffling layers
+from tinynet.nn.sampling import (  # noqa: E402
+    ChannelShuffle,
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+
+__all__ += [
+    "ChannelShuffle", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold", "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+]

@@ -176,3 +176,22 @@ __all__ += [
     "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d",
     "max_pool3d_with_indices", "max_unpool1d", "max_unpool3d",
 ]
+
+# Resampling and reshuffling
+from tinynet.nn.functional.sampling import (  # noqa: E402, F811
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from tinynet.nn.functional.shuffle import (  # noqa: E402
+    channel_shuffle,
+    native_channel_shuffle,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+
+__all__ += [
+    "upsample", "upsample_bilinear", "upsample_nearest", "channel_shuffle",
+    "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle",
+]

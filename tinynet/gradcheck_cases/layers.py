@@ -94,6 +94,40 @@ def unpool(function):
     return lambda x, indices, **params: function(x, tn.tensor(indices), **params)
 
 
+def interpolate_inputs(mode):
+    """(x,) and {size} or {scale_factor} (and align_corners, antialias) for F.interpolate in
+    ``mode``."""
+    def draw(rng):
+        dims = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(
+            mode, d.integer(rng, 1, 3))
+        sizes = tuple(d.integer(rng, 1, 4 if dims < 3 else 2) for _ in range(dims))
+        params = {"mode": mode}
+        if rng.random() < 0.5:
+            params["size"] = tuple(d.integer(rng, 1, 5) for _ in range(dims))
+        else:
+            params["scale_factor"] = d.choice(rng, [0.6, 1.5, 2.0])
+            sizes = tuple(max(s, 2) for s in sizes)
+        if mode in ("linear", "bilinear", "bicubic", "trilinear"):
+            params["align_corners"] = bool(rng.integers(2))
+        if mode in ("bilinear", "bicubic") and rng.random() < 0.3:
+            params["antialias"] = True
+        return (d.array(rng, (d.integer(rng, 1, 2), d.integer(rng, 1, 2)) + sizes),), params
+    return draw
+
+
+def shuffle_inputs(kind):
+    def draw(rng):
+        r = d.integer(rng, 1, 2)
+        h, w = d.integer(rng, 1, 2), d.integer(rng, 1, 2)
+        if kind == "pixel_shuffle":
+            return (d.array(rng, (d.integer(rng, 1, 2) * r * r, h, w)),), {"upscale_factor": r}
+        if kind == "pixel_unshuffle":
+            return (d.array(rng, (1, d.integer(rng, 1, 2), h * r, w * r)),), {
+                "downscale_factor": r}
+        return (d.array(rng, (1, 2 * r, h)),), {"groups": r}
+    return draw
+
+
 LAYERS_CASES = [
     Case("relu6", F.relu6, unary(-8.0, 8.0, avoid=(0.0, 6.0))),
     Case("hardsigmoid", F.hardsigmoid, unary(-5.0, 5.0, avoid=(-3.0, 3.0))),
@@ -127,4 +161,13 @@ LAYERS_CASES = [
     Case("adaptive_max_pool3d", F.adaptive_max_pool3d, adaptive_inputs(3, True)),
     Case("max_unpool1d", unpool(F.max_unpool1d), unpool_inputs(1)),
     Case("max_unpool3d", unpool(F.max_unpool3d), unpool_inputs(3)),
+    Case("interpolate_nearest_exact", F.interpolate, interpolate_inputs("nearest-exact")),
+    Case("interpolate_linear", F.interpolate, interpolate_inputs("linear")),
+    Case("interpolate_bilinear", F.interpolate, interpolate_inputs("bilinear")),
+    Case("interpolate_bicubic", F.interpolate, interpolate_inputs("bicubic")),
+    Case("interpolate_trilinear", F.interpolate, interpolate_inputs("trilinear")),
+    Case("interpolate_area", F.interpolate, interpolate_inputs("area")),
+    Case("pixel_shuffle", F.pixel_shuffle, shuffle_inputs("pixel_shuffle")),
+    Case("pixel_unshuffle", F.pixel_unshuffle, shuffle_inputs("pixel_unshuffle")),
+    Case("channel_shuffle", F.channel_shuffle, shuffle_inputs("channel_shuffle")),
 ]

@@ -128,6 +128,33 @@ def shuffle_inputs(kind):
     return draw
 
 
+def grid_sample_inputs(padding_mode):
+    """(input, grid) for F.grid_sample: 2 or 3 spatial dims, grid points in [-1.3, 1.3) (some
+    outside the input)."""
+    def draw(rng):
+        dims = d.integer(rng, 2, 3)
+        n = d.integer(rng, 1, 2)
+        x = d.array(rng, (n, d.integer(rng, 1, 2)) + tuple(d.integer(rng, 2, 3)
+                                                          for _ in range(dims)))
+        grid = d.array(rng, (n,) + tuple(d.integer(rng, 1, 2) for _ in range(dims)) + (dims,),
+                       -1.3, 1.3)
+        return (x, grid), {"padding_mode": padding_mode, "align_corners": bool(rng.integers(2))}
+    return draw
+
+
+def affine_grid_inputs(rng):
+    dims = d.integer(rng, 2, 3)
+    n = d.integer(rng, 1, 2)
+    size = (n, 1) + tuple(d.integer(rng, 1, 3) for _ in range(dims))
+    return (d.array(rng, (n, dims, dims + 1)),), {"size": size,
+                                                   "align_corners": bool(rng.integers(2))}
+
+
+def grid_sample_nearest(x, grid, **params):
+    """Nearest sampling: differentiable in the input only (the grid picks pixels)."""
+    return F.grid_sample(x, grid.detach(), mode="nearest", **params)
+
+
 LAYERS_CASES = [
     Case("relu6", F.relu6, unary(-8.0, 8.0, avoid=(0.0, 6.0))),
     Case("hardsigmoid", F.hardsigmoid, unary(-5.0, 5.0, avoid=(-3.0, 3.0))),
@@ -170,4 +197,9 @@ LAYERS_CASES = [
     Case("pixel_shuffle", F.pixel_shuffle, shuffle_inputs("pixel_shuffle")),
     Case("pixel_unshuffle", F.pixel_unshuffle, shuffle_inputs("pixel_unshuffle")),
     Case("channel_shuffle", F.channel_shuffle, shuffle_inputs("channel_shuffle")),
+    Case("affine_grid", F.affine_grid, affine_grid_inputs),
+    Case("grid_sample_zeros", F.grid_sample, grid_sample_inputs("zeros")),
+    Case("grid_sample_border", F.grid_sample, grid_sample_inputs("border")),
+    Case("grid_sample_reflection", F.grid_sample, grid_sample_inputs("reflection")),
+    Case("grid_sample_nearest", grid_sample_nearest, grid_sample_inputs("zeros")),
 ]

@@ -195,3 +195,8 @@ __all__ += [
     "upsample", "upsample_bilinear", "upsample_nearest", "channel_shuffle",
     "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle",
 ]
+
+# Spatial transformers
+from tinynet.nn.functional.grid import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]

@@ -213,3 +213,68 @@ def test_unbatched_inputs_pool_as_a_batch_of_one():
         single = function(tn.tensor(x), *args).numpy()
         batch = function(tn.tensor(x[None]), *args).numpy()
         np.testing.assert_array_equal(single, batch[0])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dims, sizes, kernel, output", [
+    (2, (7, 9), 2, (4, 5)), (2, (6, 6), (2, 3), (5, 4)), (2, (5, 8), 3, 3),
+    (3, (5, 6, 7), 2, (3, 4, 5)), (3, (4, 4, 5), (1, 2, 2), 2),
+])
+def test_fractional_max_pool_matches_torch_for_the_same_samples(torch, dims, sizes, kernel,
+                                                                output):
+    x = RNG.permutation(2 * 3 * int(np.prod(sizes))).reshape((2, 3) + sizes) * 0.1
+    samples = RNG.random((2, 3, dims))
+    name = f"fractional_max_pool{dims}d"
+    run(lambda t: getattr(F, name)(t, kernel, output, return_indices=True,
+                                   _random_samples=tn.tensor(samples)),
+        lambda t: getattr(torch.nn.functional, name)(t, kernel, output, return_indices=True,
+                                                     _random_samples=torch.tensor(samples)),
+        x, torch)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_modules_match_torch(torch, dims):
+    samples = RNG.random((1, 2, dims))
+    kwargs = {"output_ratio": 0.5, "_random_samples": samples}
+    ours = getattr(nn, f"FractionalMaxPool{dims}d")(2, **dict(kwargs, _random_samples=tn.tensor(
+        samples)))
+    theirs = getattr(torch.nn, f"FractionalMaxPool{dims}d")(2, **dict(kwargs, _random_samples=(
+        torch.tensor(samples))))
+    assert repr(ours) == repr(theirs)
+    assert inspect.signature(type(ours).__init__).parameters.keys() == inspect.signature(
+        type(theirs).__init__).parameters.keys()
+    x = RNG.standard_normal((1, 2) + (8,) * dims)
+    np.testing.assert_array_equal(ours(tn.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+
+
+def test_fractional_max_pool_draws_new_windows_each_call_from_the_default_generator():
+    x = tn.tensor(RNG.standard_normal((4, 8, 9, 9)))
+    tn.manual_seed(3)
+    first = F.fractional_max_pool2d(x, 2, output_size=5).numpy()
+    tn.manual_seed(3)
+    again = F.fractional_max_pool2d(x, 2, output_size=5).numpy()
+    other = F.fractional_max_pool2d(x, 2, output_size=5).numpy()
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    # every output is the maximum of some 2x2 window of its plane
+    windows = np.lib.stride_tricks.sliding_window_view(x.numpy(), (2, 2), axis=(2, 3)).max(
+        (-1, -2))
+    for plane, pooled in zip(windows.reshape(32, -1), first.reshape(32, -1)):
+        assert np.isin(pooled, plane).all()
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: F.fractional_max_pool2d(tn.ones(1, 1, 7, 7), 2), "either an output_size"),
+    (lambda: F.fractional_max_pool2d(tn.ones(1, 1, 7, 7), 2, output_size=7), "does not fit"),
+    (lambda: F.fractional_max_pool3d(tn.ones(1, 1, 7, 7, 7), 2, output_size=6), "does not fit"),
+    (lambda: F.fractional_max_pool2d(tn.ones(1, 1, 7, 7), 2, output_ratio=1.5), "between 0"),
+    (lambda: F.fractional_max_pool2d(tn.ones(1, 1, 7, 7), 2, 3, _random_samples=tn.ones(1, 2, 2)),
+     "_random_samples"),
+    (lambda: nn.FractionalMaxPool2d(2), "either an output size"),
+    (lambda: nn.FractionalMaxPool2d(2, 3, 0.5), "only one"),
+    (lambda: nn.FractionalMaxPool3d(2, output_ratio=(0.5, 0.5, 1.0)), "between 0 and 1"),
+])
+def test_fractional_max_pool_refuses_bad_sizes(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -155,6 +155,18 @@ def grid_sample_nearest(x, grid, **params):
     return F.grid_sample(x, grid.detach(), mode="nearest", **params)
 
 
+def fractional_inputs(dims):
+    """(x,) distinct values, and {kernel_size, output_size, _random_samples} fixing the windows."""
+    def draw(rng):
+        sizes = tuple(d.integer(rng, 3, 4) for _ in range(dims))
+        shape = (d.integer(rng, 1, 2), d.integer(rng, 1, 2)) + sizes
+        kernel = d.integer(rng, 1, 2)
+        out = tuple(d.integer(rng, 1, s - kernel) for s in sizes)
+        return (d.distinct(rng, shape),), {"kernel_size": kernel, "output_size": out,
+                                           "_random_samples": rng.random(shape[:2] + (dims,))}
+    return draw
+
+
 LAYERS_CASES = [
     Case("relu6", F.relu6, unary(-8.0, 8.0, avoid=(0.0, 6.0))),
     Case("hardsigmoid", F.hardsigmoid, unary(-5.0, 5.0, avoid=(-3.0, 3.0))),
@@ -202,4 +214,6 @@ LAYERS_CASES = [
     Case("grid_sample_border", F.grid_sample, grid_sample_inputs("border")),
     Case("grid_sample_reflection", F.grid_sample, grid_sample_inputs("reflection")),
     Case("grid_sample_nearest", grid_sample_nearest, grid_sample_inputs("zeros")),
+    Case("fractional_max_pool2d", F.fractional_max_pool2d, fractional_inputs(2)),
+    Case("fractional_max_pool3d", F.fractional_max_pool3d, fractional_inputs(3)),
 ]

@@ -190,3 +190,8 @@ __all__ += [
     "ChannelShuffle", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold", "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
 ]
+
+# Fractional max pooling layers
+from tinynet.nn.pooling_nd import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+
+__all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]

@@ -1,10 +1,12 @@
-"""More pooling layers: MaxPool3d, AvgPool3d, LPPool1d/2d/3d, MaxUnpool1d/3d, AdaptiveAvgPool1d/3d,
-AdaptiveMaxPool1d/2d/3d. They hold their arguments (PyTorch's) and call the functions of
-``tinynet.nn.functional.pooling_nd`` and ``pooling_adaptive``."""
+"""More pooling layers: MaxPool3d, AvgPool3d, LPPool1d/2d/3d, MaxUnpool1d/3d,
+AdaptiveAvgPool1d/3d, AdaptiveMaxPool1d/2d/3d, FractionalMaxPool2d/3d. They hold their arguments
+(PyTorch's) and call the functions of ``tinynet.nn.functional.pooling_nd``, ``pooling_adaptive``
+and ``pooling_fractional``."""
 
 from __future__ import annotations
 
 from tinynet.nn.functional import pooling_adaptive as adaptive
+from tinynet.nn.functional import pooling_fractional as fractional
 from tinynet.nn.functional import pooling_nd as nd
 from tinynet.nn.functional.conv import ints
 from tinynet.nn.module import Module
@@ -143,3 +145,48 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max pooling to a fixed output size (D_out, H_out, W_out); None keeps a size."""
     function = staticmethod(adaptive.adaptive_max_pool3d)
+
+
+class _FractionalMaxPoolNd(Module):
+    dims = 2
+    function = staticmethod(fractional.fractional_max_pool2d)
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None,
+                 return_indices: bool = False, _random_samples=None):
+        super().__init__()
+        name = type(self).__name__
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling "
+                             "ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError(f"{name}: only one of output_size and output_ratio may be "
+                             "specified")
+        if output_ratio is not None:
+            ratios = (tuple(output_ratio) if isinstance(output_ratio, (tuple, list))
+                      else (output_ratio,) * self.dims)
+            if not all(0 < r < 1 for r in ratios):
+                raise ValueError(f"{name}: output_ratio must be between 0 and 1 (got "
+                                 f"{output_ratio})")
+            output_ratio = ratios
+        self.kernel_size = kernel_size
+        self.output_size = output_size
+        self.output_ratio = output_ratio
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+
+    def forward(self, input: Tensor):
+        return self.function(input, self.kernel_size, self.output_size, self.output_ratio,
+                             self.return_indices, self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Max pooling over windows of ``kernel_size`` at pseudo-random positions, to
+    ``output_size`` or ⌊in · output_ratio⌋ (new positions at each call unless
+    ``_random_samples`` (N, C, 2) fixes them). Shapes: (N, C, H, W) or (C, H, W)."""
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of the last three dims (``_random_samples`` (N, C, 3)).
+    Shapes: (N, C, D, H, W) or (C, D, H, W)."""
+    dims = 3
+    function = staticmethod(fractional.fractional_max_pool3d)

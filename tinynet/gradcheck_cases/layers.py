@@ -128,11 +128,11 @@ def shuffle_inputs(kind):
     return draw
 
 
-def grid_sample_inputs(padding_mode):
+def grid_sample_inputs(padding_mode, max_dims=3):
     """(input, grid) for F.grid_sample: 2 or 3 spatial dims, grid points in [-1.3, 1.3) (some
     outside the input)."""
     def draw(rng):
-        dims = d.integer(rng, 2, 3)
+        dims = d.integer(rng, 2, max_dims)
         n = d.integer(rng, 1, 2)
         x = d.array(rng, (n, d.integer(rng, 1, 2)) + tuple(d.integer(rng, 2, 3)
                                                           for _ in range(dims)))
@@ -216,4 +216,6 @@ LAYERS_CASES = [
     Case("grid_sample_nearest", grid_sample_nearest, grid_sample_inputs("zeros")),
     Case("fractional_max_pool2d", F.fractional_max_pool2d, fractional_inputs(2)),
     Case("fractional_max_pool3d", F.fractional_max_pool3d, fractional_inputs(3)),
+    Case("grid_sample_bicubic", lambda x, grid, **p: F.grid_sample(x, grid, "bicubic", **p),
+         grid_sample_inputs("reflection", max_dims=2)),
 ]

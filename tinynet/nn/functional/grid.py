@@ -1,5 +1,5 @@
 """Spatial transformers (Jaderberg et al. 2015): affine_grid makes a sampling grid from affine
-matrices, grid_sample reads an input at the grid's points. Both are compositions of
+matrices, grid_sample reads an input at the grid's points (bilinear, nearest or bicubic). Both are compositions of
 differentiable ops, so gradients reach the input, the grid and through it the matrices.
 
 Grid coordinates are normalized: −1 and 1 are the centres of the corner pixels with
@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 
 from tinynet import ops
+from tinynet.nn.functional.sampling import CUBIC_A, _cubic_weights
 from tinynet.tensor import Tensor
 
 _PADDING_MODES = ("zeros", "border", "reflection")
@@ -80,6 +81,18 @@ def _source(coordinate: Tensor, size: int, padding_mode: str, align_corners: boo
     return x
 
 
+def _bounded(taps: np.ndarray, size: int, padding_mode: str, align_corners: bool) -> np.ndarray:
+    """Integer tap positions after border or reflection padding (PyTorch's get_value_bounded:
+    reflected and clipped as real numbers, then truncated)."""
+    x = taps.astype(np.float64)
+    if padding_mode == "reflection":
+        x = _reflect(Tensor._make(x), 0.0, 2.0 * (size - 1))._data if align_corners else \
+            _reflect(Tensor._make(x), -1.0, 2.0 * size - 1)._data
+    if padding_mode in ("border", "reflection"):
+        x = np.clip(x, 0, size - 1)
+    return np.trunc(x).astype(np.int64)
+
+
 def _read(flat: Tensor, spatial, corners, channels: int) -> tuple[Tensor, np.ndarray]:
     """Values of flat (N, C, prod(spatial)) at integer positions ``corners`` (one (N, P) array
     per dim, in (D,) H, W order): (N, C, P), and the mask of positions inside the input."""
@@ -98,12 +111,13 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     interpolation of the neighbouring pixels or the nearest pixel (halves to even).
     ``padding_mode``: points outside read zeros, the border pixels, or the input reflected at
     its border. Gradients reach the input and (bilinear) the grid.
+    Mode "bicubic" (4-D input only): cubic convolution (a = −0.75) of the 4×4 pixels around
+    the point, the taps outside padded by ``padding_mode``.
     Shapes: input (N, C, H, W), grid (N, H_out, W_out, 2) -> (N, C, H_out, W_out); input
-    (N, C, D, H, W), grid (N, D_out, H_out, W_out, 3) -> (N, C, D_out, H_out, W_out).
-    Mode "bicubic" is not implemented in tinynet and is refused."""
-    if mode not in ("bilinear", "nearest"):
-        raise ValueError(f"grid_sample: mode must be 'bilinear' or 'nearest' in tinynet "
-                         f"('bicubic' is not implemented), got {mode!r}")
+    (N, C, D, H, W), grid (N, D_out, H_out, W_out, 3) -> (N, C, D_out, H_out, W_out)."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got "
+                         f"{mode!r}")
     if padding_mode not in _PADDING_MODES:
         raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or "
                          f"'reflection', got {padding_mode!r}")
@@ -111,6 +125,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         raise ValueError(f"grid_sample: expected a 4-D (N, C, H, W) or 5-D (N, C, D, H, W) "
                          f"input, got shape {list(input.shape)}")
     dims = input.ndim - 2
+    if mode == "bicubic" and dims != 2:
+        raise ValueError("grid_sample: bicubic interpolation only supports a 4-D input, got "
+                         f"shape {list(input.shape)}")
     if grid.ndim != input.ndim or grid.shape[-1] != dims or grid.shape[0] != input.shape[0]:
         raise ValueError(f"grid_sample: for an input of shape {list(input.shape)} the grid "
                          f"must be (N = {input.shape[0]}, *out_spatial, {dims}) with "
@@ -126,7 +143,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     sources = [_source(points[:, :, dims - 1 - axis], spatial[axis], padding_mode,
                        bool(align_corners)) for axis in range(dims)]
     flat = input.reshape(n, channels, -1)
-    if mode == "nearest":
+    if mode == "bicubic":
+        output = _bicubic(flat, points, spatial, padding_mode, bool(align_corners))
+    elif mode == "nearest":
         corners = [np.rint(s._data).astype(np.int64) for s in sources]
         values, inside = _read(flat, spatial, corners, channels)
         output = values * inside[:, None, :].astype(input.dtype)
@@ -143,3 +162,26 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
             term = values * weight.unsqueeze(1)
             output = term if output is None else output + term
     return output.reshape((n, channels) + tuple(out_spatial))
+
+
+def _bicubic(flat: Tensor, points: Tensor, spatial, padding_mode: str,
+             align_corners: bool) -> Tensor:
+    """Σ over the 4×4 taps around each point of w_y · w_x · input[tap], with Keys' cubic
+    weights of the point's fractional position (unpadded coordinates, as PyTorch does)."""
+    n, channels = flat.shape[:2]
+    height, width = spatial
+    x = _unnormalize(points[:, :, 0], width, align_corners)
+    y = _unnormalize(points[:, :, 1], height, align_corners)
+    x_low, y_low = np.floor(x._data).astype(np.int64), np.floor(y._data).astype(np.int64)
+    weights_x = _cubic_weights(x - x_low.astype(flat.dtype), CUBIC_A)
+    weights_y = _cubic_weights(y - y_low.astype(flat.dtype), CUBIC_A)
+    output = None
+    for i, weight_y in zip(range(-1, 3), weights_y):
+        rows = _bounded(y_low + i, height, padding_mode, align_corners)
+        for j, weight_x in zip(range(-1, 3), weights_x):
+            columns = _bounded(x_low + j, width, padding_mode, align_corners)
+            values, inside = _read(flat, spatial, [rows, columns], channels)
+            weight = weight_y * weight_x * Tensor._make(inside.astype(flat.dtype))
+            term = values * weight.unsqueeze(1)
+            output = term if output is None else output + term
+    return output

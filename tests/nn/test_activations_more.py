@@ -169,3 +169,20 @@ def test_hardtanh_accepts_pytorchs_deprecated_keywords_with_a_warning():
     with pytest.warns(FutureWarning, match="min_value"):
         module = nn.Hardtanh(min_value=-2.0)
     assert module.min_val == -2.0
+
+
+def test_a_network_with_inplace_activations_has_the_gradients_of_one_without():
+    def build(inplace):
+        tn.manual_seed(4)
+        return nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(inplace=inplace),
+                             nn.Flatten(), nn.Linear(12, 4), nn.LeakyReLU(0.1, inplace=inplace),
+                             nn.Hardtanh(inplace=inplace), nn.Linear(4, 1),
+                             nn.ELU(inplace=inplace))
+    x = RNG.standard_normal((5, 2, 4, 4))
+    grads = []
+    for inplace in (False, True):
+        model = build(inplace).double()
+        model(tn.tensor(x)).sum().backward()
+        grads.append([p.grad.numpy() for p in model.parameters()])
+    for plain, inplace in zip(*grads):
+        np.testing.assert_allclose(inplace, plain, rtol=1e-12)

@@ -85,8 +85,10 @@ def test_adaptive_pooling_matches_torch(torch, dims, kind):
         x = RNG.permutation(2 * 3 * int(np.prod(in_sizes))).reshape((2, 3) + in_sizes) * 0.1
         name = f"adaptive_{kind}_pool{dims}d"
         extra = (True,) if kind == "max" else ()
-        run(lambda t: getattr(F, name)(t, out, *extra),
-            lambda t: getattr(torch.nn.functional, name)(t, out, *extra), x, torch)
+        ours = getattr(F, name)
+        theirs = getattr(torch.nn.functional, name)
+        run(lambda t, f=ours, o=out, e=extra: f(t, o, *e),
+            lambda t, f=theirs, o=out, e=extra: f(t, o, *e), x, torch)
 
 
 @pytest.mark.torch

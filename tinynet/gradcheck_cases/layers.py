@@ -4,8 +4,6 @@ the piecewise-linear activations, ties for max pooling)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 import tinynet as tn
 import tinynet.nn.functional as F
 from tinynet.gradcheck_cases import draw as d

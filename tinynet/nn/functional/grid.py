@@ -168,7 +168,7 @@ def _bicubic(flat: Tensor, points: Tensor, spatial, padding_mode: str,
              align_corners: bool) -> Tensor:
     """Σ over the 4×4 taps around each point of w_y · w_x · input[tap], with Keys' cubic
     weights of the point's fractional position (unpadded coordinates, as PyTorch does)."""
-    n, channels = flat.shape[:2]
+    channels = flat.shape[1]
     height, width = spatial
     x = _unnormalize(points[:, :, 0], width, align_corners)
     y = _unnormalize(points[:, :, 1], height, align_corners)

@@ -83,7 +83,7 @@ class Windows:
         self.inside = self._combine(inside_axes, None, None)
         # number of window elements within the input plus its declared padding, per output
         self.padded_count = np.prod(np.stack(np.meshgrid(*[
-            ((a < p + size + p)).sum(1) for a, size, p in zip(axes, sizes, padding)],
+            (a < p + size + p).sum(1) for a, size, p in zip(axes, sizes, padding)],
             indexing="ij")), axis=0).reshape(-1)
 
     @staticmethod

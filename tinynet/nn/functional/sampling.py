@@ -102,7 +102,7 @@ def _antialias_matrix(in_size, out_size, scale_factor, align_corners, cubic) -> 
     or cubic with a = −0.5) is stretched by s, so that each output averages all the inputs it
     covers; weights normalized to sum 1 per output."""
     scale = _scale(in_size, out_size, scale_factor, align_corners)
-    support = (2.0 if cubic else 1.0) * (scale if scale >= 1.0 else 1.0)
+    support = (2.0 if cubic else 1.0) * max(scale, 1.0)
     inverse = 1.0 / scale if scale >= 1.0 else 1.0
     matrix = np.zeros((out_size, in_size))
     for o in range(out_size):

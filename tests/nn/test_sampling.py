@@ -139,6 +139,10 @@ def test_nearest_exact_rounds_to_the_nearest_source_where_nearest_floors():
     assert F.interpolate(x, size=2, mode="nearest-exact").tolist() == [[[0.0, 2.0]]]
 
 
+def test_area_mode_shrinking_to_nothing_gives_an_empty_tensor_as_in_pytorch():
+    assert F.interpolate(tn.ones(1, 1, 4, 4), scale_factor=0.1, mode="area").shape == (1, 1, 0, 0)
+
+
 def test_area_mode_averages_the_covered_elements():
     x = tn.tensor(np.arange(6.0).reshape(1, 1, 6))
     np.testing.assert_allclose(F.interpolate(x, size=3, mode="area").numpy(), [[[0.5, 2.5, 4.5]]])
@@ -164,7 +168,8 @@ BAD = [
     (lambda x: F.interpolate(x, size=3, mode="area", antialias=True), "antialias"),
     (lambda x: F.interpolate(x, size=3, scale_factor=2), "exactly one"),
     (lambda x: F.interpolate(x), "exactly one"),
-    (lambda x: F.interpolate(x, size=(3, 3, 3)), "one entry per spatial dim"),
+    (lambda x: F.interpolate(x, size=(3, 3, 3)), "size must be an int or a tuple of 2 ints"),
+    (lambda x: F.interpolate(x, scale_factor=0.1, mode="bilinear"), "must be positive"),
     (lambda x: F.interpolate(x, scale_factor=(2, 2, 2)), "one per spatial dim"),
     (lambda x: F.interpolate(x, scale_factor=-1.0), "positive"),
     (lambda x: F.interpolate(x[0, 0], size=3), "3-D, 4-D or 5-D"),

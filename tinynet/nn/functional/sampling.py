@@ -128,9 +128,6 @@ def _output_sizes(input, size, scale_factor, recompute_scale_factor):
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
-        if isinstance(size, (tuple, list)) and len(size) != dims:
-            raise ValueError(f"interpolate: size {tuple(size)} must have one entry per spatial "
-                             f"dim of the input of shape {list(input.shape)}")
         return ints(size, dims, "size"), (None,) * dims
     factors = (tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list))
                else (float(scale_factor),) * dims)
@@ -180,14 +177,14 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise ValueError("interpolate: antialias is only for the bilinear and bicubic modes "
                          f"(4-D input), got mode {mode!r}")
     out_sizes, factors = _output_sizes(input, size, scale_factor, recompute_scale_factor)
-    if min(out_sizes) < 0 or (min(out_sizes) == 0 and size is not None):
+    if min(out_sizes) < 1 and not (mode == "area" and size is None):
         raise ValueError(f"interpolate: output size {out_sizes} must be positive (input of "
                          f"shape {list(input.shape)})")
     if input.dtype.kind != "f" and mode not in ("nearest", "nearest-exact"):
         raise TypeError(f"interpolate: mode {mode!r} needs a floating point input, got "
                         f"{input.dtype}")
     in_sizes = input.shape[2:]
-    if mode in ("nearest", "nearest-exact") or min(out_sizes) == 0:  # (a factor < 1/in: empty)
+    if mode in ("nearest", "nearest-exact") or min(out_sizes) == 0:  # area to nothing: empty
         sources = [_nearest_sources(s, o, f, mode == "nearest-exact")
                    for s, o, f in zip(in_sizes, out_sizes, factors)]
         return ops.getitem(input, (slice(None), slice(None)) + np.ix_(*sources))

@@ -136,7 +136,8 @@ def test_gumbel_softmax_hard_is_one_hot_with_the_soft_gradient():
     tn.manual_seed(1)
     soft = F.gumbel_softmax(logits, dim=-1)
     assert set(np.unique(hard.detach().numpy())) == {0.0, 1.0}
-    np.testing.assert_array_equal(hard.detach().numpy().argmax(-1), soft.detach().numpy().argmax(-1))
+    np.testing.assert_array_equal(hard.detach().numpy().argmax(-1),
+                                  soft.detach().numpy().argmax(-1))
     weights = tn.tensor(RNG.standard_normal((5, 4)))
     (hard_grad,) = tn.autograd.grad((hard * weights).sum(), [logits])
     (soft_grad,) = tn.autograd.grad((soft * weights).sum(), [logits])

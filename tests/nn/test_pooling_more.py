@@ -35,9 +35,8 @@ def run(ours_fn, theirs_fn, x, torch):
 
 
 WINDOWS = [  # kernel, stride, padding, dilation, ceil_mode
-    (2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 2, 1, 1, True), ((2, 3, 2), (1, 2, 3), (1, 0, 1),
-                                                                     (2, 1, 1), True),
-    (2, 3, 1, 2, True),
+    (2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 2, 1, 1, True),
+    ((2, 3, 2), (1, 2, 3), (1, 0, 1), (2, 1, 1), True), (2, 3, 1, 2, True),
 ]
 
 

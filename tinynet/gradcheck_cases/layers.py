@@ -57,7 +57,8 @@ def window_pool_inputs(kind, dims):
                   "ceil_mode": bool(rng.integers(2))}
         shape = (d.integer(rng, 1, 2), d.integer(rng, 1, 2)) + sizes
         if kind == "lp":
-            return (d.array(rng, shape, 0.5, 2.0),), dict(params, norm_type=d.choice(rng, [1.0, 2.0, 3.0]))
+            norm_type = d.choice(rng, [1.0, 2.0, 3.0])
+            return (d.array(rng, shape, 0.5, 2.0),), dict(params, norm_type=norm_type)
         params["padding"] = tuple(d.integer(rng, 0, k // 2) for k in kernel)
         if kind == "max":
             return (d.distinct(rng, shape),), params

@@ -39,3 +39,8 @@ from tinynet.gradcheck_cases.extra_nn import EXTRA_NN_CASES
 
 CASES += EXTRA_NN_CASES
 __all__ += ["EXTRA_NN_CASES"]
+# Further activations, padding, pooling and resampling layers
+from tinynet.gradcheck_cases.layers import LAYERS_CASES  # noqa: E402
+
+CASES += LAYERS_CASES
+__all__ += ["LAYERS_CASES"]

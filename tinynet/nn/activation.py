@@ -1,10 +1,11 @@
 """Activation functions as Modules (formulas in ``tinynet.nn.functional.activation``).
 
-``inplace`` arguments are accepted for compatibility with PyTorch code; tinynet always returns a
-new tensor.
+``inplace=True`` writes the result into the input tensor, as in PyTorch.
 """
 
 from __future__ import annotations
+
+import warnings
 
 from tinynet import creation
 from tinynet.nn import functional as F
@@ -27,7 +28,7 @@ class ReLU(_InplaceActivation):
     """y = max(x, 0)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return F.relu(input, self.inplace)
 
 
 class LeakyReLU(Module):
@@ -39,7 +40,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -49,8 +50,10 @@ class PReLU(Module):
     """y = x for x > 0, a · x otherwise, with the slope a learned: one shared slope
     (num_parameters=1) or one per channel (dim 1). weight (num_parameters,) starts at ``init``."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"tinynet runs on the CPU only, got device {device!r}")
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))
@@ -75,7 +78,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -85,7 +88,7 @@ class SELU(_InplaceActivation):
     """y = scale · elu(x, α), α ≈ 1.6733, scale ≈ 1.0507 (self-normalizing networks)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input)
+        return F.selu(input, self.inplace)
 
 
 class GELU(Module):
@@ -114,7 +117,7 @@ class SiLU(Module):
         self.beta = beta
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input, beta=self.beta)
+        return F.silu(input, self.inplace, beta=self.beta)
 
     def extra_repr(self) -> str:
         parts = (["inplace=True"] if self.inplace else []) + (
@@ -155,8 +158,17 @@ class Softplus(Module):
 class Hardtanh(Module):
     """y = min(max(x, min_val), max_val)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None):
         super().__init__()
+        if min_value is not None:  # PyTorch's deprecated spellings, with its warning
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
+                          FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
+                          FutureWarning, stacklevel=2)
+            max_val = max_value
         if min_val > max_val:
             raise ValueError(
                 f"Hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
@@ -166,7 +178,7 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (

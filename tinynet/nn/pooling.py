@@ -171,8 +171,9 @@ class AdaptiveAvgPool2d(Module):
 
 
 class Upsample(Module):
-    """Resizes the spatial dims to ``size`` or by ``scale_factor`` (mode "nearest": each output
-    pixel copies the input pixel at ⌊i · in / out⌋).   Shapes: (N, C, L) or (N, C, H, W)."""
+    """Resizes the spatial dims to ``size`` or by ``scale_factor`` with F.interpolate's ``mode``
+    (nearest: each output pixel copies the input pixel at ⌊i · in / out⌋; nearest-exact, linear,
+    bilinear, bicubic, trilinear, area).   Shapes: (N, C, L), (N, C, H, W) or (N, C, D, H, W)."""
 
     def __init__(
         self,

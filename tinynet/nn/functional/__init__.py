@@ -180,3 +180,109 @@ __all__ += ["conv3d", "conv_transpose3d"]
 from tinynet.nn.functional.ctc import ctc_loss
 
 __all__ += ["ctc_loss"]
+# More activations and the in-place forms
+from tinynet.nn.functional.activation import (  # noqa: E402
+    celu,
+    celu_,
+    elu_,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    selu_,
+    softmin,
+)
+from tinynet.nn.functional.activation_extra import (  # noqa: E402
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    mish,
+    relu6,
+    rrelu,
+    rrelu_,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
+
+__all__ += [
+    "celu", "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "selu_", "softmin", "glu",
+    "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "mish", "relu6",
+    "rrelu", "rrelu_", "softshrink", "softsign", "tanhshrink", "threshold", "threshold_",
+]
+
+# Padding (pad with PyTorch's argument names and checks)
+from tinynet.nn.functional.padding import pad  # noqa: E402, F811
+
+# More pooling: 3-D, LP, unpooling, adaptive max, the *_with_indices forms
+from tinynet.nn.functional.pooling_adaptive import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+)
+from tinynet.nn.functional.pooling_nd import (  # noqa: E402
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool1d,
+    max_unpool3d,
+)
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "avg_pool3d", "lp_pool1d",
+    "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d",
+    "max_pool3d_with_indices", "max_unpool1d", "max_unpool3d",
+]
+
+# Resampling and reshuffling
+from tinynet.nn.functional.sampling import (  # noqa: E402, F811
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from tinynet.nn.functional.shuffle import (  # noqa: E402
+    channel_shuffle,
+    native_channel_shuffle,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+
+__all__ += [
+    "upsample", "upsample_bilinear", "upsample_nearest", "channel_shuffle",
+    "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle",
+]
+
+# Spatial transformers
+from tinynet.nn.functional.grid import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]
+
+# Fractional max pooling
+from tinynet.nn.functional.pooling_fractional import (  # noqa: E402
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
+
+__all__ += [
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices",
+]

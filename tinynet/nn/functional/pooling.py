@@ -1,5 +1,6 @@
-"""Pooling and resampling with PyTorch's names, arguments and defaults: max_pool1d, max_pool2d,
-avg_pool1d, avg_pool2d, max_unpool2d, adaptive_avg_pool2d, interpolate (mode "nearest").
+"""Pooling with PyTorch's names, arguments and defaults: max_pool1d, max_pool2d, avg_pool1d,
+avg_pool2d, max_unpool2d, adaptive_avg_pool2d (interpolate, kept importable from here, is in
+``sampling``; the 3-D, LP and adaptive max pools in ``pooling_nd`` and ``pooling_adaptive``).
 
 Each function checks its arguments (ValueError naming the shapes), then calls the Functions of
 tinynet.ops.pool; the 1-D ones on height-1 planes, as the 2-D ones with a (1, k) window. An
@@ -8,12 +9,11 @@ unbatched input (C, L) or (C, H, W) is accepted as in PyTorch.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from tinynet import ops
 from tinynet.nn.functional.conv import batched, ints
+from tinynet.nn.functional.sampling import interpolate  # noqa: F401 - importable from here too
 from tinynet.ops import pool as pool_ops
 from tinynet.tensor import Tensor
 
@@ -168,57 +168,3 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         columns = Tensor._make(_averaging_matrix(in_hw[1], out_hw[1], input.dtype).T.copy())
         output = ops.matmul(ops.matmul(rows, input), columns)
     return output.squeeze(0) if unbatched else output
-
-
-def _nearest_sources(in_size: int, out_size: int, scale_factor) -> np.ndarray:
-    """PyTorch's nearest rule, in float32 as PyTorch computes it: source ⌊dst · scale⌋ clipped to
-    the input, scale = 1/scale_factor when one is used, else in/out (so a factor of 1.1 on 5
-    elements gives 5 elements that are not the input: 0 0 1 2 3, as in PyTorch)."""
-    if scale_factor is not None:
-        scale = np.float32(1.0 / scale_factor)
-    else:
-        scale = np.float32(in_size) / np.float32(out_size)
-    sources = np.floor(np.arange(out_size, dtype=np.float32) * scale).astype(np.int64)
-    return np.minimum(sources, in_size - 1)
-
-
-def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
-                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
-                antialias: bool = False) -> Tensor:
-    """Resizes the spatial dims (L; H, W; or D, H, W) to `size`, or to ⌊in · scale_factor⌋.
-    Mode "nearest" only: out[..., i] = x[..., min(⌊i · scale⌋, in − 1)] with scale =
-    1/scale_factor (or in/out when size is given or recompute_scale_factor), per spatial dim.
-    Its gradient adds each output's gradient to the input element it copied.
-    Shapes: (N, C, *in_spatial) -> (N, C, *out_spatial)."""
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not implemented; tinynet has "
-                                  "mode='nearest'")
-    if align_corners is not None:
-        raise ValueError("interpolate: align_corners option can only be set with the "
-                         "interpolating modes: linear | bilinear | bicubic | trilinear")
-    if antialias:
-        raise ValueError("interpolate: antialias is only for the bilinear and bicubic modes")
-    if input.ndim not in (3, 4, 5):
-        raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, *spatial), got "
-                         f"shape {list(input.shape)}")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
-    in_sizes = input.shape[2:]
-    dims = len(in_sizes)
-    if size is not None:
-        out_sizes = ints(size, dims, "size")
-        factors = (None,) * dims
-    else:
-        factors = (tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list))
-                   else (float(scale_factor),) * dims)
-        if len(factors) != dims or min(factors) <= 0:
-            raise ValueError(f"interpolate: scale_factor {scale_factor!r} must be positive, one "
-                             f"per spatial dim of the input of shape {list(input.shape)}")
-        out_sizes = tuple(math.floor(s * f) for s, f in zip(in_sizes, factors))
-        if recompute_scale_factor:
-            factors = (None,) * dims
-    if min(out_sizes) < 1:
-        raise ValueError(f"interpolate: output size {out_sizes} must be positive (input of "
-                         f"shape {list(input.shape)})")
-    sources = [_nearest_sources(s, o, f) for s, o, f in zip(in_sizes, out_sizes, factors)]
-    return ops.getitem(input, (slice(None), slice(None)) + np.ix_(*sources))

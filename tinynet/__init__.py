@@ -76,8 +76,8 @@ from tinynet.backends import (get_float32_matmul_precision,  # noqa: E402
 from tinynet.jit import compile  # noqa: E402,A004
 # Tensor functions: ordering, picking and masking, norms, cumulative sums, *_like, errors
 from tinynet import errors, linalg  # noqa: E402
-from tinynet.creation_like import (empty_like, full_like, multinomial, ones_like,  # noqa: E402
-                                   rand_like, randint_like, randn_like, zeros_like)
+from tinynet.creation_like import (empty_like, multinomial, rand_like, randint_like,  # noqa: E402
+                                   randn_like)
 from tinynet.ops import (  # noqa: E402
     all, any, argsort, bmm, cumprod, cumsum, flip, index_select, lerp, masked_fill, masked_select,
     mm, nonzero, norm, roll, sort, t, topk, tril, triu, unbind, unique)

@@ -18,7 +18,8 @@ import numpy as np
 from tinynet import dtypes
 from tinynet.device import check_device, check_layout
 from tinynet.random import numpy_generator
-from tinynet.tensor import ShapeArgumentError, Tensor
+from tinynet.errors import ArgumentError, ShapeError
+from tinynet.tensor import Tensor
 
 
 def _size(size, name: str) -> tuple:
@@ -35,7 +36,7 @@ def _size(size, name: str) -> tuple:
             raise TypeError(f"{name}(): argument 'size' must be a tuple of ints, but found "
                             f"element of type {type(value).__name__} at pos {position}") from None
     if any(s < 0 for s in shape):
-        raise ShapeArgumentError(f"{name}(): Trying to create tensor with negative dimension: "
+        raise ShapeError(f"{name}(): Trying to create tensor with negative dimension: "
                                  f"{shape}")
     return tuple(shape)
 
@@ -132,7 +133,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ShapeArgumentError("arange: step must be nonzero")
+        raise ArgumentError("arange: step must be nonzero")
     all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     if dtype is None:
         dtype = out.dtype if out is not None else (
@@ -146,7 +147,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
              requires_grad=False) -> Tensor:
     steps = operator.index(steps)
     if steps < 0:
-        raise ShapeArgumentError(f"linspace(): number of steps must be non-negative, got {steps}")
+        raise ArgumentError(f"linspace(): number of steps must be non-negative, got {steps}")
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype, out)), "linspace",
                    out, requires_grad, device, layout)
 
@@ -188,7 +189,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
         raise TypeError("randint(low=0, high, size): expected high and size")
     low, high = operator.index(low), operator.index(high)
     if high <= low:
-        raise ShapeArgumentError(f"randint: high ({high}) must be greater than low ({low})")
+        raise ArgumentError(f"randint: high ({high}) must be greater than low ({low})")
     shape = _size((size,) if not isinstance(size, (tuple, list)) else tuple(size), "randint")
     array = numpy_generator(generator).integers(low, high, size=shape)
     if dtype is None:

@@ -1,6 +1,6 @@
-"""Tensors shaped like another (rand_like, randn_like, randint_like, empty_like, zeros_like,
-ones_like, full_like, with PyTorch's keyword-only arguments), and sampling indices from a
-categorical distribution (multinomial).
+"""Random tensors shaped like another (rand_like, randn_like, randint_like) and empty_like, with
+PyTorch's keyword-only arguments, and sampling indices from a categorical distribution
+(multinomial). zeros_like, ones_like and full_like are in creation.py.
 
 Like PyTorch's, the ``*_like`` functions take the shape (and, unless ``dtype`` is given, the
 dtype) of ``input``; random values come from the default generator (``tinynet.manual_seed``)
@@ -14,20 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from tinynet import dtypes
+from tinynet.device import check_device
 from tinynet.errors import ArgumentError, DtypeError
 from tinynet.random import numpy_generator
 from tinynet.tensor import Tensor
 
 
-def _check_device(device, op_name: str) -> None:
-    name = None if device is None else str(getattr(device, "type", device))
-    if name not in (None, "cpu", "cpu:0"):
-        raise RuntimeError(f"{op_name}: tinynet runs on the CPU only; device {str(device)!r} is "
-                           "not available")
-
-
 def _like(input, values, dtype, requires_grad, op_name, device) -> Tensor:  # noqa: A002
-    _check_device(device, op_name)
+    check_device(device)
     result = Tensor._make(np.asarray(values).astype(dtype, copy=False))
     result.requires_grad = requires_grad
     return result
@@ -78,27 +72,7 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     return _like(input, np.zeros(input.shape, dtype), dtype, requires_grad, "empty_like", device)
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
-               memory_format=None) -> Tensor:
-    """Zeros with the shape (and, unless ``dtype`` is given, the dtype) of ``input``."""
-    dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
-    return _like(input, np.zeros(input.shape, dtype), dtype, requires_grad, "zeros_like", device)
 
-
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
-              memory_format=None) -> Tensor:
-    """Ones with the shape (and, unless ``dtype`` is given, the dtype) of ``input``."""
-    dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
-    return _like(input, np.ones(input.shape, dtype), dtype, requires_grad, "ones_like", device)
-
-
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None,  # noqa: A002
-              requires_grad=False, memory_format=None) -> Tensor:
-    """``fill_value`` everywhere, with the shape (and, unless ``dtype`` is given, the dtype) of
-    ``input``."""
-    dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
-    values = np.full(input.shape, fill_value, dtype)
-    return _like(input, values, dtype, requires_grad, "full_like", device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None,  # noqa: A002
@@ -133,5 +107,4 @@ def multinomial(input, num_samples, replacement=False, *, generator=None,  # noq
     return write_out(Tensor._make(samples), out, "multinomial")
 
 
-__all__ = ["rand_like", "randn_like", "randint_like", "empty_like", "zeros_like", "ones_like",
-           "full_like", "multinomial"]
+__all__ = ["rand_like", "randn_like", "randint_like", "empty_like", "multinomial"]

@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import builtins
 
+from tinynet.errors import CPUOnlyError
+
 # The device types PyTorch's parser accepts; any other name is not a device at all.
 _KNOWN_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
                 "privateuseone")
-
-
-class CPUOnlyError(RuntimeError, ValueError):
-    """Raised when a tensor or module is asked to live on a device other than the CPU (a
-    RuntimeError as PyTorch's errors for a missing backend, and a ValueError as the bad argument
-    value it is)."""
 
 
 class device:  # noqa: N801 - PyTorch's name

@@ -23,4 +23,9 @@ class DtypeError(TypeError, RuntimeError):
     """A dtype an op does not accept, such as mean of an integer tensor (PyTorch: RuntimeError)."""
 
 
-__all__ = ["ArgumentError", "ShapeError", "DtypeError"]
+class CPUOnlyError(ArgumentError):
+    """A tensor or module asked to live on a device other than the CPU (PyTorch: RuntimeError, as
+    for a backend it was built without)."""
+
+
+__all__ = ["ArgumentError", "ShapeError", "DtypeError", "CPUOnlyError"]

@@ -14,6 +14,7 @@ import numpy as np
 
 from tinynet import dtypes
 from tinynet.device import check_device
+from tinynet.errors import ShapeError
 from tinynet.printing import tensor_repr
 from tinynet.size import Size, shape_of
 from tinynet.tensor_conversions import TensorConversions
@@ -53,7 +54,7 @@ def _legacy_array(args, dtype) -> np.ndarray | None:
         return np.zeros((0,), dtype)
     if all(isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in args):
         if any(a < 0 for a in args):
-            raise ShapeArgumentError(f"Trying to create tensor with negative dimension: "
+            raise ShapeError(f"Trying to create tensor with negative dimension: "
                                      f"{list(args)}")
         return np.zeros(tuple(int(a) for a in args), dtype)
     if len(args) == 1 and isinstance(args[0], Size):
@@ -73,10 +74,6 @@ def _legacy_array(args, dtype) -> np.ndarray | None:
     except ValueError as error:
         raise ValueError(f"Tensor(): the data is not a rectangular array of numbers "
                          f"({error})") from None
-
-
-class ShapeArgumentError(ValueError, RuntimeError):
-    """A size that no tensor can have, such as a negative one (PyTorch raises RuntimeError)."""
 
 
 class Tensor(TensorConversions, TensorMethods):

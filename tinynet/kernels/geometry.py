@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from tinynet.errors import ShapeError
 
 IntPair = int | Sequence[int]
 
@@ -132,9 +133,9 @@ class ConvGeometry:
         Raises ValueError naming the values when the geometry is invalid.
         """
         if len(input_shape) < 2:
-            raise ValueError(f"input shape {tuple(input_shape)} needs at least 2 dims (h, w)")
+            raise ShapeError(f"input shape {tuple(input_shape)} needs at least 2 dims (h, w)")
         if ceil_mode and not pooling:
-            raise ValueError("ceil_mode is a pooling option; pass pooling=True")
+            raise ShapeError("ceil_mode is a pooling option; pass pooling=True")
         in_hw = tuple(int(v) for v in input_shape[-2:])
         kernel = _pair(kernel_size, "kernel_size")
         step = kernel if stride is None else _pair(stride, "stride")
@@ -144,9 +145,9 @@ class ConvGeometry:
                 raise ValueError(f"{name} must be positive, got {pair}")
         pads = _paddings(padding, kernel, step, dilate, pooling)
         if min(min(p) for p in pads) < 0:
-            raise ValueError(f"padding must be nonnegative, got {pads}")
+            raise ShapeError(f"padding must be nonnegative, got {pads}")
         if pooling and any(max(p) > k // 2 for p, k in zip(pads, kernel)):
-            raise ValueError(
+            raise ShapeError(
                 f"pooling padding must be at most half the kernel size, got padding {pads} "
                 f"for kernel_size {kernel}"
             )
@@ -155,14 +156,14 @@ class ConvGeometry:
         for axis, (size, k, s, (before, after), d) in axes:
             extent = d * (k - 1) + 1
             if not pooling and extent > size + before + after:
-                raise ValueError(
+                raise ShapeError(
                     f"kernel of extent {extent} (kernel_size {k}, dilation {d}) is larger than "
                     f"the padded input {size + before + after} (size {size} + padding "
                     f"{before} + {after}) along axis {axis} of input shape {tuple(input_shape)}"
                 )
             n_windows = output_size(size, k, s, before, after, d, ceil_mode)
             if n_windows < 1:
-                raise ValueError(
+                raise ShapeError(
                     f"output size {n_windows} is too small: input shape {tuple(input_shape)}, "
                     f"kernel_size {kernel}, stride {step}, padding {pads}, dilation {dilate}"
                 )
@@ -172,7 +173,7 @@ class ConvGeometry:
                 and d > 1
                 and not _every_window_overlaps_input(n_windows, s, before, k, d, size)
             ):
-                raise ValueError(
+                raise ShapeError(
                     f"a pooling window lies entirely in the padding: input shape "
                     f"{tuple(input_shape)}, kernel_size {kernel}, padding {pads}, dilation {dilate}"
                 )
@@ -231,7 +232,7 @@ class ConvGeometry:
     def check_input(self, shape: Sequence[int], name: str = "input") -> None:
         """Raise ValueError unless `shape` is (n, c, in_h, in_w)."""
         if len(shape) != 4 or tuple(shape[2:]) != (self.in_h, self.in_w):
-            raise ValueError(
+            raise ShapeError(
                 f"{name} of shape {tuple(shape)} does not match the geometry: expected "
                 f"(n, c, {self.in_h}, {self.in_w})"
             )
@@ -239,7 +240,7 @@ class ConvGeometry:
     def check_output(self, shape: Sequence[int], name: str = "grad_output") -> None:
         """Raise ValueError unless `shape` is (n, c, out_h, out_w)."""
         if len(shape) != 4 or tuple(shape[2:]) != (self.out_h, self.out_w):
-            raise ValueError(
+            raise ShapeError(
                 f"{name} of shape {tuple(shape)} does not match the geometry: expected "
                 f"(n, c, {self.out_h}, {self.out_w})"
             )

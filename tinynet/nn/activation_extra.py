@@ -9,6 +9,7 @@ from tinynet.nn.activation import Softmax, _InplaceActivation
 from tinynet.nn.functional import activation_extra as extra
 from tinynet.nn.module import Module
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class ReLU6(_InplaceActivation):
@@ -157,6 +158,6 @@ class Softmax2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (3, 4):
-            raise ValueError(f"Softmax2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+            raise ShapeError(f"Softmax2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
                              f"got shape {list(input.shape)}")
         return F.softmax(input, -3)

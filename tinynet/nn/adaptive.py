@@ -21,6 +21,7 @@ from tinynet.nn.functional.activation import log_softmax
 from tinynet.nn.linear import Linear
 from tinynet.nn.module import Module
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
 
@@ -68,19 +69,19 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     def _batched(self, input: Tensor, target: Tensor | None = None) -> tuple:
         if target is not None:
             if target.ndim > 1:
-                raise ValueError("AdaptiveLogSoftmaxWithLoss: 0D or 1D target tensor expected, "
+                raise ShapeError("AdaptiveLogSoftmaxWithLoss: 0D or 1D target tensor expected, "
                                  "multi-target not supported")
             if input.ndim != target.ndim + 1 or (target.ndim and
                                                  input.shape[0] != target.shape[0]):
-                raise ValueError(f"AdaptiveLogSoftmaxWithLoss: input of shape "
+                raise ShapeError(f"AdaptiveLogSoftmaxWithLoss: input of shape "
                                  f"{list(input.shape)} does not fit target of shape "
                                  f"{list(target.shape)} (expected (N, in_features) and (N,), or "
                                  f"(in_features,) and ())")
         elif input.ndim not in (1, 2):
-            raise ValueError(f"AdaptiveLogSoftmaxWithLoss: expected input (N, in_features) or "
+            raise ShapeError(f"AdaptiveLogSoftmaxWithLoss: expected input (N, in_features) or "
                              f"(in_features,), got {list(input.shape)}")
         if input.shape[-1] != self.in_features:
-            raise ValueError(f"AdaptiveLogSoftmaxWithLoss: expected {self.in_features} input "
+            raise ShapeError(f"AdaptiveLogSoftmaxWithLoss: expected {self.in_features} input "
                              f"features, got input of shape {list(input.shape)}")
         unbatched = input.ndim == 1
         return (input.unsqueeze(0) if unbatched else input), unbatched

@@ -18,6 +18,7 @@ from tinynet.nn.functional.conv3d import conv3d, conv_transpose3d
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -51,7 +52,7 @@ class _ConvNd(Module):
         super().__init__()
         dims = self._dims
         if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(
+            raise ShapeError(
                 f"in_channels ({in_channels}) and out_channels ({out_channels}) "
                 f"must be divisible by groups ({groups})"
             )
@@ -64,9 +65,9 @@ class _ConvNd(Module):
                     + ("" if self._transposed else ", 'valid' or 'same'")
                 )
             if padding == "same" and ints(stride, dims, "stride") != (1,) * dims:
-                raise ValueError("padding='same' is not supported for strided convolutions")
+                raise ShapeError("padding='same' is not supported for strided convolutions")
         elif self._transposed and padding_mode != "zeros":
-            raise ValueError(f"only 'zeros' padding mode is supported for {type(self).__name__}")
+            raise ShapeError(f"only 'zeros' padding mode is supported for {type(self).__name__}")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = ints(kernel_size, dims, "kernel_size")
@@ -221,7 +222,7 @@ class _ConvTransposeNd(_ConvNd):
         dims = self._dims
         output_size = tuple(output_size)[-dims:] if len(output_size) >= dims else output_size
         if len(output_size) != dims:
-            raise ValueError(
+            raise ShapeError(
                 f"output_size must have {dims} or {dims + 2} elements, got {list(output_size)}"
             )
         extras = []
@@ -234,7 +235,7 @@ class _ConvTransposeNd(_ConvNd):
             )
             largest = smallest + self.stride[d] - 1
             if not smallest <= output_size[d] <= largest:
-                raise ValueError(
+                raise ShapeError(
                     f"requested an output size of {list(output_size)}, but valid "
                     f"sizes range from {smallest} to {largest} in dim {d} (for an "
                     f"input of shape {list(input.shape)})"

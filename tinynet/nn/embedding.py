@@ -9,6 +9,7 @@ from tinynet.nn import init
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class Embedding(Module):
@@ -55,7 +56,7 @@ class Embedding(Module):
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(
+                raise ShapeError(
                     f"Embedding: _weight of shape {list(_weight.shape)} does not "
                     f"match [{num_embeddings}, {embedding_dim}]"
                 )
@@ -84,7 +85,7 @@ class Embedding(Module):
     ) -> Embedding:
         """An Embedding around a (num_embeddings, embedding_dim) tensor; frozen by default."""
         if embeddings.ndim != 2:
-            raise ValueError(f"embeddings must be 2-D, got shape {list(embeddings.shape)}")
+            raise ShapeError(f"embeddings must be 2-D, got shape {list(embeddings.shape)}")
         rows, columns = embeddings.shape
         return cls(
             rows,

@@ -10,6 +10,7 @@ from tinynet.nn.functional.embedding_bag import _MODES, embedding_bag
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class EmbeddingBag(Module):
@@ -50,7 +51,7 @@ class EmbeddingBag(Module):
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight of shape {list(_weight.shape)} does "
+                raise ShapeError(f"EmbeddingBag: _weight of shape {list(_weight.shape)} does "
                                  f"not match [{num_embeddings}, {embedding_dim}]")
             self.weight = Parameter(_weight)
 
@@ -75,7 +76,7 @@ class EmbeddingBag(Module):
                         padding_idx: int | None = None) -> EmbeddingBag:
         """An EmbeddingBag around a (num_embeddings, embedding_dim) tensor; frozen by default."""
         if embeddings.ndim != 2:
-            raise ValueError(f"embeddings must be 2-D, got shape {list(embeddings.shape)}")
+            raise ShapeError(f"embeddings must be 2-D, got shape {list(embeddings.shape)}")
         rows, columns = embeddings.shape
         bag = cls(rows, columns, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                   embeddings, include_last_offset, padding_idx)

@@ -23,6 +23,7 @@ import numpy as np
 from tinynet.ops.nn_ops import erf
 from tinynet.random import Generator, numpy_generator
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _LINEAR_FAMILY = (
     "linear",
@@ -66,7 +67,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = size(1) · receptive field, fan_out = size(0) · receptive field, where the
     receptive field is the product of the sizes after the first two (a conv kernel's area)."""
     if tensor.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             f"fan in and fan out can not be computed for a tensor with fewer than "
             f"2 dimensions (shape {list(tensor.shape)})"
         )
@@ -171,7 +172,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
     Drawn as the Q of a QR decomposition of a Gaussian matrix, its signs fixed by R's diagonal so
     that Q is uniformly distributed."""
     if tensor.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             f"only tensors with 2 or more dimensions are supported, got shape {list(tensor.shape)}"
         )
     if tensor.numel() == 0:

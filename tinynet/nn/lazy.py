@@ -35,6 +35,7 @@ from tinynet.nn.normalization import (
 )
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class _BufferMeta(type):
@@ -152,7 +153,7 @@ class LazyLinear(_LazyMixin, Linear):
 
     def initialize_parameters(self, input: Tensor, *args) -> None:
         if input.ndim == 0:
-            raise ValueError("LazyLinear: expected an input (*, in_features), got a scalar")
+            raise ShapeError("LazyLinear: expected an input (*, in_features), got a scalar")
         self.in_features = input.shape[-1]
         self._materialize("weight", (self.out_features, self.in_features))
         if self.bias is not None:
@@ -172,11 +173,11 @@ class _LazyConv(_LazyMixin):
 
     def initialize_parameters(self, input: Tensor, *args) -> None:
         if input.ndim not in (self._dims + 1, self._dims + 2):
-            raise ValueError(f"{type(self).__name__}: expected a {self._dims + 2}-D (batched) or "
+            raise ShapeError(f"{type(self).__name__}: expected a {self._dims + 2}-D (batched) or "
                              f"{self._dims + 1}-D input, got shape {list(input.shape)}")
         self.in_channels = input.shape[1 if input.ndim == self._dims + 2 else 0]
         if self.in_channels % self.groups:
-            raise ValueError(f"{type(self).__name__}: in_channels ({self.in_channels}) must be "
+            raise ShapeError(f"{type(self).__name__}: in_channels ({self.in_channels}) must be "
                              f"divisible by groups ({self.groups})")
         if self._transposed:
             shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
@@ -240,7 +241,7 @@ class _LazyNorm(_LazyMixin):
         unbatched = (issubclass(self.cls_to_become, _InstanceNorm)
                      and input.ndim == self.cls_to_become._expected_dims[0])
         if input.ndim < 2:
-            raise ValueError(f"{type(self).__name__}: expected an input (N, C, *), got shape "
+            raise ShapeError(f"{type(self).__name__}: expected an input (N, C, *), got shape "
                              f"{list(input.shape)}")
         self.num_features = input.shape[0 if unbatched else 1]
         for name in ("weight", "bias", "running_mean", "running_var"):

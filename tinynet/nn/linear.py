@@ -11,6 +11,7 @@ from tinynet.nn.factory import check_device
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class Identity(Module):
@@ -92,7 +93,7 @@ class Unflatten(Module):
         size = input.shape[dim]
         known = math.prod(s for s in self.unflattened_size if s != -1)
         if (-1 not in self.unflattened_size and known != size) or (known and size % known):
-            raise ValueError(
+            raise ShapeError(
                 f"Unflatten: dim {self.dim} of size {size} (input shape "
                 f"{list(input.shape)}) cannot be split into "
                 f"{list(self.unflattened_size)}"

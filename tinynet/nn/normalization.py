@@ -15,6 +15,7 @@ from tinynet.nn.factory import check_device
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _register_affine(module: Module, affine: bool, bias: bool, shape: tuple, dtype) -> None:
@@ -85,12 +86,12 @@ class _BatchNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in self._expected_dims:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__}: expected {self._shape_text} input, got "
                 f"shape {list(input.shape)}"
             )
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__}: expected {self.num_features} channels "
                 f"(dim 1), got input of shape {list(input.shape)}"
             )
@@ -168,7 +169,7 @@ class _InstanceNorm(_BatchNorm):
     def forward(self, input: Tensor) -> Tensor:
         batched_dims = self._expected_dims[-1]
         if input.ndim not in self._expected_dims:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__}: expected {self._shape_text} input, got "
                 f"shape {list(input.shape)}"
             )
@@ -176,7 +177,7 @@ class _InstanceNorm(_BatchNorm):
         if unbatched:
             input = input.unsqueeze(0)
         if input.shape[1] != self.num_features and self.affine:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__}: expected input's size at dim=1 to match num_features "
                 f"({self.num_features}), but got: {input.shape[1]}."
             )
@@ -262,7 +263,7 @@ class GroupNorm(Module):
         super().__init__()
         check_device(device, "GroupNorm")
         if num_channels % num_groups:
-            raise ValueError(
+            raise ShapeError(
                 f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
             )
         self.num_groups = num_groups
@@ -360,7 +361,7 @@ class CrossMapLRN2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim != 4:
-            raise ValueError(
+            raise ShapeError(
                 f"CrossMapLRN2d: expected a 4-D input (N, C, H, W), got {list(input.shape)}")
         window = Tensor._make(_cross_map_window(input.shape[1], self.size).T.astype(input.dtype))
         squares = (input * input).permute(0, 2, 3, 1)  # channels last for the product

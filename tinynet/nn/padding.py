@@ -8,6 +8,7 @@ from __future__ import annotations
 from tinynet.nn.functional.padding import pad
 from tinynet.nn.module import Module
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class _PadNd(Module):
@@ -119,7 +120,7 @@ class _CircularPadNd(_PadNd):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (self.dims + 1, self.dims + 2):
-            raise ValueError(f"{type(self).__name__}: expected {self.dims + 1}D or "
+            raise ShapeError(f"{type(self).__name__}: expected {self.dims + 1}D or "
                              f"{self.dims + 2}D input (got {input.ndim}D input)")
         return super().forward(input)
 

@@ -7,6 +7,7 @@ from tinynet.nn import functional as F
 from tinynet.nn.functional.conv import ints
 from tinynet.nn.module import Module
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class _MaxPoolNd(Module):
@@ -185,7 +186,7 @@ class Upsample(Module):
     ):
         super().__init__()
         if (size is None) == (scale_factor is None):
-            raise ValueError("Upsample: give exactly one of size and scale_factor")
+            raise ShapeError("Upsample: give exactly one of size and scale_factor")
         self.name = type(self).__name__
         self.size = size
         if isinstance(scale_factor, (tuple, list)):

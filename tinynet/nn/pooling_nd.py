@@ -12,6 +12,7 @@ from tinynet.nn.functional.conv import ints
 from tinynet.nn.module import Module
 from tinynet.nn.pooling import AvgPool2d, _MaxPoolNd
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 class MaxPool3d(_MaxPoolNd):
@@ -156,16 +157,16 @@ class _FractionalMaxPoolNd(Module):
         super().__init__()
         name = type(self).__name__
         if output_size is None and output_ratio is None:
-            raise ValueError(f"{name} requires specifying either an output size, or a pooling "
+            raise ShapeError(f"{name} requires specifying either an output size, or a pooling "
                              "ratio")
         if output_size is not None and output_ratio is not None:
-            raise ValueError(f"{name}: only one of output_size and output_ratio may be "
+            raise ShapeError(f"{name}: only one of output_size and output_ratio may be "
                              "specified")
         if output_ratio is not None:
             ratios = (tuple(output_ratio) if isinstance(output_ratio, (tuple, list))
                       else (output_ratio,) * self.dims)
             if not all(0 < r < 1 for r in ratios):
-                raise ValueError(f"{name}: output_ratio must be between 0 and 1 (got "
+                raise ShapeError(f"{name}: output_ratio must be between 0 and 1 (got "
                                  f"{output_ratio})")
             output_ratio = ratios
         self.kernel_size = kernel_size

@@ -9,6 +9,7 @@ import numpy as np
 
 from tinynet import ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 TensorOrTensors = Tensor | Iterable[Tensor]
 
@@ -163,7 +164,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     parameters = _as_list(parameters)
     total = sum(param.numel() for param in parameters)
     if vec.ndim != 1 or vec.numel() != total:
-        raise ValueError(
+        raise ShapeError(
             f"vec must be 1-D with {total} elements (the parameters' total), "
             f"but has shape {tuple(vec.shape)}"
         )

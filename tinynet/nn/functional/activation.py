@@ -13,6 +13,7 @@ from tinynet.ops.nn_ops import erf
 from tinynet.ops.nn_ops import softplus as _softplus
 from tinynet.ops.nn_ops import step as _step
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 # Klambauer et al. 2017: the fixed point of mean 0 and variance 1 for self-normalizing networks
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -52,10 +53,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """y = x for x > 0, a · x otherwise, with a learnable slope per channel (dim 1), or one slope
     shared by all. Shapes: input (N, C, ...) or (C,), weight (C,) or (1,)."""
     if weight.ndim != 1:
-        raise ValueError(f"prelu: weight must be 1-D, got shape {list(weight.shape)}")
+        raise ShapeError(f"prelu: weight must be 1-D, got shape {list(weight.shape)}")
     channels = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim else 1)
     if weight.shape[0] not in (1, channels):
-        raise ValueError(
+        raise ShapeError(
             f"prelu: weight has {weight.shape[0]} slopes but the input (shape "
             f"{list(input.shape)}) has {channels} channels; use 1 or {channels}"
         )

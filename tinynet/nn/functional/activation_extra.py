@@ -16,6 +16,7 @@ from tinynet.nn.functional.activation import applied, softmax
 from tinynet.ops.nn_ops import softplus as _softplus
 from tinynet.random import numpy_generator
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -91,10 +92,10 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     """Gated linear unit: the input split in halves a, b along ``dim``, y = a · σ(b).
     Shapes: (*, 2M, *) -> (*, M, *)."""
     if input.ndim == 0:
-        raise ValueError("glu: does not support scalars (a 0-dim input has no halves)")
+        raise ShapeError("glu: does not support scalars (a 0-dim input has no halves)")
     size = input.shape[dim]
     if size % 2:
-        raise ValueError(f"glu: halving dimension {dim} must be even, but it has size {size} "
+        raise ShapeError(f"glu: halving dimension {dim} must be even, but it has size {size} "
                          f"(input shape {list(input.shape)})")
     first, second = ops.split(input, size // 2, dim)
     return first * ops.sigmoid(second)
@@ -131,7 +132,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     while the gradient is the soft sample's (straight-through: y_hard − sg(y_soft) + y_soft).
     ``eps`` is unused, as in PyTorch."""
     if tau <= 0:
-        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+        raise ShapeError(f"gumbel_softmax: tau must be positive, got {tau}")
     noise = -np.log(numpy_generator().exponential(1.0, logits.shape)).astype(logits.dtype)
     y_soft = softmax((logits + noise) / tau, dim)
     if not hard:

@@ -14,6 +14,7 @@ import numbers
 
 from tinynet.ops import conv as conv_ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _SPATIAL = {1: "L", 2: "H, W"}
 
@@ -38,37 +39,37 @@ def batched(input: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:
         return input, False
     if input.ndim == dims + 1:
         return input.unsqueeze(0), True
-    raise ValueError(f"{name}: expected a {dims + 1}-D (C, {_SPATIAL[dims]}) or {dims + 2}-D "
+    raise ShapeError(f"{name}: expected a {dims + 1}-D (C, {_SPATIAL[dims]}) or {dims + 2}-D "
                      f"(N, C, {_SPATIAL[dims]}) input, got shape {list(input.shape)}")
 
 
 def _check_operands(name, input, weight, bias, groups, dims, transposed) -> None:
     """Shapes and dtypes of a convolution's operands; input is batched."""
     if not isinstance(weight, Tensor) or weight.ndim != dims + 2:
-        raise ValueError(f"{name}: weight must be a {dims + 2}-D tensor, got shape "
+        raise ShapeError(f"{name}: weight must be a {dims + 2}-D tensor, got shape "
                          f"{list(getattr(weight, 'shape', ()))}")
     if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+        raise ShapeError(f"{name}: groups must be a positive int, got {groups!r}")
     described = f"input of shape {list(input.shape)} and weight of shape {list(weight.shape)}"
     if transposed:  # weight (C_in, C_out / groups, *kernel)
         in_channels, out_channels = weight.shape[0], weight.shape[1] * groups
         if input.shape[1] != in_channels:
-            raise ValueError(f"{name}: {described}: the input has {input.shape[1]} channels, "
+            raise ShapeError(f"{name}: {described}: the input has {input.shape[1]} channels, "
                              f"the weight expects {in_channels} (weight.shape[0])")
         if in_channels % groups:
-            raise ValueError(f"{name}: {described}: {in_channels} input channels are not "
+            raise ShapeError(f"{name}: {described}: {in_channels} input channels are not "
                              f"divisible by groups={groups}")
     else:  # weight (C_out, C_in / groups, *kernel)
         in_channels, out_channels = weight.shape[1] * groups, weight.shape[0]
         if input.shape[1] != in_channels:
-            raise ValueError(f"{name}: {described}: the input has {input.shape[1]} channels, "
+            raise ShapeError(f"{name}: {described}: the input has {input.shape[1]} channels, "
                              f"the weight with groups={groups} expects {in_channels} "
                              "(weight.shape[1] * groups)")
         if out_channels % groups:
-            raise ValueError(f"{name}: {described}: {out_channels} output channels are not "
+            raise ShapeError(f"{name}: {described}: {out_channels} output channels are not "
                              f"divisible by groups={groups}")
     if bias is not None and (not isinstance(bias, Tensor) or bias.shape != (out_channels,)):
-        raise ValueError(f"{name}: bias of shape {list(getattr(bias, 'shape', ()))} does not fit "
+        raise ShapeError(f"{name}: bias of shape {list(getattr(bias, 'shape', ()))} does not fit "
                          f"{out_channels} output channels ({described})")
     for operand, role in ((weight, "weight"), (bias, "bias")):
         if operand is not None and operand.dtype != input.dtype:
@@ -82,7 +83,7 @@ def _geometry(name, build, input, weight, *arguments):
     try:
         return build(*arguments)
     except ValueError as error:
-        raise ValueError(f"{name}: input of shape {list(input.shape)} and weight of shape "
+        raise ShapeError(f"{name}: input of shape {list(input.shape)} and weight of shape "
                          f"{list(weight.shape)}: {error}") from None
 
 
@@ -181,7 +182,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
                                    ints(stride, 2, "stride"), ints(padding, 2, "padding"),
                                    ints(dilation, 2, "dilation"))
     except ValueError as error:
-        raise ValueError(f"unfold: input of shape {list(input.shape)}: {error}") from None
+        raise ShapeError(f"unfold: input of shape {list(input.shape)}: {error}") from None
     output = conv_ops.Unfold.apply(input, geometry=g)
     return output.squeeze(0) if unbatched else output
 
@@ -191,7 +192,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     (overlapping windows add up; F.fold).
     Shapes: (N, C·kh·kw, L) -> (N, C, *output_size), L the number of windows."""
     if input.ndim not in (2, 3):
-        raise ValueError(f"fold: expected a 2-D (C·kh·kw, L) or 3-D (N, C·kh·kw, L) input, got "
+        raise ShapeError(f"fold: expected a 2-D (C·kh·kw, L) or 3-D (N, C·kh·kw, L) input, got "
                          f"shape {list(input.shape)}")
     unbatched = input.ndim == 2
     if unbatched:
@@ -199,16 +200,16 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     kernel = ints(kernel_size, 2, "kernel_size")
     window = kernel[0] * kernel[1]
     if input.shape[1] % window:
-        raise ValueError(f"fold: input of shape {list(input.shape)}: dim 1 must be divisible by "
+        raise ShapeError(f"fold: input of shape {list(input.shape)}: dim 1 must be divisible by "
                          f"the kernel's {window} elements (kernel_size {kernel})")
     image_shape = (input.shape[0], input.shape[1] // window) + ints(output_size, 2, "output_size")
     try:
         g = conv_ops.conv_geometry(image_shape, kernel, ints(stride, 2, "stride"),
                                    ints(padding, 2, "padding"), ints(dilation, 2, "dilation"))
     except ValueError as error:
-        raise ValueError(f"fold: output_size {tuple(image_shape[2:])}: {error}") from None
+        raise ShapeError(f"fold: output_size {tuple(image_shape[2:])}: {error}") from None
     if input.shape[2] != g.out_h * g.out_w:
-        raise ValueError(f"fold: input of shape {list(input.shape)} has {input.shape[2]} columns, "
+        raise ShapeError(f"fold: input of shape {list(input.shape)} has {input.shape[2]} columns, "
                          f"but output_size {image_shape[2:]} with kernel_size {kernel} has "
                          f"{g.out_h} x {g.out_w} = {g.out_h * g.out_w} windows")
     output = conv_ops.Fold.apply(input, geometry=g)

@@ -18,6 +18,7 @@ from tinynet.nn.functional.conv import (
     ints,
 )
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _batched(input: Tensor, name: str) -> tuple[Tensor, bool]:
@@ -25,7 +26,7 @@ def _batched(input: Tensor, name: str) -> tuple[Tensor, bool]:
         return input, False
     if input.ndim == 4:
         return input.unsqueeze(0), True
-    raise ValueError(f"{name}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got "
+    raise ShapeError(f"{name}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got "
                      f"shape {list(input.shape)}")
 
 
@@ -62,7 +63,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     reach = dilation[0] * (kernel[0] - 1) + 1
     if depth < reach or height < dilation[1] * (kernel[1] - 1) + 1 or \
             width < dilation[2] * (kernel[2] - 1) + 1:
-        raise ValueError(f"conv3d: the padded input of spatial size {[depth, height, width]} is "
+        raise ShapeError(f"conv3d: the padded input of spatial size {[depth, height, width]} is "
                          f"smaller than the (dilated) kernel {list(kernel)}")
     out_depth = (depth - reach) // stride[0] + 1
     output = None
@@ -95,7 +96,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     full_depth = (depth - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1 + output_padding[0]
     out_depth = full_depth - 2 * padding[0]
     if out_depth <= 0:
-        raise ValueError(f"conv_transpose3d: padding {list(padding)} leaves no output depth for "
+        raise ShapeError(f"conv_transpose3d: padding {list(padding)} leaves no output depth for "
                          f"an input of shape {list(input.shape)}")
     planes = input.permute(0, 2, 1, 3, 4).reshape(n * depth, channels, height, width)
     spread = (depth - 1) * stride[0] + 1  # input depths stride apart

@@ -20,6 +20,7 @@ import numpy as np
 
 from tinynet import ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _NEGATIVE = -1e30  # log 0 for states no alignment reaches
 _IMPOSSIBLE = -1e29  # log-likelihoods below this mean no alignment at all
@@ -28,7 +29,7 @@ _IMPOSSIBLE = -1e29  # log-likelihoods below this mean no alignment at all
 def _lengths(value, count: int, name: str) -> np.ndarray:
     lengths = np.asarray(value._data if isinstance(value, Tensor) else value).reshape(-1)
     if lengths.dtype.kind not in "iu" or lengths.shape != (count,):
-        raise ValueError(f"ctc_loss: {name} must be {count} integer length(s), got "
+        raise ShapeError(f"ctc_loss: {name} must be {count} integer length(s), got "
                          f"{lengths.dtype} of shape {list(lengths.shape)}")
     return lengths.astype(np.int64)
 
@@ -39,16 +40,16 @@ def _padded_targets(targets, target_lengths: np.ndarray, batch: int,
     of all targets."""
     values = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
     if values.dtype.kind not in "iu":
-        raise ValueError(f"ctc_loss: targets must be integer class indices, got {values.dtype}")
+        raise ShapeError(f"ctc_loss: targets must be integer class indices, got {values.dtype}")
     longest = int(target_lengths.max()) if target_lengths.size else 0
     if values.ndim == 2 or unbatched:
         values = values.reshape(batch, -1)
         if values.shape[1] < longest:
-            raise ValueError(f"ctc_loss: target_lengths {target_lengths.tolist()} exceed the "
+            raise ShapeError(f"ctc_loss: target_lengths {target_lengths.tolist()} exceed the "
                              f"targets' length {values.shape[1]}")
         return values[:, :longest]
     if values.ndim != 1 or values.shape[0] != target_lengths.sum():
-        raise ValueError(f"ctc_loss: 1-D targets must be the concatenation of all targets, "
+        raise ShapeError(f"ctc_loss: 1-D targets must be the concatenation of all targets, "
                          f"sum(target_lengths) = {int(target_lengths.sum())} long, got shape "
                          f"{list(values.shape)}")
     padded = np.zeros((batch, longest), np.int64)
@@ -72,12 +73,12 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor, target_l
     posterior of each class), assuming log_probs came from one; through a log_softmax, as
     PyTorch documents the input, both give the same gradient of the logits."""
     if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"ctc_loss: reduction must be one of none, mean, sum; got {reduction!r}")
+        raise ShapeError(f"ctc_loss: reduction must be one of none, mean, sum; got {reduction!r}")
     unbatched = log_probs.ndim == 2
     if unbatched:
         log_probs = log_probs.unsqueeze(1)
     if log_probs.ndim != 3:
-        raise ValueError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got "
+        raise ShapeError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got "
                          f"{list(log_probs.shape)}")
     frames, batch, classes = log_probs.shape
     if not 0 <= blank < classes:
@@ -85,12 +86,12 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor, target_l
     input_lengths = _lengths(input_lengths, batch, "input_lengths")
     target_lengths = _lengths(target_lengths, batch, "target_lengths")
     if (input_lengths < 0).any() or (input_lengths > frames).any() or (target_lengths < 0).any():
-        raise ValueError(f"ctc_loss: input_lengths {input_lengths.tolist()} must be in [0, "
+        raise ShapeError(f"ctc_loss: input_lengths {input_lengths.tolist()} must be in [0, "
                          f"{frames}] and target_lengths {target_lengths.tolist()} non-negative")
     labels = _padded_targets(targets, target_lengths, batch, unbatched)
     valid = np.arange(labels.shape[1]) < target_lengths[:, None]
     if ((labels < 0) | (labels >= classes) | (labels == blank))[valid].any():
-        raise ValueError(f"ctc_loss: target values must be class indices in [0, {classes}) other "
+        raise ShapeError(f"ctc_loss: target values must be class indices in [0, {classes}) other "
                          f"than the blank {blank}")
     states = 2 * labels.shape[1] + 1
     extended = np.full((batch, states), blank, np.int64)

@@ -13,6 +13,7 @@ import numpy as np
 
 from tinynet import ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _as_tensor(value) -> Tensor:
@@ -32,7 +33,7 @@ def p_norm(input: Tensor, p: float, dim, keepdim: bool = False) -> Tensor:
         count = (input._data != 0).sum(axis=dim, keepdims=keepdim)
         return Tensor._make(np.asarray(count, dtype=input.dtype))
     if p < 0:
-        raise ValueError(f"p-norm: p must be non-negative, got {p}")
+        raise ShapeError(f"p-norm: p must be non-negative, got {p}")
     return ops.pow(ops.sum(ops.pow(ops.abs(input), p), dim, keepdim), 1.0 / p)
 
 
@@ -40,7 +41,7 @@ def _broadcast(name: str, x1: Tensor, x2: Tensor) -> tuple:
     try:
         shape = np.broadcast_shapes(x1.shape, x2.shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: x1 of shape {list(x1.shape)} and x2 of shape {list(x2.shape)} cannot be "
             f"broadcast together"
         ) from None
@@ -55,7 +56,7 @@ def pairwise_distance(
     x1, x2 = _as_tensor(x1), _as_tensor(x2)
     shape = _broadcast("pairwise_distance", x1, x2)
     if len(shape) == 0:
-        raise ValueError("pairwise_distance: expected inputs with at least 1 dim, got scalars")
+        raise ShapeError("pairwise_distance: expected inputs with at least 1 dim, got scalars")
     return p_norm(x1 - x2 + eps, p, -1, keepdim)
 
 
@@ -64,9 +65,9 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     (0, 1), (0, 2), ..., (1, 2), ...: the upper triangle of the distance matrix, as a vector of
     N (N − 1) / 2 entries."""
     if input.ndim != 2:
-        raise ValueError(f"pdist: expected a 2-D input (N, M), got shape {list(input.shape)}")
+        raise ShapeError(f"pdist: expected a 2-D input (N, M), got shape {list(input.shape)}")
     if p < 0:
-        raise ValueError(f"pdist: p must be non-negative, got {p}")
+        raise ShapeError(f"pdist: p must be non-negative, got {p}")
     rows, columns = np.triu_indices(input.shape[0], 1)
     if rows.size == 0:
         return Tensor._make(np.zeros((0,), input.dtype))

@@ -7,11 +7,12 @@ import numpy as np
 
 from tinynet.random import numpy_generator
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _check_probability(p: float, name: str) -> None:
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name} probability has to be between 0 and 1, but got {p}")
+        raise ShapeError(f"{name} probability has to be between 0 and 1, but got {p}")
 
 
 def _keep_mask(shape: tuple, p: float, dtype) -> np.ndarray:
@@ -40,7 +41,7 @@ def dropout2d(
     Shapes: (N, C, H, W) or unbatched (C, H, W)."""
     _check_probability(p, "dropout2d")
     if input.ndim not in (3, 4):
-        raise ValueError(
+        raise ShapeError(
             f"dropout2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
             f"shape {list(input.shape)}"
         )
@@ -55,7 +56,7 @@ def _channel_dropout(input: Tensor, p: float, training: bool, name: str, spatial
     the input is (N, C, *spatial) or unbatched (C, *spatial)."""
     _check_probability(p, name)
     if input.ndim not in (spatial + 1, spatial + 2):
-        raise ValueError(
+        raise ShapeError(
             f"{name}: expected a {spatial + 1}-D (C, ...) or {spatial + 2}-D (N, C, ...) input, "
             f"got shape {list(input.shape)}"
         )
@@ -115,7 +116,7 @@ def feature_alpha_dropout(
     """alpha_dropout of whole channels: one mask entry per (sample, channel), shared over the
     remaining dims.   Shape: (N, C, *)."""
     if input.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             f"feature_alpha_dropout: expected an input of at least 2 dims (N, C, *), got shape "
             f"{list(input.shape)}"
         )

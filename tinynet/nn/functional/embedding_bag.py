@@ -8,6 +8,7 @@ import numpy as np
 from tinynet import ops
 from tinynet.nn.functional.linear import _check_indices, _renorm_rows
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _MODES = ("sum", "mean", "max")
 
@@ -18,29 +19,29 @@ def _bags(input: Tensor, offsets, include_last_offset: bool) -> tuple:
     indices = np.asarray(input._data if isinstance(input, Tensor) else input)
     if indices.ndim == 2:
         if offsets is not None:
-            raise ValueError("embedding_bag: offsets must be None when the input is 2-D "
+            raise ShapeError("embedding_bag: offsets must be None when the input is 2-D "
                              "(each row is one bag)")
         rows, length = indices.shape
         return np.arange(rows * length), np.repeat(np.arange(rows), length), rows
     if indices.ndim != 1:
-        raise ValueError(f"embedding_bag: input must be 1-D (with offsets) or 2-D (B, N), got "
+        raise ShapeError(f"embedding_bag: input must be 1-D (with offsets) or 2-D (B, N), got "
                          f"shape {list(indices.shape)}")
     if offsets is None:
-        raise ValueError("embedding_bag: offsets are needed with a 1-D input")
+        raise ShapeError("embedding_bag: offsets are needed with a 1-D input")
     starts = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
     if starts.ndim != 1 or starts.dtype.kind not in "iu":
-        raise ValueError(f"embedding_bag: offsets must be a 1-D integer tensor, got "
+        raise ShapeError(f"embedding_bag: offsets must be a 1-D integer tensor, got "
                          f"{starts.dtype} of shape {list(starts.shape)}")
     if starts.size and starts[0] != 0:
-        raise ValueError(f"embedding_bag: offsets[0] has to be 0 (the first bag starts at the "
+        raise ShapeError(f"embedding_bag: offsets[0] has to be 0 (the first bag starts at the "
                          f"first index), got {starts[0]}")
     if np.any(np.diff(starts) < 0) or (starts.size and starts[-1] > indices.size):
-        raise ValueError(f"embedding_bag: offsets must be non-decreasing and at most the input "
+        raise ShapeError(f"embedding_bag: offsets must be non-decreasing and at most the input "
                          f"length {indices.size}, got {starts.tolist()}")
     ends = np.append(starts[1:], indices.size)
     if include_last_offset:
         if not starts.size or starts[-1] != indices.size:
-            raise ValueError(
+            raise ShapeError(
                 f"embedding_bag: with include_last_offset, the last offset must be the input "
                 f"length {indices.size}, got offsets {starts.tolist()}")
         starts, ends = starts[:-1], starts[1:]
@@ -76,15 +77,15 @@ def embedding_bag(
         raise ValueError("embedding_bag: scale_grad_by_freq and sparse gradients are not "
                          "supported in tinynet")
     if mode not in _MODES:
-        raise ValueError(f"embedding_bag: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+        raise ShapeError(f"embedding_bag: mode must be one of {', '.join(_MODES)}, got {mode!r}")
     if weight.ndim != 2:
-        raise ValueError(f"embedding_bag: weight must be 2-D, got shape {list(weight.shape)}")
+        raise ShapeError(f"embedding_bag: weight must be 2-D, got shape {list(weight.shape)}")
     if per_sample_weights is not None:
         if mode != "sum":
-            raise ValueError("embedding_bag: per_sample_weights is only supported for "
+            raise ShapeError("embedding_bag: per_sample_weights is only supported for "
                              f"mode='sum' (got mode={mode!r})")
         if tuple(per_sample_weights.shape) != tuple(input.shape):
-            raise ValueError(f"embedding_bag: per_sample_weights of shape "
+            raise ShapeError(f"embedding_bag: per_sample_weights of shape "
                              f"{list(per_sample_weights.shape)} must have the input's shape "
                              f"{list(input.shape)}")
     num_embeddings, dim = weight.shape
@@ -93,7 +94,7 @@ def embedding_bag(
     indices = np.asarray(input._data).reshape(-1)[positions].astype(np.int64)
     if padding_idx is not None:
         if not -num_embeddings <= padding_idx < num_embeddings:
-            raise ValueError(f"embedding_bag: padding_idx {padding_idx} must be within "
+            raise ShapeError(f"embedding_bag: padding_idx {padding_idx} must be within "
                              f"num_embeddings ({num_embeddings})")
         padding_idx %= num_embeddings
     kept = np.ones(indices.shape, bool) if padding_idx is None else indices != padding_idx

@@ -16,6 +16,7 @@ import numpy as np
 from tinynet import ops
 from tinynet.nn.functional.sampling import CUBIC_A, _cubic_weights
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _PADDING_MODES = ("zeros", "border", "reflection")
 
@@ -34,13 +35,13 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     Shapes: θ (N, 2, 3) -> grid (N, H, W, 2); θ (N, 3, 4) -> grid (N, D, H, W, 3)."""
     size = tuple(int(s) for s in size)
     if len(size) not in (4, 5):
-        raise ValueError(f"affine_grid: size must be (N, C, H, W) or (N, C, D, H, W), got "
+        raise ShapeError(f"affine_grid: size must be (N, C, H, W) or (N, C, D, H, W), got "
                          f"{list(size)}")
     dims = len(size) - 2
     if theta.dtype.kind != "f":
         raise TypeError(f"affine_grid: expected a floating point theta, got {theta.dtype}")
     if theta.shape != (size[0], dims, dims + 1):
-        raise ValueError(f"affine_grid: expected a batch of {dims}-D affine matrices of shape "
+        raise ShapeError(f"affine_grid: expected a batch of {dims}-D affine matrices of shape "
                          f"({size[0]}, {dims}, {dims + 1}) for size {list(size)}, got "
                          f"{list(theta.shape)}")
     spatial = size[2:]
@@ -119,17 +120,17 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         raise ValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got "
                          f"{mode!r}")
     if padding_mode not in _PADDING_MODES:
-        raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or "
+        raise ShapeError(f"grid_sample: padding_mode must be 'zeros', 'border' or "
                          f"'reflection', got {padding_mode!r}")
     if input.ndim not in (4, 5):
-        raise ValueError(f"grid_sample: expected a 4-D (N, C, H, W) or 5-D (N, C, D, H, W) "
+        raise ShapeError(f"grid_sample: expected a 4-D (N, C, H, W) or 5-D (N, C, D, H, W) "
                          f"input, got shape {list(input.shape)}")
     dims = input.ndim - 2
     if mode == "bicubic" and dims != 2:
-        raise ValueError("grid_sample: bicubic interpolation only supports a 4-D input, got "
+        raise ShapeError("grid_sample: bicubic interpolation only supports a 4-D input, got "
                          f"shape {list(input.shape)}")
     if grid.ndim != input.ndim or grid.shape[-1] != dims or grid.shape[0] != input.shape[0]:
-        raise ValueError(f"grid_sample: for an input of shape {list(input.shape)} the grid "
+        raise ShapeError(f"grid_sample: for an input of shape {list(input.shape)} the grid "
                          f"must be (N = {input.shape[0]}, *out_spatial, {dims}) with "
                          f"{dims} out_spatial dims, got {list(grid.shape)}")
     if input.dtype.kind != "f" or grid.dtype != input.dtype:

@@ -8,13 +8,14 @@ from tinynet import ops
 from tinynet.autograd.grad_mode import no_grad
 from tinynet.ops.linalg import Linear
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b.   Shapes: input (*, in_features), weight (out_features, in_features),
     bias (out_features,), output (*, out_features)."""
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear: input of shape {list(input.shape)} does not fit weight of shape "
             f"{list(weight.shape)} (expected input (*, {weight.shape[-1]}))"
         )
@@ -25,7 +26,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if bias is not None:
         if bias.shape != (weight.shape[0],):
-            raise ValueError(
+            raise ShapeError(
                 f"linear: bias of shape {list(bias.shape)} does not fit weight of "
                 f"shape {list(weight.shape)}"
             )
@@ -64,7 +65,7 @@ def embedding(
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D, got shape {list(weight.shape)}")
+        raise ShapeError(f"embedding: weight must be 2-D, got shape {list(weight.shape)}")
     indices = _check_indices(input, weight.shape[0], "embedding")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
@@ -104,16 +105,16 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     (*, out). Computed as one product x1 · A (reshaped to (in1, out · in2)), then a sum against
     x2."""
     if weight.ndim != 3:
-        raise ValueError(f"bilinear: weight must be 3-D (out, in1, in2), got {list(weight.shape)}")
+        raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got {list(weight.shape)}")
     out_features, in1, in2 = weight.shape
     if (input1.ndim == 0 or input1.shape[-1] != in1 or input2.ndim == 0
             or input2.shape[-1] != in2 or input1.shape[:-1] != input2.shape[:-1]):
-        raise ValueError(
+        raise ShapeError(
             f"bilinear: inputs of shapes {list(input1.shape)} and {list(input2.shape)} do not "
             f"fit weight of shape {list(weight.shape)} (expected (*, {in1}) and (*, {in2}))"
         )
     if bias is not None and bias.shape != (out_features,):
-        raise ValueError(
+        raise ShapeError(
             f"bilinear: bias must have shape [{out_features}], got {list(bias.shape)}"
         )
     leading = input1.shape[:-1]

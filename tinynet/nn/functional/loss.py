@@ -33,6 +33,7 @@ from tinynet.ops.loss import LogSoftmax, NllLoss
 from tinynet.ops.pointwise_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits
 from tinynet.ops.promotion import as_operands
 from tinynet.tensor import Tensor, tensor
+from tinynet.errors import ShapeError
 
 
 def _broadcast_weight(name: str, role: str, weight, input: Tensor) -> np.ndarray | None:
@@ -45,7 +46,7 @@ def _broadcast_weight(name: str, role: str, weight, input: Tensor) -> np.ndarray
     except ValueError:
         shape = None
     if shape != tuple(input.shape):
-        raise ValueError(
+        raise ShapeError(
             f"{name}: {role} of shape {list(array.shape)} must broadcast to the input's shape "
             f"{list(input.shape)}"
         )
@@ -109,7 +110,7 @@ def _class_weights(weight: Tensor | None, classes: int, dtype, name: str) -> np.
     if weight is None:
         return np.ones(classes, dtype)
     if weight.shape != (classes,):
-        raise ValueError(
+        raise ShapeError(
             f"{name}: weight must have shape [{classes}] (one per class), got {list(weight.shape)}"
         )
     return weight._data.astype(dtype)
@@ -119,11 +120,11 @@ def _index_targets(input: Tensor, target: Tensor, weight, ignore_index: int, nam
     """Check class-index targets for an input (N, C, *) or (C,); return (labels of the target's
     shape with ignored positions set to class 0, per-sample weights w[y_i] (0 where ignored))."""
     if input.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dim, got a scalar")
+        raise ShapeError(f"{name}: input must have a class dim, got a scalar")
     classes = input.shape[0 if input.ndim == 1 else 1]
     expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
     if target.dtype.kind not in "iu" or target.shape != expected:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: expected an integer target of shape {list(expected)} for "
             f"input of shape {list(input.shape)}, got {target.dtype} target of "
             f"shape {list(target.shape)}"
@@ -191,7 +192,7 @@ def cross_entropy(
     target = target if isinstance(target, Tensor) else tensor(target)
     _check_no_nan(name, input=input, target=target)
     if input.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dim, got a scalar")
+        raise ShapeError(f"{name}: input must have a class dim, got a scalar")
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     if target.dtype.kind == "f":
@@ -224,7 +225,7 @@ def cross_entropy(
 def _cross_entropy_with_probabilities(log_probabilities, target, weight, reduction, smoothing):
     name = "cross_entropy"
     if target.shape != log_probabilities.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: a floating-point target holds class probabilities and must "
             f"have the input's shape {list(log_probabilities.shape)}, got "
             f"{list(target.shape)} (class indices must be an integer tensor)"

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from tinynet.tensor import Tensor, tensor
+from tinynet.errors import ShapeError
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -35,7 +36,7 @@ def _check_no_nan(name: str, **tensors) -> None:
     for role, tensor in tensors.items():
         if tensor is not None and tensor.dtype.kind == "f" and np.isnan(tensor._data).any():
             count = int(np.isnan(tensor._data).sum())
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: {role} contains NaN ({count} of {tensor.numel()} "
                 f"elements, shape {list(tensor.shape)})"
             )
@@ -45,7 +46,7 @@ def _elementwise_inputs(name: str, input, target):
     """Check an elementwise loss's operands: tensors of the same shape, no NaN."""
     target = target if isinstance(target, Tensor) else tensor(target)
     if input.shape != target.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input shape {list(input.shape)} and target shape "
             f"{list(target.shape)} differ; they must be the same"
         )

@@ -19,6 +19,7 @@ from tinynet import ops
 from tinynet.nn.functional.distance import pairwise_distance
 from tinynet.ops import nn_ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -64,7 +65,7 @@ def _same_shapes(name: str, **tensors) -> None:
     shapes = {role: tuple(t.shape) for role, t in tensors.items()}
     if len(set(shapes.values())) > 1:
         text = ", ".join(f"{role} {list(shape)}" for role, shape in shapes.items())
-        raise ValueError(f"{name}: the shapes must be the same, got {text}")
+        raise ShapeError(f"{name}: the shapes must be the same, got {text}")
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
@@ -115,7 +116,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     target = _tensor(target, input1)
     _same_shapes("cosine_embedding_loss", input1=input1, input2=input2)
     if input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
-        raise ValueError(
+        raise ShapeError(
             f"cosine_embedding_loss: expected inputs (N, D) with target (N,), or (D,) with a "
             f"0-d target; got inputs {list(input1.shape)} and target {list(target.shape)}"
         )
@@ -130,7 +131,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 def _class_inputs(name: str, input: Tensor) -> tuple:
     """input (N, C) or (C,) as (N, C), with a flag to drop the batch dim again."""
     if input.ndim not in (1, 2) or input.shape[-1] == 0:
-        raise ValueError(f"{name}: expected input (N, C) or (C,), got {list(input.shape)}")
+        raise ShapeError(f"{name}: expected input (N, C) or (C,), got {list(input.shape)}")
     return (input, False) if input.ndim == 2 else (input.reshape(1, -1), True)
 
 
@@ -161,20 +162,20 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multi_margin_loss")
     if p not in (1, 2):
-        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
+        raise ShapeError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
     target = _tensor(target)
     batched, unbatched = _class_inputs("multi_margin_loss", input)
     labels = np.asarray(target._data).reshape(-1)
     classes = batched.shape[1]
     if labels.shape[0] != batched.shape[0] or labels.dtype.kind not in "iu":
-        raise ValueError(
+        raise ShapeError(
             f"multi_margin_loss: expected integer class indices of shape "
             f"{list(input.shape[:-1])}, got {target.dtype} of shape {list(target.shape)}"
         )
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise IndexError(f"multi_margin_loss: target out of bounds for {classes} classes")
     if weight is not None and tuple(weight.shape) != (classes,):
-        raise ValueError(f"multi_margin_loss: weight must have shape [{classes}], "
+        raise ShapeError(f"multi_margin_loss: weight must have shape [{classes}], "
                          f"got {list(weight.shape)}")
     rows = np.arange(labels.shape[0])
     correct = batched[rows, labels].reshape(-1, 1)
@@ -203,7 +204,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     labels = np.asarray(target._data).reshape(batched.shape) if target.shape == input.shape \
         else None
     if labels is None or labels.dtype.kind not in "iu":
-        raise ValueError(
+        raise ShapeError(
             f"multilabel_margin_loss: expected an integer target of the input's shape "
             f"{list(input.shape)}, got {target.dtype} of shape {list(target.shape)}"
         )
@@ -261,7 +262,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
         elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
-            raise ValueError(f"gaussian_nll_loss: var is of incorrect size {list(var.shape)} "
+            raise ShapeError(f"gaussian_nll_loss: var is of incorrect size {list(var.shape)} "
                              f"for input {list(input.shape)}")
     if np.any(var._data < 0):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
@@ -276,7 +277,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
 def _triplet_inputs(name: str, anchor, positive, negative) -> None:
     dims = (anchor.ndim, positive.ndim, negative.ndim)
     if len(set(dims)) > 1 or dims[0] not in (1, 2):
-        raise ValueError(
+        raise ShapeError(
             f"{name}: anchor, positive and negative must all be (N, D) or all (D,), got "
             f"{list(anchor.shape)}, {list(positive.shape)} and {list(negative.shape)}"
         )

@@ -12,6 +12,7 @@ import numpy as np
 from tinynet import dtypes, ops
 from tinynet.ops.normalization import BatchNorm
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _normalize(input: Tensor, dims: tuple, eps: float) -> Tensor:
@@ -28,7 +29,7 @@ def _channel_shape(input: Tensor) -> tuple:
 
 def _check_vector(tensor, size, name, role, input) -> None:
     if tensor is not None and tensor.shape != (size,):
-        raise ValueError(
+        raise ShapeError(
             f"{name}: {role} must have shape [{size}] for input of shape "
             f"{list(input.shape)}, got {list(tensor.shape)}"
         )
@@ -54,7 +55,7 @@ def batch_norm(
     brought to one dtype (the widest).
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {list(input.shape)}")
+        raise ShapeError(f"batch_norm: expected input of shape (N, C, *), got {list(input.shape)}")
     channels = input.shape[1]
     for tensor, role in (
         (running_mean, "running_mean"),
@@ -66,7 +67,7 @@ def batch_norm(
     if input.dtype.kind != "f":
         raise TypeError(f"batch_norm: input dtype must be floating point, got {input.dtype}")
     if training and input.numel() // channels <= 1:
-        raise ValueError(
+        raise ShapeError(
             f"batch_norm: expected more than 1 value per channel when "
             f"training, got input of shape {list(input.shape)}"
         )
@@ -103,13 +104,13 @@ def layer_norm(
     )
     count = len(normalized_shape)
     if count == 0 or input.shape[input.ndim - count :] != normalized_shape:
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: input of shape {list(input.shape)} does not end with the "
             f"normalized_shape {list(normalized_shape)}"
         )
     for tensor, role in ((weight, "weight"), (bias, "bias")):
         if tensor is not None and tensor.shape != normalized_shape:
-            raise ValueError(
+            raise ShapeError(
                 f"layer_norm: {role} must have shape {list(normalized_shape)}, got "
                 f"{list(tensor.shape)}"
             )
@@ -132,7 +133,7 @@ def group_norm(
     C / num_groups channels and their spatial dims; γ, β per channel.
     Shapes: input (N, C, *), weight and bias (C,)."""
     if input.ndim < 2 or input.shape[1] % num_groups:
-        raise ValueError(
+        raise ShapeError(
             f"group_norm: expected input (N, C, *) with C divisible by num_groups "
             f"= {num_groups}, got shape {list(input.shape)}"
         )
@@ -167,7 +168,7 @@ def instance_norm(
     average of the per-instance statistics, in place (the unbiased variance for ``running_var``):
     running ← (1 − momentum) · running + momentum · batch."""
     if input.ndim < 3:
-        raise ValueError(
+        raise ShapeError(
             f"instance_norm: expected input (N, C, *) with a spatial dim, got {list(input.shape)}"
         )
     channels = input.shape[1]
@@ -176,13 +177,13 @@ def instance_norm(
         _check_vector(tensor, channels, "instance_norm", role, input)
     if not use_input_stats:
         if running_mean is None or running_var is None:
-            raise ValueError("instance_norm: running_mean and running_var are needed when "
+            raise ShapeError("instance_norm: running_mean and running_var are needed when "
                              "use_input_stats is False")
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     spatial = tuple(range(2, input.ndim))
     count = input.numel() // max(input.shape[0] * channels, 1)
     if count <= 1:
-        raise ValueError(
+        raise ShapeError(
             f"instance_norm: expected more than 1 spatial element when using input statistics, "
             f"got input of shape {list(input.shape)}"
         )
@@ -214,12 +215,12 @@ def rms_norm(
     )
     count = len(normalized_shape)
     if count == 0 or input.shape[input.ndim - count :] != normalized_shape:
-        raise ValueError(
+        raise ShapeError(
             f"rms_norm: input of shape {list(input.shape)} does not end with the "
             f"normalized_shape {list(normalized_shape)}"
         )
     if weight is not None and weight.shape != normalized_shape:
-        raise ValueError(
+        raise ShapeError(
             f"rms_norm: weight must have shape {list(normalized_shape)}, got {list(weight.shape)}"
         )
     if eps is None:
@@ -236,12 +237,12 @@ def local_response_norm(
     c − ⌊n/2⌋ … c + ⌊(n − 1)/2⌋ (zero beyond the edges), as in AlexNet (Krizhevsky et al. 2012).
     Shapes: input (N, C, *) with at least one spatial dim, unchanged."""
     if input.ndim < 3:
-        raise ValueError(
+        raise ShapeError(
             f"local_response_norm: expected 3D or higher dimensionality input, got "
             f"{list(input.shape)}"
         )
     if size < 1:
-        raise ValueError(f"local_response_norm: size must be at least 1, got {size}")
+        raise ShapeError(f"local_response_norm: size must be at least 1, got {size}")
     if input.numel() == 0:
         return input
     channels = input.shape[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tinynet import ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -28,29 +29,29 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise TypeError(f"pad: the padding must be a tuple of ints, got {pad!r}")
     widths = tuple(int(w) for w in widths)
     if mode not in _MODES:
-        raise ValueError(f"pad: mode must be one of {', '.join(_MODES)}; got {mode!r}")
+        raise ShapeError(f"pad: mode must be one of {', '.join(_MODES)}; got {mode!r}")
     if len(widths) % 2:
-        raise ValueError(f"pad: the padding {list(widths)} must have an even length (a pair "
+        raise ShapeError(f"pad: the padding {list(widths)} must have an even length (a pair "
                          "of widths per padded dim)")
     if len(widths) // 2 > input.ndim:
-        raise ValueError(f"pad: the padding {list(widths)} pads {len(widths) // 2} dims, but the "
+        raise ShapeError(f"pad: the padding {list(widths)} pads {len(widths) // 2} dims, but the "
                          f"input of shape {list(input.shape)} has only {input.ndim}")
     if mode != "constant":
         if value is not None and value != 0:
-            raise ValueError(f"pad: mode {mode!r} takes no value argument")
+            raise ShapeError(f"pad: mode {mode!r} takes no value argument")
         dims = len(widths) // 2
         if input.ndim not in (dims + 1, dims + 2):
-            raise ValueError(f"pad: mode {mode!r} pads {dims} dim(s) of a {dims + 1}-D or "
+            raise ShapeError(f"pad: mode {mode!r} pads {dims} dim(s) of a {dims + 1}-D or "
                              f"{dims + 2}-D input, got a {input.ndim}-D input of shape "
                              f"{list(input.shape)} (padding {list(widths)})")
         for i in range(dims):
             size = input.shape[input.ndim - 1 - i]
             before, after = widths[2 * i], widths[2 * i + 1]
             if mode == "circular" and max(before, after) > size:
-                raise ValueError(f"pad: circular padding {(before, after)} wraps around more "
+                raise ShapeError(f"pad: circular padding {(before, after)} wraps around more "
                                  f"than once: the dim has size {size} (input shape "
                                  f"{list(input.shape)})")
             if mode == "reflect" and max(before, after) >= size:
-                raise ValueError(f"pad: reflect padding {(before, after)} must be smaller than "
+                raise ShapeError(f"pad: reflect padding {(before, after)} must be smaller than "
                                  f"the dim's size {size} (input shape {list(input.shape)})")
     return ops.pad(input, widths, mode, value)

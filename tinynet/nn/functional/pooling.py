@@ -16,6 +16,7 @@ from tinynet.nn.functional.conv import batched, ints
 from tinynet.nn.functional.sampling import interpolate  # noqa: F401 - importable from here too
 from tinynet.ops import pool as pool_ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _check_floating(name: str, input: Tensor) -> None:
@@ -37,7 +38,7 @@ def _geometry(name, input, kernel_size, stride, padding, dilation, ceil_mode, di
     try:
         return pool_ops.pool_geometry(image_shape, kernel, stride, padding, dilation, ceil_mode)
     except ValueError as error:
-        raise ValueError(f"{name}: input of shape {list(input.shape)}: {error}") from None
+        raise ShapeError(f"{name}: input of shape {list(input.shape)}: {error}") from None
 
 
 def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mode,
@@ -78,7 +79,7 @@ def _avg_pool(name, dims, input, kernel_size, stride, padding, ceil_mode, count_
     g = _geometry(name, input, kernel_size, stride, padding, 1, ceil_mode, dims)
     if divisor_override is not None and (not isinstance(divisor_override, int)
                                          or divisor_override == 0):
-        raise ValueError(f"{name}: divisor_override must be a nonzero int, got "
+        raise ShapeError(f"{name}: divisor_override must be a nonzero int, got "
                          f"{divisor_override!r}")
     planes = input.reshape(input.shape[:2] + (g.in_h, g.in_w))
     output = pool_ops.AvgPool2d.apply(planes, geometry=g, count_include_pad=count_include_pad,
@@ -111,7 +112,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     input, unbatched = batched(input, 2, "max_unpool2d")
     indices = indices.unsqueeze(0) if unbatched else indices
     if indices.shape != input.shape or indices.dtype.kind not in "iu":
-        raise ValueError(f"max_unpool2d: indices must be an integer tensor of the input's shape "
+        raise ShapeError(f"max_unpool2d: indices must be an integer tensor of the input's shape "
                          f"{list(input.shape)}, got {indices.dtype} of shape "
                          f"{list(indices.shape)}")
     kernel = ints(kernel_size, 2, "kernel_size")
@@ -121,16 +122,16 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
                     for size, k, s, p in zip(input.shape[2:], kernel, stride, padding))
     output_hw = default if output_size is None else tuple(int(v) for v in output_size)[-2:]
     if output_size is not None and len(output_size) not in (2, 4):
-        raise ValueError(f"max_unpool2d: output_size must have 2 or 4 elements, got "
+        raise ShapeError(f"max_unpool2d: output_size must have 2 or 4 elements, got "
                          f"{list(output_size)}")
     for size, usual, s in zip(output_hw, default, stride):
         if not usual - s < size < usual + s:
-            raise ValueError(f"max_unpool2d: output_size {output_hw} must be within the stride "
+            raise ShapeError(f"max_unpool2d: output_size {output_hw} must be within the stride "
                              f"{stride} of {default} (input of shape {list(input.shape)})")
     try:
         output = pool_ops.MaxUnpool2d.apply(input, indices=indices._data, output_hw=output_hw)
     except ValueError as error:
-        raise ValueError(f"max_unpool2d: input of shape {list(input.shape)}: {error}") from None
+        raise ShapeError(f"max_unpool2d: input of shape {list(input.shape)}: {error}") from None
     return output.squeeze(0) if unbatched else output
 
 
@@ -153,12 +154,12 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     input, unbatched = batched(input, 2, "adaptive_avg_pool2d")
     sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
     if len(sizes) != 2:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
+        raise ShapeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
                          f"{output_size!r}")
     in_hw = input.shape[2:]
     out_hw = tuple(size if out is None else int(out) for out, size in zip(sizes, in_hw))
     if min(out_hw) < 1 or min(in_hw) < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size {out_hw} must be positive, input "
+        raise ShapeError(f"adaptive_avg_pool2d: output_size {out_hw} must be positive, input "
                          f"shape {list(input.shape)} non-empty")
     if all(size % out == 0 for size, out in zip(in_hw, out_hw)):
         kernel = tuple(size // out for size, out in zip(in_hw, out_hw))

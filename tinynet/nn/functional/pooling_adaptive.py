@@ -17,6 +17,7 @@ import numpy as np
 from tinynet import ops
 from tinynet.nn.functional.pooling_nd import batched
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _bounds(in_size: int, out_size: int) -> list[tuple[int, int]]:
@@ -33,12 +34,12 @@ def _output_sizes(name, input, output_size, dims):
     sizes = (output_size,) * dims if isinstance(output_size, int) or output_size is None else \
         tuple(output_size)
     if len(sizes) != dims:
-        raise ValueError(f"{name}: output_size must be an int or {dims} ints, got "
+        raise ShapeError(f"{name}: output_size must be an int or {dims} ints, got "
                          f"{output_size!r}")
     in_sizes = input.shape[2:]
     out = tuple(size if o is None else int(o) for o, size in zip(sizes, in_sizes))
     if min(out) < 1 or min(in_sizes) < 1:
-        raise ValueError(f"{name}: output_size {out} must be positive and the input (shape "
+        raise ShapeError(f"{name}: output_size {out} must be positive and the input (shape "
                          f"{list(input.shape)}) non-empty")
     return input, unbatched, out
 

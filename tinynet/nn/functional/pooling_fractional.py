@@ -17,6 +17,7 @@ from tinynet.nn.functional.conv import ints
 from tinynet.nn.functional.pooling_nd import batched
 from tinynet.random import numpy_generator
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _starts(samples: np.ndarray, in_size: int, out_size: int, kernel: int) -> np.ndarray:
@@ -40,12 +41,12 @@ def fractional_max_pool_nd(name, dims, input, kernel_size, output_size, output_r
     sizes = input.shape[2:]
     kernel = ints(kernel_size, dims, "kernel_size")
     if output_size is None and output_ratio is None:
-        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+        raise ShapeError(f"{name} requires specifying either an output_size or an output_ratio")
     if output_size is None:
         ratios = (tuple(float(r) for r in output_ratio) if isinstance(output_ratio, (tuple, list))
                   else (float(output_ratio),) * dims)
         if len(ratios) != dims or not all(0 < r < 1 for r in ratios):
-            raise ValueError(f"{name}: output_ratio must be {dims} numbers between 0 and 1, "
+            raise ShapeError(f"{name}: output_ratio must be {dims} numbers between 0 and 1, "
                              f"got {output_ratio!r}")
         output_size = tuple(int(s * r) for s, r in zip(sizes, ratios))
     out = ints(output_size, dims, "output_size")
@@ -54,7 +55,7 @@ def fractional_max_pool_nd(name, dims, input, kernel_size, output_size, output_r
     for size, k, o in zip(sizes, kernel, out):
         if o < 1 or k < 1 or o + k - 1 + reach > size:
             relation = "≤" if dims == 2 else "<"
-            raise ValueError(f"{name}: output size {out} with kernel {kernel} does not fit the "
+            raise ShapeError(f"{name}: output size {out} with kernel {kernel} does not fit the "
                              f"input of spatial size {tuple(sizes)} (need output + kernel − 1 "
                              f"{relation} input, all positive)")
     if _random_samples is None:
@@ -62,7 +63,7 @@ def fractional_max_pool_nd(name, dims, input, kernel_size, output_size, output_r
     else:
         samples = np.asarray(getattr(_random_samples, "_data", _random_samples), np.float64)
         if samples.shape != (n, c, dims):
-            raise ValueError(f"{name}: _random_samples must have shape {[n, c, dims]}, got "
+            raise ShapeError(f"{name}: _random_samples must have shape {[n, c, dims]}, got "
                              f"{list(samples.shape)}")
     # PyTorch's sample order: width first for 2-D, depth, height, width for 3-D
     order = [1, 0] if dims == 2 else [0, 1, 2]

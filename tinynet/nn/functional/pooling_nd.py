@@ -23,6 +23,7 @@ from tinynet import ops
 from tinynet.nn.functional.conv import ints
 from tinynet.ops import pool as pool_ops
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _check_floating(name: str, input: Tensor) -> None:
@@ -39,7 +40,7 @@ def batched(input: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:
         return input, False
     if input.ndim == dims + 1:
         return input.unsqueeze(0), True
-    raise ValueError(f"{name}: expected a {dims + 1}-D (C, {_SPATIAL[dims]}) or {dims + 2}-D "
+    raise ShapeError(f"{name}: expected a {dims + 1}-D (C, {_SPATIAL[dims]}) or {dims + 2}-D "
                      f"(N, C, {_SPATIAL[dims]}) input, got shape {list(input.shape)}")
 
 
@@ -56,10 +57,10 @@ class Windows:
             stride, dims, "stride")
         padding, dilation = ints(padding, dims, "padding"), ints(dilation, dims, "dilation")
         if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
-            raise ValueError(f"{name}: kernel_size {kernel}, stride {stride} and dilation "
+            raise ShapeError(f"{name}: kernel_size {kernel}, stride {stride} and dilation "
                              f"{dilation} must be positive and padding {padding} non-negative")
         if any(2 * p > k for p, k in zip(padding, kernel)):
-            raise ValueError(f"{name}: padding {padding} should be at most half of the kernel "
+            raise ShapeError(f"{name}: padding {padding} should be at most half of the kernel "
                              f"size {kernel}")
         self.out, self.pad, axes, inside_axes = [], [], [], []
         for size, k, s, p, d in zip(sizes, kernel, stride, padding, dilation):
@@ -68,7 +69,7 @@ class Windows:
             if ceil_mode and (out - 1) * s >= size + p:  # the last window must start inside
                 out -= 1
             if out < 1:
-                raise ValueError(f"{name}: the window (kernel {kernel}, dilation {dilation}) is "
+                raise ShapeError(f"{name}: the window (kernel {kernel}, dilation {dilation}) is "
                                  f"larger than the padded input of spatial size {tuple(sizes)}")
             reach = (out - 1) * s + d * (k - 1) + 1
             self.out.append(out)
@@ -146,7 +147,7 @@ def avg_pool_nd(name, dims, input, kernel_size, stride, padding, ceil_mode, coun
     _check_floating(name, input)
     if divisor_override is not None and (not isinstance(divisor_override, int)
                                          or divisor_override == 0):
-        raise ValueError(f"{name}: divisor_override must be a nonzero int, got "
+        raise ShapeError(f"{name}: divisor_override must be a nonzero int, got "
                          f"{divisor_override!r}")
     input, unbatched = batched(input, dims, name)
     w = Windows(name, _spatial(input, dims), kernel_size, stride, padding, 1, ceil_mode)
@@ -207,7 +208,7 @@ def _lp_pool(name, dims, input, norm_type, kernel_size, stride, ceil_mode):
     the kernel's size, to the power 1/p (p = ∞ is max pooling in the limit; PyTorch refuses it
     here too, as NaN-producing)."""
     if norm_type == 0 or math.isinf(norm_type):
-        raise ValueError(f"{name}: norm_type must be finite and nonzero, got {norm_type}")
+        raise ShapeError(f"{name}: norm_type must be finite and nonzero, got {norm_type}")
     kernel = ints(kernel_size, dims, "kernel_size")
     means = avg_pool_nd(name, dims, input ** norm_type, kernel, stride, 0, ceil_mode, True, None)
     return (means * float(np.prod(kernel))) ** (1.0 / norm_type)
@@ -238,7 +239,7 @@ def max_unpool_nd(name, dims, input, indices, kernel_size, stride, padding, outp
     input, unbatched = batched(input, dims, name)
     indices = indices.unsqueeze(0) if unbatched else indices
     if indices.shape != input.shape or indices.dtype.kind not in "iu":
-        raise ValueError(f"{name}: indices must be an integer tensor of the input's shape "
+        raise ShapeError(f"{name}: indices must be an integer tensor of the input's shape "
                          f"{list(input.shape)}, got {indices.dtype} of shape "
                          f"{list(indices.shape)}")
     kernel = ints(kernel_size, dims, "kernel_size")
@@ -250,12 +251,12 @@ def max_unpool_nd(name, dims, input, indices, kernel_size, stride, padding, outp
         out = default
     else:
         if len(output_size) not in (dims, dims + 2):
-            raise ValueError(f"{name}: output_size must have {dims} or {dims + 2} elements, "
+            raise ShapeError(f"{name}: output_size must have {dims} or {dims + 2} elements, "
                              f"got {list(output_size)}")
         out = tuple(int(v) for v in output_size)[-dims:]
         for size, usual, s in zip(out, default, stride):
             if not usual - s < size < usual + s:
-                raise ValueError(f"{name}: output_size {out} must be within the stride "
+                raise ShapeError(f"{name}: output_size {out} must be within the stride "
                                  f"{stride} of {default} (input of shape {list(input.shape)})")
     n, c = input.shape[:2]
     planes = input.reshape(n, c, 1, -1)
@@ -263,7 +264,7 @@ def max_unpool_nd(name, dims, input, indices, kernel_size, stride, padding, outp
         output = pool_ops.MaxUnpool2d.apply(planes, indices=indices._data.reshape(n, c, 1, -1),
                                             output_hw=(1, int(np.prod(out))))
     except ValueError as error:
-        raise ValueError(f"{name}: input of shape {list(input.shape)}: {error}") from None
+        raise ShapeError(f"{name}: input of shape {list(input.shape)}: {error}") from None
     output = output.reshape((n, c) + out)
     return output.squeeze(0) if unbatched else output
 

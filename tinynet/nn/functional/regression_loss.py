@@ -13,6 +13,7 @@ from tinynet.nn.functional.loss_common import (
 )
 from tinynet.ops.pointwise_loss import HuberLoss, MseLoss, SmoothL1Loss
 from tinynet.tensor import Tensor, tensor
+from tinynet.errors import ShapeError
 
 
 def _sample_weighted(name, unweighted, weight, input, reduction, mean_over_weights):
@@ -20,7 +21,7 @@ def _sample_weighted(name, unweighted, weight, input, reduction, mean_over_weigh
     ℓ·w, summed, and for "mean" divided by Σ w (``mean_over_weights``) or by the count."""
     weight = weight if isinstance(weight, Tensor) else tensor(weight)
     if weight.shape != input.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: weight must have the input's shape {list(input.shape)} (one weight per "
             f"element), got {list(weight.shape)}"
         )

@@ -19,6 +19,7 @@ from tinynet import ops
 from tinynet.nn.functional.conv import ints
 from tinynet.nn.functional.pooling_adaptive import _adaptive_avg
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 # the spatial rank each interpolating mode needs (the others take 1 to 3 spatial dims)
 _MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -126,13 +127,13 @@ def _output_sizes(input, size, scale_factor, recompute_scale_factor):
     in_sizes = input.shape[2:]
     dims = len(in_sizes)
     if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
+        raise ShapeError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
         return ints(size, dims, "size"), (None,) * dims
     factors = (tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list))
                else (float(scale_factor),) * dims)
     if len(factors) != dims or min(factors) <= 0:
-        raise ValueError(f"interpolate: scale_factor {scale_factor!r} must be positive, one "
+        raise ShapeError(f"interpolate: scale_factor {scale_factor!r} must be positive, one "
                          f"per spatial dim of the input of shape {list(input.shape)}")
     out_sizes = tuple(math.floor(s * f) for s, f in zip(in_sizes, factors))
     return out_sizes, (None,) * dims if recompute_scale_factor else factors
@@ -161,24 +162,24 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     ``antialias`` (bilinear, bicubic) widens the filter when shrinking, as PyTorch does.
     Shapes: (N, C, *in_spatial) -> (N, C, *out_spatial)."""
     if mode not in _MODES:
-        raise ValueError(f"interpolate: mode must be one of {', '.join(_MODES)}; got {mode!r}")
+        raise ShapeError(f"interpolate: mode must be one of {', '.join(_MODES)}; got {mode!r}")
     if input.ndim not in (3, 4, 5):
-        raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, *spatial), got "
+        raise ShapeError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, *spatial), got "
                          f"shape {list(input.shape)}")
     dims = input.ndim - 2
     needed = _MODE_DIMS.get(mode)
     if needed is not None and needed != dims:
-        raise ValueError(f"interpolate: got a {input.ndim}-D input, but {mode} mode needs a "
+        raise ShapeError(f"interpolate: got a {input.ndim}-D input, but {mode} mode needs a "
                          f"{needed + 2}-D input")
     if align_corners is not None and needed is None:
         raise ValueError("interpolate: align_corners option can only be set with the "
                          "interpolating modes: linear | bilinear | bicubic | trilinear")
     if antialias and mode not in ("bilinear", "bicubic"):
-        raise ValueError("interpolate: antialias is only for the bilinear and bicubic modes "
+        raise ShapeError("interpolate: antialias is only for the bilinear and bicubic modes "
                          f"(4-D input), got mode {mode!r}")
     out_sizes, factors = _output_sizes(input, size, scale_factor, recompute_scale_factor)
     if min(out_sizes) < 1 and not (mode == "area" and size is None):
-        raise ValueError(f"interpolate: output size {out_sizes} must be positive (input of "
+        raise ShapeError(f"interpolate: output size {out_sizes} must be positive (input of "
                          f"shape {list(input.shape)})")
     if input.dtype.kind != "f" and mode not in ("nearest", "nearest-exact"):
         raise TypeError(f"interpolate: mode {mode!r} needs a floating point input, got "

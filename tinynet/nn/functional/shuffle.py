@@ -5,6 +5,7 @@ permute, reshape, so its gradient is the inverse rearrangement."""
 from __future__ import annotations
 
 from tinynet.tensor import Tensor
+from tinynet.errors import ShapeError
 
 
 def _check_factor(name: str, argument: str, factor) -> int:
@@ -18,7 +19,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     resolution. Shapes: (*, C·r², H, W) -> (*, C, H·r, W·r)."""
     r = _check_factor("pixel_shuffle", "upscale_factor", upscale_factor)
     if input.ndim < 3 or input.shape[-3] % (r * r):
-        raise ValueError(f"pixel_shuffle: expected an input of shape (*, C·r², H, W) with "
+        raise ShapeError(f"pixel_shuffle: expected an input of shape (*, C·r², H, W) with "
                          f"r = {r}, got shape {list(input.shape)}")
     *lead, channels, height, width = input.shape
     lead = tuple(lead)
@@ -33,7 +34,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     Shapes: (*, C, H·r, W·r) -> (*, C·r², H, W)."""
     r = _check_factor("pixel_unshuffle", "downscale_factor", downscale_factor)
     if input.ndim < 3 or input.shape[-2] % r or input.shape[-1] % r:
-        raise ValueError(f"pixel_unshuffle: expected an input of shape (*, C, H·r, W·r) with "
+        raise ShapeError(f"pixel_unshuffle: expected an input of shape (*, C, H·r, W·r) with "
                          f"r = {r}, got shape {list(input.shape)}")
     *lead, channels, height, width = input.shape
     lead = tuple(lead)
@@ -48,7 +49,7 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     i·groups + g = in channel g·(C/groups) + i. Shapes: (N, C, *) -> (N, C, *)."""
     g = _check_factor("channel_shuffle", "groups", groups)
     if input.ndim < 3 or input.shape[1] % g:
-        raise ValueError(f"channel_shuffle: expected an input (N, C, *) of at least 3 dims with "
+        raise ShapeError(f"channel_shuffle: expected an input (N, C, *) of at least 3 dims with "
                          f"C divisible by groups = {g}, got shape {list(input.shape)}")
     n, channels, *rest = input.shape
     x = input.reshape((n, g, channels // g) + tuple(rest))

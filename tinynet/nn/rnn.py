@@ -134,7 +134,7 @@ class RNNBase(Module):
 
     # ---- checks ----------------------------------------------------------------------------
 
-    def _check_input(self, input: Tensor) -> bool:  # noqa: A002
+    def _check_input(self, input: Tensor) -> bool:
         """Check rank, feature size and dtype of the input; returns whether it is batched."""
         name = type(self).__name__
         if not isinstance(input, Tensor):
@@ -153,7 +153,7 @@ class RNNBase(Module):
         return input.ndim == 3
 
     def _check_state(self, state, state_name: str, size: int, batch: int, batched: bool,
-                     input: Tensor) -> Tensor:  # noqa: A002
+                     input: Tensor) -> Tensor:
         """Check one initial state (h_0 or c_0) and return it batched: (D·num_layers, N, size)."""
         name = type(self).__name__
         if not isinstance(state, Tensor):
@@ -171,7 +171,7 @@ class RNNBase(Module):
                              f"{list(state.shape)}")
         return state if batched else state.unsqueeze(1)
 
-    def _initial_states(self, hx, batch: int, batched: bool, input: Tensor):  # noqa: A002
+    def _initial_states(self, hx, batch: int, batched: bool, input: Tensor):
         """The initial states as a list of batched tensors ([h_0] or [h_0, c_0])."""
         out_size = self.proj_size or self.hidden_size
         sizes = [("h_0", out_size)] + ([("c_0", self.hidden_size)] if self.mode == "LSTM" else [])
@@ -217,7 +217,7 @@ class RNNBase(Module):
             outputs[t] = h
         return ops.stack(outputs, 0), [h] if c is None else [h, c]
 
-    def forward(self, input: Tensor, hx=None):  # noqa: A002
+    def forward(self, input: Tensor, hx=None):
         batched = self._check_input(input)
         if not batched:
             input = input.unsqueeze(1)
@@ -340,4 +340,4 @@ class GRU(RNNBase):
                          bidirectional, 0, device, dtype)
 
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
+__all__ = ["GRU", "LSTM", "RNN", "RNNBase"]

@@ -113,7 +113,7 @@ class RNNCellBase(Module):
             text += f", nonlinearity={self.nonlinearity}"
         return text
 
-    def _prepare(self, input: Tensor, states: tuple, names: tuple[str, ...]):  # noqa: A002
+    def _prepare(self, input: Tensor, states: tuple, names: tuple[str, ...]):
         """Check the input (1-D or 2-D) and hidden states, batch the unbatched; returns
         (input (N, in), states (N, H) each, whether the input was batched)."""
         name = type(self).__name__
@@ -152,7 +152,7 @@ class RNNCellBase(Module):
             prepared.append(state)
         return input, tuple(prepared), batched
 
-    def _gates_x(self, input: Tensor) -> Tensor:  # noqa: A002
+    def _gates_x(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight_ih, self.bias_ih)
 
 
@@ -173,7 +173,7 @@ class RNNCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), batched = self._prepare(input, None if hx is None else (hx,), ("hx",))
         step = rnn_tanh_step if self.nonlinearity == "tanh" else rnn_relu_step
         h = step(self._gates_x(input), h, self.weight_hh, self.bias_hh)
@@ -196,7 +196,7 @@ class LSTMCell(RNNCellBase):
                  dtype=None):
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
-    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None  # noqa: A002
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
                 ) -> tuple[Tensor, Tensor]:
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise ArgumentError("LSTMCell: hx must be a tuple (h_0, c_0) of two tensors")
@@ -221,11 +221,19 @@ class GRUCell(RNNCellBase):
                  dtype=None):
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), batched = self._prepare(input, None if hx is None else (hx,), ("hx",))
         h = gru_step(self._gates_x(input), h, self.weight_hh, self.bias_hh)
         return h if batched else h.squeeze(0)
 
 
-__all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "rnn_tanh_step", "rnn_relu_step",
-           "lstm_step", "gru_step"]
+__all__ = [
+    "GRUCell",
+    "LSTMCell",
+    "RNNCell",
+    "RNNCellBase",
+    "gru_step",
+    "lstm_step",
+    "rnn_relu_step",
+    "rnn_tanh_step",
+]

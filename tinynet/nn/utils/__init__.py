@@ -178,4 +178,4 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
 
 # Batches of sequences: nn.utils.rnn (pad_sequence)
-from tinynet.nn.utils import rnn  # noqa: E402
+from tinynet.nn.utils import rnn as rnn

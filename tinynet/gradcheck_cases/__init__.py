@@ -44,3 +44,8 @@ from tinynet.gradcheck_cases.layers import LAYERS_CASES  # noqa: E402
 
 CASES += LAYERS_CASES
 __all__ += ["LAYERS_CASES"]
+# Recurrent cells and layers
+from tinynet.gradcheck_cases.recurrent import RECURRENT_CASES  # noqa: E402
+
+CASES += RECURRENT_CASES
+__all__ += ["RECURRENT_CASES"]

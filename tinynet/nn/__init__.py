@@ -320,3 +320,9 @@ __all__ += [
 from tinynet.nn.pooling_nd import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
 
 __all__ += ["FractionalMaxPool2d", "FractionalMaxPool3d"]
+
+# Recurrent layers and cells
+from tinynet.nn.rnn import GRU, LSTM, RNN, RNNBase  # noqa: E402
+from tinynet.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["GRU", "LSTM", "RNN", "RNNBase", "GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"]

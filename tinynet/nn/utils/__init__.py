@@ -1,4 +1,5 @@
-"""Gradient clipping and flattening parameters into one vector (PyTorch's nn.utils)."""
+"""Gradient clipping, flattening parameters into one vector, and (submodule ``rnn``) padding
+batches of sequences: PyTorch's nn.utils."""
 
 from __future__ import annotations
 
@@ -175,3 +176,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         param.detach().numpy()[...] = values[offset : offset + count].reshape(param.shape)
         param._version += 1
         offset += count
+
+
+# Batches of sequences: nn.utils.rnn (pad_sequence)
+from tinynet.nn.utils import rnn as rnn

@@ -1,0 +1,75 @@
+"""Cases of the recurrent cells and layers (nn.RNNCell, nn.LSTMCell, nn.GRUCell, nn.RNN, nn.LSTM,
+nn.GRU): the input, the initial hidden state(s) and every parameter are differentiated, through
+every time step, layer and direction; and of nn.utils.rnn.pad_sequence."""
+
+from __future__ import annotations
+
+from tinynet import nn
+from tinynet.gradcheck_cases import draw as d
+from tinynet.gradcheck_cases.case import Case
+from tinynet.nn.utils.rnn import pad_sequence
+
+
+def recurrent(name, build, input_shape, state_shapes, paired=False) -> Case:
+    """A case for the module ``build()`` (in float64) called as ``module(x, hx)``: x of
+    ``input_shape``, hx one state (or, with ``paired``, an LSTM's pair (h, c)) of
+    ``state_shapes``, and the parameters, all uniform in [-1, 1); the parameters take the place of
+    the module's own for the call. The outputs are flattened into one tuple."""
+    built = []
+
+    def module():
+        if not built:
+            built.append(build().double())
+        return built[0]
+
+    def draw(rng):
+        arrays = [d.array(rng, input_shape, -1.0, 1.0)]
+        arrays += [d.array(rng, shape, -1.0, 1.0) for shape in state_shapes]
+        arrays += [d.array(rng, p.shape, -1.0, 1.0) for p in module().parameters()]
+        return tuple(arrays), {}
+
+    def call(x, *rest):
+        states, parameters = rest[:len(state_shapes)], rest[len(state_shapes):]
+        layer_module = module()
+        names = [n for n, p in layer_module._parameters.items() if p is not None]
+        for parameter_name, value in zip(names, parameters):
+            layer_module._parameters[parameter_name] = value
+            object.__setattr__(layer_module, parameter_name, value)
+        result = layer_module(x, tuple(states) if paired else states[0])
+        flat = []
+        for item in result if isinstance(result, tuple) else (result,):
+            flat.extend(item if isinstance(item, tuple) else (item,))
+        return tuple(flat)
+
+    return Case(name, call, draw)
+
+
+RECURRENT_CASES = [
+    recurrent("RNNCell", lambda: nn.RNNCell(2, 3), (2, 2), [(2, 3)]),
+    recurrent("RNNCell_relu_unbatched", lambda: nn.RNNCell(2, 3, nonlinearity="relu"), (2,),
+              [(3,)]),
+    recurrent("LSTMCell", lambda: nn.LSTMCell(2, 2), (2, 2), [(2, 2), (2, 2)], paired=True),
+    recurrent("GRUCell", lambda: nn.GRUCell(2, 2), (2, 2), [(2, 2)]),
+    recurrent("RNN_two_layers", lambda: nn.RNN(2, 2, num_layers=2), (3, 1, 2), [(2, 1, 2)]),
+    recurrent("LSTM_bidirectional_batch_first",
+              lambda: nn.LSTM(1, 1, bidirectional=True, batch_first=True), (1, 2, 1),
+              [(2, 1, 1), (2, 1, 1)], paired=True),
+    recurrent("LSTM_proj_unbatched", lambda: nn.LSTM(2, 2, proj_size=1), (3, 2),
+              [(1, 1), (1, 2)], paired=True),
+    recurrent("GRU_bidirectional", lambda: nn.GRU(1, 2, bidirectional=True), (2, 1, 1),
+              [(2, 1, 2)]),
+]
+
+
+def padded_sequences(rng):
+    """Three sequences of lengths 1 to 3 with the same trailing dims, and the layout to pad to."""
+    trailing = d.choice(rng, [(), (2,)])
+    arrays = tuple(d.array(rng, (d.integer(rng, 1, 3),) + trailing) for _ in range(3))
+    return arrays, {"batch_first": bool(rng.integers(2)),
+                    "padding_side": d.choice(rng, ["left", "right"])}
+
+
+RECURRENT_CASES.append(
+    Case("pad_sequence",
+         lambda *sequences, **params: pad_sequence(list(sequences), padding_value=-1.0, **params),
+         padded_sequences))

@@ -39,3 +39,8 @@ from tinynet.gradcheck_cases.extra_nn import EXTRA_NN_CASES
 
 CASES += EXTRA_NN_CASES
 __all__ += ["EXTRA_NN_CASES"]
+# Indexing, dims, diagonals, einsum and products, linalg inv/det/solve
+from tinynet.gradcheck_cases.indexing_more import INDEXING_MORE_CASES  # noqa: E402
+
+CASES += INDEXING_MORE_CASES
+__all__ += ["INDEXING_MORE_CASES"]

@@ -162,7 +162,7 @@ INDEXING_MORE_CASES = [
          scatter_inputs()),
     Case("scatter_value", lambda x, s, dim, index: x.scatter(dim, tn.tensor(index), value=1.5)
          * s.sum(), scatter_inputs()),
-    Case("scatter_add", lambda x, s, dim, index: tn.scatter_add(x, dim, tn.tensor(index), s),
+    Case("scatter_add_checked", lambda x, s, dim, index: tn.scatter_add(x, dim, tn.tensor(index), s),
          scatter_inputs(unique=False)),
     Case("scatter_add_", lambda x, s, dim, index: _in_place("scatter_add_")(
         x, dim, tn.tensor(index), s), scatter_inputs(unique=False)),

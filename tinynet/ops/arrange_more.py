@@ -151,17 +151,13 @@ def meshgrid(*tensors, indexing=None):
             raise ShapeError(f"meshgrid(): expects 0-d or 1-d tensors, got shape "
                              f"{list(t.shape)}")
     vectors = [reshape(t, (-1,)) for t in tensors]
-    swap = indexing == "xy" and len(vectors) >= 2
-    if swap:
-        vectors[0], vectors[1] = vectors[1], vectors[0]
     shape = tuple(v.shape[0] for v in vectors)
     grids = []
     for i, v in enumerate(vectors):
         view = [1] * len(vectors)
         view[i] = v.shape[0]
         grids.append(expand(reshape(v, tuple(view)), shape))
-    if swap:
-        grids[0], grids[1] = grids[1], grids[0]
+    if indexing == "xy" and len(vectors) >= 2:  # the first two dims swapped
         grids = [transpose(g, 0, 1) for g in grids]
     return tuple(grids)
 

@@ -149,9 +149,12 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 def linalg_cross(input, other, *, dim=-1, out=None):  # noqa: A002
     """The cross product of 3-vectors along ``dim`` (default: the last), input and other
-    broadcast."""
+    broadcast (with one number of dims, as PyTorch requires)."""
     from tinynet.ops.products import _cross
 
+    if input.ndim != other.ndim:
+        raise ShapeError(f"linalg.cross: inputs must have the same number of dimensions, got "
+                         f"shapes {list(input.shape)} and {list(other.shape)}")
     axis = normalize_dim(dim, max(input.ndim, other.ndim), "linalg.cross")
     return write_out(_cross(input, other, axis, "linalg.cross"), out, "linalg.cross", input,
                      other)

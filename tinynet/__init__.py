@@ -98,7 +98,7 @@ from tinynet.ops.indexing_more import (argwhere, index_add, index_copy,  # noqa:
                                        index_fill, masked_scatter, narrow, scatter,
                                        scatter_add, scatter_reduce, select, take,
                                        take_along_dim, tensor_split)
-from tinynet.ops.linalg_more import det, inv as inverse  # noqa: E402
+from tinynet.ops.linalg_more import determinant as det, inverse  # noqa: E402
 from tinynet.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv,  # noqa: E402
                                   baddbmm, cdist, cross, dot, einsum, ger, kron,
                                   matrix_power, mv, outer, tensordot, vdot)

@@ -105,6 +105,16 @@ def det(A, *, out=None):  # noqa: N803
     return write_out(Det.apply(A), out, "linalg.det", A)
 
 
+def inverse(input, *, out=None):  # noqa: A002 - torch.inverse's argument name
+    """``torch.inverse``: linalg.inv under its older name."""
+    return inv(input, out=out)
+
+
+def determinant(input):  # noqa: A002
+    """``torch.det``: linalg.det under its older name."""
+    return det(input)
+
+
 def solve(A, B, *, left=True, out=None):  # noqa: N803
     """X with A X = B (``left=True``) or X A = B (``left=False``), A square and invertible.
     B is a vector (or a batch of them) when it is 1-D or has one dim fewer than A with A's

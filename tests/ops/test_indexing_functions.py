@@ -162,8 +162,7 @@ def test_narrow_select_take_match_torch():
 def test_take_along_dim_matches_torch():
     x = rand(3, 4)
     compare(lambda m, x: m.take_along_dim(x, m.argsort(x, 1), 1), x)
-    compare(lambda m, x: m.take_along_dim(x, m.tensor([[0], [2]]).reshape(1, 2), 0)
-            if False else m.take_along_dim(x, m.tensor([[0, 2, 1, 1]]), 0), x)
+    compare(lambda m, x: m.take_along_dim(x, m.tensor([[0, 2, 1, 1]]), 0), x)
     compare(lambda m, x: m.take_along_dim(x, m.tensor([3, 0])), x)
     compare(lambda m, x: x.take_along_dim(m.tensor([[1], [0], [3]]), dim=1), x)
 
@@ -334,3 +333,36 @@ def test_tensordot_matches_torch():
                              m.tensordot(a, b, ([0], [2]))), a, b)
     with pytest.raises(ShapeError, match="contracted dimensions need to match"):
         tn.tensordot(tn.zeros(2, 3), tn.zeros(2, 3), dims=1)
+
+
+# out=, in-place forms ------------------------------------------------------------------------
+def test_out_argument_matches_torch():
+    def with_out(m, x, a, b):
+        results = [m.zeros(1, dtype=x.dtype) for _ in range(5)]
+        m.index_add(x, 0, m.tensor([1, 0]), a, out=results[0])
+        m.addmm(x, a, b, out=results[1])
+        m.kron(a, b, out=results[2])
+        m.diag(x, out=results[3])
+        m.hstack([a, b], out=results[4])
+        return results
+
+    with pytest.warns(UserWarning, match="resized"):
+        compare(with_out, rand(2, 2), rand(2, 2), rand(2, 2), grad=False)
+
+
+def test_out_is_refused_when_an_operand_requires_grad():
+    x = tn.zeros(2, 2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="out="):
+        tn.addmm(x, tn.ones(2, 2), tn.ones(2, 2), out=tn.zeros(2, 2))
+
+
+def test_in_place_forms_write_into_the_tensor_and_bump_its_version():
+    x = tn.zeros(3, 2)
+    version = x._version
+    assert x.index_add_(0, tn.tensor([2]), tn.ones(1, 2)) is x
+    assert x.tolist() == [[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]] and x._version > version
+    x.scatter_(1, tn.tensor([[1], [0], [0]]), value=5.0)
+    assert x.tolist() == [[0.0, 5.0], [5.0, 0.0], [5.0, 1.0]]
+    leaf = tn.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        leaf.index_copy_(0, tn.tensor([0]), tn.ones(1))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinynet.ops import arrange_more as arrange
-from tinynet.ops import counting, indexing_more as indexing, products
+from tinynet.ops import counting, products
+from tinynet.ops import indexing_more as indexing
 
 
 def _size(size):

@@ -267,7 +267,7 @@ def test_cross_and_cdist_match_torch():
     with pytest.raises(ShapeError, match="size 3"):
         tn.cross(tn.zeros(2, 2), tn.zeros(2, 2), dim=1)
     for p in (2.0, 1.0, 3.0, 0.5):
-        compare(lambda m, a, b: m.cdist(a, b, p=p), rand(4, 3), rand(5, 3))
+        compare(lambda m, a, b, p=p: m.cdist(a, b, p=p), rand(4, 3), rand(5, 3))
     compare(lambda m, a, b: m.cdist(a, b), rand(2, 4, 3), rand(2, 1, 3))
 
 

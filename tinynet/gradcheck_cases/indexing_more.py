@@ -162,8 +162,8 @@ INDEXING_MORE_CASES = [
          scatter_inputs()),
     Case("scatter_value", lambda x, s, dim, index: x.scatter(dim, tn.tensor(index), value=1.5)
          * s.sum(), scatter_inputs()),
-    Case("scatter_add_checked", lambda x, s, dim, index: tn.scatter_add(x, dim, tn.tensor(index), s),
-         scatter_inputs(unique=False)),
+    Case("scatter_add_checked", lambda x, s, dim, index: tn.scatter_add(
+        x, dim, tn.tensor(index), s), scatter_inputs(unique=False)),
     Case("scatter_add_", lambda x, s, dim, index: _in_place("scatter_add_")(
         x, dim, tn.tensor(index), s), scatter_inputs(unique=False)),
     *[Case(f"scatter_reduce_{r}", lambda x, s, dim, index, include_self, r=r: tn.scatter_reduce(
@@ -215,8 +215,8 @@ INDEXING_MORE_CASES = [
         x[0], a, b), lambda rng: ((d.array(rng, (2, 2, 3)), d.array(rng, (2, 2, 4)),
                                    d.array(rng, (2, 4, 3))), {})),
     Case("addcmul", lambda x, a, b, value: tn.addcmul(x, a, b, value=value), addc_inputs),
-    Case("addcdiv_", lambda x, a, b, value: _in_place("addcdiv_")(x, a, b, value=value),
-         lambda rng: (lambda xs, p: ((xs[1] * 0 + 1, xs[1], xs[2]), p))(*addc_inputs(rng))),
+    Case("addcdiv_", lambda x, a, b: _in_place("addcdiv_")(x, a, b, value=-0.5), lambda rng: (
+        (d.array(rng, (2, 3)), d.array(rng, (3,)), d.array(rng, (2, 3), 0.5, 2.0)), {})),
     Case("einsum", lambda *xs, equation: tn.einsum(equation, *xs), einsum_inputs),
     Case("tensordot", lambda a, b, dims: tn.tensordot(a, b, dims), tensordot_inputs),
     Case("linalg_inv", tn.linalg.inv, matrices(batch_dims=1)),

@@ -10,13 +10,12 @@ import warnings
 
 import numpy as np
 
-from tinynet import tensor as tensor_module
 from tinynet.errors import ArgumentError, ShapeError
 from tinynet.ops.dims import normalize_dim
 from tinynet.ops.indexing import IndexAdd, getitem
 from tinynet.ops.out import write_out
-from tinynet.ops.reduction import sum as _sum
 from tinynet.ops.rearrange import repeat
+from tinynet.ops.reduction import sum as _sum
 from tinynet.ops.shape import _cat, expand, permute, reshape, stack, transpose
 
 

@@ -175,7 +175,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         if not (src.requires_grad or input.requires_grad):
             result = _make(totals.astype(input.dtype))
         else:
-            from tinynet.ops.elementwise import abs as absolute, exp, log
+            from tinynet.ops.elementwise import abs as absolute
+            from tinynet.ops.elementwise import exp, log
 
             logs = scattered(log(absolute(src)), index, dim=axis, shape=input.shape)
             if include_self:

@@ -20,7 +20,7 @@ from tinynet.ops.dims import normalize_dim
 from tinynet.ops.elementwise import mul
 from tinynet.ops.out import write_out
 from tinynet.ops.reduction import sum as _sum
-from tinynet.ops.shape import expand, matmul, transpose, unsqueeze, squeeze
+from tinynet.ops.shape import expand, matmul, squeeze, transpose, unsqueeze
 
 
 class SingularMatrixError(ArgumentError):

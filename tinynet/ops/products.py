@@ -79,23 +79,23 @@ def _parse(equation: str, operands: list) -> tuple:
     if len(inputs) != len(operands):
         raise ArgumentError(f"einsum(): {len(inputs)} operands in the equation {equation!r} but "
                             f"{len(operands)} given")
-    used = set(c for c in equation if c.isalpha())
+    used = {c for c in equation if c.isalpha()}
     bad = set(equation) - set(string.ascii_letters) - set(",->.")
     if bad:
-        raise ArgumentError(f"einsum(): invalid subscript {sorted(bad)[0]!r} in {equation!r}: "
+        raise ArgumentError(f"einsum(): invalid subscript {min(bad)!r} in {equation!r}: "
                             "subscripts are letters a-z, A-Z")
     free = [c for c in string.ascii_letters if c not in used]
     ellipsis_dims = 0
-    for sub, x in zip(inputs, operands):
-        explicit = len(sub.replace("...", ""))
-        if ("..." in sub and x.ndim < explicit) or ("..." not in sub and x.ndim != explicit):
-            raise ShapeError(f"einsum(): the subscripts {sub!r} do not fit an operand of shape "
+    for spec, x in zip(inputs, operands):
+        explicit = len(spec.replace("...", ""))
+        if ("..." in spec and x.ndim < explicit) or ("..." not in spec and x.ndim != explicit):
+            raise ShapeError(f"einsum(): the subscripts {spec!r} do not fit an operand of shape "
                              f"{list(x.shape)}")
-        if "..." in sub:
+        if "..." in spec:
             ellipsis_dims = max(ellipsis_dims, x.ndim - explicit)
     letters = "".join(free[:ellipsis_dims])
-    spelled = [sub.replace("...", letters[ellipsis_dims - (x.ndim - len(sub) + 3):])
-               if "..." in sub else sub for sub, x in zip(inputs, operands)]
+    spelled = [spec.replace("...", letters[ellipsis_dims - (x.ndim - len(spec) + 3):])
+               if "..." in spec else spec for spec, x in zip(inputs, operands)]
     if arrow:
         output = rhs.replace("...", letters)
     else:
@@ -105,7 +105,7 @@ def _parse(equation: str, operands: list) -> tuple:
         raise ArgumentError(f"einsum(): output subscript {rhs!r} has a repeated letter")
     missing = set(output) - set("".join(spelled))
     if missing:
-        raise ArgumentError(f"einsum(): output subscript {sorted(missing)[0]!r} does not appear "
+        raise ArgumentError(f"einsum(): output subscript {min(missing)!r} does not appear "
                             f"in the inputs of {equation!r}")
     return spelled, output
 
@@ -124,10 +124,10 @@ def einsum(*args):
     operands = [to_tensor(x) for x in operands]
     inputs, output = _parse(equation, operands)
     sizes = {}
-    for sub, x in zip(inputs, operands):
-        for letter, size in zip(sub, x.shape):
+    for spec, x in zip(inputs, operands):
+        for letter, size in zip(spec, x.shape):
             if sizes.get(letter, 1) not in (1, size) and size != 1:
-                raise ShapeError(f"einsum(): subscript {letter!r} has size {size} for an operand "
+                raise ShapeError(f"einsum(): spec {letter!r} has size {size} for an operand "
                                  f"of shape {list(x.shape)}, which does not match the size "
                                  f"{sizes[letter]} it has elsewhere")
             sizes[letter] = max(sizes.get(letter, 1), size)
@@ -136,8 +136,8 @@ def einsum(*args):
         raise DtypeError(f"einsum(): expected all operands to have one dtype, got "
                          f"{sorted(str(d) for d in dtypes)}")
     fitted = []
-    for sub, x in zip(inputs, operands):
-        shape = tuple(sizes[c] for c in sub)
+    for spec, x in zip(inputs, operands):
+        shape = tuple(sizes[c] for c in spec)
         fitted.append(expand(x, shape) if tuple(x.shape) != shape else x)
     return Einsum.apply(*fitted, inputs=tuple(inputs), output=output)
 

@@ -109,6 +109,8 @@ def test_scatter_refuses_bad_indices():
         x.scatter_add(0, tn.tensor([[0, 1]]), tn.ones(1, 1))
     with pytest.raises(RuntimeError):  # PyTorch code catches the shape error as RuntimeError
         x.scatter_add(0, tn.tensor([0, 1]), tn.ones(2))
+    with pytest.raises(DtypeError, match="src.dtype"):
+        x.scatter(0, tn.tensor([[0]]), tn.ones(1, 1, dtype=tn.float64))
     with pytest.raises(ValueError, match="reduce"):
         x.scatter_reduce(0, tn.tensor([[0]]), tn.ones(1, 1), "median")
 
@@ -132,6 +134,8 @@ def test_index_family_refuses_bad_indices():
         x.index_add(1, tn.tensor([4]), tn.ones(3, 1))
     with pytest.raises(DtypeError, match="float"):
         x.index_copy(0, tn.tensor([0.0]), tn.ones(1, 4))
+    with pytest.raises(DtypeError, match="same dtype"):
+        x.index_add(0, tn.tensor([0]), tn.ones(1, 4, dtype=tn.float64))
     with pytest.raises(ShapeError, match=r"needs a source of shape \[3, 2\]"):
         x.index_add(1, tn.tensor([0, 1]), tn.ones(3, 3))
 

@@ -72,7 +72,10 @@ def _src_tensor(input, src, value, op_name):  # noqa: A002
         raise ArgumentError(f"{op_name}(): give exactly one of src (a tensor) and value")
     if src is None or not isinstance(src, tensor_module.Tensor):
         return None, (value if src is None else src)
-    return src.to(input.dtype) if src.dtype != input.dtype else src, None
+    if src.dtype != input.dtype:
+        raise DtypeError(f"{op_name}(): Expected self.dtype to be equal to src.dtype, got "
+                         f"{input.dtype} and {src.dtype}")
+    return src, None
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):  # noqa: A002
@@ -205,7 +208,10 @@ def _source_fits(input, axis, positions, source, op_name):  # noqa: A002
         raise ShapeError(f"{op_name}(): source of shape {list(source.shape)} does not fit: "
                          f"an index of {positions.size} entries along dim {axis} of self (shape "
                          f"{list(input.shape)}) needs a source of shape {list(expected)}")
-    return source.to(input.dtype) if source.dtype != input.dtype else source
+    if source.dtype != input.dtype:
+        raise DtypeError(f"{op_name}(): self ({input.dtype}) and source ({source.dtype}) must "
+                         "have the same dtype")
+    return source
 
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):  # noqa: A002
@@ -261,8 +267,11 @@ def masked_scatter(input, mask, source):  # noqa: A002
     if source.numel() < count:
         raise ShapeError(f"masked_scatter(): the mask selects {count} places but source has only "
                          f"{source.numel()} elements")
+    if source.dtype != input.dtype:
+        raise DtypeError(f"masked_scatter(): expected self and source to have the same dtype, "
+                         f"got {input.dtype} and {source.dtype}")
     values = getitem(reshape(source, (-1,)), slice(0, count))
-    return index_put(input, condition, values.to(input.dtype))
+    return index_put(input, condition, values)
 
 
 # Slices and picks -----------------------------------------------------------------------------

@@ -102,3 +102,10 @@ from tinynet.ops.linalg_more import determinant as det, inverse  # noqa: E402
 from tinynet.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv,  # noqa: E402
                                   baddbmm, cdist, cross, dot, einsum, ger, kron,
                                   matrix_power, mv, outer, tensordot, vdot)
+# Writing parts out of place, splitting, broadcasting, combining, log-determinants
+from tinynet.ops.scatter_views import (addr, block_diag, broadcast_shapes,  # noqa: E402
+                                       broadcast_tensors, broadcast_to, combinations, concat,
+                                       concatenate, diagflat, diagonal_scatter, dsplit, fliplr,
+                                       flipud, hsplit, index_put, inner, logdet, put,
+                                       select_scatter, slice_scatter, slogdet, tril_indices,
+                                       triu_indices, vsplit)

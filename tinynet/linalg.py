@@ -41,3 +41,6 @@ from tinynet.ops.linalg_more import (SingularMatrixError, det, inv, linalg_cross
                                      linalg_matmul as matmul, solve, vecdot)
 
 __all__ += ["inv", "det", "solve", "matmul", "vecdot", "cross", "SingularMatrixError"]
+from tinynet.ops.scatter_views import slogdet  # noqa: E402
+
+__all__ += ["slogdet"]

@@ -12,6 +12,7 @@ import numpy as np
 from tinynet.ops import arrange_more as arrange
 from tinynet.ops import counting, products
 from tinynet.ops import indexing_more as indexing
+from tinynet.ops import scatter_views as views
 
 
 def _size(size):
@@ -225,6 +226,62 @@ class IndexingTensorMethods:
     def addcdiv_(self, tensor1, tensor2, *, value=1):
         return self._inplace("addcdiv_", lambda x: products.addcdiv(x, tensor1, tensor2,
                                                                      value=value))
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return views.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        return views.inner(self, other)
+
+    def logdet(self):
+        return views.logdet(self)
+
+    def slogdet(self):
+        return views.slogdet(self)
+
+    # Writing parts, splitting ------------------------------------------------------------------
+    def index_put(self, indices, values, accumulate=False):
+        return views.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return self._inplace("index_put_", lambda x: views.index_put(x, indices, values,
+                                                                     accumulate))
+
+    def put(self, index, source, accumulate=False):
+        return views.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        return self._inplace("put_", lambda x: views.put(x, index, source, accumulate))
+
+    def select_scatter(self, src, dim, index):
+        return views.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return views.slice_scatter(self, src, dim, start, end, step)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return views.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        return views.diagflat(self, offset)
+
+    def hsplit(self, indices_or_sections):
+        return views.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return views.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return views.dsplit(self, indices_or_sections)
+
+    def broadcast_to(self, size):
+        return views.broadcast_to(self, size)
+
+    def fliplr(self):
+        return views.fliplr(self)
+
+    def flipud(self):
+        return views.flipud(self)
 
     def inverse(self):
         from tinynet.ops.linalg_more import inv

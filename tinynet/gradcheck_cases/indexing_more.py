@@ -224,4 +224,20 @@ INDEXING_MORE_CASES = [
     Case("linalg_solve", lambda a, b, left: tn.linalg.solve(a, b, left=left), solve_inputs),
     Case("linalg_vecdot_cross", lambda a, b: tn.linalg.vecdot(a, b) * tn.linalg.cross(a, b).sum(),
          lambda rng: ((d.array(rng, (2, 3)), d.array(rng, (2, 3))), {})),
+    Case("index_put_accumulate", lambda x, v: tn.index_put(
+        x, (tn.tensor([0, 2, 0]), tn.tensor([1, 1, 1])), v, accumulate=True),
+        lambda rng: ((d.array(rng, (3, 2)), d.array(rng, (3,))), {})),
+    Case("put_", lambda x, s: _in_place("put_")(x, tn.tensor([3, 0]), s), lambda rng: (
+        (d.array(rng, (2, 3)), d.array(rng, (2,))), {})),
+    Case("slice_select_diagonal_scatter", lambda x, s: tn.slice_scatter(x, s, 1, 0, 4, 2)
+         + tn.select_scatter(x, s[:, 0], 1, 1) + tn.diagonal_scatter(x, s[:, 1], 1),
+         lambda rng: ((d.array(rng, (3, 4)), d.array(rng, (3, 2))), {})),
+    Case("block_diag", tn.block_diag, lambda rng: (
+        (d.array(rng, (2, 2)), d.array(rng, (3,)), d.array(rng, ())), {})),
+    Case("addr_inner", lambda x, a, b: tn.addr(x, a, b, beta=0.5) + tn.inner(x, x).sum(),
+         lambda rng: ((d.array(rng, (2, 3)), d.array(rng, (2,)), d.array(rng, (3,))), {})),
+    Case("combinations", lambda x: tn.combinations(x, 2, with_replacement=True), lambda rng: (
+        (d.array(rng, (3,)),), {})),
+    Case("slogdet", lambda a: tn.linalg.slogdet(a).logabsdet, lambda rng: (
+        (well_conditioned(rng, (2,)),), {})),
 ]

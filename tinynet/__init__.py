@@ -109,3 +109,4 @@ from tinynet.ops.scatter_views import (addr, block_diag, broadcast_shapes,  # no
                                        flipud, hsplit, index_put, inner, logdet, put,
                                        select_scatter, slice_scatter, slogdet, tril_indices,
                                        triu_indices, vsplit)
+from tinynet.ops.arrange_more import msort, ravel, repeat_interleave, rot90, unflatten  # noqa: E402

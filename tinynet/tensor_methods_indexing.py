@@ -156,6 +156,44 @@ class IndexingTensorMethods:
     def tile(self, *dims):
         return arrange.tile(self, _size(dims))
 
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return arrange.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return arrange.rot90(self, k, dims)
+
+    def unflatten(self, dim, sizes):
+        return arrange.unflatten(self, dim, sizes)
+
+    def ravel(self):
+        return arrange.ravel(self)
+
+    def reshape_as(self, other):
+        return self.reshape(*other.shape)
+
+    def msort(self):
+        return arrange.msort(self)
+
+    def swapaxes_(self, axis0, axis1):
+        return self._reshape_inplace("swapaxes_", lambda x: arrange.swapaxes(x, axis0, axis1))
+
+    def swapdims_(self, dim0, dim1):
+        return self._reshape_inplace("swapdims_", lambda x: arrange.swapdims(x, dim0, dim1))
+
+    def transpose_(self, dim0, dim1):
+        return self._reshape_inplace("transpose_", lambda x: arrange.swapdims(x, dim0, dim1))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Write ``fill_value`` on the main diagonal (entries (i, i, ...)) of a tensor of at
+        least 2 dims, all of one size beyond 2-D; a tall matrix's diagonal restarts after every
+        N + 1 rows with ``wrap=True``."""
+        if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
+            raise ValueError(f"fill_diagonal_(): dimensions must be larger than 1 and, beyond "
+                             f"2, all of equal length; got shape {list(self.shape)}")
+        mask = np.zeros(self.shape, dtype=bool)
+        np.fill_diagonal(mask, True, wrap=wrap)
+        return self.masked_fill_(mask, fill_value)
+
     def diag(self, diagonal=0):
         return arrange.diag(self, diagonal)
 
@@ -212,6 +250,18 @@ class IndexingTensorMethods:
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return products.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._inplace("addbmm_", lambda x: products.addbmm(x, batch1, batch2, beta=beta,
+                                                                   alpha=alpha))
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return self._inplace("addmv_", lambda x: products.addmv(x, mat, vec, beta=beta,
+                                                                 alpha=alpha))
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._inplace("addr_", lambda x: views.addr(x, vec1, vec2, beta=beta,
+                                                            alpha=alpha))
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         return products.addcmul(self, tensor1, tensor2, value=value)

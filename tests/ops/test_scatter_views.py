@@ -92,3 +92,34 @@ def test_log_determinants_match_torch():
                           m.slogdet(a).logabsdet), a, atol=1e-8)
     result = tn.linalg.slogdet(tn.tensor([[0.0, 2.0], [3.0, 0.0]]))
     assert result.sign.item() == -1.0 and result.logabsdet.item() == pytest.approx(np.log(6))
+
+
+def test_repeat_interleave_rot90_unflatten_ravel_msort_match_torch():
+    compare(lambda m, x: (m.repeat_interleave(x, 2), x.repeat_interleave(3, dim=1),
+                          x.repeat_interleave(m.tensor([1, 0, 2]), dim=1),
+                          m.repeat_interleave(x, m.tensor([2, 1]), 0, output_size=3)),
+            rand(2, 3))
+    compare(lambda m, c: m.repeat_interleave(c), np.array([2, 0, 3]))
+    compare(lambda m, x: tuple(m.rot90(x, k, d) for k in range(-1, 5)
+                               for d in [(0, 1), (1, 2), (2, 0)]) + (x.rot90(),), rand(2, 3, 4))
+    compare(lambda m, x: (m.unflatten(x, 1, (2, 3)), x.unflatten(-1, (3, -1)), m.ravel(x.T),
+                          x.reshape_as(x.T), m.msort(x[0]), x.msort()), rand(2, 6))
+    with pytest.raises(ShapeError, match="same size as input"):
+        tn.repeat_interleave(tn.zeros(3), tn.tensor([1, 2]))
+    with pytest.raises(ShapeError, match="don't multiply up"):
+        tn.unflatten(tn.zeros(2, 6), 1, (4, 2))
+
+
+@pytest.mark.parametrize("shape, wrap", [((3, 3), False), ((7, 3), False), ((7, 3), True),
+                                         ((3, 5), True), ((2, 2, 2), False)])
+def test_fill_diagonal_matches_torch(shape, wrap):
+    compare(lambda m, x: (x * 1).fill_diagonal_(-5.0, wrap), rand(*shape))
+
+
+def test_in_place_dim_swaps_and_fused_products_match_torch():
+    compare(lambda m, x: ((x * 1).swapaxes_(0, 1), (x * 1).swapdims_(1, 0),
+                          (x * 1).transpose_(0, 1)), rand(2, 3))
+    compare(lambda m, x, a, b: (x * 1).addmv_(a, b), rand(2), rand(2, 3), rand(3))
+    compare(lambda m, x, a, b: (x * 1).addr_(a, b, alpha=2), rand(2, 3), rand(2), rand(3))
+    compare(lambda m, x, a, b: (x * 1).addbmm_(a, b, beta=0.5), rand(2, 4), rand(3, 2, 1),
+            rand(3, 1, 4))

@@ -240,4 +240,6 @@ INDEXING_MORE_CASES = [
         (d.array(rng, (3,)),), {})),
     Case("slogdet", lambda a: tn.linalg.slogdet(a).logabsdet, lambda rng: (
         (well_conditioned(rng, (2,)),), {})),
+    Case("repeat_interleave_rot90", lambda x: x.repeat_interleave(tn.tensor([2, 0, 1]), dim=1)
+         .sum() * tn.rot90(x, 3).unflatten(0, (1, 3)), lambda rng: ((d.array(rng, (2, 3)),), {})),
 ]

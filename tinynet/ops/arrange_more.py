@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+from tinynet import tensor as tensor_module
+
 from tinynet.errors import ArgumentError, ShapeError
 from tinynet.ops.dims import normalize_dim
 from tinynet.ops.indexing import IndexAdd, getitem
@@ -225,6 +227,79 @@ def trace(input):  # noqa: A002
     return result
 
 
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # noqa: A002
+    """Each element (each slice along ``dim``) repeated ``repeats`` times in place, e.g.
+    [1, 2] with 2 repeats gives [1, 1, 2, 2]; ``repeats`` an int or a tensor of one count per
+    element; with ``dim=None`` the input is flattened first. Given only a tensor of counts,
+    the indices 0, 1, ... repeated by them."""
+    if repeats is None:  # repeat_interleave(counts)
+        counts = input._data
+        return tensor_module.Tensor._make(np.repeat(np.arange(counts.size), counts))
+    if dim is None:
+        input, axis = reshape(input, (-1,)), 0  # noqa: A001
+    else:
+        axis = normalize_dim(dim, input.ndim, "repeat_interleave")
+    counts = repeats._data if isinstance(repeats, tensor_module.Tensor) else np.asarray(repeats)
+    size = input.shape[axis] if input.ndim else 1
+    if counts.ndim and counts.size not in (1, size):
+        raise ShapeError(f"repeat_interleave(): repeats must have the same size as input along "
+                         f"dim {dim} ({size}), got {counts.size}")
+    if (counts < 0).any():
+        raise ArgumentError("repeat_interleave(): repeats can not be negative")
+    positions = np.repeat(np.arange(size), np.broadcast_to(counts.reshape(-1), (size,)))
+    if output_size is not None and output_size != positions.size:
+        raise ShapeError(f"repeat_interleave(): output_size {output_size} differs from the "
+                         f"repeated size {positions.size}")
+    if not input.ndim:
+        input = reshape(input, (1,))  # noqa: A001
+    return getitem(input, (slice(None),) * axis + (positions,))
+
+
+def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
+    """``input`` rotated by k·90° in the plane of ``dims``, from the first dim towards the
+    second."""
+    if len(dims) != 2:
+        raise ArgumentError(f"rot90(): expected total rotation dims == 2, but got {len(dims)}")
+    a, b = (normalize_dim(d, input.ndim, "rot90") for d in dims)
+    if a == b:
+        raise ArgumentError(f"rot90(): expected rotation dims to be different, got {dims}")
+    from tinynet.ops.rearrange import flip
+
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, (b,)), a, b)
+    if k == 2:
+        return flip(input, (a, b))
+    if k == 3:
+        return transpose(flip(input, (a,)), a, b)
+    return input
+
+
+def unflatten(input, dim, sizes):  # noqa: A002
+    """``input`` with dim ``dim`` split into dims of ``sizes`` (one of them may be -1)."""
+    axis = normalize_dim(dim, input.ndim, "unflatten")
+    sizes = tuple(sizes)
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if (-1 not in sizes and known != input.shape[axis]) or (
+            -1 in sizes and (known == 0 or input.shape[axis] % known)):
+        raise ShapeError(f"unflatten(): provided sizes {list(sizes)} don't multiply up to the "
+                         f"size of dim {dim} ({input.shape[axis]}) in the input tensor")
+    return reshape(input, tuple(input.shape[:axis]) + sizes + tuple(input.shape[axis + 1:]))
+
+
+def ravel(input):  # noqa: A002
+    """``input`` flattened to one dim (row-major)."""
+    return reshape(input, (-1,))
+
+
+def msort(input, *, out=None):  # noqa: A002
+    """``input`` sorted along its first dim, ascending."""
+    from tinynet.ops.sorting import sort
+
+    return write_out(sort(input, 0).values, out, "msort", input)
+
+
 __all__ = ["movedim", "moveaxis", "swapaxes", "swapdims", "atleast_1d", "atleast_2d",
            "atleast_3d", "hstack", "vstack", "row_stack", "dstack", "column_stack", "tile",
-           "meshgrid", "cartesian_prod", "diagonal", "diag_embed", "diag", "trace"]
+           "meshgrid", "cartesian_prod", "diagonal", "diag_embed", "diag", "trace",
+           "repeat_interleave", "rot90", "unflatten", "ravel", "msort"]

@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 
 from tinynet import tensor as tensor_module
-
 from tinynet.errors import ArgumentError, ShapeError
 from tinynet.ops.dims import normalize_dim
 from tinynet.ops.indexing import IndexAdd, getitem

@@ -88,3 +88,25 @@ def detach(input):  # noqa: A002 - PyTorch's argument name
     return input.detach()
 # torch.utils.data: tinynet.utils.data, the datasets, samplers and DataLoader of tinynet.data
 from tinynet import utils  # noqa: E402
+# Indexing, dims, diagonals, products and counting: scatter, index_add, einsum, addmm, histc ...
+from tinynet.ops.arrange_more import (atleast_1d, atleast_2d, atleast_3d,  # noqa: E402
+                                      cartesian_prod, column_stack, diag, diag_embed, diagonal,
+                                      dstack, hstack, meshgrid, moveaxis, movedim, row_stack,
+                                      swapaxes, swapdims, tile, trace, vstack)
+from tinynet.ops.counting import bincount, bucketize, histc, searchsorted  # noqa: E402
+from tinynet.ops.indexing_more import (argwhere, index_add, index_copy,  # noqa: E402
+                                       index_fill, masked_scatter, narrow, scatter,
+                                       scatter_add, scatter_reduce, select, take,
+                                       take_along_dim, tensor_split)
+from tinynet.ops.linalg_more import determinant as det, inverse  # noqa: E402
+from tinynet.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv,  # noqa: E402
+                                  baddbmm, cdist, cross, dot, einsum, ger, kron,
+                                  matrix_power, mv, outer, tensordot, vdot)
+# Writing parts out of place, splitting, broadcasting, combining, log-determinants
+from tinynet.ops.scatter_views import (addr, block_diag, broadcast_shapes,  # noqa: E402
+                                       broadcast_tensors, broadcast_to, combinations, concat,
+                                       concatenate, diagflat, diagonal_scatter, dsplit, fliplr,
+                                       flipud, hsplit, index_put, inner, logdet, put,
+                                       select_scatter, slice_scatter, slogdet, tril_indices,
+                                       triu_indices, vsplit)
+from tinynet.ops.arrange_more import msort, ravel, repeat_interleave, rot90, unflatten  # noqa: E402

@@ -1,4 +1,5 @@
-"""``tinynet.linalg``: the norms of PyTorch's ``torch.linalg`` that need no matrix
+"""``tinynet.linalg``: inv, det, solve, matmul, vecdot and cross (tinynet/ops/linalg_more.py),
+and the norms of PyTorch's ``torch.linalg`` that need no matrix
 decomposition (vector norms, and the Frobenius, 1 and inf matrix norms). The norms that need
 singular values ('nuc', 2 and -2 of a matrix) are refused with a message saying so.
 """
@@ -34,3 +35,12 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):  # noqa
 
 
 __all__ = ["norm", "vector_norm", "matrix_norm"]
+
+# Inverse, determinant, solving, and the vector products of torch.linalg
+from tinynet.ops.linalg_more import (SingularMatrixError, det, inv, linalg_cross as cross,  # noqa: E402
+                                     linalg_matmul as matmul, solve, vecdot)
+
+__all__ += ["inv", "det", "solve", "matmul", "vecdot", "cross", "SingularMatrixError"]
+from tinynet.ops.scatter_views import slogdet  # noqa: E402
+
+__all__ += ["slogdet"]

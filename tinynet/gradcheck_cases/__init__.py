@@ -49,3 +49,8 @@ from tinynet.gradcheck_cases.recurrent import RECURRENT_CASES  # noqa: E402
 
 CASES += RECURRENT_CASES
 __all__ += ["RECURRENT_CASES"]
+# Indexing, dims, diagonals, einsum and products, linalg inv/det/solve
+from tinynet.gradcheck_cases.indexing_more import INDEXING_MORE_CASES  # noqa: E402
+
+CASES += INDEXING_MORE_CASES
+__all__ += ["INDEXING_MORE_CASES"]

@@ -17,8 +17,6 @@ import numpy as np
 from tinynet import dtypes, ops
 from tinynet.autograd.grad_mode import is_grad_enabled, no_grad
 from tinynet.errors import DtypeError, ShapeError
-from tinynet.ops.dims import normalize_dim
-from tinynet.ops.promotion import to_tensor
 from tinynet.random import numpy_generator
 
 
@@ -55,16 +53,6 @@ class ExtraTensorMethods:
                                  f"{dtypes.dtype_name(value.dtype)} to a tensor of dtype "
                                  f"{dtypes.dtype_name(self.dtype)}; they must match")
         self._grad = value
-
-    def __format__(self, format_spec: str) -> str:
-        """``f"{loss:.4f}"``: a 0-d tensor formats as its number; other tensors take only the
-        empty format (their printed form), as in PyTorch."""
-        if self.ndim == 0:
-            return format(self.item(), format_spec)
-        if format_spec:
-            raise TypeError("unsupported format string passed to Tensor.__format__ (only a 0-d "
-                            f"tensor formats as a number; this one has shape {list(self.shape)})")
-        return repr(self)
 
     # Ordering and finding ----------------------------------------------------------------------
     def sort(self, dim=-1, descending=False, *, stable=False):
@@ -215,10 +203,7 @@ class ExtraTensorMethods:
         return self._inplace("masked_fill_", lambda x: ops.masked_fill(x, mask, value))
 
     def index_fill_(self, dim, index, value):
-        mask = np.zeros(self.shape, dtype=bool)
-        axis = normalize_dim(dim, self.ndim, "index_fill_")
-        mask[(slice(None),) * axis + (to_tensor(index)._data,)] = True
-        return self.masked_fill_(mask, value)
+        return self._inplace("index_fill_", lambda x: x.index_fill(dim, index, value))
 
     def tril_(self, diagonal=0):
         return self._inplace("tril_", lambda x: ops.tril(x, diagonal))

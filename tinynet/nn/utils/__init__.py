@@ -1,4 +1,5 @@
-"""Gradient clipping and flattening parameters into one vector (PyTorch's nn.utils)."""
+"""Gradient clipping and flattening parameters into one vector (PyTorch's nn.utils); the padded
+and packed sequences of recurrent networks are in ``tinynet.nn.utils.rnn``."""
 
 from __future__ import annotations
 
@@ -175,3 +176,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         param.detach().numpy()[...] = values[offset : offset + count].reshape(param.shape)
         param._version += 1
         offset += count
+
+
+# Padded and packed sequences for recurrent networks
+from tinynet.nn.utils import rnn  # noqa: E402

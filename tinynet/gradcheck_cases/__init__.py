@@ -44,3 +44,8 @@ from tinynet.gradcheck_cases.layers import LAYERS_CASES  # noqa: E402
 
 CASES += LAYERS_CASES
 __all__ += ["LAYERS_CASES"]
+# Padded and packed sequences, and the recurrent step loop over a packed batch
+from tinynet.gradcheck_cases.packed import PACKED_CASES  # noqa: E402
+
+CASES += PACKED_CASES
+__all__ += ["PACKED_CASES"]

@@ -9,11 +9,24 @@ import pytest
 
 import tinynet as tn
 from tinynet.nn.utils import rnn
-from tinynet.nn.utils._packed_steps import (last_step_rows, packed_like, packed_steps,
-                                            run_packed, sort_batch, unsort_batch)
-from tinynet.nn.utils.rnn import (PackedSequence, invert_permutation, pack_padded_sequence,
-                                  pack_sequence, pad_packed_sequence, pad_sequence,
-                                  unpack_sequence, unpad_sequence)
+from tinynet.nn.utils._packed_steps import (
+    last_step_rows,
+    packed_like,
+    packed_steps,
+    run_packed,
+    sort_batch,
+    unsort_batch,
+)
+from tinynet.nn.utils.rnn import (
+    PackedSequence,
+    invert_permutation,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 
 NAMES = ["pack_padded_sequence", "pad_packed_sequence", "pack_sequence", "pad_sequence",
          "unpad_sequence", "unpack_sequence", "invert_permutation"]
@@ -115,7 +128,7 @@ def test_invert_permutation():
 
 def test_packed_sequence_is_a_tuple_with_casts_and_no_device_but_the_cpu():
     packed = pack_sequence([tn.tensor([1.0, 2.0]), tn.tensor([3.0])])
-    data, batch_sizes, sorted_indices, unsorted_indices = packed
+    data, batch_sizes, _, _ = packed
     assert packed._fields == ("data", "batch_sizes", "sorted_indices", "unsorted_indices")
     assert packed.double().data.dtype == tn.float64 and packed.long().data.dtype == tn.int64
     assert packed.double().batch_sizes is batch_sizes

@@ -11,9 +11,15 @@ import tinynet as tn
 from tinynet.gradcheck_cases import draw as d
 from tinynet.gradcheck_cases.case import Case
 from tinynet.nn.utils._packed_steps import run_packed
-from tinynet.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence,
-                                  pad_packed_sequence, pad_sequence, unpack_sequence,
-                                  unpad_sequence)
+from tinynet.nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 
 
 def _lengths(rng, batch: int, longest: int, low: int = 1) -> list[int]:

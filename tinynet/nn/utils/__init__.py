@@ -179,4 +179,4 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
 
 # Padded and packed sequences for recurrent networks
-from tinynet.nn.utils import rnn  # noqa: E402
+from tinynet.nn.utils import rnn  # noqa: E402, F401 (the submodule, as an attribute)

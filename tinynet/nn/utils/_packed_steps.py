@@ -36,8 +36,14 @@ from tinynet.errors import ShapeError
 from tinynet.nn.utils.rnn import PackedSequence, _index_array
 from tinynet.tensor import Tensor
 
-__all__ = ["packed_steps", "run_packed", "sort_batch", "unsort_batch", "packed_like",
-           "last_step_rows"]
+__all__ = [
+    "last_step_rows",
+    "packed_like",
+    "packed_steps",
+    "run_packed",
+    "sort_batch",
+    "unsort_batch",
+]
 
 
 def _sizes(batch_sizes) -> list[int]:

@@ -34,8 +34,14 @@ from tinynet.errors import ArgumentError, ShapeError
 from tinynet.tensor import Tensor
 
 __all__ = [
-    "PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence",
-    "pad_sequence", "unpad_sequence", "pack_sequence", "unpack_sequence",
+    "PackedSequence",
+    "invert_permutation",
+    "pack_padded_sequence",
+    "pack_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpack_sequence",
+    "unpad_sequence",
 ]
 
 
@@ -181,7 +187,7 @@ def _check_lengths(lengths: np.ndarray, batch: int, total: int) -> None:
                             f"sequences (length {total})")
 
 
-def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):  # noqa: A002
+def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
     """Pack a padded batch: input (T, B, *) (or (B, T, *) with ``batch_first``) and the B
     ``lengths`` (a list or an integer tensor) -> a PackedSequence whose data (Σ L_b, *) holds
     input[t, b] for t < L_b, time-major in the order of decreasing length.

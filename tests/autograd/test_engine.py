@@ -103,6 +103,20 @@ def test_create_graph_gives_second_and_third_derivatives():
     np.testing.assert_allclose(third.numpy(), 24 * np.array([0.5, 2.0]))
 
 
+def test_an_output_given_twice_adds_its_seeds_differentiably():
+    # d/dx of v1·tanh(x) + v2·tanh(x) is (v1 + v2)·tanh'(x), and with create_graph it depends on
+    # both v1 and v2
+    x = leaf([0.5])
+    y = tn.tanh(x)
+    v1, v2 = leaf([1.0]), leaf([10.0])
+    (first,) = tn.autograd.grad([y, y], [x], [v1, v2], create_graph=True)
+    slope = 1 - np.tanh(0.5) ** 2
+    np.testing.assert_allclose(first.detach().numpy(), [11 * slope])
+    g1, g2 = tn.autograd.grad(first.sum(), [v1, v2])
+    np.testing.assert_allclose(g1.numpy(), [slope])
+    np.testing.assert_allclose(g2.numpy(), [slope])
+
+
 def test_backward_create_graph_makes_dot_grad_differentiable():
     x = leaf([1.0, 3.0])
     (x ** 3).sum().backward(create_graph=True)

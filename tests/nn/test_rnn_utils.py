@@ -46,16 +46,3 @@ def test_pad_sequence_is_reached_as_in_pytorch():
     from tinynet.nn.utils import rnn
 
     assert tn.nn.utils.rnn.pad_sequence is rnn.pad_sequence is pad_sequence
-
-
-def test_pad_sequence_errors():
-    with pytest.raises(RuntimeError, match="empty list"):
-        pad_sequence([])
-    with pytest.raises(ValueError, match="padding_side to be one of left or right"):
-        pad_sequence([tn.ones(2)], padding_side="middle")
-    with pytest.raises(RuntimeError, match=r"sequence 1 has shape \[4, 2\] and sequence 0 \[2, "):
-        pad_sequence([tn.ones(2, 3), tn.ones(4, 2)])
-    with pytest.raises(ValueError, match="0-d"):
-        pad_sequence([tn.tensor(1.0), tn.tensor(2.0)])
-    with pytest.raises(TypeError, match="sequence 0 is a list"):
-        pad_sequence([[1.0, 2.0]])

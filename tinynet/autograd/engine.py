@@ -72,10 +72,11 @@ def run_backward(outputs, gradients, retain_graph: bool, create_graph: bool, inp
     """
     pending: dict = {}
     roots = []
-    for output, gradient in zip(outputs, gradients):
-        node, index = _root_node(output)
-        roots.append(node)
-        _add_pending(pending, node, index, _initial_gradient(output, gradient))
+    with set_grad_enabled(create_graph):  # an output given twice: its seeds add up, recorded
+        for output, gradient in zip(outputs, gradients):
+            node, index = _root_node(output)
+            roots.append(node)
+            _add_pending(pending, node, index, _initial_gradient(output, gradient), create_graph)
 
     captured = None
     if inputs is not None:

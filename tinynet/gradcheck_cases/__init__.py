@@ -54,3 +54,8 @@ from tinynet.gradcheck_cases.indexing_more import INDEXING_MORE_CASES  # noqa: E
 
 CASES += INDEXING_MORE_CASES
 __all__ += ["INDEXING_MORE_CASES"]
+# Padded and packed sequences, and the recurrent step loop over a packed batch
+from tinynet.gradcheck_cases.packed import PACKED_CASES  # noqa: E402
+
+CASES += PACKED_CASES
+__all__ += ["PACKED_CASES"]

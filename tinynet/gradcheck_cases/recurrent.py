@@ -1,13 +1,12 @@
 """Cases of the recurrent cells and layers (nn.RNNCell, nn.LSTMCell, nn.GRUCell, nn.RNN, nn.LSTM,
 nn.GRU): the input, the initial hidden state(s) and every parameter are differentiated, through
-every time step, layer and direction; and of nn.utils.rnn.pad_sequence."""
+every time step, layer and direction (pad_sequence and the packed sequences: packed.py)."""
 
 from __future__ import annotations
 
 from tinynet import nn
 from tinynet.gradcheck_cases import draw as d
 from tinynet.gradcheck_cases.case import Case
-from tinynet.nn.utils.rnn import pad_sequence
 
 
 def recurrent(name, build, input_shape, state_shapes, paired=False) -> Case:
@@ -59,17 +58,3 @@ RECURRENT_CASES = [
     recurrent("GRU_bidirectional", lambda: nn.GRU(1, 2, bidirectional=True), (2, 1, 1),
               [(2, 1, 2)]),
 ]
-
-
-def padded_sequences(rng):
-    """Three sequences of lengths 1 to 3 with the same trailing dims, and the layout to pad to."""
-    trailing = d.choice(rng, [(), (2,)])
-    arrays = tuple(d.array(rng, (d.integer(rng, 1, 3),) + trailing) for _ in range(3))
-    return arrays, {"batch_first": bool(rng.integers(2)),
-                    "padding_side": d.choice(rng, ["left", "right"])}
-
-
-RECURRENT_CASES.append(
-    Case("pad_sequence",
-         lambda *sequences, **params: pad_sequence(list(sequences), padding_value=-1.0, **params),
-         padded_sequences))

@@ -1,5 +1,5 @@
-"""Gradient clipping, flattening parameters into one vector, and (submodule ``rnn``) padding
-batches of sequences: PyTorch's nn.utils."""
+"""Gradient clipping and flattening parameters into one vector (PyTorch's nn.utils); the padded
+and packed sequences of recurrent networks are in ``tinynet.nn.utils.rnn``."""
 
 from __future__ import annotations
 
@@ -178,5 +178,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         offset += count
 
 
-# Batches of sequences: nn.utils.rnn (pad_sequence)
-from tinynet.nn.utils import rnn as rnn
+# Padded and packed sequences for recurrent networks
+from tinynet.nn.utils import rnn  # noqa: E402, F401 (the submodule, as an attribute)

@@ -83,7 +83,8 @@ class NGramNaiveBayes:
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """The most probable class of each text."""
-        return self.classes_[self.predict_log_proba(texts).argmax(axis=1)]
+        log_proba = self.predict_log_proba(texts)
+        return self.classes_[log_proba.argmax(axis=1)]
 
     def score(self, texts: Sequence[str], labels) -> float:
         """Accuracy: the fraction of texts whose predicted class is the label."""

@@ -46,7 +46,7 @@ def test_table_is_built_once_and_split_80_10_10(tmp_path, monkeypatch):
                 for c in ("AA", "BB")}
 
     monkeypatch.setattr(names_module, "_ranked_last_names", fake_table)
-    arguments = dict(countries=("AA", "BB"), per_country=50, pool=60, root=tmp_path)
+    arguments = {"countries": ("AA", "BB"), "per_country": 50, "pool": 60, "root": tmp_path}
     splits = {s: load_names(s, **arguments) for s in ("train", "val", "test")}
     assert calls == [60] and cache_path(("AA", "BB"), 50, 60, tmp_path).exists()
     assert [len(splits[s][0]) for s in ("train", "val", "test")] == [80, 10, 10]

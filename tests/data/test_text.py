@@ -1,10 +1,14 @@
-"""Vocabularies, encode/decode, one_hot, pad_sequences."""
+"""Vocabularies, special tokens, encode/decode, one_hot, pad_sequences, PadCollate and
+length-bucketed batching."""
 
 import numpy as np
 import pytest
 
 import tinynet as tn
-from tinynet.data.text import CharVocabulary, WordVocabulary, one_hot, pad_sequences
+from tinynet.data import DataLoader
+from tinynet.data.text import (BucketBatchSampler, CharVocabulary, PadCollate, Vocabulary,
+                               WordVocabulary, one_hot, pad_sequences)
+from tinynet.errors import UnknownTokenError
 
 
 def test_char_vocabulary_round_trips_and_orders_by_count():
@@ -64,10 +68,6 @@ def test_pad_sequences_matches_torch_pad_sequence():
 
 
 # Special tokens, errors, collate and bucketing
-
-from tinynet.data import DataLoader  # noqa: E402
-from tinynet.data.text import BucketBatchSampler, PadCollate, Vocabulary  # noqa: E402
-from tinynet.errors import UnknownTokenError  # noqa: E402
 
 
 def test_special_tokens_have_roles_and_come_first():

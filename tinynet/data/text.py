@@ -251,8 +251,8 @@ def pad_sequences(sequences: Sequence, padding_value: float = 0, max_length: int
 class PadCollate:
     """A DataLoader ``collate_fn`` for variable-length sequences: pads them into one batch.
 
-    Each sample is ``(sequence, label, ...)`` (or a bare sequence), the sequence a list, array or
-    tensor of shape (L_i, *F). A batch of B samples becomes ``(padded, lengths, labels, ...)``:
+    Each sample is ``(sequence, label, ...)``, the sequence a list, array or tensor of shape
+    (L_i, *F), or a bare sequence (a tensor, an array or a flat list of numbers). A batch of B samples becomes ``(padded, lengths, labels, ...)``:
     ``padded`` (B, T, *F) with T the longest L_i (``batch_first=False``: (T, B, *F)), filled with
     ``padding_value`` after each sequence's end; ``lengths`` int64 (B,); the other fields merged
     by ``default_collate`` (int labels: int64 (B,)). A bare sequence gives ``(padded, lengths)``.

@@ -139,6 +139,9 @@ def test_pad_collate_pads_sequences_and_collates_labels():
     assert bare.shape == (2, 2, 3) and bare_lengths.tolist() == [2, 1]
     with pytest.raises(ValueError, match="empty"):
         PadCollate()([])
+    import pickle  # worker processes receive the collate_fn pickled
+
+    assert pickle.loads(pickle.dumps(PadCollate(padding_value=3))).padding_value == 3
 
 
 def test_pad_collate_in_a_dataloader_with_bucketing():

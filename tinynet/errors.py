@@ -29,3 +29,15 @@ class CPUOnlyError(ArgumentError):
 
 
 __all__ = ["ArgumentError", "ShapeError", "DtypeError", "CPUOnlyError"]
+
+
+# Vocabulary lookups
+class UnknownTokenError(KeyError, ValueError):
+    """A token that a vocabulary without an unknown token cannot encode (a KeyError, as a failed
+    lookup, and a ValueError, as bad input). The message names the token and where it occurred."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+__all__ += ["UnknownTokenError"]

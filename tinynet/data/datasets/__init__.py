@@ -17,3 +17,14 @@ __all__ = [
     "get_dataset", "load_digits_arrays", "load_mnist1d_arrays", "make_digit_sequences",
     "make_moons", "make_sine_sequences", "make_spirals", "read_idx", "write_idx",
 ]
+
+# Sequence data: names by country, long-range synthetic tasks, text corpora
+from tinynet.data.datasets.names import NamesByCountry, build_names_table, load_names
+from tinynet.data.datasets.sequence_tasks import (AddingProblem, CopyTask, adding_problem,
+                                                  copy_task)
+from tinynet.data.datasets.text_corpus import (batchify, bptt_chunks, read_text_file,
+                                               split_text, stdlib_docstrings)
+
+__all__ += ["AddingProblem", "CopyTask", "NamesByCountry", "adding_problem", "batchify",
+            "bptt_chunks", "build_names_table", "copy_task", "load_names", "read_text_file",
+            "split_text", "stdlib_docstrings"]

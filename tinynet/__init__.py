@@ -88,3 +88,13 @@ def detach(input):  # noqa: A002 - PyTorch's argument name
     return input.detach()
 # torch.utils.data: tinynet.utils.data, the datasets, samplers and DataLoader of tinynet.data
 from tinynet import utils  # noqa: E402
+# Everyday math: rounding, logs, inverse trigonometry, remainders, logical and bitwise ops,
+# closeness, and more reductions and scans
+from tinynet.ops import (  # noqa: E402
+    acos, allclose, arccos, arcsin, arctan, arctan2, asin, atan, atan2, bitwise_and, bitwise_not,
+    bitwise_or, bitwise_xor, ceil, clamp_max, clamp_min, clip, cosh, count_nonzero, cummax, cummin,
+    diff, equal, erf, erfinv, exp2, expm1, fix, float_power, floor, floor_divide, fmod, frac,
+    hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf, kthvalue, log1p, log2, log10,
+    logcumsumexp, logical_and, logical_not, logical_or, logical_xor, median, mode, nan_to_num,
+    nanmedian, positive, prod, reciprocal, remainder, round, rsqrt, sgn, sign, sinh, square,
+    std_mean, trunc, var_mean)

@@ -15,9 +15,10 @@ import numpy as np
 from tinynet import dtypes, ops
 from tinynet.autograd.grad_mode import is_grad_enabled, no_grad
 from tinynet.tensor_methods_extra import ExtraTensorMethods
+from tinynet.tensor_methods_math import MathTensorMethods
 
 
-class TensorMethods(ExtraTensorMethods):
+class TensorMethods(ExtraTensorMethods, MathTensorMethods):
     __slots__ = ()
 
     # Operators ---------------------------------------------------------------------------------

@@ -41,3 +41,29 @@ __all__ += [
     "flip", "index_select", "lerp", "masked_fill", "masked_select", "mm", "repeat", "roll", "t",
     "tril", "triu", "unbind", "view", "view_as", "argsort", "nonzero", "sort", "topk", "unique",
 ]
+
+# Everyday math: rounding, logs and exponentials, inverse trigonometry, remainders, logical and
+# bitwise ops, closeness, and more reductions and scans
+from tinynet.ops.elementwise.binary_math import (  # noqa: E402
+    allclose, arctan2, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, clamp_max,
+    clamp_min, clip, equal, float_power, floor_divide, fmod, hypot, isclose, logical_and,
+    logical_or, logical_xor, remainder)
+from tinynet.ops.elementwise.math import (  # noqa: E402
+    acos, arccos, arcsin, arctan, asin, atan, ceil, cosh, erf, erfinv, exp2, expm1, fix, floor,
+    frac, isfinite, isinf, isnan, isneginf, isposinf, log1p, log2, log10, logical_not, nan_to_num,
+    positive, reciprocal, round, rsqrt, sgn, sign, sinh, square, trunc)
+from tinynet.ops.reduction_more import (  # noqa: E402
+    count_nonzero, cummax, cummin, diff, kthvalue, logcumsumexp, median, mode, nanmedian, prod,
+    std_mean, var_mean)
+
+MATH_NAMES = [
+    "allclose", "arctan2", "atan2", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
+    "clamp_max", "clamp_min", "clip", "equal", "float_power", "floor_divide", "fmod", "hypot",
+    "isclose", "logical_and", "logical_or", "logical_xor", "remainder", "acos", "arccos", "arcsin",
+    "arctan", "asin", "atan", "ceil", "cosh", "erf", "erfinv", "exp2", "expm1", "fix", "floor",
+    "frac", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "log1p", "log2", "log10",
+    "logical_not", "nan_to_num", "positive", "reciprocal", "round", "rsqrt", "sgn", "sign", "sinh",
+    "square", "trunc", "count_nonzero", "cummax", "cummin", "diff", "kthvalue", "logcumsumexp",
+    "median", "mode", "nanmedian", "prod", "std_mean", "var_mean",
+]
+__all__ += MATH_NAMES

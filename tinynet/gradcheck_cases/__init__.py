@@ -39,3 +39,8 @@ from tinynet.gradcheck_cases.extra_nn import EXTRA_NN_CASES
 
 CASES += EXTRA_NN_CASES
 __all__ += ["EXTRA_NN_CASES"]
+# Everyday math: rounding, logs, inverse trigonometry, remainders, more reductions and scans
+from tinynet.gradcheck_cases.math import MATH_CASES  # noqa: E402
+
+CASES += MATH_CASES
+__all__ += ["MATH_CASES"]

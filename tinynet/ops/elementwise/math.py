@@ -26,8 +26,9 @@ from tinynet.ops.promotion import floating, to_tensor
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
 
 
-class _Flat(Function):
-    """A step function ``compute``: its derivative is 0 wherever it has one."""
+class _Flat:
+    """The forward and backward of a step function ``compute`` (mixed into each Function
+    below): its derivative is 0 wherever it has one."""
 
     @staticmethod
     def forward(ctx, x, compute):
@@ -38,23 +39,23 @@ class _Flat(Function):
         return grad * 0.0
 
 
-class Floor(_Flat):
+class Floor(_Flat, Function):
     """y = ⌊x⌋.   dy/dx = 0."""
 
 
-class Ceil(_Flat):
+class Ceil(_Flat, Function):
     """y = ⌈x⌉.   dy/dx = 0."""
 
 
-class Round(_Flat):
+class Round(_Flat, Function):
     """y = x rounded to ``decimals`` places, halves to even.   dy/dx = 0."""
 
 
-class Trunc(_Flat):
+class Trunc(_Flat, Function):
     """y = x rounded toward 0.   dy/dx = 0."""
 
 
-class Sign(_Flat):
+class Sign(_Flat, Function):
     """y = −1, 0 or 1 as x < 0, x = 0, x > 0.   dy/dx = 0."""
 
 

@@ -33,7 +33,8 @@ cummin_result = namedtuple("cummin", ["values", "indices"])
 
 
 def _make(array):
-    return tensor_module.Tensor._make(np.ascontiguousarray(array))
+    array = np.asarray(array)  # (np.ascontiguousarray would make a 0-d array 1-d)
+    return tensor_module.Tensor._make(array if array.flags.c_contiguous else array.copy())
 
 
 def _write_pair(result, out, name, input):  # noqa: A002

@@ -51,7 +51,7 @@ class Fmod(Function):
     def backward(ctx, grad):
         x, y = ctx.inputs
         with np.errstate(divide="ignore", invalid="ignore"):
-            quotient = _constant(np.trunc(x._data / y._data))
+            quotient = _constant(np.trunc(_data(x) / _data(y)))
         grad_y = sum_to(-(grad * quotient), y.shape) if ctx.needs_input_grad[1] else None
         return sum_to(grad, x.shape), grad_y
 
@@ -68,7 +68,7 @@ class Remainder(Function):
     def backward(ctx, grad):
         x, y = ctx.inputs
         with np.errstate(divide="ignore", invalid="ignore"):
-            quotient = _constant(np.floor(x._data / y._data))
+            quotient = _constant(np.floor(_data(x) / _data(y)))
         grad_y = sum_to(-(grad * quotient), y.shape) if ctx.needs_input_grad[1] else None
         return sum_to(grad, x.shape), grad_y
 

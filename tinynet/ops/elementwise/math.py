@@ -258,9 +258,10 @@ def sign(input, *, out=None):  # noqa: A002
     """−1, 0 or 1 by the sign of each element, in its dtype (bool stays bool); NaN and −0.0 give
     0, as in PyTorch."""
     x = to_tensor(input)
-    if x.dtype.kind == "b":
-        return write_out(tensor_module.Tensor._make(x._data.copy()), out, "sign", input)
-    compute = (lambda a: np.nan_to_num(np.sign(a), nan=0.0) + 0.0) if x.dtype.kind == "f" else np.sign
+    if x.dtype.kind != "f":  # bool stays bool (np.sign refuses it), integers stay integers
+        values = x._data.copy() if x.dtype.kind == "b" else np.sign(x._data)
+        return write_out(tensor_module.Tensor._make(values), out, "sign", input)
+    compute = lambda a: np.nan_to_num(np.sign(a), nan=0.0) + 0.0  # noqa: E731
     return _rounded(Sign, compute, "sign", input, out)
 
 

@@ -240,23 +240,23 @@ class MathTensorMethods:
     def arctan2_(self, other):
         return self._inplace("arctan2_", lambda x: ops.arctan2(x, other))
 
-    def fmod(self, other):
-        return ops.fmod(self, other)
+    def fmod(self, divisor):
+        return ops.fmod(self, divisor)
 
-    def fmod_(self, other):
-        return self._inplace("fmod_", lambda x: ops.fmod(x, other))
+    def fmod_(self, divisor):
+        return self._inplace("fmod_", lambda x: ops.fmod(x, divisor))
 
-    def remainder(self, other):
-        return ops.remainder(self, other)
+    def remainder(self, divisor):
+        return ops.remainder(self, divisor)
 
-    def remainder_(self, other):
-        return self._inplace("remainder_", lambda x: ops.remainder(x, other))
+    def remainder_(self, divisor):
+        return self._inplace("remainder_", lambda x: ops.remainder(x, divisor))
 
-    def floor_divide(self, other):
-        return ops.floor_divide(self, other)
+    def floor_divide(self, value):
+        return ops.floor_divide(self, value)
 
-    def floor_divide_(self, other):
-        return self._inplace("floor_divide_", lambda x: ops.floor_divide(x, other))
+    def floor_divide_(self, value):
+        return self._inplace("floor_divide_", lambda x: ops.floor_divide(x, value))
 
     def hypot(self, other):
         return ops.hypot(self, other)
@@ -319,6 +319,8 @@ class MathTensorMethods:
         return ops.positive(self)
 
     def round(self, *, decimals=0):
+        """``decimals`` is keyword-only, as PyTorch's method accepts it (its docstring shows it
+        positional)."""
         return ops.round(self, decimals=decimals)
 
     def round_(self, *, decimals=0):

@@ -142,8 +142,8 @@ def kthvalue(input, k, dim=None, keepdim=False, *, out=None):  # noqa: A002
                        "kthvalue", input)
 
 
-def mode(input, dim=None, keepdim=False, *, out=None):  # noqa: A002
-    """(values, indices): the most frequent value along ``dim`` (the last by default; the
+def mode(input, dim=-1, keepdim=False, *, out=None):  # noqa: A002
+    """(values, indices): the most frequent value along ``dim`` (None: the last; the
     smallest of the most frequent ones) and the index of its last occurrence, as PyTorch."""
     axis, lines = _lines(input, -1 if dim is None else dim, "mode")
     flat = lines.reshape(-1, lines.shape[-1])
@@ -198,24 +198,23 @@ def count_nonzero(input, dim=None):  # noqa: A002
     return _make(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None,  # noqa: A002
-             out=None):
-    """(var, mean) over ``dim``, as ``var`` and ``mean`` compute them."""
-    result = (var(input, dim, unbiased, keepdim, correction=correction),
-              mean(input, normalize_dims(dim, input.ndim, "var_mean"), keepdim))
-    if out is None:
-        return result
-    return tuple(write_out(r, o, "var_mean", input) for r, o in zip(result, out))
+def var_mean(input, dim=None, *, correction=1, keepdim=False, out=None):  # noqa: A002
+    """(var, mean) over ``dim``: Σ (x − mean)² / (N − correction), and the mean."""
+    return _moments(var, "var_mean", input, dim, correction, keepdim, out)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None,  # noqa: A002
-             out=None):
-    """(std, mean) over ``dim``, as ``std`` and ``mean`` compute them."""
-    result = (std(input, dim, unbiased, keepdim, correction=correction),
-              mean(input, normalize_dims(dim, input.ndim, "std_mean"), keepdim))
+def std_mean(input, dim=None, *, correction=1, keepdim=False, out=None):  # noqa: A002
+    """(std, mean) over ``dim``: √(Σ (x − mean)² / (N − correction)), and the mean."""
+    return _moments(std, "std_mean", input, dim, correction, keepdim, out)
+
+
+def _moments(spread, name, input, dim, correction, keepdim, out):  # noqa: A002
+    axes = normalize_dims(dim, input.ndim, name)
+    result = (spread(input, axes, keepdim=keepdim, correction=correction),
+              mean(input, axes, keepdim))
     if out is None:
         return result
-    return tuple(write_out(r, o, "std_mean", input) for r, o in zip(result, out))
+    return tuple(write_out(r, o, name, input) for r, o in zip(result, out))
 
 
 def logcumsumexp(input, dim, *, out=None):  # noqa: A002

@@ -98,3 +98,19 @@ from tinynet.ops import (  # noqa: E402
     logcumsumexp, logical_and, logical_not, logical_or, logical_xor, median, mode, nan_to_num,
     nanmedian, positive, prod, reciprocal, remainder, round, rsqrt, sgn, sign, sinh, square,
     std_mean, trunc, var_mean)
+from tinynet.ops import (  # noqa: E402
+    absolute, acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, bitwise_left_shift,
+    bitwise_right_shift, copysign, deg2rad, divide, fmax, fmin, gcd, greater, greater_equal,
+    heaviside, is_complex, is_nonzero, is_same_size, is_signed, isin, isreal, lcm, less,
+    less_equal, logaddexp, logaddexp2, logit, multiply, nanmean, nanquantile, nansum, negative,
+    not_equal, quantile, rad2deg, signbit, sinc, subtract, tan, true_divide, xlogy)
+
+# The in-place functions (torch.sigmoid_(x) ...), each the tensor method of the same name
+from tinynet.ops import inplace_functions as _inplace_functions  # noqa: E402
+
+globals().update({name: getattr(_inplace_functions, name) for name in _inplace_functions.NAMES})
+
+# The mathematical constants, as in PyTorch (plain Python floats) and ``None`` as newaxis
+import math as _math  # noqa: E402
+
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None

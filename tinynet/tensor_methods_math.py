@@ -11,9 +11,10 @@ PyTorch does.
 from __future__ import annotations
 
 from tinynet import ops
+from tinynet.tensor_methods_math_more import MoreMathTensorMethods
 
 
-class MathTensorMethods:
+class MathTensorMethods(MoreMathTensorMethods):
     __slots__ = ()
 
     # Operators ---------------------------------------------------------------------------------

@@ -253,3 +253,108 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
         else:
             x = x[after] - x[before]
     return x
+
+
+# Reductions that skip NaN, quantiles, min and max together -----------------------------------
+aminmax_result = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):  # noqa: A002
+    """(min, max) of the elements (over ``dim``), as ``amin`` and ``amax`` compute them."""
+    from tinynet.ops.reduction import amax, amin
+
+    if input.numel() == 0:
+        raise ShapeError("aminmax(): cannot compute the minimum and maximum of an empty tensor")
+    result = aminmax_result(amin(input, dim, keepdim), amax(input, dim, keepdim))
+    if out is None:
+        return result
+    return aminmax_result(*(write_out(r, o, "aminmax", input) for r, o in zip(result, out)))
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """The sum of the elements that are not NaN (their gradient 1, NaN's 0)."""
+    from tinynet.ops.reduction import sum
+
+    x = input if input.dtype.kind != "f" else where(np.isnan(input._data), 0.0, input)
+    return write_out(sum(x, dim, keepdim, dtype=dtype), out, "nansum", input)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """The mean of the elements that are not NaN (NaN where all are)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.kind != "f":
+        raise DtypeError(f"nanmean(): expected a floating point tensor, got {input.dtype}")
+    axes = normalize_dims(dim, input.ndim, "nanmean")
+    count = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = nansum(input, axes, keepdim) / count.astype(input.dtype)
+    return write_out(result, out, "nanmean", input)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, skip_nan, name):  # noqa: A002
+    from tinynet.ops.sorting import sort
+
+    if interpolation not in _INTERPOLATIONS:
+        raise ArgumentError(f"{name}() interpolation must be one of {', '.join(_INTERPOLATIONS)}"
+                            f", got {interpolation!r}")
+    if input.dtype.kind != "f":
+        raise DtypeError(f"{name}() input tensor must be a floating point tensor, got "
+                         f"{input.dtype}")
+    scalar_q = not isinstance(q, tensor_module.Tensor)
+    qs = np.atleast_1d(np.asarray(q._data if not scalar_q else q, dtype=np.float64))
+    if qs.ndim > 1 or ((qs < 0) | (qs > 1)).any():
+        raise ArgumentError(f"{name}() q must be a scalar or a 1-D tensor of values in [0, 1]")
+    x = input.reshape(-1) if dim is None else input
+    axis = 0 if dim is None else normalize_dim(dim, input.ndim, name)
+    if x.shape[axis] == 0:
+        raise ShapeError(f"{name}() input tensor must be non-empty along dimension {axis}")
+    ordered = sort(x, axis).values  # NaN last
+    nan = np.isnan(np.moveaxis(x._data, axis, -1))
+    size = x.shape[axis]
+    count = size - nan.sum(-1) if skip_nan else np.full(nan.shape[:-1], size)
+    position = qs.reshape((-1,) + (1,) * (x.ndim - 1)) * np.maximum(count - 1, 0)
+    if interpolation == "nearest":
+        position = np.round(position)
+    low = np.floor(position).astype(np.int64)
+    high = np.ceil(position).astype(np.int64)
+    if interpolation == "lower":
+        high = low
+    elif interpolation == "higher":
+        low = high
+
+    def picked(index):  # index[k, ...other dims] → the values, q first
+        moved = ordered.transpose(axis, -1) if axis != x.ndim - 1 else ordered
+        rows = moved.unsqueeze(0).expand(len(qs), *moved.shape)
+        return gather(rows, -1, _make(index[..., None])).squeeze(-1)
+
+    weight = position - low if interpolation == "linear" else np.full(position.shape, 0.5)
+    lower, upper = picked(low), picked(high)
+    result = lower + (upper - lower) * weight.astype(input.dtype)
+    undefined = (nan.all(-1) if skip_nan else nan.any(-1)) | (count == 0)
+    result = where(np.broadcast_to(undefined, result.shape), np.nan, result)
+    if keepdim:
+        shape = [1] * input.ndim if dim is None else list(input.shape)
+        if dim is not None:
+            shape[axis] = 1
+        result = result.reshape(len(qs), *shape)
+    return result[0] if scalar_q else result
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):  # noqa: A002
+    """The ``q``-th quantiles (q in [0, 1], a number or a 1-D tensor, whose size then comes
+    first in the result) of the elements (along ``dim``): the sorted values at position
+    q·(n − 1), between neighbours as ``interpolation`` says (linear, lower, higher, midpoint,
+    nearest). NaN where a line holds a NaN."""
+    result = _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+    return write_out(result, out, "quantile", input)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear",  # noqa: A002
+                out=None):
+    """``quantile`` of the values that are not NaN (NaN only where all are)."""
+    result = _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+    return write_out(result, out, "nanquantile", input)

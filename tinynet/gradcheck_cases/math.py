@@ -88,6 +88,36 @@ def diff_inputs(rng):
     return (x, d.array(rng, tuple(prepend_shape))), {"dim": dim, "n": d.integer(rng, 1, 3)}
 
 
+def quantile_inputs(rng):
+    """Distinct values (the sorted order, hence the neighbours, do not change under a small
+    step), a q or a vector of them, and an interpolation that is smooth in the values."""
+    x, dim = d.array_and_dim(rng, distinct_values=True, allow_tuple=False, allow_none=True)
+    q = float(rng.uniform(0, 1)) if rng.random() < 0.5 else tn.tensor(rng.uniform(0, 1, 2))
+    return (x,), {"q": q, "dim": dim, "keepdim": bool(rng.integers(2)),
+                  "interpolation": d.choice(rng, ["linear", "lower", "higher", "midpoint",
+                                                  "nearest"])}
+
+
+def with_nan_inputs(rng):
+    """A mask of the entries made NaN inside the case (their gradient is 0), and a dim."""
+    x, dim = d.array_and_dim(rng, allow_tuple=True, allow_none=True)
+    nan = rng.random(x.shape) < 0.2
+    axes = range(x.ndim) if dim is None else [dim % x.ndim] if isinstance(dim, int) else [
+        a % x.ndim for a in dim]
+    nan[tuple(0 if i in axes else slice(None) for i in range(x.ndim))] = False  # no all-NaN line
+    return (x,), {"nan": nan, "dim": dim}
+
+
+def _nan_reductions(x, nan, dim):
+    x = tn.where(tn.tensor(nan), float("nan"), x)
+    return tn.nansum(x, dim) * tn.nanmean(x, dim)
+
+
+def xlogy_inputs(rng):
+    x, y = d.broadcastable_pair(rng, -3.0, 3.0, 0.2, 3.0)
+    return (x, y), {}  # x = 0 (gradient 0 there, as PyTorch's) is tested against PyTorch
+
+
 def _std_times_mean(x, dim, correction):
     std, mean = tn.std_mean(x, dim, correction=correction)
     variance, mean_again = tn.var_mean(x, dim, correction=correction)
@@ -140,4 +170,19 @@ MATH_CASES = [
     Case("diff", lambda x, prepend, dim, n: tn.diff(x, n, dim, prepend=prepend), diff_inputs),
     Case("std_mean_var_mean", _std_times_mean, moments_inputs),
     Case("log1p_", _log1p_in_place, in_range(-0.8, 3)),
+    Case("tan", tn.tan, in_range(-1.3, 1.3)),
+    Case("asinh", tn.asinh, in_range(-3, 3)),
+    Case("acosh", tn.acosh, in_range(1.2, 4)),
+    Case("atanh", tn.atanh, in_range(-0.9, 0.9)),
+    Case("logit", tn.logit, in_range(0.05, 0.95)),
+    Case("xlogy", tn.xlogy, xlogy_inputs),
+    Case("logaddexp", tn.logaddexp, pair_in_range(-3, 3)),
+    Case("logaddexp2", tn.logaddexp2, pair_in_range(-3, 3)),
+    Case("sinc", tn.sinc, in_range(-3, 3)),
+    Case("copysign", tn.copysign, pair_in_range(-3, 3, (0.0,), 0.05)),
+    Case("fmax", tn.fmax, lambda rng: ((d.distinct(rng, (2, 3)), d.distinct(rng, (3,)) + 0.1),
+                                       {})),
+    Case("quantile", lambda x, q, dim, keepdim, interpolation: tn.quantile(
+        x, q, dim, keepdim, interpolation=interpolation), quantile_inputs),
+    Case("nansum_nanmean", _nan_reductions, with_nan_inputs),
 ]

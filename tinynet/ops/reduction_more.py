@@ -327,7 +327,7 @@ def _quantile(input, q, dim, keepdim, interpolation, skip_nan, name):  # noqa: A
         low = high
 
     def picked(index):  # index[k, ...other dims] → the values, q first
-        moved = ordered.transpose(axis, -1) if axis != x.ndim - 1 else ordered
+        moved = ordered.permute([i for i in range(x.ndim) if i != axis] + [axis])
         rows = moved.unsqueeze(0).expand(len(qs), *moved.shape)
         return gather(rows, -1, _make(index[..., None])).squeeze(-1)
 

@@ -280,7 +280,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A0
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
-    """The mean of the elements that are not NaN (NaN where all are)."""
+    """The mean of the elements that are not NaN (NaN where all are; the gradient of such a
+    line is 0, where PyTorch's is NaN)."""
     if dtype is not None:
         input = input.to(dtype)
     if input.dtype.kind != "f":

@@ -17,8 +17,9 @@ import numpy as np
 from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
 from tinynet.errors import ArgumentError, DtypeError
-from tinynet.ops.elementwise.arithmetic import (_compare, as_operands, div, ge, gt, le, lt, mul,
-                                                ne, neg, sub)
+from tinynet.ops.broadcast import sum_to
+from tinynet.ops.elementwise.arithmetic import (_compare, as_operands, binary, div, ge, gt,
+                                                le, lt, mul, ne, neg, sub)
 from tinynet.ops.elementwise.binary_math import _data, _require_integral
 from tinynet.ops.elementwise.math import log1p
 from tinynet.ops.elementwise.selection import clamp, where
@@ -82,6 +83,27 @@ class Atanh(Function):
         return grad / (1.0 - x * x)
 
 
+class Xlogy(Function):
+    """z = x · ln y, and 0 where x = 0 (unless y is NaN).
+    dz/dx = ln y (0 where x = 0 and y ≤ 0, as PyTorch),  dz/dy = x / y."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log(y)).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.inputs
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            undefined = (_data(x) == 0) & (_data(y) <= 0)
+            grad_x = sum_to(where(undefined, 0.0, Xlogy.apply(grad, y)), x.shape)
+        if ctx.needs_input_grad[1]:
+            grad_y = sum_to(grad * x / y, y.shape)
+        return grad_x, grad_y
+
+
 def _unary(function, name):
     def op(input, *, out=None):  # noqa: A002 - PyTorch's argument name
         return write_out(function.apply(floating(input)), out, name, input)
@@ -106,11 +128,12 @@ def logit(input, eps=None, *, out=None):  # noqa: A002
 
 
 def xlogy(input, other, *, out=None):  # noqa: A002
-    """x · ln y, taken as 0 where x = 0 (unless y is NaN), as the entropy formulas need."""
-    x, y = (floating(operand) for operand in as_operands(input, other))
-    zero = (x._data == 0) & ~np.isnan(y._data)
-    safe_y = where(zero, 1.0, y)  # log(1) = 0: no 0·(−inf) in the value or the gradient
-    return write_out(where(zero, 0.0, x * log(safe_y)), out, "xlogy", input, other)
+    """x · ln y, taken as 0 where x = 0 (unless y is NaN), as the entropy formulas need;
+    integer operands give float32."""
+    x, y = as_operands(input, other)
+    if np.result_type(_data(x), _data(y)).kind != "f":
+        x, y = floating(x), floating(y)
+    return write_out(binary(Xlogy, "xlogy", x, y), out, "xlogy", input, other)
 
 
 def logaddexp(input, other, *, out=None):  # noqa: A002
@@ -160,7 +183,8 @@ def signbit(input, *, out=None):  # noqa: A002
 
 def copysign(input, other, *, out=None):  # noqa: A002
     """|input| with the sign of ``other`` (its sign bit, so −0.0 counts as negative); floating
-    point results. The gradient goes to ``input`` only, as in PyTorch."""
+    point results. The gradient goes to ``input`` only, as in PyTorch (±1, also at an infinite
+    input, where PyTorch's formula result/input gives NaN)."""
     x, y = as_operands(input, other)
     x = floating(x)
     negative = np.broadcast_to(np.signbit(_data(y)), np.broadcast_shapes(x.shape, np.shape(

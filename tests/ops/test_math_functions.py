@@ -335,7 +335,7 @@ def test_out_argument_is_written():
     assert out.tolist() == pytest.approx([math.pi / 2, 0.0, -math.pi / 2])
 
 
-# Errors ----------------------------------------------------------------------------------------------
+# Errors ------------------------------------------------------------------------------------------
 def test_bitwise_ops_refuse_floats():
     with pytest.raises(RuntimeError, match="integer or bool"):
         tn.bitwise_and(tn.tensor([1.0]), tn.tensor([1.0]))

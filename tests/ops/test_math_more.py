@@ -93,9 +93,10 @@ def test_matches_pytorch(name):
     assert_same(ours, theirs, atol=1e-5)
 
 
-GRADIENT_CASES = ["xlogy_zeros_and_negatives", "tan", "asinh", "acosh", "atanh", "logit_eps", "xlogy", "logaddexp",
-                  "logaddexp2", "sinc", "rad2deg", "copysign_finite", "fmax", "quantile", "quantile_dim",
-                  "nanquantile", "nansum_dim", "nanmean_no_empty_line", "aminmax", "absolute"]
+GRADIENT_CASES = ["xlogy_zeros_and_negatives", "tan", "asinh", "acosh", "atanh", "logit_eps",
+                  "xlogy", "logaddexp", "logaddexp2", "sinc", "rad2deg", "copysign_finite", "fmax",
+                  "quantile", "quantile_dim", "nanquantile", "nansum_dim", "nanmean_no_empty_line",
+                  "aminmax", "absolute"]
 
 
 @pytest.mark.parametrize("name", GRADIENT_CASES)

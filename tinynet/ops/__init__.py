@@ -62,7 +62,7 @@ from tinynet.ops.reduction_more import (  # noqa: E402
     aminmax, count_nonzero, cummax, cummin, diff, kthvalue, logcumsumexp, median, mode, nanmean,
     nanmedian, nanquantile, nansum, prod, quantile, std_mean, var_mean)
 
-MATH_NAMES = [
+__all__ += [
     "allclose", "arctan2", "atan2", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
     "clamp_max", "clamp_min", "clip", "equal", "float_power", "floor_divide", "fmod", "hypot",
     "isclose", "logical_and", "logical_or", "logical_xor", "remainder", "acos", "arccos", "arcsin",
@@ -78,4 +78,3 @@ MATH_NAMES = [
     "negative", "not_equal", "rad2deg", "signbit", "sinc", "subtract", "tan", "true_divide",
     "xlogy", "aminmax", "nanmean", "nanquantile", "nansum", "quantile",
 ]
-__all__ += MATH_NAMES

@@ -300,7 +300,8 @@ def _unary(function, name):
     def op(input, *, out=None):  # noqa: A002 - PyTorch's argument name
         return write_out(function.apply(floating(input)), out, name, input)
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Elementwise {function.__doc__.split('.   ')[0].strip()}; integer inputs give float32."
+    formula = function.__doc__.split(".   ")[0].strip()
+    op.__doc__ = f"Elementwise {formula}; integer inputs give float32."
     return op
 
 

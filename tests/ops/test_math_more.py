@@ -81,6 +81,12 @@ CASES = {
     "less_equal": (lambda m, x, y: x.less_equal(y), [INTS, DIVISORS]),
     "not_equal": (lambda m, x: m.not_equal(x, 3), [INTS]),
     "isreal": (lambda m, x: m.isreal(x), [BOOLS]),
+    "heaviside_int": (lambda m, x, v: m.heaviside(x, v), [INTS, DIVISORS]),
+    "xlogy_wider_other": (lambda m, x, y: m.xlogy(x, y), [X, POSITIVE.astype(np.float64)]),
+    "copysign_wider_other": (lambda m, x, y: m.copysign(x, y), [X, X.astype(np.float64) - 0.5]),
+    "floor_divide_inexact_quotient": (lambda m, x, y: m.floor_divide(x, y), [
+        np.float64([1.5, -2.5, 7.0, 0.3]), np.float64([0.1, 0.3, -2.0, 0.1])]),
+    "floor_divide_large_ints": (lambda m, x: m.floor_divide(x, 3), [np.int64([2**40 + 1, -7])]),
 }
 
 
@@ -185,3 +191,9 @@ def test_errors_name_the_problem():
         tn.quantile(tn.tensor([1, 2]), 0.5)
     with pytest.raises(RuntimeError, match="empty"):
         tn.aminmax(tn.ones(0))
+    with pytest.raises(RuntimeError, match="bool"):
+        tn.floor(tn.tensor([True]))
+    with pytest.raises(RuntimeError, match="bool"):
+        tn.bitwise_left_shift(tn.tensor([True]), tn.tensor([True]))
+    with pytest.raises(RuntimeError, match="floating point"):
+        tn.logaddexp2(tn.tensor([1]), tn.tensor([2]))

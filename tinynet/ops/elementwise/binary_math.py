@@ -12,7 +12,7 @@ from tinynet import tensor as tensor_module
 from tinynet.autograd.function import Function
 from tinynet.errors import ArgumentError, DtypeError
 from tinynet.ops.broadcast import sum_to
-from tinynet.ops.elementwise.arithmetic import _compare, as_operands, binary, div, pow
+from tinynet.ops.elementwise.arithmetic import _compare, as_operands, binary, pow
 from tinynet.ops.elementwise.selection import clamp
 from tinynet.ops.out import write_out
 from tinynet.ops.promotion import floating, to_tensor
@@ -134,10 +134,14 @@ def remainder(input, other, *, out=None):  # noqa: A002
 
 
 def floor_divide(input, other, *, out=None):  # noqa: A002
-    """⌊input / other⌋ (``div(rounding_mode='floor')``), in the operands' dtype; no gradient
+    """⌊input / other⌋ in the operands' promoted dtype, as Python's // computes it (exact for
+    integers; for floats the floor of the exact quotient, so 1.5 // 0.1 is 14); no gradient
     (PyTorch does not implement one)."""
-    _check_integer_divisor("floor_divide", *as_operands(input, other))
-    return div(input, other, rounding_mode="floor", out=out)
+    x, y = as_operands(input, other)
+    _check_integer_divisor("floor_divide", x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = np.floor_divide(_data(x), _data(y))
+    return write_out(_constant(np.asarray(quotient)), out, "floor_divide", input, other)
 
 
 def hypot(input, other, *, out=None):  # noqa: A002

@@ -222,6 +222,8 @@ class Erfinv(Function):
 # The functions ---------------------------------------------------------------------------------
 def _rounded(function, compute, name, input, out):  # noqa: A002
     x = to_tensor(input)
+    if x.dtype.kind == "b":
+        raise DtypeError(f"{name}: not implemented for bool tensors (as in PyTorch)")
     if x.dtype.kind != "f":  # an integer is already whole: a copy in its own dtype
         return write_out(tensor_module.Tensor._make(x._data.copy()), out, name, input)
     return write_out(function.apply(x, compute=compute), out, name, input)

@@ -90,7 +90,8 @@ class Xlogy(Function):
     @staticmethod
     def forward(ctx, x, y):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log(y)).astype(x.dtype)
+            product = x * np.log(y)
+        return np.where((x == 0) & ~np.isnan(y), 0.0, product).astype(product.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -153,6 +154,10 @@ def logaddexp(input, other, *, out=None):  # noqa: A002
 
 def logaddexp2(input, other, *, out=None):  # noqa: A002
     """log₂(2ˣ + 2ʸ) without overflow."""
+    x, y = as_operands(input, other)
+    if np.result_type(_data(x), _data(y)).kind != "f":
+        raise DtypeError(f"logaddexp2: expected floating point tensors, got "
+                         f"{np.result_type(_data(x), _data(y))}")
     ln2 = math.log(2.0)
     return write_out(logaddexp(mul(input, ln2), mul(other, ln2)) / ln2, out, "logaddexp2",
                      input, other)
@@ -188,6 +193,9 @@ def copysign(input, other, *, out=None):  # noqa: A002
     input, where PyTorch's formula result/input gives NaN)."""
     x, y = as_operands(input, other)
     x = floating(x)
+    wider = np.result_type(x.dtype, _data(y).dtype)
+    if wider.kind == "f" and wider != x.dtype:  # a wider float other widens the result
+        x = x.to(wider)
     negative = np.broadcast_to(np.signbit(_data(y)), np.broadcast_shapes(x.shape, np.shape(
         _data(y))))
     return write_out(where(negative, -abs(x), abs(x)), out, "copysign", input, other)
@@ -214,10 +222,16 @@ def heaviside(input, values, *, out=None):  # noqa: A002
     if x.dtype != v.dtype:
         raise DtypeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have the "
                          "same dtype")
-    return write_out(_compare(np.heaviside, "heaviside", x, v), out, "heaviside")
+    result = _compare(np.heaviside, "heaviside", x, v)  # NumPy's is float: back to x's dtype
+    return write_out(result.to(x.dtype), out, "heaviside")
 
 
 # Integers ---------------------------------------------------------------------------------------
+def _refuse_bool(name, *operands):
+    if any(getattr(operand, "dtype", None) == np.bool_ for operand in operands):
+        raise DtypeError(f"{name}: shifts take integer tensors, not bool")
+
+
 def gcd(input, other, *, out=None):  # noqa: A002
     """The greatest common divisor, elementwise (integer tensors)."""
     _require_integral("gcd", input, other)
@@ -233,6 +247,7 @@ def lcm(input, other, *, out=None):  # noqa: A002
 def bitwise_left_shift(input, other, *, out=None):  # noqa: A002
     """input << other: input · 2^other (integer tensors)."""
     _require_integral("bitwise_left_shift", input, other)
+    _refuse_bool("bitwise_left_shift", input, other)
     return write_out(_compare(np.left_shift, "bitwise_left_shift", input, other), out,
                      "bitwise_left_shift")
 
@@ -240,6 +255,7 @@ def bitwise_left_shift(input, other, *, out=None):  # noqa: A002
 def bitwise_right_shift(input, other, *, out=None):  # noqa: A002
     """input >> other: ⌊input / 2^other⌋ (integer tensors)."""
     _require_integral("bitwise_right_shift", input, other)
+    _refuse_bool("bitwise_right_shift", input, other)
     return write_out(_compare(np.right_shift, "bitwise_right_shift", input, other), out,
                      "bitwise_right_shift")
 

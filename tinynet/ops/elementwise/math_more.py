@@ -194,7 +194,7 @@ def copysign(input, other, *, out=None):  # noqa: A002
     x, y = as_operands(input, other)
     x = floating(x)
     wider = np.result_type(x.dtype, _data(y).dtype)
-    if wider.kind == "f" and wider != x.dtype:  # a wider float other widens the result
+    if _data(y).dtype.kind == "f" and wider != x.dtype:  # a wider float other widens the result
         x = x.to(wider)
     negative = np.broadcast_to(np.signbit(_data(y)), np.broadcast_shapes(x.shape, np.shape(
         _data(y))))
@@ -228,7 +228,7 @@ def heaviside(input, values, *, out=None):  # noqa: A002
 
 # Integers ---------------------------------------------------------------------------------------
 def _refuse_bool(name, *operands):
-    if any(getattr(operand, "dtype", None) == np.bool_ for operand in operands):
+    if np.result_type(*(_data(operand) for operand in operands)) == np.bool_:
         raise DtypeError(f"{name}: shifts take integer tensors, not bool")
 
 

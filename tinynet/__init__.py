@@ -110,3 +110,29 @@ from tinynet.ops.scatter_views import (addr, block_diag, broadcast_shapes,  # no
                                        select_scatter, slice_scatter, slogdet, tril_indices,
                                        triu_indices, vsplit)
 from tinynet.ops.arrange_more import msort, ravel, repeat_interleave, rot90, unflatten  # noqa: E402
+# Everyday math: rounding, logs, inverse trigonometry, remainders, logical and bitwise ops,
+# closeness, and more reductions and scans
+from tinynet.ops import (  # noqa: E402
+    acos, allclose, arccos, arcsin, arctan, arctan2, asin, atan, atan2, bitwise_and, bitwise_not,
+    bitwise_or, bitwise_xor, ceil, clamp_max, clamp_min, clip, cosh, count_nonzero, cummax, cummin,
+    diff, equal, erf, erfinv, exp2, expm1, fix, float_power, floor, floor_divide, fmod, frac,
+    hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf, kthvalue, log1p, log2, log10,
+    logcumsumexp, logical_and, logical_not, logical_or, logical_xor, median, mode, nan_to_num,
+    nanmedian, positive, prod, reciprocal, remainder, round, rsqrt, sgn, sign, sinh, square,
+    std_mean, trunc, var_mean)
+from tinynet.ops import (  # noqa: E402
+    absolute, acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, bitwise_left_shift,
+    bitwise_right_shift, copysign, deg2rad, divide, fmax, fmin, gcd, greater, greater_equal,
+    heaviside, is_complex, is_nonzero, is_same_size, is_signed, isin, isreal, lcm, less,
+    less_equal, logaddexp, logaddexp2, logit, multiply, nanmean, nanquantile, nansum, negative,
+    not_equal, quantile, rad2deg, signbit, sinc, subtract, tan, true_divide, xlogy)
+
+# The in-place functions (torch.sigmoid_(x) ...), each the tensor method of the same name
+from tinynet.ops import inplace_functions as _inplace_functions  # noqa: E402
+
+globals().update({name: getattr(_inplace_functions, name) for name in _inplace_functions.NAMES})
+
+# The mathematical constants, as in PyTorch (plain Python floats) and ``None`` as newaxis
+import math as _math  # noqa: E402
+
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None

@@ -16,9 +16,10 @@ from tinynet import dtypes, ops
 from tinynet.autograd.grad_mode import is_grad_enabled, no_grad
 from tinynet.tensor_methods_extra import ExtraTensorMethods
 from tinynet.tensor_methods_indexing import IndexingTensorMethods
+from tinynet.tensor_methods_math import MathTensorMethods
 
 
-class TensorMethods(ExtraTensorMethods, IndexingTensorMethods):
+class TensorMethods(ExtraTensorMethods, IndexingTensorMethods, MathTensorMethods):
     __slots__ = ()
 
     # Operators ---------------------------------------------------------------------------------

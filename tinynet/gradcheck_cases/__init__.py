@@ -59,3 +59,8 @@ from tinynet.gradcheck_cases.packed import PACKED_CASES  # noqa: E402
 
 CASES += PACKED_CASES
 __all__ += ["PACKED_CASES"]
+# Everyday math: rounding, logs, inverse trigonometry, remainders, more reductions and scans
+from tinynet.gradcheck_cases.math import MATH_CASES  # noqa: E402
+
+CASES += MATH_CASES
+__all__ += ["MATH_CASES"]

@@ -41,3 +41,40 @@ __all__ += [
     "flip", "index_select", "lerp", "masked_fill", "masked_select", "mm", "repeat", "roll", "t",
     "tril", "triu", "unbind", "view", "view_as", "argsort", "nonzero", "sort", "topk", "unique",
 ]
+
+# Everyday math: rounding, logs and exponentials, inverse trigonometry, remainders, logical and
+# bitwise ops, closeness, and more reductions and scans
+from tinynet.ops.elementwise.binary_math import (  # noqa: E402
+    allclose, arctan2, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, clamp_max,
+    clamp_min, clip, equal, float_power, floor_divide, fmod, hypot, isclose, logical_and,
+    logical_or, logical_xor, remainder)
+from tinynet.ops.elementwise.math import (  # noqa: E402
+    acos, arccos, arcsin, arctan, asin, atan, ceil, cosh, erf, erfinv, exp2, expm1, fix, floor,
+    frac, isfinite, isinf, isnan, isneginf, isposinf, log1p, log2, log10, logical_not, nan_to_num,
+    positive, reciprocal, round, rsqrt, sgn, sign, sinh, square, trunc)
+from tinynet.ops.elementwise.math_more import (  # noqa: E402
+    absolute, acosh, arccosh, arcsinh, arctanh, asinh, atanh, bitwise_left_shift,
+    bitwise_right_shift, copysign, deg2rad, divide, fmax, fmin, gcd, greater, greater_equal,
+    heaviside, is_complex, is_nonzero, is_same_size, is_signed, isin, isreal, lcm, less,
+    less_equal, logaddexp, logaddexp2, logit, multiply, negative, not_equal, rad2deg, signbit,
+    sinc, subtract, tan, true_divide, xlogy)
+from tinynet.ops.reduction_more import (  # noqa: E402
+    aminmax, count_nonzero, cummax, cummin, diff, kthvalue, logcumsumexp, median, mode, nanmean,
+    nanmedian, nanquantile, nansum, prod, quantile, std_mean, var_mean)
+
+__all__ += [
+    "allclose", "arctan2", "atan2", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
+    "clamp_max", "clamp_min", "clip", "equal", "float_power", "floor_divide", "fmod", "hypot",
+    "isclose", "logical_and", "logical_or", "logical_xor", "remainder", "acos", "arccos", "arcsin",
+    "arctan", "asin", "atan", "ceil", "cosh", "erf", "erfinv", "exp2", "expm1", "fix", "floor",
+    "frac", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "log1p", "log2", "log10",
+    "logical_not", "nan_to_num", "positive", "reciprocal", "round", "rsqrt", "sgn", "sign", "sinh",
+    "square", "trunc", "count_nonzero", "cummax", "cummin", "diff", "kthvalue", "logcumsumexp",
+    "median", "mode", "nanmedian", "prod", "std_mean", "var_mean",
+    "absolute", "acosh", "arccosh", "arcsinh", "arctanh", "asinh", "atanh", "bitwise_left_shift",
+    "bitwise_right_shift", "copysign", "deg2rad", "divide", "fmax", "fmin", "gcd", "greater",
+    "greater_equal", "heaviside", "is_complex", "is_nonzero", "is_same_size", "is_signed", "isin",
+    "isreal", "lcm", "less", "less_equal", "logaddexp", "logaddexp2", "logit", "multiply",
+    "negative", "not_equal", "rad2deg", "signbit", "sinc", "subtract", "tan", "true_divide",
+    "xlogy", "aminmax", "nanmean", "nanquantile", "nansum", "quantile",
+]

@@ -1,58 +1,103 @@
 """tinynet: a deep learning framework to understand deep learning.
 
-A reverse-mode autograd Tensor on NumPy, Numba kernels for the hot loops, and PyTorch's API.
+A reverse-mode autograd Tensor on NumPy, Numba kernels for the hot loops, and PyTorch's API:
+``import tinynet as torch`` gives the names PyTorch code uses, grouped below as PyTorch's
+documentation groups them.
 """
 
+# ruff: noqa: E402, F401, A004 - re-exports, and PyTorch's names shadow builtins (bool, int, all ...)
 from tinynet.tensor import Tensor, tensor  # first: everything else builds on it  # isort: skip
-from tinynet import autograd, callbacks, nn, optim, regularizers
+
+# Namespaces a tutorial reaches without importing them (torch.nn.functional, torch.utils.data ...)
+from tinynet import (accelerator, autograd, backends, callbacks, cuda, errors, jit, linalg, nn,
+                     optim, regularizers, serialization, utils)
+from tinynet.nn import functional as _functional, init as _init
+from tinynet.optim import lr_scheduler as _lr_scheduler
+
+del _functional, _init, _lr_scheduler
+
+# Autograd switches, seeding, threads, saving
 from tinynet.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from tinynet.creation import (arange, empty, eye, full, full_like, linspace, ones, ones_like, rand,
-                              randint, randn, randperm, zeros, zeros_like)
-from tinynet.dtypes import (bool, double, float, float16, float32, float64, int32, int64, long,
-                            uint8)
-from tinynet.ops import (abs, add, amax, amin, argmax, argmin, cat, chunk, clamp, cos, div, eq,
-                         exp, flatten, gather, ge, gt, le, log, log_softmax, logsumexp, lt, matmul,
-                         max, maximum, mean, min, minimum, mul, ne, neg, permute, pow, relu,
-                         reshape, scatter_add, sigmoid, sin, softmax, split, sqrt, squeeze, stack,
-                         std, sub, sum, tanh, transpose, unsqueeze, var, where)
-from tinynet.random import Generator, manual_seed
+from tinynet.random import Generator, initial_seed, manual_seed, seed
+from tinynet.runtime import get_num_threads, set_num_threads
 from tinynet.serialization import load, save
 
-from tinynet.runtime import get_num_threads, set_num_threads
+# Dtypes, devices, sizes and printing
+from tinynet.device import device, get_default_device, layout, set_default_device, strided
+from tinynet.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
+                            half, int, int8, int16, int32, int64, long, set_default_dtype, short,
+                            uint8)
+from tinynet.printing import set_printoptions
+from tinynet.size import Size
+
+# Creation
+from tinynet.creation import (arange, empty, eye, full, full_like, linspace, ones, ones_like, rand,
+                              randint, randn, randperm, zeros, zeros_like)
+from tinynet.creation_like import empty_like, multinomial, rand_like, randint_like, randn_like
+
+# Pointwise, reductions, comparisons, shapes and indexing (tinynet.ops)
+from tinynet.ops import (
+    abs, absolute, acos, acosh, add, all, allclose, amax, amin, aminmax, any, arccos, arccosh,
+    arcsin, arcsinh, arctan, arctan2, arctanh, argmax, argmin, argsort, asin, asinh, atan, atan2,
+    atanh, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
+    bitwise_xor, bmm, cat, ceil, chunk, clamp, clamp_max, clamp_min, clip, copysign, cos, cosh,
+    count_nonzero, cummax, cummin, cumprod, cumsum, deg2rad, diff, div, divide, eq, equal, erf,
+    erfinv, exp, exp2, expm1, fix, flatten, flip, float_power, floor, floor_divide, fmax, fmin,
+    fmod, frac, gather, gcd, ge, greater, greater_equal, gt, heaviside, hypot, index_select,
+    is_complex, is_nonzero, is_same_size, is_signed, isclose, isfinite, isin, isinf, isnan,
+    isneginf, isposinf, isreal, kthvalue, lcm, le, lerp, less, less_equal, log, log1p, log2, log10,
+    log_softmax, logaddexp, logaddexp2, logcumsumexp, logical_and, logical_not, logical_or,
+    logical_xor, logit, logsumexp, lt, masked_fill, masked_select, matmul, max, maximum, mean,
+    median, min, minimum, mm, mode, mul, multiply, nan_to_num, nanmean, nanmedian, nanquantile,
+    nansum, ne, neg, negative, nonzero, norm, not_equal, permute, positive, pow, prod, quantile,
+    rad2deg, reciprocal, relu, remainder, reshape, roll, round, rsqrt, sgn, sigmoid, sign, signbit,
+    sin, sinc, sinh, softmax, sort, split, sqrt, square, squeeze, stack, std, std_mean, sub,
+    subtract, sum, t, tan, tanh, topk, transpose, tril, triu, true_divide, trunc, unbind, unique,
+    unsqueeze, var, var_mean, where, xlogy)
+from tinynet.ops.arrange_more import (atleast_1d, atleast_2d, atleast_3d, cartesian_prod,
+                                      column_stack, diag, diag_embed, diagonal, dstack, hstack,
+                                      meshgrid, moveaxis, movedim, msort, ravel, repeat_interleave,
+                                      rot90, row_stack, swapaxes, swapdims, tile, trace, unflatten,
+                                      vstack)
+from tinynet.ops.counting import bincount, bucketize, histc, searchsorted
+from tinynet.ops.indexing_more import (argwhere, index_add, index_copy, index_fill,
+                                       masked_scatter, narrow, scatter, scatter_add,
+                                       scatter_reduce, select, take, take_along_dim, tensor_split)
+from tinynet.ops.scatter_views import (addr, block_diag, broadcast_shapes, broadcast_tensors,
+                                       broadcast_to, combinations, concat, concatenate, diagflat,
+                                       diagonal_scatter, dsplit, fliplr, flipud, hsplit, index_put,
+                                       inner, logdet, put, select_scatter, slice_scatter, slogdet,
+                                       tril_indices, triu_indices, vsplit)
+
+# Products and linear algebra
+from tinynet.ops.linalg_more import determinant as det, inverse
+from tinynet.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, cdist, cross,
+                                  dot, einsum, ger, kron, matrix_power, mv, outer, tensordot, vdot)
+
+# The in-place functions (torch.sigmoid_(x) ...), each the tensor method of the same name
+from tinynet.ops import inplace_functions as _inplace_functions
+
+globals().update({name: getattr(_inplace_functions, name) for name in _inplace_functions.NAMES})
+del _inplace_functions
+
+# Legacy tensor types, and what PyTorch code asks of a compiler or a GPU
+from tinynet.backends import get_float32_matmul_precision, set_float32_matmul_precision
+from tinynet.jit import compile
+from tinynet.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                            HalfTensor, IntTensor, LongTensor, ShortTensor)
+
+# The mathematical constants, as in PyTorch (plain Python floats), and None as newaxis
+import math as _math
+
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
+del _math
 
 __version__ = "0.1.0"
 
 
-def is_tensor(obj) -> bool:
+def is_tensor(obj):
+    """Whether ``obj`` is a tinynet Tensor."""
     return isinstance(obj, Tensor)
-
-
-def clone(input, *, memory_format=None):  # noqa: A002 - PyTorch's argument names
-    return input.clone()
-
-
-def from_numpy(array):
-    """A tensor sharing memory with ``array`` (no copy, its dtype kept)."""
-    return Tensor._make(array)
-
-
-# Devices, backends and PyTorch's namespaces that tutorials reach without importing them
-from tinynet.nn import functional as _functional, init as _init  # noqa: E402
-from tinynet.optim import lr_scheduler as _lr_scheduler  # noqa: E402
-from tinynet import accelerator, backends, cuda, jit, serialization  # noqa: E402
-from tinynet.device import (device, get_default_device, layout, set_default_device,  # noqa: E402
-                            strided)
-
-del _functional, _init, _lr_scheduler  # imported so that tinynet.nn.functional ... resolve
-
-# Dtypes, sizes, printing and seeding as in PyTorch
-from tinynet.dtypes import (get_default_dtype, half, int8, int16, set_default_dtype,  # noqa: E402
-                            short)
-# torch.int is int32; the name shadows the builtin in this module, as float and bool do
-from tinynet.dtypes import int  # noqa: E402,A004
-from tinynet.printing import set_printoptions  # noqa: E402
-from tinynet.random import initial_seed, seed  # noqa: E402
-from tinynet.size import Size  # noqa: E402
 
 
 def is_floating_point(input):  # noqa: A002 - PyTorch's argument name
@@ -65,74 +110,16 @@ def numel(input):  # noqa: A002
     return input.numel()
 
 
-# Legacy tensor types
-from tinynet.legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
-                            FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
+def clone(input, *, memory_format=None):  # noqa: A002
+    """A copy of ``input`` that stays in the graph (its gradient flows back to ``input``)."""
+    return input.clone()
 
 
-# Compilers and precision switches, answered for a library without a compiler or a GPU
-from tinynet.backends import (get_float32_matmul_precision,  # noqa: E402
-                              set_float32_matmul_precision)
-from tinynet.jit import compile  # noqa: E402,A004
-# Tensor functions: ordering, picking and masking, norms, cumulative sums, *_like, errors
-from tinynet import errors, linalg  # noqa: E402
-from tinynet.creation_like import (empty_like, multinomial, rand_like, randint_like,  # noqa: E402
-                                   randn_like)
-from tinynet.ops import (  # noqa: E402
-    all, any, argsort, bmm, cumprod, cumsum, flip, index_select, lerp, masked_fill, masked_select,
-    mm, nonzero, norm, roll, sort, t, topk, tril, triu, unbind, unique)
-
-
-def detach(input):  # noqa: A002 - PyTorch's argument name
+def detach(input):  # noqa: A002
     """``input.detach()``: the same data, cut out of the graph."""
     return input.detach()
-# torch.utils.data: tinynet.utils.data, the datasets, samplers and DataLoader of tinynet.data
-from tinynet import utils  # noqa: E402
-# Indexing, dims, diagonals, products and counting: scatter, index_add, einsum, addmm, histc ...
-from tinynet.ops.arrange_more import (atleast_1d, atleast_2d, atleast_3d,  # noqa: E402
-                                      cartesian_prod, column_stack, diag, diag_embed, diagonal,
-                                      dstack, hstack, meshgrid, moveaxis, movedim, row_stack,
-                                      swapaxes, swapdims, tile, trace, vstack)
-from tinynet.ops.counting import bincount, bucketize, histc, searchsorted  # noqa: E402
-from tinynet.ops.indexing_more import (argwhere, index_add, index_copy,  # noqa: E402
-                                       index_fill, masked_scatter, narrow, scatter,
-                                       scatter_add, scatter_reduce, select, take,
-                                       take_along_dim, tensor_split)
-from tinynet.ops.linalg_more import determinant as det, inverse  # noqa: E402
-from tinynet.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv,  # noqa: E402
-                                  baddbmm, cdist, cross, dot, einsum, ger, kron,
-                                  matrix_power, mv, outer, tensordot, vdot)
-# Writing parts out of place, splitting, broadcasting, combining, log-determinants
-from tinynet.ops.scatter_views import (addr, block_diag, broadcast_shapes,  # noqa: E402
-                                       broadcast_tensors, broadcast_to, combinations, concat,
-                                       concatenate, diagflat, diagonal_scatter, dsplit, fliplr,
-                                       flipud, hsplit, index_put, inner, logdet, put,
-                                       select_scatter, slice_scatter, slogdet, tril_indices,
-                                       triu_indices, vsplit)
-from tinynet.ops.arrange_more import msort, ravel, repeat_interleave, rot90, unflatten  # noqa: E402
-# Everyday math: rounding, logs, inverse trigonometry, remainders, logical and bitwise ops,
-# closeness, and more reductions and scans
-from tinynet.ops import (  # noqa: E402
-    acos, allclose, arccos, arcsin, arctan, arctan2, asin, atan, atan2, bitwise_and, bitwise_not,
-    bitwise_or, bitwise_xor, ceil, clamp_max, clamp_min, clip, cosh, count_nonzero, cummax, cummin,
-    diff, equal, erf, erfinv, exp2, expm1, fix, float_power, floor, floor_divide, fmod, frac,
-    hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf, kthvalue, log1p, log2, log10,
-    logcumsumexp, logical_and, logical_not, logical_or, logical_xor, median, mode, nan_to_num,
-    nanmedian, positive, prod, reciprocal, remainder, round, rsqrt, sgn, sign, sinh, square,
-    std_mean, trunc, var_mean)
-from tinynet.ops import (  # noqa: E402
-    absolute, acosh, aminmax, arccosh, arcsinh, arctanh, asinh, atanh, bitwise_left_shift,
-    bitwise_right_shift, copysign, deg2rad, divide, fmax, fmin, gcd, greater, greater_equal,
-    heaviside, is_complex, is_nonzero, is_same_size, is_signed, isin, isreal, lcm, less,
-    less_equal, logaddexp, logaddexp2, logit, multiply, nanmean, nanquantile, nansum, negative,
-    not_equal, quantile, rad2deg, signbit, sinc, subtract, tan, true_divide, xlogy)
 
-# The in-place functions (torch.sigmoid_(x) ...), each the tensor method of the same name
-from tinynet.ops import inplace_functions as _inplace_functions  # noqa: E402
 
-globals().update({name: getattr(_inplace_functions, name) for name in _inplace_functions.NAMES})
-
-# The mathematical constants, as in PyTorch (plain Python floats) and ``None`` as newaxis
-import math as _math  # noqa: E402
-
-pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
+def from_numpy(array):
+    """A tensor sharing memory with ``array`` (no copy, its dtype kept)."""
+    return Tensor._make(array)

@@ -128,24 +128,38 @@ def test_a_users_blas_limit_holds_through_tinynet():
     assert {path: after[path] for path in before} == before
 
 
+BLAS_SCOPES = """
+import json
+import threadpoolctl
+import tinynet as tn
+from tinynet import runtime
+
+def counts():
+    return sorted({info["num_threads"] for info in threadpoolctl.threadpool_info()
+                   if info["user_api"] == "blas"})
+
+tn.set_num_threads(2)
+seen = {}
+with threadpoolctl.threadpool_limits(limits=USERS_LIMIT, user_api="blas"):
+    with runtime.blas_threads(runtime.PRODUCT_GRAIN - 1):
+        seen["small"] = counts()
+        with runtime.blas_threads(runtime.PRODUCT_GRAIN):
+            seen["large, nested"] = counts()
+        seen["after the nested scope"] = counts()
+    seen["after both"] = counts()
+print(json.dumps(seen))
+"""
+
+
 @pytest.mark.parametrize("users_limit", [1, 3])
 def test_blas_threads_sets_the_count_by_size_and_puts_it_back_when_the_outermost_closes(
         users_limit):
-    def counts():
-        return set(blas_counts().values())
-
-    previous = tn.get_num_threads()
-    tn.set_num_threads(2)
-    try:
-        with threadpoolctl.threadpool_limits(limits=users_limit, user_api="blas"):
-            with runtime.blas_threads(runtime.PRODUCT_GRAIN - 1):
-                assert counts() == {1}
-                with runtime.blas_threads(runtime.PRODUCT_GRAIN):
-                    assert counts() == {2}
-                assert counts() == {2}  # the outer scope does not set it again
-            assert counts() == {users_limit}
-    finally:
-        tn.set_num_threads(previous)
+    """In a fresh process (the BLAS libraries tinynet finds on its first product are the ones it
+    sets): one thread below the grain, get_num_threads() at it, and the user's count back when
+    the outermost scope closes (an inner scope does not set it back)."""
+    seen = run_python(BLAS_SCOPES.replace("USERS_LIMIT", str(users_limit)))
+    assert seen == {"small": [1], "large, nested": [2], "after the nested scope": [2],
+                    "after both": [users_limit]}
 
 
 def test_the_default_thread_count_is_one_per_physical_core():

@@ -119,10 +119,10 @@ def _reduce_at(values: np.ndarray, positions: tuple, shape: tuple, reduce: str,
     start = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
     ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
              "amin": np.minimum}[reduce]
-    result = np.full(shape, start, np.float64 if values.dtype.kind == "f" else values.dtype)
-    if values.dtype.kind != "f" and reduce in ("amax", "amin"):
+    if values.dtype.kind != "f" and reduce in ("amax", "amin"):  # integers have no infinity
         info = np.iinfo(values.dtype)
-        result[...] = info.min if reduce == "amax" else info.max
+        start = info.min if reduce == "amax" else info.max
+    result = np.full(shape, start, np.float64 if values.dtype.kind == "f" else values.dtype)
     ufunc.at(result, positions, values)
     if include is not None:
         result = ufunc(result, include)

@@ -59,3 +59,8 @@ from tinynet.gradcheck_cases.packed import PACKED_CASES  # noqa: E402
 
 CASES += PACKED_CASES
 __all__ += ["PACKED_CASES"]
+# Peephole LSTM layer and cell
+from tinynet.gradcheck_cases.peephole import PEEPHOLE_CASES  # noqa: E402
+
+CASES += PEEPHOLE_CASES
+__all__ += ["PEEPHOLE_CASES"]

@@ -15,9 +15,12 @@ has *solved* a length when its test MSE is below ``SOLVED_MSE`` (an eighth of th
 
 The loss reaches h_t only through h_{t+1}, ..., h_T: ∂loss/∂h_t = ∂loss/∂h_T ∏ ∂h_s/∂h_{s−1}.
 For the tanh RNN each factor is diag(1 − h_s²) W_hh, whose norm is usually below one, so the
-gradient shrinks geometrically going back in time and the first marker sends no signal; the
-LSTM's cell state (c_s = f_s ⊙ c_{s−1} + ...) and the GRU's update gate (h_s = z ⊙ h_{s−1} +
-...) carry it back with factors near one. The figure draws ‖∂loss/∂h_t‖ against t.
+gradient shrinks geometrically going back in time and the first marker sends almost no
+signal. The LSTM's cell state (c_s = f_s ⊙ c_{s−1} + ...) and the GRU's interpolation
+(h_s = z_s ⊙ h_{s−1} + ...) give the gradient a path whose factors are the gates f_s and z_s:
+about 1/2 at initialisation, so the gradient vanishes there too, but training can push them
+towards one, and then it reaches back. The figure draws ‖∂loss/∂h_t‖ against t, before and
+after training.
 """
 
 from __future__ import annotations

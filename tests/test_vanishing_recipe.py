@@ -13,8 +13,7 @@ import pytest
 import tinynet as tn
 from tinynet.data.datasets.sequence_tasks import adding_problem
 from tinynet.models import LastStepRegressor, build_vanishing
-from tinynet.recipes import RECIPES, measure, train
-from tinynet.recipes import exploding, vanishing
+from tinynet.recipes import RECIPES, exploding, measure, train, vanishing
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "peephole", "gru"])

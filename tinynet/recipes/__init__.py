@@ -182,6 +182,6 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
 __all__ = ["RECIPES", "Recipe", "Run", "flag", "measure", "train", "write_summary"]
 
 # Vanishing and exploding gradients of recurrent networks on the adding problem
-from tinynet.recipes import vanishing  # noqa: E402
+from tinynet.recipes import vanishing
 
 RECIPES["vanishing"] = vanishing.RECIPE

@@ -108,7 +108,7 @@ def plot_exploding(result: dict, path):
     left.plot(result["lags"], result["unclipped"], "o-", color="tab:red", label="unclipped")
     left.plot(result["lags"], result["clipped"], "o-", color="tab:blue",
               label=f"clip_grad_norm_(max_norm={result['max_norm']})")
-    left.set(xscale="log", yscale="log", xlabel="sequence length T", ylabel="‖∇θ loss‖",
+    left.set(yscale="log", xticks=result["lags"], xlabel="sequence length T", ylabel="‖∇θ loss‖",
              title=f"tanh RNN, W_hh ~ N(0, {result['gain']}²/H)")
     for name, color in (("unclipped", "tab:red"), ("clipped", "tab:blue")):
         values = [np.nan if v is None else v for v in result["losses"][name]]

@@ -45,14 +45,15 @@ NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "peephole": "peephole LSTM", "gru": 
 
 
 def hidden_gradient_norms(model, inputs: tn.Tensor, targets: tn.Tensor) -> list[float]:
-    """‖∂loss/∂h_t‖ (Frobenius norm over the batch and the units) for t = 1..T, the loss the
-    MSE of ``model`` (a ``LastStepRegressor``) on (inputs, targets); gradients of the
-    parameters are left cleared."""
+    """‖∂loss/∂h_t‖ (Frobenius norm over the batch and the units, summed in float64 so that
+    the squares of tiny float32 gradients do not underflow) for t = 1..T, the loss the MSE of
+    ``model`` (a ``LastStepRegressor``) on (inputs, targets); gradients of the parameters are
+    left cleared."""
     prediction, states = model.hidden_states(inputs)
     for state in states:
         state.retain_grad()
     tn.nn.functional.mse_loss(prediction, targets).backward()
-    norms = [float(state.grad.norm()) for state in states]
+    norms = [float(np.linalg.norm(state.grad.numpy().astype(np.float64))) for state in states]
     model.zero_grad()
     return norms
 
@@ -129,7 +130,7 @@ def study(build, lags, epochs: int, batch_size: int, lr: float, seed: int, train
 
 def plot_gradient_norms(norms: dict, path: Path) -> Path:
     """One panel per length: ‖∂loss/∂h_t‖ against t for each model, dashed at initialisation,
-    solid after training, on a log scale."""
+    solid after training, on a log scale (a norm that underflowed to 0 leaves a gap)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -143,7 +144,8 @@ def plot_gradient_norms(norms: dict, path: Path) -> Path:
             curves = per_cell[str(lag)]
             steps = np.arange(1, lag + 1)
             for when, style in (("init", "--"), ("trained", "-")):
-                values = np.maximum(np.asarray(curves[when]), 1e-30)
+                values = np.asarray(curves[when], dtype=float)
+                values[values <= 0] = np.nan  # underflowed to 0: left out of the log scale
                 axis.plot(steps, values, style, color=colors.get(cell), lw=1.4,
                           label=f"{NAMES[cell]} ({'initial' if when == 'init' else 'trained'})")
         axis.set_yscale("log")
@@ -248,6 +250,8 @@ def details(metrics: dict, page: Path) -> str:
             "after training. How much of the gradient at the last step reaches the first one, "
             f"‖∂loss/∂h_1‖ / ‖∂loss/∂h_T‖ at T = {max(metrics['lags'])}:\n\n"
             f"{ratio_table(metrics['rows'])}\n\n"
+            "(A 0 is a gradient that underflowed to exactly zero in float32; the figure leaves "
+            "such points out.)\n\n"
             f"{exploding_markdown(metrics['exploding'])}\n\n![exploding gradients]({figures[1]})\n")
 
 

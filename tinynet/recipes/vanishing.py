@@ -135,7 +135,7 @@ def plot_gradient_norms(norms: dict, path: Path) -> Path:
     from matplotlib.figure import Figure
 
     lags = sorted({int(lag) for per_cell in norms.values() for lag in per_cell})
-    figure = Figure(figsize=(4.2 * len(lags), 3.6))
+    figure = Figure(figsize=(4.2 * len(lags), 4.2))
     FigureCanvasAgg(figure)
     axes = figure.subplots(1, len(lags), squeeze=False)[0]
     colors = {"rnn": "tab:red", "lstm": "tab:blue", "peephole": "tab:purple", "gru": "tab:green"}
@@ -153,9 +153,10 @@ def plot_gradient_norms(norms: dict, path: Path) -> Path:
         axis.set_title(f"T = {lag}")
         axis.grid(alpha=0.3)
     axes[0].set_ylabel("‖∂loss/∂h_t‖")
-    axes[-1].legend(fontsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
     figure.suptitle("Gradient of the loss with respect to each hidden state (adding problem)")
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.12, 1, 1))
     figure.savefig(path, dpi=100)
     return path
 

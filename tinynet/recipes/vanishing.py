@@ -241,6 +241,11 @@ def details(metrics: dict, page: Path) -> str:
         target = page.with_name(f"{page.stem}-{name}")
         target.write_bytes((folder / name).read_bytes())
         figures.append(target.name)
+    underflow = ("(A 0 is a gradient that underflowed to exactly zero in float32; the figure "
+                 "leaves such points out.)\n\n"
+                 if any(0 in (row["first_to_last_gradient_ratio_init"],
+                              row["first_to_last_gradient_ratio_trained"])
+                        for row in metrics["rows"]) else "")
     return (f"Test MSE on {TEST_SIZE} sequences of each length T (predicting the mean: "
             f"{metrics['baseline_mse']:.3f}); *solved* means a test MSE below "
             f"{metrics['solved_below_mse']}. Training stops when the validation MSE falls below "
@@ -250,9 +255,7 @@ def details(metrics: dict, page: Path) -> str:
             "‖∂loss/∂h_t‖ against t, on 256 test sequences: dashed at initialisation, solid "
             "after training. How much of the gradient at the last step reaches the first one, "
             f"‖∂loss/∂h_1‖ / ‖∂loss/∂h_T‖ at T = {max(metrics['lags'])}:\n\n"
-            f"{ratio_table(metrics['rows'])}\n\n"
-            "(A 0 is a gradient that underflowed to exactly zero in float32; the figure leaves "
-            "such points out.)\n\n"
+            f"{ratio_table(metrics['rows'])}\n\n{underflow}"
             f"{exploding_markdown(metrics['exploding'])}\n\n![exploding gradients]({figures[1]})\n")
 
 

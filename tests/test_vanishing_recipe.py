@@ -97,8 +97,8 @@ def test_short_run_writes_metrics_figures_and_the_page(tmp_path):
                                                    "peephole-4.rnn.weight_co_l0"}
     text = page.read_text()
     assert "| peephole LSTM |" in text and "T = 6" in text and "clip_grad_norm_" in text
-    assert (page.parent / "vanishing-gradient-norms.png").exists()
-    assert (page.parent / "vanishing-exploding.png").exists()
+    assert (page.parent / "vanishing-seed0-gradient-norms.png").exists()
+    assert (page.parent / "vanishing-seed0-exploding.png").exists()
 
 
 def test_the_recipe_is_registered_with_its_defaults():

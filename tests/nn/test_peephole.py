@@ -211,3 +211,19 @@ def test_errors_name_the_problem():
         cell(tn.randn(N, IN + 1))
     with pytest.raises(Exception, match="dtype"):
         cell(tn.randn(N, IN, dtype=tn.float64))
+
+
+def test_with_zero_peepholes_it_gives_pytorchs_lstm_outputs_from_its_state_dict():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.LSTM(IN, H, num_layers=2, batch_first=True).double()
+    ours = nn.PeepholeLSTM(IN, H, num_layers=2, batch_first=True).double()
+    state = {k: tn.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
+    state.update({name: tn.zeros(H, dtype=tn.float64) for name, _ in ours.named_parameters()
+                  if name.startswith("weight_c")})
+    ours.load_state_dict(state)
+    x = np.random.default_rng(2).standard_normal((N, L, IN))
+    output, (h_n, c_n) = ours(tn.tensor(x))
+    expected, (h_expected, c_expected) = theirs(torch.tensor(x))
+    for mine, reference in ((output, expected), (h_n, h_expected), (c_n, c_expected)):
+        np.testing.assert_allclose(mine.detach().numpy(), reference.detach().numpy(),
+                                   rtol=1e-10, atol=1e-12)

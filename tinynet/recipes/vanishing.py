@@ -231,14 +231,14 @@ def run(run: Run) -> dict:
 
 def details(metrics: dict, page: Path) -> str:
     """The Markdown of a run below the summary: the table, the figures (copied beside the
-    page) and the exploding-gradient measurements."""
+    page as PAGE-seedS-NAME.png) and the exploding-gradient measurements."""
     from tinynet.recipes.exploding import exploding_markdown
 
     folder, page = Path(metrics["run_folder"]), Path(page)
     page.parent.mkdir(parents=True, exist_ok=True)
     figures = []
     for name in ("gradient-norms.png", "exploding.png"):
-        target = page.with_name(f"{page.stem}-{name}")
+        target = page.with_name(f"{page.stem}-seed{metrics['settings']['seed']}-{name}")
         target.write_bytes((folder / name).read_bytes())
         figures.append(target.name)
     underflow = ("(A 0 is a gradient that underflowed to exactly zero in float32; the figure "

@@ -7,8 +7,7 @@ domain, away from its kinks) and the other arguments (dims, indices, labels, con
 tests run gradcheck and gradgradcheck on hypothesis-chosen seeds, and check that together the
 cases reach every Function in ``tinynet.ops``.
 
-The cases are split by kind: core.py (elementwise, reductions, shapes, indexing, matmul),
-nn.py (activations, losses, normalization, layers), conv.py (convolution, pooling, resampling).
+The cases are split by kind, one file each: the TABLES below, in the order they run.
 """
 
 from __future__ import annotations
@@ -16,9 +15,30 @@ from __future__ import annotations
 from tinynet.gradcheck_cases.case import Case
 from tinynet.gradcheck_cases.conv import CONV_CASES
 from tinynet.gradcheck_cases.core import CORE_CASES
+from tinynet.gradcheck_cases.extra_nn import EXTRA_NN_CASES
+from tinynet.gradcheck_cases.indexing_more import INDEXING_MORE_CASES
+from tinynet.gradcheck_cases.layers import LAYERS_CASES
+from tinynet.gradcheck_cases.math import MATH_CASES
 from tinynet.gradcheck_cases.nn import NN_CASES
+from tinynet.gradcheck_cases.packed import PACKED_CASES
+from tinynet.gradcheck_cases.peephole import PEEPHOLE_CASES
+from tinynet.gradcheck_cases.recurrent import RECURRENT_CASES
+from tinynet.gradcheck_cases.tensor_functions import TENSOR_FUNCTION_CASES
 
-CASES: list[Case] = CORE_CASES + NN_CASES + CONV_CASES
+TABLES: dict[str, list[Case]] = {
+    "core": CORE_CASES,  # elementwise, reductions, shapes, indexing, matmul
+    "tensor functions": TENSOR_FUNCTION_CASES,  # sort, topk, norms, masking, cumsum, in-place
+    "math": MATH_CASES,  # rounding, logs, inverse trigonometry, remainders, scans
+    "indexing": INDEXING_MORE_CASES,  # scatter, index_*, dims, einsum, products, inv/det/solve
+    "nn": NN_CASES,  # activations, losses, batch/layer/group norm, dropout, embedding
+    "more nn": EXTRA_NN_CASES,  # more losses, distances, norms, bilinear, embedding_bag
+    "conv": CONV_CASES,  # convolution, pooling, resampling
+    "layers": LAYERS_CASES,  # more activations, padding, pooling and resampling layers
+    "recurrent": RECURRENT_CASES,  # recurrent cells and layers
+    "peephole": PEEPHOLE_CASES,  # the peephole LSTM
+    "packed": PACKED_CASES,  # padded and packed sequences, the step loop over a packed batch
+}
+CASES: list[Case] = [case for table in TABLES.values() for case in table]
 
 
 def select(words: list[str], cases: list[Case] | None = None) -> list[Case]:
@@ -27,40 +47,6 @@ def select(words: list[str], cases: list[Case] | None = None) -> list[Case]:
             if any(word.lower() in c.name.lower() for word in words)]
 
 
-__all__ = ["Case", "CASES", "CORE_CASES", "NN_CASES", "CONV_CASES", "select"]
-
-# Tensor functions: sort, topk, norms, masking, repeat, roll, cumsum, lerp, in-place forms
-from tinynet.gradcheck_cases.tensor_functions import TENSOR_FUNCTION_CASES  # noqa: E402
-
-CASES += TENSOR_FUNCTION_CASES
-__all__ += ["TENSOR_FUNCTION_CASES"]
-# Further nn functions and layers (losses, distances, norms, bilinear, embedding_bag, dropout).
-from tinynet.gradcheck_cases.extra_nn import EXTRA_NN_CASES
-
-CASES += EXTRA_NN_CASES
-__all__ += ["EXTRA_NN_CASES"]
-# Further activations, padding, pooling and resampling layers
-from tinynet.gradcheck_cases.layers import LAYERS_CASES  # noqa: E402
-
-CASES += LAYERS_CASES
-__all__ += ["LAYERS_CASES"]
-# Recurrent cells and layers
-from tinynet.gradcheck_cases.recurrent import RECURRENT_CASES  # noqa: E402
-
-CASES += RECURRENT_CASES
-__all__ += ["RECURRENT_CASES"]
-# Indexing, dims, diagonals, einsum and products, linalg inv/det/solve
-from tinynet.gradcheck_cases.indexing_more import INDEXING_MORE_CASES  # noqa: E402
-
-CASES += INDEXING_MORE_CASES
-__all__ += ["INDEXING_MORE_CASES"]
-# Padded and packed sequences, and the recurrent step loop over a packed batch
-from tinynet.gradcheck_cases.packed import PACKED_CASES  # noqa: E402
-
-CASES += PACKED_CASES
-__all__ += ["PACKED_CASES"]
-# Everyday math: rounding, logs, inverse trigonometry, remainders, more reductions and scans
-from tinynet.gradcheck_cases.math import MATH_CASES  # noqa: E402
-
-CASES += MATH_CASES
-__all__ += ["MATH_CASES"]
+__all__ = ["Case", "CASES", "TABLES", "select", "CONV_CASES", "CORE_CASES", "EXTRA_NN_CASES",
+           "INDEXING_MORE_CASES", "LAYERS_CASES", "MATH_CASES", "NN_CASES", "PACKED_CASES",
+           "PEEPHOLE_CASES", "RECURRENT_CASES", "TENSOR_FUNCTION_CASES"]

@@ -55,3 +55,13 @@ def __getattr__(name: str):
         return {model: partial(train, model) for model, recipe in RECIPES.items()
                 if recipe.family != "classifier"}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# Recurrent regressors of the long-range tasks (the vanishing-gradient study)
+from tinynet.models.last_step import (  # noqa: E402
+    LastStepRegressor,
+    build_last_step_regressor,
+    build_vanishing,
+)
+
+MODELS["vanishing"] = build_vanishing
+__all__ += ["LastStepRegressor", "build_last_step_regressor", "build_vanishing"]

@@ -326,3 +326,8 @@ from tinynet.nn.rnn import GRU, LSTM, RNN, RNNBase  # noqa: E402
 from tinynet.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: E402
 
 __all__ += ["GRU", "LSTM", "RNN", "RNNBase", "GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"]
+
+# Peephole LSTM (not in PyTorch)
+from tinynet.nn.peephole import PeepholeLSTM, PeepholeLSTMCell  # noqa: E402
+
+__all__ += ["PeepholeLSTM", "PeepholeLSTMCell"]

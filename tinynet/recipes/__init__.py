@@ -116,8 +116,9 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     """Run ``train(model, dataset, seed=s, ...)`` for each seed, one after the other in this
     process, each into RUN/seed-S (RUN: a new run folder, as in ``train``). Returns {"runs":
     [per seed: seed, headline value, train_seconds, wall_seconds], "headline", "min", "max",
-    "mean", "run_folder"}; with ``markdown`` also writes that summary there as a Markdown page
-    (``tinynet.report.write_markdown``), headed by ``command``."""
+    "mean", "run_folder", "run_metrics" (each run's metrics when the recipe has ``details``)};
+    with ``markdown`` also writes that summary there as a Markdown page
+    (``tinynet.report.write_markdown``), headed by ``command``, with each run's details."""
     seeds = list(seeds)
     if not seeds:
         raise ValueError("--seeds needs at least one seed")
@@ -131,7 +132,7 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     for seed in seeds:
         check(model, dataset, seed)
     base = new_run_folder(Path(out) if out is not None else Path("runs") / f"{model}-{dataset}")
-    rows = []
+    rows, run_metrics = [], []
     for seed in seeds:
         start = time.perf_counter()
         metrics = train(model, dataset, seed=seed, out=base / f"seed-{seed}", **options)
@@ -141,10 +142,12 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
                      "stop_cause": metrics["stop_cause"]})
         if metrics["stop_cause"] == "interrupted":
             break
+        if recipe.details is not None:
+            run_metrics.append(metrics)
     values = [row[recipe.headline] for row in rows]
     summary = {"model": model, "dataset": dataset, "headline": recipe.headline, "runs": rows,
                "min": min(values), "max": max(values), "mean": sum(values) / len(values),
-               "run_folder": str(base)}
+               "run_folder": str(base), "run_metrics": run_metrics}
     if markdown is not None:
         write_summary(markdown, summary, command)
     return summary
@@ -168,8 +171,17 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
             "process (loading the data, training, evaluating, writing the files). "
             "\\* The first seed's times also include compiling tinynet's Numba kernels when "
             "their on-disk cache is cold (the first run after installing or changing tinynet).\n")
+    details = RECIPES[summary["model"]].details
+    for seed, metrics in zip([row["seed"] for row in rows], summary.get("run_metrics", [])):
+        text = details(metrics, Path(path))
+        body += f"\n## Seed {seed}\n\n{text}\n" if len(rows) > 1 else f"\n{text}\n"
     title = f"{summary['model']} on {summary['dataset']}: {len(rows)} seeds"
     return write_markdown(path, title, body, command)
 
 
 __all__ = ["RECIPES", "Recipe", "Run", "flag", "measure", "train", "write_summary"]
+
+# Vanishing and exploding gradients of recurrent networks on the adding problem
+from tinynet.recipes import vanishing
+
+RECIPES["vanishing"] = vanishing.RECIPE

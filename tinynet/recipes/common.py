@@ -77,13 +77,16 @@ class Recipe:
     """How a family of models trains. ``defaults(dataset)`` gives the options the recipe takes
     (a subset of ``OPTION_CHECKS``) and their default values; ``run(Run)`` trains and returns
     the metrics; ``headline`` names the metric a summary over seeds reports (dots go into nested
-    dicts); ``dataset`` is the default dataset."""
+    dicts); ``dataset`` is the default dataset. ``details(metrics, page)``, when given, returns
+    the Markdown of one run that a ``--markdown`` page shows below the summary (it may write
+    figures beside ``page``)."""
 
     family: str
     run: Callable[[Run], dict]
     defaults: Callable[[str], dict]
     dataset: str
     headline: str
+    details: Callable[[dict, Path], str] | None = None
 
 
 def check_options(model: str, recipe: Recipe, dataset: str, given: dict) -> dict:

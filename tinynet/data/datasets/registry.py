@@ -34,3 +34,9 @@ def get_dataset(name: str, train: bool = True, root: str | Path | None = None,
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     return DATASETS[name](train, root, download)
+
+# Long-range regression task: (sequence (50, 2), sum (1,)) samples; the vanishing-gradient
+# recipe draws its own lengths
+from tinynet.data.datasets.sequence_tasks import AddingProblem  # noqa: E402
+
+DATASETS["adding"] = lambda train, root, download: AddingProblem(train=train)

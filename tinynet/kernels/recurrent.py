@@ -1,0 +1,218 @@
+"""The elementwise gate math of one time step of the tanh/relu RNN, the LSTM and the GRU, forward
+and backward, on (N, ·) arrays. The matrix product h W_hhᵀ of each step stays in BLAS (the caller
+passes its result ``hh``); these kernels do everything elementwise around it in one pass, writing
+into arrays the caller owns (so the per-step loop in tinynet/ops/recurrent.py allocates nothing).
+
+Notation: N the batch, H the hidden size; ``gx`` = x W_ihᵀ + b_ih (the input side, all gates
+side by side), ``hh`` = h W_hhᵀ (the hidden side, without its bias), ``b`` = b_hh (zeros when the
+layer has no bias). σ(a) = (1 + tanh(a/2))/2, which never overflows.
+
+Derivatives (a_· the pre-activation of a gate, ⊙ elementwise, dh and dc the gradients arriving
+at h_t and c_t):
+
+LSTM   c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
+       dc = dc_next + dh ⊙ o ⊙ (1 − tanh²(c_t))
+       da_i = dc ⊙ g ⊙ i(1 − i)      da_f = dc ⊙ c_{t−1} ⊙ f(1 − f)
+       da_g = dc ⊙ i ⊙ (1 − g²)      da_o = dh ⊙ tanh(c_t) ⊙ o(1 − o)
+       dc_{t−1} = dc ⊙ f
+GRU    n = tanh(a_n),  a_n = gx_n + r ⊙ (hh_n + b_n),   h_t = n + z ⊙ (h_{t−1} − n)
+       da_n = dh ⊙ (1 − z) ⊙ (1 − n²)
+       da_z = dh ⊙ (h_{t−1} − n) ⊙ z(1 − z)
+       da_r = da_n ⊙ (hh_n + b_n) ⊙ r(1 − r)
+       d gx = (da_r, da_z, da_n),  d hh = (da_r, da_z, da_n ⊙ r),  dh_{t−1} (direct) = dh ⊙ z
+RNN    h_t = act(gx + hh + b):  da = dh ⊙ (1 − h_t²) (tanh) or dh ⊙ [h_t > 0] (relu)
+
+Every kernel is a readable NumPy reference (the specification) and a Numba twin of the same
+signature; float32 and float64, computed in the arrays' dtype.
+"""
+
+import math
+
+import numpy as np
+
+from tinynet.kernels.backend import dispatch
+from tinynet.kernels.jit import njit
+
+
+def _sigmoid(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+# ---- LSTM ---------------------------------------------------------------------------------------
+
+def lstm_forward_step_numpy(gx, hh, b, c_prev, gates, c, h) -> None:
+    """One LSTM step. Reads gx, hh (N, 4H), b (4H,), c_prev (N, H); writes the activated gates
+    (i, f, g, o) into ``gates`` (N, 4H), c_t = f ⊙ c_prev + i ⊙ g into ``c`` and
+    h_t = o ⊙ tanh(c_t) into ``h`` (N, H)."""
+    H = c_prev.shape[1]
+    a = gx + hh + b
+    gates[:, :H] = _sigmoid(a[:, :H])
+    gates[:, H:2 * H] = _sigmoid(a[:, H:2 * H])
+    gates[:, 2 * H:3 * H] = np.tanh(a[:, 2 * H:3 * H])
+    gates[:, 3 * H:] = _sigmoid(a[:, 3 * H:])
+    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    c[...] = f * c_prev + i * g
+    h[...] = o * np.tanh(c)
+
+
+@njit(cache=True, nogil=True)
+def lstm_forward_step_numba(gx, hh, b, c_prev, gates, c, h):
+    n_rows, H = c_prev.shape
+    for n in range(n_rows):
+        for j in range(H):
+            i = 0.5 * (1.0 + math.tanh(0.5 * (gx[n, j] + hh[n, j] + b[j])))
+            f = 0.5 * (1.0 + math.tanh(0.5 * (gx[n, H + j] + hh[n, H + j] + b[H + j])))
+            g = math.tanh(gx[n, 2 * H + j] + hh[n, 2 * H + j] + b[2 * H + j])
+            o = 0.5 * (1.0 + math.tanh(0.5 * (gx[n, 3 * H + j] + hh[n, 3 * H + j]
+                                              + b[3 * H + j])))
+            gates[n, j] = i
+            gates[n, H + j] = f
+            gates[n, 2 * H + j] = g
+            gates[n, 3 * H + j] = o
+            c_new = f * c_prev[n, j] + i * g
+            c[n, j] = c_new
+            h[n, j] = o * math.tanh(c_new)
+
+
+def lstm_backward_step_numpy(dh, dc_next, gates, c, c_prev, da, dc_prev) -> None:
+    """The LSTM step's backward (formulas in the module docstring). Reads dh, dc_next (N, H), the
+    saved gates (N, 4H), c_t and c_{t−1} (N, H); writes the pre-activation gradient (N, 4H) into
+    ``da`` and dc_{t−1} (N, H) into ``dc_prev``."""
+    H = c.shape[1]
+    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    tanh_c = np.tanh(c)
+    dc = dc_next + dh * o * (1 - tanh_c * tanh_c)
+    da[:, :H] = dc * g * i * (1 - i)
+    da[:, H:2 * H] = dc * c_prev * f * (1 - f)
+    da[:, 2 * H:3 * H] = dc * i * (1 - g * g)
+    da[:, 3 * H:] = dh * tanh_c * o * (1 - o)
+    dc_prev[...] = dc * f
+
+
+@njit(cache=True, nogil=True)
+def lstm_backward_step_numba(dh, dc_next, gates, c, c_prev, da, dc_prev):
+    n_rows, H = c.shape
+    for n in range(n_rows):
+        for j in range(H):
+            i = gates[n, j]
+            f = gates[n, H + j]
+            g = gates[n, 2 * H + j]
+            o = gates[n, 3 * H + j]
+            tanh_c = math.tanh(c[n, j])
+            dc = dc_next[n, j] + dh[n, j] * o * (1 - tanh_c * tanh_c)
+            da[n, j] = dc * g * i * (1 - i)
+            da[n, H + j] = dc * c_prev[n, j] * f * (1 - f)
+            da[n, 2 * H + j] = dc * i * (1 - g * g)
+            da[n, 3 * H + j] = dh[n, j] * tanh_c * o * (1 - o)
+            dc_prev[n, j] = dc * f
+
+
+# ---- GRU ----------------------------------------------------------------------------------------
+
+def gru_forward_step_numpy(gx, hh, b, h_prev, saved, h) -> None:
+    """One GRU step. Reads gx, hh (N, 3H), b (3H,), h_prev (N, H); writes r, z, n and the reset
+    product's operand hh_n + b_n side by side into ``saved`` (N, 4H), and
+    h_t = n + z ⊙ (h_prev − n) into ``h`` (N, H)."""
+    H = h_prev.shape[1]
+    hidden_n = hh[:, 2 * H:] + b[2 * H:]
+    r = _sigmoid(gx[:, :H] + hh[:, :H] + b[:H])
+    z = _sigmoid(gx[:, H:2 * H] + hh[:, H:2 * H] + b[H:2 * H])
+    n = np.tanh(gx[:, 2 * H:] + r * hidden_n)
+    saved[:, :H], saved[:, H:2 * H], saved[:, 2 * H:3 * H], saved[:, 3 * H:] = r, z, n, hidden_n
+    h[...] = n + z * (h_prev - n)
+
+
+@njit(cache=True, nogil=True)
+def gru_forward_step_numba(gx, hh, b, h_prev, saved, h):
+    n_rows, H = h_prev.shape
+    for m in range(n_rows):
+        for j in range(H):
+            hidden_n = hh[m, 2 * H + j] + b[2 * H + j]
+            r = 0.5 * (1.0 + math.tanh(0.5 * (gx[m, j] + hh[m, j] + b[j])))
+            z = 0.5 * (1.0 + math.tanh(0.5 * (gx[m, H + j] + hh[m, H + j] + b[H + j])))
+            n = math.tanh(gx[m, 2 * H + j] + r * hidden_n)
+            saved[m, j] = r
+            saved[m, H + j] = z
+            saved[m, 2 * H + j] = n
+            saved[m, 3 * H + j] = hidden_n
+            h[m, j] = n + z * (h_prev[m, j] - n)
+
+
+def gru_backward_step_numpy(dh, saved, h_prev, dgx, dhh, dh_direct) -> None:
+    """The GRU step's backward (formulas in the module docstring). Reads dh (N, H), the saved
+    r, z, n, hh_n + b_n (N, 4H) and h_{t−1} (N, H); writes d gx and d hh (N, 3H) and the direct
+    part dh ⊙ z of dh_{t−1} (N, H) (the rest is d hh · W_hh, a matrix product)."""
+    H = h_prev.shape[1]
+    r, z, n, hidden_n = saved[:, :H], saved[:, H:2 * H], saved[:, 2 * H:3 * H], saved[:, 3 * H:]
+    da_n = dh * (1 - z) * (1 - n * n)
+    da_z = dh * (h_prev - n) * z * (1 - z)
+    da_r = da_n * hidden_n * r * (1 - r)
+    dgx[:, :H], dgx[:, H:2 * H], dgx[:, 2 * H:] = da_r, da_z, da_n
+    dhh[:, :H], dhh[:, H:2 * H], dhh[:, 2 * H:] = da_r, da_z, da_n * r
+    dh_direct[...] = dh * z
+
+
+@njit(cache=True, nogil=True)
+def gru_backward_step_numba(dh, saved, h_prev, dgx, dhh, dh_direct):
+    n_rows, H = h_prev.shape
+    for m in range(n_rows):
+        for j in range(H):
+            r = saved[m, j]
+            z = saved[m, H + j]
+            n = saved[m, 2 * H + j]
+            hidden_n = saved[m, 3 * H + j]
+            grad = dh[m, j]
+            da_n = grad * (1 - z) * (1 - n * n)
+            da_z = grad * (h_prev[m, j] - n) * z * (1 - z)
+            da_r = da_n * hidden_n * r * (1 - r)
+            dgx[m, j] = da_r
+            dgx[m, H + j] = da_z
+            dgx[m, 2 * H + j] = da_n
+            dhh[m, j] = da_r
+            dhh[m, H + j] = da_z
+            dhh[m, 2 * H + j] = da_n * r
+            dh_direct[m, j] = grad * z
+
+
+# ---- tanh / relu RNN ----------------------------------------------------------------------------
+
+def rnn_forward_step_numpy(gx, hh, b, relu, h) -> None:
+    """One Elman step: h_t = tanh(gx + hh + b), or relu(·) with ``relu``; all (N, H), b (H,)."""
+    a = gx + hh + b
+    h[...] = np.maximum(a, 0) if relu else np.tanh(a)
+
+
+@njit(cache=True, nogil=True)
+def rnn_forward_step_numba(gx, hh, b, relu, h):
+    n_rows, H = h.shape
+    for n in range(n_rows):
+        for j in range(H):
+            a = gx[n, j] + hh[n, j] + b[j]
+            if relu:
+                h[n, j] = a if a > 0 else 0.0
+            else:
+                h[n, j] = math.tanh(a)
+
+
+def rnn_backward_step_numpy(dh, h, relu, da) -> None:
+    """The Elman step's backward: da = dh ⊙ (1 − h_t²) (tanh) or dh ⊙ [h_t > 0] (relu)."""
+    da[...] = dh * (h > 0) if relu else dh * (1 - h * h)
+
+
+@njit(cache=True, nogil=True)
+def rnn_backward_step_numba(dh, h, relu, da):
+    n_rows, H = h.shape
+    for n in range(n_rows):
+        for j in range(H):
+            if relu:
+                da[n, j] = dh[n, j] if h[n, j] > 0 else 0.0
+            else:
+                da[n, j] = dh[n, j] * (1 - h[n, j] * h[n, j])
+
+
+lstm_forward_step = dispatch(numpy=lstm_forward_step_numpy, numba=lstm_forward_step_numba)
+lstm_backward_step = dispatch(numpy=lstm_backward_step_numpy, numba=lstm_backward_step_numba)
+gru_forward_step = dispatch(numpy=gru_forward_step_numpy, numba=gru_forward_step_numba)
+gru_backward_step = dispatch(numpy=gru_backward_step_numpy, numba=gru_backward_step_numba)
+rnn_forward_step = dispatch(numpy=rnn_forward_step_numpy, numba=rnn_forward_step_numba)
+rnn_backward_step = dispatch(numpy=rnn_backward_step_numpy, numba=rnn_backward_step_numba)

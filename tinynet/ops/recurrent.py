@@ -37,7 +37,7 @@ from tinynet.ops.elementwise import relu, sigmoid, tanh
 from tinynet.ops.linalg import Linear
 from tinynet.ops.rearrange import unbind
 from tinynet.ops.shape import chunk, stack
-from tinynet.runtime import matmul
+from tinynet.runtime import blas_threads, matmul
 from tinynet.tensor import Tensor
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
@@ -125,17 +125,23 @@ def _forward_arrays(mode, gx, h0, c0, w, b, reverse):
     hh = np.empty((batch, w.shape[0]), dtype)
     w_t = w.T
     h, c = h0, c0
-    for t in range(length - 1, -1, -1) if reverse else range(length):
-        matmul(h, w_t, out=hh)
-        if mode == "LSTM":
-            kernels.lstm_forward_step(gx[t], hh, b, c, gates[t], cells[t], output[t])
-            c = cells[t]
-        elif mode == "GRU":
-            kernels.gru_forward_step(gx[t], hh, b, h, gates[t], output[t])
-        else:
-            kernels.rnn_forward_step(gx[t], hh, b, mode == "RNN_RELU", output[t])
-        h = output[t]
+    with blas_threads(hh.size * hidden):  # one scope for all the steps' products
+        for t in range(length - 1, -1, -1) if reverse else range(length):
+            _step_forward(kernels, mode, gx[t], h, w_t, b, c, hh, gates, cells, output, t)
+            h = output[t]
+            c = cells[t] if mode == "LSTM" else None
     return output, h.copy(), None if c is None else c.copy(), gates, cells
+
+
+def _step_forward(kernels, mode, gx, h, w_t, b, c, hh, gates, cells, output, t):
+    """One step of the recurrence: the product h W_hhᵀ (BLAS), then the gate kernel."""
+    np.matmul(h, w_t, out=hh)
+    if mode == "LSTM":
+        kernels.lstm_forward_step(gx, hh, b, c, gates[t], cells[t], output[t])
+    elif mode == "GRU":
+        kernels.gru_forward_step(gx, hh, b, h, gates[t], output[t])
+    else:
+        kernels.rnn_forward_step(gx, hh, b, mode == "RNN_RELU", output[t])
 
 
 def _previous(sequence, first, reverse):
@@ -165,21 +171,22 @@ def _backward_arrays(mode, gx, h0, c0, w, b, grad_output, grad_h_n, grad_c_n, re
         c_previous = _previous(cells, c0, reverse)
         dc = np.array(grad_c_n, dtype, copy=True)
         dc_next = np.empty_like(dc)
-    for t in range(length) if reverse else range(length - 1, -1, -1):
-        np.add(dh, grad_output[t], out=dh_step)
-        if mode == "LSTM":
-            dc, dc_next = dc_next, dc
-            kernels.lstm_backward_step(dh_step, dc_next, gates[t], cells[t], c_previous[t],
-                                       grad_gx[t], dc)
-            dh = matmul(grad_gx[t], w)
-        elif mode == "GRU":
-            kernels.gru_backward_step(dh_step, gates[t], h_previous[t], grad_gx[t], grad_hh[t],
-                                      direct)
-            dh = matmul(grad_hh[t], w)
-            dh += direct
-        else:
-            kernels.rnn_backward_step(dh_step, output[t], mode == "RNN_RELU", grad_gx[t])
-            dh = matmul(grad_gx[t], w)
+    with blas_threads(batch * rows * hidden):  # one scope for all the steps' products
+        for t in range(length) if reverse else range(length - 1, -1, -1):
+            np.add(dh, grad_output[t], out=dh_step)
+            if mode == "LSTM":
+                dc, dc_next = dc_next, dc
+                kernels.lstm_backward_step(dh_step, dc_next, gates[t], cells[t], c_previous[t],
+                                           grad_gx[t], dc)
+                dh = np.matmul(grad_gx[t], w)
+            elif mode == "GRU":
+                kernels.gru_backward_step(dh_step, gates[t], h_previous[t], grad_gx[t],
+                                          grad_hh[t], direct)
+                dh = np.matmul(grad_hh[t], w)
+                dh += direct
+            else:
+                kernels.rnn_backward_step(dh_step, output[t], mode == "RNN_RELU", grad_gx[t])
+                dh = np.matmul(grad_gx[t], w)
     flat = grad_hh.reshape(length * batch, rows)
     grad_w = matmul(flat.T, h_previous.reshape(length * batch, hidden))
     grad_b = flat.sum(0)

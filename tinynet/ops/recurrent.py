@@ -17,8 +17,8 @@ form under grad mode and differentiates it twice (the first derivative recorded 
 ``create_graph``, then its vector-Jacobian product with the incoming gradients). So first
 derivatives, also inside a recorded backward (gradient penalties), take the fast path, and the
 second derivatives are those of the composed graph, exactly. When that second backward is itself
-recorded (third derivatives), the recomputation uses the op's actual inputs, so the result stays
-connected to the graph at every order.
+recorded (third derivatives), the recomputation starts from clones of the op's inputs, so the
+result stays connected to the graph at every order.
 
 Shapes: gates_x = x W_ihᵀ + b_ih (L, N, G·H) for G stacked gates (RNN 1; LSTM 4: i, f, g, o; GRU
 3: r, z, n); h_0, c_0 (N, H); w_hh (G·H, H); b_hh (G·H,) or None. Outputs (L, N, H) in time order
@@ -250,9 +250,10 @@ class FusedRecurrentBackward(Function):
         inputs = ctx.inputs
         record = is_grad_enabled()
         with enable_grad():
-            # The actual inputs when this backward is itself recorded (so the result stays
-            # connected at higher orders); otherwise fresh leaves, so nothing upstream is walked.
-            leaves = [None if x is None else x if record and x.requires_grad
+            # Partial derivatives need a variable per input that nothing else depends on: fresh
+            # leaves, or, when this backward is itself recorded (third derivatives), a clone of
+            # each input, so that the result stays connected to the inputs' graph.
+            leaves = [None if x is None else x.clone() if record and x.requires_grad
                       else x.detach().requires_grad_() for x in inputs]
             gates_x, h0, c0, w_hh, b_hh, grad_output, grad_h_n, grad_c_n = leaves
             output, h_n, c_n = composed_direction(ctx.mode, gates_x, h0, c0, w_hh, b_hh,

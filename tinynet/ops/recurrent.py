@@ -164,7 +164,7 @@ def _backward_arrays(mode, gx, h0, c0, w, b, grad_output, grad_h_n, grad_c_n, re
     h_previous = _previous(output, h0, reverse)
     grad_gx = np.empty((length, batch, rows), dtype)
     grad_hh = np.empty((length, batch, rows), dtype) if mode == "GRU" else grad_gx
-    dh = np.array(grad_h_n, dtype, copy=True)
+    dh = np.array(grad_h_n, dtype, copy=True)  # the gradient reaching h_t from step t+1
     dh_step = np.empty((batch, hidden), dtype)
     direct = np.empty((batch, hidden), dtype)
     if mode == "LSTM":
@@ -178,15 +178,15 @@ def _backward_arrays(mode, gx, h0, c0, w, b, grad_output, grad_h_n, grad_c_n, re
                 dc, dc_next = dc_next, dc
                 kernels.lstm_backward_step(dh_step, dc_next, gates[t], cells[t], c_previous[t],
                                            grad_gx[t], dc)
-                dh = np.matmul(grad_gx[t], w)
+                np.matmul(grad_gx[t], w, out=dh)
             elif mode == "GRU":
                 kernels.gru_backward_step(dh_step, gates[t], h_previous[t], grad_gx[t],
                                           grad_hh[t], direct)
-                dh = np.matmul(grad_hh[t], w)
+                np.matmul(grad_hh[t], w, out=dh)
                 dh += direct
             else:
                 kernels.rnn_backward_step(dh_step, output[t], mode == "RNN_RELU", grad_gx[t])
-                dh = np.matmul(grad_gx[t], w)
+                np.matmul(grad_gx[t], w, out=dh)
     flat = grad_hh.reshape(length * batch, rows)
     grad_w = matmul(flat.T, h_previous.reshape(length * batch, hidden))
     grad_b = flat.sum(0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -150,8 +151,11 @@ def main(argv=None) -> dict:
         with open(args.json, "w") as file:
             json.dump(results, file, indent=2)
     if args.markdown:
+        command = " ".join(["python benchmarks/recurrent.py",
+                            *(sys.argv[1:] if argv is None else argv)])
         write_markdown(args.markdown, "Recurrent layer speed: tinynet and PyTorch",
-                       markdown_table(headers, cells) + "\n\n" + summary(results, args) + "\n")
+                       markdown_table(headers, cells) + "\n\n" + summary(results, args) + "\n",
+                       command=command)
     return results
 
 

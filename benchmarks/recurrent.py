@@ -1,6 +1,6 @@
 """Recurrent layer speed: nn.LSTM, nn.GRU and nn.RNN forward + backward in tinynet (the fused
 recurrence, the default, and the step-by-step composition, ``fused = False``) and in PyTorch's CPU
-implementation, each library at its default thread count.
+implementation, each library at its default thread count (--threads N gives both N).
 
 The workload is the one the target is stated for: batch 32, 50 time steps, input and hidden size
 128, float32, one layer; a step is ``out, _ = layer(x); out.sum().backward()`` with x requiring
@@ -11,8 +11,8 @@ sleep). The table gives the minimum and the median milliseconds over all rounds 
 the minima to PyTorch's: on a shared machine the minimum is the time least disturbed by other
 processes. Target: LSTM and GRU fused/torch <= 1.5x.
 
-    PYTHONPATH=. python benchmarks/recurrent.py [--rounds 7] [--calls 5] [--markdown FILE]
-        [--json out.json] [--quick]
+    PYTHONPATH=. python benchmarks/recurrent.py [--rounds 7] [--calls 5] [--threads N]
+        [--markdown FILE] [--json out.json] [--quick]
 """
 
 from __future__ import annotations
@@ -81,6 +81,10 @@ def measure(args) -> dict:
         import torch
     except ImportError:
         torch = None
+    if args.threads:
+        tinynet.set_num_threads(args.threads)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
     length, batch, size = (5, 4, 8) if args.quick else (50, 32, 128)
     rng = np.random.default_rng(0)
     x_array = rng.standard_normal((length, batch, size)).astype(np.float32)
@@ -134,6 +138,9 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=5, help="timed calls per block")
+    parser.add_argument("--threads", type=int, help="threads for both libraries "
+                        "(tinynet.set_num_threads, torch.set_num_threads; default: each "
+                        "library's own default)")
     parser.add_argument("--quick", action="store_true", help="a tiny workload (a smoke test)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--markdown", metavar="FILE", help="also write the table as a results "
@@ -141,6 +148,8 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.calls < 1:
         parser.error("--rounds and --calls must be at least 1")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     results = measure(args)
     headers, cells = table(results)
     from tinynet.report import markdown_table, write_markdown

@@ -15,7 +15,8 @@ def test_the_markdown_page_has_a_row_per_layer(tmp_path):
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--quick", "--rounds", "1", "--calls", "1", "--markdown",
-         "page.md"], capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=300)
+         "page.md"], check=False, capture_output=True, text=True, cwd=tmp_path, env=environment,
+        timeout=300)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "page.md").read_text()
     assert page.startswith("# Recurrent layer speed")
@@ -31,7 +32,8 @@ def test_the_markdown_page_has_a_row_per_layer(tmp_path):
 
 
 def test_bad_counts_are_refused():
-    result = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "0"], capture_output=True,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    result = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "0"], check=False,
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert result.returncode == 2
     assert "--rounds and --calls must be at least 1" in result.stderr

@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 # Recurrent gate kernels
-from tinynet.kernels.recurrent import (  # noqa: E402
+from tinynet.kernels.recurrent import (
     gru_backward_step,
     gru_forward_step,
     lstm_backward_step,

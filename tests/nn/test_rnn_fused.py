@@ -128,3 +128,15 @@ def test_unknown_mode_is_refused():
     x = tn.zeros(2, 1, 1)
     with pytest.raises(ValueError, match="unknown mode 'LSTMP'"):
         recurrent_direction("LSTMP", x, tn.zeros(1, 1), None, tn.zeros(1, 1), None)
+
+
+def test_operands_that_do_not_fit_are_refused():
+    gx, h0, w = tn.zeros(3, 2, 8), tn.zeros(2, 2), tn.zeros(8, 2)
+    with pytest.raises(ValueError, match=r"w_hh should have shape \[8, 2\]"):
+        recurrent_direction("LSTM", gx, h0, h0, tn.zeros(6, 2), None)
+    with pytest.raises(ValueError, match=r"gates_x should have shape \[3, 2, 6\]"):
+        recurrent_direction("GRU", gx, h0, None, w, None)
+    with pytest.raises(ValueError, match="the LSTM needs c_0"):
+        recurrent_direction("LSTM", gx, h0, None, w, None)
+    with pytest.raises(TypeError, match="w_hh dtype"):
+        recurrent_direction("LSTM", gx, h0, h0, w.double(), None)

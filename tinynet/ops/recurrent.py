@@ -274,12 +274,35 @@ class FusedRecurrentBackward(Function):
         return tuple(next(seconds) if needs else None for needs in ctx.needs_input_grad)
 
 
+def _check_operands(mode, gates_x, h0, c0, w_hh, b_hh) -> None:
+    """Refuse operands whose shapes or dtypes do not fit one another, naming them."""
+    if gates_x.ndim != 3 or h0.ndim != 2:
+        raise ValueError(f"recurrent_direction: expected gates_x (L, N, G·H) and h_0 (N, H), got "
+                         f"shapes {list(gates_x.shape)} and {list(h0.shape)}")
+    batch, hidden = h0.shape
+    rows = GATES[mode] * hidden
+    expected = {"gates_x": (gates_x, (gates_x.shape[0], batch, rows)),
+                "w_hh": (w_hh, (rows, hidden)), "b_hh": (b_hh, (rows,)),
+                "c_0": (c0 if mode == "LSTM" else None, (batch, hidden))}
+    for name, (value, shape) in expected.items():
+        if value is not None and tuple(value.shape) != shape:
+            raise ValueError(f"recurrent_direction: {name} should have shape {list(shape)} for "
+                             f"{mode} with h_0 of shape {list(h0.shape)}, got "
+                             f"{list(value.shape)}")
+        if value is not None and value.dtype != h0.dtype:
+            raise TypeError(f"recurrent_direction: {name} dtype ({value.dtype}) differs from "
+                            f"h_0's ({h0.dtype})")
+    if mode == "LSTM" and c0 is None:
+        raise ValueError("recurrent_direction: the LSTM needs c_0")
+
+
 def recurrent_direction(mode: str, gates_x: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
                         b_hh: Tensor | None, reverse: bool = False, fused: bool = True):
     """(output (L, N, H), h_n, c_n or None) of one layer and direction: one FusedRecurrent op with
     ``fused``, else the composed form (the same function)."""
     if mode not in MODES:
         raise ValueError(f"recurrent_direction: unknown mode {mode!r}; expected one of {MODES}")
+    _check_operands(mode, gates_x, h0, c0, w_hh, b_hh)
     if not fused:
         return composed_direction(mode, gates_x, h0, c0, w_hh, b_hh, reverse)
     results = FusedRecurrent.apply(gates_x, h0, c0 if mode == "LSTM" else None, w_hh, b_hh,

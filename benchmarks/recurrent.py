@@ -12,7 +12,7 @@ the minima to PyTorch's: on a shared machine the minimum is the time least distu
 processes. Target: LSTM and GRU fused/torch <= 1.5x.
 
     PYTHONPATH=. python benchmarks/recurrent.py [--rounds 7] [--calls 5] [--threads N]
-        [--markdown FILE] [--json out.json] [--quick]
+        [--keep-freed-memory] [--markdown FILE] [--json out.json] [--quick]
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def summary(results: dict, args) -> str:
             f"implementation, interleaved; minimum and median over all calls. Threads: "
             f"{threads}. Load average of the machine ({os.cpu_count()} logical cores) before "
             f"and after: {results['load_before']}, {results['load_after']}. Target: LSTM and "
-            f"GRU fused/torch <= 1.5x.")
+            f"GRU fused/torch <= 1.5x."
+            + (" Run with keep_freed_memory()." if args.keep_freed_memory else ""))
 
 
 def main(argv=None) -> dict:
@@ -151,6 +152,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--threads", type=int, help="threads for both libraries "
                         "(tinynet.set_num_threads, torch.set_num_threads; default: each "
                         "library's own default)")
+    parser.add_argument("--keep-freed-memory", action="store_true", help="call "
+                        "tinynet.runtime.keep_freed_memory() first, as `tinynet train` does "
+                        "(glibc keeps freed blocks, so large arrays are not faulted in again)")
     parser.add_argument("--quick", action="store_true", help="a tiny workload (a smoke test)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--markdown", metavar="FILE", help="also write the table as a results "
@@ -160,6 +164,10 @@ def main(argv=None) -> dict:
         parser.error("--rounds and --calls must be at least 1")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
+    if args.keep_freed_memory:
+        from tinynet.runtime import keep_freed_memory
+
+        keep_freed_memory()
     results = measure(args)
     headers, cells = table(results)
     from tinynet.report import markdown_table, write_markdown

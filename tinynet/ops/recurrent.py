@@ -144,12 +144,26 @@ def _step_forward(kernels, mode, gx, h, w_t, b, c, hh, gates, cells, output, t):
         kernels.rnn_forward_step(gx, hh, b, mode == "RNN_RELU", output[t])
 
 
-def _previous(sequence, first, reverse):
-    """The state each step started from: (first, s_0, ..., s_{L−2}), or for ``reverse``
-    (s_1, ..., s_{L−1}, first)."""
+def _previous(sequence, first, t, reverse):
+    """The state step t started from: s_{t−1} (s_{t+1} for ``reverse``), or ``first`` at the
+    first step."""
     if reverse:
-        return np.concatenate([sequence[1:], first[None]])
-    return np.concatenate([first[None], sequence[:-1]])
+        return first if t == len(sequence) - 1 else sequence[t + 1]
+    return first if t == 0 else sequence[t - 1]
+
+
+def _weight_gradient(grad_hh, output, h0, reverse):
+    """Σ_t grad_hh_tᵀ h_{t−1} as two products (the steps that started from an output, and the
+    one that started from h_0), without copying the outputs into a shifted sequence."""
+    length, _, rows = grad_hh.shape
+    hidden = h0.shape[1]
+    inner, first = (slice(0, length - 1), length - 1) if reverse else (slice(1, length), 0)
+    previous = slice(1, length) if reverse else slice(0, length - 1)
+    grad_w = matmul(grad_hh[first].T, h0)
+    if length > 1:
+        grad_w += matmul(grad_hh[inner].reshape(-1, rows).T,
+                         output[previous].reshape(-1, hidden))
+    return grad_w
 
 
 def _backward_arrays(mode, gx, h0, c0, w, b, grad_output, grad_h_n, grad_c_n, reverse, gates,
@@ -161,14 +175,12 @@ def _backward_arrays(mode, gx, h0, c0, w, b, grad_output, grad_h_n, grad_c_n, re
     length, batch, rows = gx.shape
     hidden = h0.shape[1]
     dtype = gx.dtype
-    h_previous = _previous(output, h0, reverse)
     grad_gx = np.empty((length, batch, rows), dtype)
     grad_hh = np.empty((length, batch, rows), dtype) if mode == "GRU" else grad_gx
     dh = np.array(grad_h_n, dtype, copy=True)  # the gradient reaching h_t from step t+1
     dh_step = np.empty((batch, hidden), dtype)
     direct = np.empty((batch, hidden), dtype)
     if mode == "LSTM":
-        c_previous = _previous(cells, c0, reverse)
         dc = np.array(grad_c_n, dtype, copy=True)
         dc_next = np.empty_like(dc)
     with blas_threads(batch * rows * hidden):  # one scope for all the steps' products
@@ -176,20 +188,19 @@ def _backward_arrays(mode, gx, h0, c0, w, b, grad_output, grad_h_n, grad_c_n, re
             np.add(dh, grad_output[t], out=dh_step)
             if mode == "LSTM":
                 dc, dc_next = dc_next, dc
-                kernels.lstm_backward_step(dh_step, dc_next, gates[t], cells[t], c_previous[t],
-                                           grad_gx[t], dc)
+                kernels.lstm_backward_step(dh_step, dc_next, gates[t], cells[t],
+                                           _previous(cells, c0, t, reverse), grad_gx[t], dc)
                 np.matmul(grad_gx[t], w, out=dh)
             elif mode == "GRU":
-                kernels.gru_backward_step(dh_step, gates[t], h_previous[t], grad_gx[t],
-                                          grad_hh[t], direct)
+                kernels.gru_backward_step(dh_step, gates[t], _previous(output, h0, t, reverse),
+                                          grad_gx[t], grad_hh[t], direct)
                 np.matmul(grad_hh[t], w, out=dh)
                 dh += direct
             else:
                 kernels.rnn_backward_step(dh_step, output[t], mode == "RNN_RELU", grad_gx[t])
                 np.matmul(grad_gx[t], w, out=dh)
-    flat = grad_hh.reshape(length * batch, rows)
-    grad_w = matmul(flat.T, h_previous.reshape(length * batch, hidden))
-    grad_b = flat.sum(0)
+    grad_w = _weight_gradient(grad_hh, output, h0, reverse)
+    grad_b = grad_hh.reshape(length * batch, rows).sum(0)
     grad_c0 = dc if mode == "LSTM" else np.zeros((batch, hidden), dtype)
     return grad_gx, dh, grad_c0, grad_w, grad_b
 

@@ -58,3 +58,36 @@ RECURRENT_CASES = [
     recurrent("GRU_bidirectional", lambda: nn.GRU(1, 2, bidirectional=True), (2, 1, 1),
               [(2, 1, 2)]),
 ]
+
+
+def fused_recurrence(mode, reverse=False, bias=True) -> Case:
+    """A case of the fused recurrence (tinynet.ops.recurrent.FusedRecurrent) called directly:
+    gates_x (L=3, N=2, G·H), h_0 (and the LSTM's c_0) (2, H=2), w_hh and, with ``bias``, b_hh,
+    all uniform in [-1, 1); the outputs (output, h_n[, c_n]) as a tuple."""
+    from tinynet.ops.recurrent import GATES, recurrent_direction
+
+    rows, states = GATES[mode] * 2, 2 if mode == "LSTM" else 1
+
+    def draw(rng):
+        shapes = [(3, 2, rows)] + [(2, 2)] * states + [(rows, 2)] + ([(rows,)] if bias else [])
+        return tuple(d.array(rng, shape, -1.0, 1.0) for shape in shapes), {}
+
+    def call(gates_x, *rest):
+        h0, c0 = rest[0], rest[1] if states == 2 else None
+        w_hh = rest[states]
+        b_hh = rest[states + 1] if bias else None
+        output, h_n, c_n = recurrent_direction(mode, gates_x, h0, c0, w_hh, b_hh, reverse)
+        return (output, h_n) if c_n is None else (output, h_n, c_n)
+
+    suffix = ("_reverse" if reverse else "") + ("" if bias else "_no_bias")
+    return Case(f"fused_{mode}{suffix}", call, draw)
+
+
+RECURRENT_CASES += [
+    fused_recurrence("RNN_TANH"),
+    fused_recurrence("RNN_TANH", reverse=True, bias=False),
+    fused_recurrence("LSTM"),
+    fused_recurrence("LSTM", reverse=True, bias=False),
+    fused_recurrence("GRU"),
+    fused_recurrence("GRU", reverse=True, bias=False),
+]

@@ -64,3 +64,16 @@ __all__ = [
     "winograd_image",
     "winograd_tiles",
 ]
+
+# Recurrent gate kernels
+from tinynet.kernels.recurrent import (
+    gru_backward_step,
+    gru_forward_step,
+    lstm_backward_step,
+    lstm_forward_step,
+    rnn_backward_step,
+    rnn_forward_step,
+)
+
+__all__ += ["gru_backward_step", "gru_forward_step", "lstm_backward_step", "lstm_forward_step",
+            "rnn_backward_step", "rnn_forward_step"]

@@ -2,8 +2,10 @@
 
 A layer runs its cell (tinynet.nn.rnn_cells) over the time steps of a sequence, for each layer and
 direction. The input-side products x W_ihᵀ + b_ih of all time steps are one matrix product; the
-hidden-side product is computed step by step. Everything is a composition of differentiable ops,
-so gradients (and gradients of gradients) flow through the whole sequence.
+recurrence over the steps is one fused op per layer and direction (tinynet.ops.recurrent), whose
+backward is backprop through time on arrays and whose second derivatives are those of the
+step-by-step composition, so gradients (and gradients of gradients) flow through the whole
+sequence.
 
 Parameters are named and shaped as PyTorch's (``weight_ih_l{k}``, ``weight_hh_l{k}``,
 ``bias_ih_l{k}``, ``bias_hh_l{k}``, LSTM's ``weight_hr_l{k}``, ``_reverse`` for the backward
@@ -21,14 +23,8 @@ from tinynet.nn import functional as F
 from tinynet.nn.factory import check_device
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
-from tinynet.nn.rnn_cells import (
-    check_dtype,
-    gru_step,
-    init_recurrent_,
-    lstm_step,
-    rnn_relu_step,
-    rnn_tanh_step,
-)
+from tinynet.nn.rnn_cells import check_dtype, init_recurrent_
+from tinynet.ops.recurrent import composed_direction, recurrent_direction
 from tinynet.tensor import Tensor
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -43,7 +39,15 @@ def _check_size(name: str, value, positive: bool = True) -> None:
 
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: the parameters per layer and direction, the checks of input
-    and hidden state, and the loop over layers, directions and time steps."""
+    and hidden state, and the loop over layers and directions.
+
+    Each layer and direction runs as one fused op over the whole sequence (``fused = True``, the
+    default): a loop on arrays with a Numba kernel for the gate math and backprop through time on
+    arrays (tinynet/ops/recurrent.py). Setting the attribute ``fused = False`` (not in PyTorch)
+    runs the step-by-step composition of ops instead: the same function, slower, and the
+    readable specification."""
+
+    fused = True
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -193,29 +197,19 @@ class RNNBase(Module):
     def _run_direction(self, gates_x: Tensor, states: list[Tensor], names: list[str],
                        reverse: bool) -> tuple[Tensor, list[Tensor]]:
         """Run one layer in one direction over gates_x (L, N, G·H): the outputs (L, N, H_out) in
-        time order and the final states."""
+        time order and the final states. One fused op (tinynet.ops.recurrent) when ``fused`` is
+        set, else the step-by-step composition; LSTM projections always run composed."""
         weights = [getattr(self, n) for n in names]
         w_hh = weights[1]
         b_hh = weights[3] if self.bias else None
-        w_hr = weights[-1] if self.proj_size else None
-        steps = ops.unbind(gates_x, 0)
-        order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
-        outputs = [None] * len(steps)
-        h = states[0]
-        c = states[1] if self.mode == "LSTM" else None
-        for t in order:
-            if self.mode == "LSTM":
-                h, c = lstm_step(steps[t], h, c, w_hh, b_hh)
-                if w_hr is not None:
-                    h = F.linear(h, w_hr)
-            elif self.mode == "GRU":
-                h = gru_step(steps[t], h, w_hh, b_hh)
-            elif self.mode == "RNN_TANH":
-                h = rnn_tanh_step(steps[t], h, w_hh, b_hh)
-            else:
-                h = rnn_relu_step(steps[t], h, w_hh, b_hh)
-            outputs[t] = h
-        return ops.stack(outputs, 0), [h] if c is None else [h, c]
+        c0 = states[1] if self.mode == "LSTM" else None
+        if self.proj_size:
+            output, h, c = composed_direction(self.mode, gates_x, states[0], c0, w_hh, b_hh,
+                                              reverse, w_hr=weights[-1])
+        else:
+            output, h, c = recurrent_direction(self.mode, gates_x, states[0], c0, w_hh, b_hh,
+                                               reverse, fused=self.fused)
+        return output, [h] if c is None else [h, c]
 
     def forward(self, input: Tensor, hx=None):
         batched = self._check_input(input)

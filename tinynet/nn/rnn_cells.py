@@ -1,9 +1,9 @@
 """Recurrent cells: one time step of an Elman RNN, an LSTM and a GRU.
 
 Each cell type's arithmetic is one small function of tensors (``rnn_tanh_step``, ``rnn_relu_step``,
-``lstm_step``, ``gru_step``), built from differentiable ops. The input-side product
-``gates_x = x W_ihᵀ + b_ih`` is an argument: a multi-step layer (``nn.LSTM``, ...) computes it for
-every time step with one matrix product, a cell module (``nn.LSTMCell``, ...) for its one step. The
+``lstm_step``, ``gru_step``, in tinynet/ops/recurrent.py), built from differentiable ops. The
+input-side product ``gates_x = x W_ihᵀ + b_ih`` is an argument: a multi-step layer (``nn.LSTM``,
+...) computes it for every time step with one matrix product, a cell module (``nn.LSTMCell``, ...) for its one step. The
 hidden-side product is computed in the step function, since it depends on the previous step.
 
 Gates are stacked in the weights in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n), so weights
@@ -14,53 +14,15 @@ from __future__ import annotations
 
 import math
 
-from tinynet import creation, ops
+from tinynet import creation
 from tinynet.errors import ArgumentError, ShapeError
 from tinynet.nn import functional as F
 from tinynet.nn import init
 from tinynet.nn.factory import check_device
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
+from tinynet.ops.recurrent import gru_step, lstm_step, rnn_relu_step, rnn_tanh_step
 from tinynet.tensor import Tensor
-
-
-def rnn_tanh_step(gates_x: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """h' = tanh(W_ih x + b_ih + W_hh h + b_hh), with ``gates_x`` = W_ih x + b_ih."""
-    return ops.tanh(gates_x + F.linear(h, w_hh, b_hh))
-
-
-def rnn_relu_step(gates_x: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """h' = relu(W_ih x + b_ih + W_hh h + b_hh), with ``gates_x`` = W_ih x + b_ih."""
-    return ops.relu(gates_x + F.linear(h, w_hh, b_hh))
-
-
-def lstm_step(gates_x: Tensor, h: Tensor, c: Tensor, w_hh: Tensor,
-              b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
-    """One LSTM step; ``gates_x`` = W_ih x + b_ih holds the four input gates side by side::
-
-        i = σ(W_ii x + b_ii + W_hi h + b_hi)        f = σ(W_if x + b_if + W_hf h + b_hf)
-        g = tanh(W_ig x + b_ig + W_hg h + b_hg)     o = σ(W_io x + b_io + W_ho h + b_ho)
-        c' = f ⊙ c + i ⊙ g                          h' = o ⊙ tanh(c')
-    """
-    i, f, g, o = ops.chunk(gates_x + F.linear(h, w_hh, b_hh), 4, -1)
-    c_next = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
-    return ops.sigmoid(o) * ops.tanh(c_next), c_next
-
-
-def gru_step(gates_x: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """One GRU step; ``gates_x`` = W_ih x + b_ih holds the three input gates side by side::
-
-        r = σ(W_ir x + b_ir + W_hr h + b_hr)        z = σ(W_iz x + b_iz + W_hz h + b_hz)
-        n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-        h' = (1 − z) ⊙ n + z ⊙ h
-
-    The hidden bias b_hn sits inside the reset product, as in PyTorch (and cuDNN)."""
-    x_r, x_z, x_n = ops.chunk(gates_x, 3, -1)
-    h_r, h_z, h_n = ops.chunk(F.linear(h, w_hh, b_hh), 3, -1)
-    r = ops.sigmoid(x_r + h_r)
-    z = ops.sigmoid(x_z + h_z)
-    n = ops.tanh(x_n + r * h_n)
-    return n + z * (h - n)
 
 
 def init_recurrent_(module: Module, hidden_size: int) -> None:

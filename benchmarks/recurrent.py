@@ -1,0 +1,190 @@
+"""Recurrent layer speed: nn.LSTM, nn.GRU and nn.RNN forward + backward in tinynet (the fused
+recurrence, the default, and the step-by-step composition, ``fused = False``) and in PyTorch's CPU
+implementation, each library at its default thread count (--threads N gives both N).
+
+The workload is the one the target is stated for: batch 32, 50 time steps, input and hidden size
+128, float32, one layer; a step is ``out, _ = layer(x); out.sum().backward()`` with x requiring
+grad, the same initial weights in both libraries (PyTorch's state_dict loaded into tinynet). The
+implementations are interleaved: round after round, each runs a block of calls (after a short
+pause and a few untimed calls, so that the previous library's spinning threads have gone to
+sleep). The table gives the minimum and the median milliseconds over all rounds and the ratio of
+the minima to PyTorch's: on a shared machine the minimum is the time least disturbed by other
+processes. Target: LSTM and GRU fused/torch <= 1.5x.
+
+    PYTHONPATH=. python benchmarks/recurrent.py [--rounds 7] [--calls 5] [--threads N]
+        [--keep-freed-memory] [--markdown FILE] [--json out.json] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+PAUSE_SECONDS = 0.05
+KINDS = ("LSTM", "GRU", "RNN")
+
+
+def tinynet_step(kind, state, x_array, fused):
+    import tinynet as tn
+    from tinynet import nn
+
+    layer = getattr(nn, kind)(x_array.shape[-1], state["weight_hh_l0"].shape[1])
+    layer.load_state_dict({k: tn.tensor(v) for k, v in state.items()})
+    layer.fused = fused
+    x = tn.tensor(x_array, requires_grad=True)
+
+    def step():
+        out, _ = layer(x)
+        out.sum().backward()
+    return step
+
+
+def torch_step(torch, kind, state, x_array):
+    layer = getattr(torch.nn, kind)(x_array.shape[-1], state["weight_hh_l0"].shape[1])
+    layer.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+    x = torch.tensor(x_array, requires_grad=True)
+
+    def step():
+        out, _ = layer(x)
+        out.sum().backward()
+    return step
+
+
+def timings(steps: dict, rounds: int, calls: int, warmup: int = 2, settle: int = 2) -> dict:
+    """Seconds of every timed call of each step: ``rounds`` rounds, in each a block of ``calls``
+    calls per step (after a pause and ``settle`` untimed calls)."""
+    for step in steps.values():
+        for _ in range(warmup):  # compiles (or loads the cached) Numba kernels
+            step()
+    times = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            time.sleep(PAUSE_SECONDS)
+            for _ in range(settle):
+                step()
+            for _ in range(calls):
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
+    return times
+
+
+def measure(args) -> dict:
+    import tinynet
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if args.threads:
+        tinynet.set_num_threads(args.threads)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+    length, batch, size = (5, 4, 8) if args.quick else (50, 32, 128)
+    rng = np.random.default_rng(0)
+    x_array = rng.standard_normal((length, batch, size)).astype(np.float32)
+    results = {"load_before": _load(),
+               "workload": {"steps": length, "batch": batch, "input": size, "hidden": size},
+               "threads": {"tinynet": tinynet.get_num_threads()}, "rows": {}}
+    if torch is not None:
+        results["threads"]["torch"] = torch.get_num_threads()
+        results["torch_version"] = torch.__version__
+    for kind in KINDS:
+        bound = 1 / np.sqrt(size)
+        rows = {"LSTM": 4, "GRU": 3, "RNN": 1}[kind] * size
+        state = {name: rng.uniform(-bound, bound, shape).astype(np.float32) for name, shape in
+                 [("weight_ih_l0", (rows, size)), ("weight_hh_l0", (rows, size)),
+                  ("bias_ih_l0", (rows,)), ("bias_hh_l0", (rows,))]}
+        steps = {"fused": tinynet_step(kind, state, x_array, True),
+                 "composed": tinynet_step(kind, state, x_array, False)}
+        if torch is not None:
+            steps["torch"] = torch_step(torch, kind, state, x_array)
+        times = timings(steps, args.rounds, args.calls)
+        results["rows"][kind] = {name: {"min": min(values), "median": statistics.median(values)}
+                                 for name, values in times.items()}
+    results["load_after"] = _load()
+    return results
+
+
+def _load() -> str:
+    """The 1-minute load average (runnable processes), where the OS reports it."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
+
+
+def table(results: dict) -> tuple[list[str], list[list[str]]]:
+    headers = ["layer", "fused min ms", "composed min ms", "torch min ms", "fused median ms",
+               "torch median ms", "fused/torch (min)", "composed/fused (min)"]
+    cells = []
+    for kind, row in results["rows"].items():
+        torch_row = row.get("torch")
+        cells.append([
+            kind, f"{row['fused']['min'] * 1e3:.2f}", f"{row['composed']['min'] * 1e3:.2f}",
+            f"{torch_row['min'] * 1e3:.2f}" if torch_row else "-",
+            f"{row['fused']['median'] * 1e3:.2f}",
+            f"{torch_row['median'] * 1e3:.2f}" if torch_row else "-",
+            f"{row['fused']['min'] / torch_row['min']:.2f}x" if torch_row else "-",
+            f"{row['composed']['min'] / row['fused']['min']:.2f}x"])
+    return headers, cells
+
+
+def summary(results: dict, args) -> str:
+    w = results["workload"]
+    threads = ", ".join(f"{k} {v}" for k, v in results["threads"].items())
+    return (f"Forward + backward of one layer over {w['steps']} steps, batch {w['batch']}, input "
+            f"and hidden {w['input']}, float32. {args.rounds} rounds of {args.calls} calls per "
+            f"implementation, interleaved; minimum and median over all calls. Threads: "
+            f"{threads}. Load average of the machine ({os.cpu_count()} logical cores) before "
+            f"and after: {results['load_before']}, {results['load_after']}. Target: LSTM and "
+            f"GRU fused/torch <= 1.5x."
+            + (" Run with keep_freed_memory()." if args.keep_freed_memory else ""))
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=5, help="timed calls per block")
+    parser.add_argument("--threads", type=int, help="threads for both libraries "
+                        "(tinynet.set_num_threads, torch.set_num_threads; default: each "
+                        "library's own default)")
+    parser.add_argument("--keep-freed-memory", action="store_true", help="call "
+                        "tinynet.runtime.keep_freed_memory() first, as `tinynet train` does "
+                        "(glibc keeps freed blocks, so large arrays are not faulted in again)")
+    parser.add_argument("--quick", action="store_true", help="a tiny workload (a smoke test)")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table as a results "
+                        "page (tinynet.report) to FILE")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.calls < 1:
+        parser.error("--rounds and --calls must be at least 1")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    if args.keep_freed_memory:
+        from tinynet.runtime import keep_freed_memory
+
+        keep_freed_memory()
+    results = measure(args)
+    headers, cells = table(results)
+    from tinynet.report import markdown_table, write_markdown
+
+    print(markdown_table(headers, cells))
+    print(summary(results, args))
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=2)
+    if args.markdown:
+        command = " ".join(["python benchmarks/recurrent.py",
+                            *(sys.argv[1:] if argv is None else argv)])
+        write_markdown(args.markdown, "Recurrent layer speed: tinynet and PyTorch",
+                       markdown_table(headers, cells) + "\n\n" + summary(results, args) + "\n",
+                       command=command)
+    return results
+
+
+if __name__ == "__main__":
+    main()

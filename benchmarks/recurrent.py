@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -89,8 +88,7 @@ def measure(args) -> dict:
     length, batch, size = (5, 4, 8) if args.quick else (50, 32, 128)
     rng = np.random.default_rng(0)
     x_array = rng.standard_normal((length, batch, size)).astype(np.float32)
-    results = {"load_before": _load(),
-               "workload": {"steps": length, "batch": batch, "input": size, "hidden": size},
+    results = {"workload": {"steps": length, "batch": batch, "input": size, "hidden": size},
                "threads": {"tinynet": tinynet.get_num_threads()}, "rows": {}}
     if torch is not None:
         results["threads"]["torch"] = torch.get_num_threads()
@@ -108,13 +106,7 @@ def measure(args) -> dict:
         times = timings(steps, args.rounds, args.calls)
         results["rows"][kind] = {name: {"min": min(values), "median": statistics.median(values)}
                                  for name, values in times.items()}
-    results["load_after"] = _load()
     return results
-
-
-def _load() -> str:
-    """The 1-minute load average (runnable processes), where the OS reports it."""
-    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
 
 
 def table(results: dict) -> tuple[list[str], list[list[str]]]:
@@ -139,9 +131,7 @@ def summary(results: dict, args) -> str:
     return (f"Forward + backward of one layer over {w['steps']} steps, batch {w['batch']}, input "
             f"and hidden {w['input']}, float32. {args.rounds} rounds of {args.calls} calls per "
             f"implementation, interleaved; minimum and median over all calls. Threads: "
-            f"{threads}. Load average of the machine ({os.cpu_count()} logical cores) before "
-            f"and after: {results['load_before']}, {results['load_after']}. Target: LSTM and "
-            f"GRU fused/torch <= 1.5x."
+            f"{threads}. Target: LSTM and GRU fused/torch <= 1.5x."
             + (" Run with keep_freed_memory()." if args.keep_freed_memory else ""))
 
 

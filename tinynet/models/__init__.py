@@ -55,3 +55,15 @@ def __getattr__(name: str):
         return {model: partial(train, model) for model, recipe in RECIPES.items()
                 if recipe.family != "classifier"}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# Recurrent classifiers
+from tinynet.models.recurrent import (  # noqa: E402
+    RecurrentClassifier,
+    build_gru,
+    build_lstm,
+    build_recurrent,
+    build_rnn,
+)
+
+MODELS.update({"gru": build_gru, "lstm": build_lstm, "rnn": build_rnn, "names": build_recurrent})
+__all__ += ["RecurrentClassifier", "build_gru", "build_lstm", "build_recurrent", "build_rnn"]

@@ -34,3 +34,9 @@ def get_dataset(name: str, train: bool = True, root: str | Path | None = None,
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     return DATASETS[name](train, root, download)
+
+# Surnames by country (a sequence set: its recipe reads the train, val and test splits itself)
+from tinynet.data.datasets.names import NamesByCountry  # noqa: E402
+
+DATASETS["names"] = lambda train, root, download: NamesByCountry("train" if train else "test",
+                                                                 root=root)

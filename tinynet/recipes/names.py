@@ -3,7 +3,7 @@ country (``tinynet.data.datasets.NamesByCountry``: 18 countries, 900 names each,
 with the seed), against a character n-gram naive-Bayes baseline on the same split.
 
     tinynet train names --dataset names --model-arg cell=lstm
-    tinynet predict runs/names-names Nakamura Schmidt O\\'Brien
+    tinynet predict runs/names-names Nakamura Schmidt Rossi
 
 Training batches come from a ``BucketBatchSampler`` (names of similar length together, little
 padding) through ``PadCollate``; the classifier reads each name's output at its own last letter.
@@ -139,13 +139,16 @@ def run(run: Run) -> dict:
         "country_names": train.country_names}, indent=2))
     title = (f"{run.model} ({model_args.get('cell', run.model)}) on names: test accuracy "
              f"{result['accuracy']:.1%}")
-    if not plot_confusion(counts, train.classes, run.folder / "confusion.png", title):
+    plotted = plot_confusion(counts, train.classes, run.folder / "confusion.png", title)
+    if not plotted:
         run.say("matplotlib is not installed: confusion.png skipped (the counts are in "
                 "metrics.json)", error=True)
     return run.finish(network, history, {
         "test_accuracy": result["accuracy"], "test_loss": result["loss"],
         "baseline": {"model": f"NGramNaiveBayes(n={baseline['n']})", **baseline},
-        "classes": train.classes, "confusion_matrix": counts.tolist()},
+        "classes": train.classes, "confusion_matrix": counts.tolist(),
+        "summary_columns": {"baseline test_accuracy": baseline["test_accuracy"]},
+        "figures": ["confusion.png"] if plotted else []},
         f"test accuracy {result['accuracy']:.4f} (naive Bayes on character {baseline['n']}-grams: "
         f"{baseline['test_accuracy']:.4f}), {len(test)} names")
 

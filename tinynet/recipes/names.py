@@ -22,9 +22,9 @@ import numpy as np
 import tinynet as tn
 from tinynet.recipes.common import Run
 
-DEFAULTS = {"epochs": 15, "batch_size": 64, "lr": 3e-3, "optimizer": "adam",
+DEFAULTS = {"epochs": 10, "batch_size": 64, "lr": 3e-3, "optimizer": "adam",
             "weight_decay": 0.0, "scheduler": "onecycle"}
-MODEL_DEFAULTS = {"hidden_size": 128, "embedding_dim": 32}
+MODEL_DEFAULTS = {"hidden_size": 128, "embedding_dim": 32, "dropout": 0.5}
 BASELINE_ORDERS = (2, 3, 4, 5)  # n-gram orders tried; the best on the validation split is kept
 
 

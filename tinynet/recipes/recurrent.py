@@ -7,7 +7,7 @@ cycle, 10% held out, the best validation epoch kept); the names dataset trains t
     tinynet train names --model-arg cell=lstm         # surname -> country
 
 On MNIST-1D the default GRU (one layer of 64 units, read at the last step) reaches 95-97% test
-accuracy in 40 epochs (the MNIST-1D paper's GRU: 91%; docs/results/gru-mnist1d.md).
+accuracy in 30 epochs (the MNIST-1D paper's GRU: 91%; docs/results/gru-mnist1d.md).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tinynet.recipes import classifier, names
 from tinynet.recipes.common import Recipe, Run
 
 DEFAULTS = {  # per dataset: epochs, batch size and learning rate of the default run
-    "mnist1d": {"epochs": 40, "batch_size": 64, "lr": 3e-3},
+    "mnist1d": {"epochs": 30, "batch_size": 64, "lr": 3e-3},
 }
 
 

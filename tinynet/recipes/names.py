@@ -137,7 +137,8 @@ def run(run: Run) -> dict:
         "model": run.model, "model_args": model_args, "tokens": vocab.itos,
         "pad_index": vocab.pad_index, "classes": train.classes,
         "country_names": train.country_names}, indent=2))
-    title = (f"{run.model} ({model_args.get('cell', run.model)}) on names: test accuracy "
+    cell = model_args.get("cell", "gru" if run.model == "names" else run.model)
+    title = (f"{run.model} ({cell}, hidden {model_args['hidden_size']}) on names: test accuracy "
              f"{result['accuracy']:.1%}")
     plotted = plot_confusion(counts, train.classes, run.folder / "confusion.png", title)
     if not plotted:

@@ -68,8 +68,8 @@ def test_input_shapes_are_checked():
 
 
 def test_the_registry_and_recipes_hold_the_recurrent_models():
-    assert {"gru", "lstm", "rnn", "names"} <= set(MODELS) <= set(RECIPES) | set(MODELS)
-    assert all(name in RECIPES for name in ("gru", "lstm", "rnn", "names"))
+    assert {"gru", "lstm", "rnn", "names"} <= set(MODELS) & set(RECIPES)
+    assert RECIPES["gru"].dataset == "mnist1d" and RECIPES["names"].dataset == "names"
     assert MODELS["lstm"]((1, 40), 10).rnn.mode == "LSTM"
     assert MODELS["rnn"]((1, 40), 10, nonlinearity="relu").rnn.nonlinearity == "relu"
     assert isinstance(MODELS["names"]((1,), 18, cell="lstm", vocab_size=30), RecurrentClassifier)

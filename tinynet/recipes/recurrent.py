@@ -33,7 +33,10 @@ def defaults(dataset: str) -> dict:
 def run(run: Run) -> dict:
     if run.dataset == "names":
         return names.run(run)
-    return classifier.run(run)
+    metrics = classifier.run(run)
+    if (run.folder / "history.png").exists():  # shown on the summary page of several seeds
+        metrics["figures"] = ["history.png"]
+    return metrics
 
 
 RECIPE = Recipe("recurrent", run, defaults, "mnist1d", "test_accuracy")

@@ -194,7 +194,7 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
 __all__ = ["RECIPES", "Recipe", "Run", "flag", "measure", "train", "write_summary"]
 
 # Recurrent classifiers: sequences (MNIST-1D) and names -> nationality
-from tinynet.recipes import recurrent  # noqa: E402
+from tinynet.recipes import recurrent
 
 RECIPES.update({name: recurrent.RECIPE for name in ("gru", "lstm", "rnn")})
 RECIPES["names"] = recurrent.NAMES_RECIPE

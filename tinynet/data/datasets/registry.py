@@ -36,7 +36,7 @@ def get_dataset(name: str, train: bool = True, root: str | Path | None = None,
     return DATASETS[name](train, root, download)
 
 # Surnames by country (a sequence set: its recipe reads the train, val and test splits itself)
-from tinynet.data.datasets.names import NamesByCountry  # noqa: E402
+from tinynet.data.datasets.names import NamesByCountry
 
 DATASETS["names"] = lambda train, root, download: NamesByCountry("train" if train else "test",
                                                                  root=root)

@@ -37,7 +37,7 @@ MODELS = {
     "gan": build_gan,
 }
 
-__all__ = ["MLP", "MODELS", "CNN1d", "CNN2d", "build_cnn", "build_mlp"]
+__all__ = ["CNN1d", "CNN2d", "MLP", "MODELS", "build_cnn", "build_mlp"]
 __all__ += ["GAN", "VAE", "ConvAutoencoder", "DenseAutoencoder"]
 __all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "MulticlassPerceptron", "Perceptron",
             "ResNet", "UNet", "build_lenet", "build_logistic", "build_perceptron", "build_resnet",

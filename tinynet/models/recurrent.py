@@ -27,7 +27,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tinynet import nn, ops
+import tinynet as tn
+from tinynet import nn
 from tinynet.tensor import Tensor
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -102,22 +103,22 @@ class RecurrentClassifier(nn.Module):
                 raise ValueError("readout='final' reads h_n after the whole padded length; with "
                                  "sequences shorter than the batch use readout='last' or 'mean'")
             hidden = state[0] if self.cell == "lstm" else state
-            return ops.cat([hidden[-2], hidden[-1]], -1) if self.rnn.bidirectional else hidden[-1]
+            return tn.cat([hidden[-2], hidden[-1]], -1) if self.rnn.bidirectional else hidden[-1]
         if self.readout == "flatten":
             return output.reshape(batch, -1)
         if self.readout == "mean":
             if last is None:
                 return output.mean(1)
             mask = (np.arange(steps)[None, :] <= last[:, None]).astype(output.detach().numpy().dtype)
-            total = (output * Tensor._make(mask[:, :, None])).sum(1)
-            return total / Tensor._make(mask.sum(1, keepdims=True))
+            total = (output * tn.tensor(mask[:, :, None])).sum(1)
+            return total / tn.tensor(mask.sum(1, keepdims=True))
         rows = np.arange(batch)
         ends = last if last is not None else np.full(batch, steps - 1)
-        forward = output[Tensor._make(rows), Tensor._make(ends)]
+        forward = output[tn.tensor(rows), tn.tensor(ends)]
         if not self.rnn.bidirectional:
             return forward
         hidden = self.rnn.hidden_size
-        return ops.cat([forward[:, :hidden], output[:, 0, hidden:]], -1)
+        return tn.cat([forward[:, :hidden], output[:, 0, hidden:]], -1)
 
     @staticmethod
     def _last_steps(lengths, batch: int, steps: int):

@@ -10,6 +10,11 @@ padding) through ``PadCollate``; the classifier reads each name's output at its 
 The epoch with the best validation loss is kept. The run folder also holds ``names.json`` (the
 vocabulary, the countries and the model's arguments: what ``predict`` needs) and
 ``confusion.png`` (rows: true country, columns: predicted; when matplotlib is installed).
+
+With the defaults (a GRU of 128 units, dropout 0.5 before the classifier, 10 epochs) the network
+reaches 61-62% test accuracy on seeds 0-2, below the naive Bayes on character 1- to 5-grams
+(64-67%): on these short, often shared surnames a table of n-gram counts is hard to beat
+(docs/results/names.md).
 """
 
 from __future__ import annotations

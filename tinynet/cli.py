@@ -1,9 +1,11 @@
-"""The command line: ``tinynet train | gradcheck`` (also ``python -m tinynet ...``).
+"""The command line: ``tinynet train | predict | gradcheck`` (also ``python -m tinynet ...``).
 
     tinynet train cnn --dataset digits                   # the main job
     tinynet train mlp --dataset mnist1d --epochs 30 --optimizer sgd --lr 0.1 --scheduler cosine
     tinynet train cnn --dataset digits --model-arg channels=(32,64) --model-arg dropout=0.1
     tinynet train cnn --dataset digits --seeds 0 1 2 --markdown docs/results/cnn-digits.md
+    tinynet train names --dataset names --model-arg cell=lstm
+    tinynet predict runs/names-names Nakamura Schmidt      # top 3 countries per surname
     tinynet gradcheck                                     # finite-difference check, every op
 
 ``train`` runs ``tinynet.recipes.train`` (one seed) or ``tinynet.recipes.measure`` (--seeds), so
@@ -99,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="download missing mnist / fashion-mnist files (checksums checked)")
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
+    predict = commands.add_parser(
+        "predict", help="the 3 most likely countries of surnames, from a names run folder",
+        description="Load the model and vocabulary of a run folder written by `tinynet train "
+                    "names` and print, for each NAME, the most likely countries with their "
+                    "probabilities.")
+    predict.add_argument("run_folder", metavar="RUN_FOLDER")
+    predict.add_argument("names", nargs="+", metavar="NAME")
+    predict.add_argument("--top", type=int, default=3, help="countries per name (default: 3)")
+
     gradcheck = commands.add_parser(
         "gradcheck", help="check every op's and layer's backward against finite differences",
         description="Compare backward with central differences in float64 for every op and "
@@ -161,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return train_from_arguments(args, argv)
+        if args.command == "predict":
+            from tinynet.recipes.names import format_predictions, predict
+
+            print(format_predictions(args.names, predict(args.run_folder, args.names, args.top)))
+            return 0
         if args.command == "bench":
             names = " ".join(f"python benchmarks/{name}.py" for name in args.names)
             print("tinynet bench: the benchmarks are scripts of the source checkout, not part of "

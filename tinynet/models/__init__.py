@@ -65,3 +65,15 @@ from tinynet.models.last_step import (  # noqa: E402
 
 MODELS["vanishing"] = build_vanishing
 __all__ += ["LastStepRegressor", "build_last_step_regressor", "build_vanishing"]
+
+# Recurrent classifiers
+from tinynet.models.recurrent import (
+    RecurrentClassifier,
+    build_gru,
+    build_lstm,
+    build_recurrent,
+    build_rnn,
+)
+
+MODELS.update({"gru": build_gru, "lstm": build_lstm, "rnn": build_rnn, "names": build_recurrent})
+__all__ += ["RecurrentClassifier", "build_gru", "build_lstm", "build_recurrent", "build_rnn"]

@@ -139,7 +139,9 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
         wall = time.perf_counter() - start
         rows.append({"seed": seed, recipe.headline: headline_value(metrics, recipe.headline),
                      "train_seconds": metrics["train_seconds"], "wall_seconds": round(wall, 2),
-                     "stop_cause": metrics["stop_cause"]})
+                     "stop_cause": metrics["stop_cause"], **metrics.get("summary_columns", {}),
+                     "figures": [str(Path(metrics["run_folder"]) / name)
+                                 for name in metrics.get("figures", [])]})
         if metrics["stop_cause"] == "interrupted":
             break
         if recipe.details is not None:
@@ -154,13 +156,18 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
 
 
 def write_summary(path, summary: dict, command: str | None = None) -> Path:
-    """The Markdown page of a ``measure`` summary: one row per seed, then the range."""
+    """The Markdown page of a ``measure`` summary: one row per seed (the headline, the
+    recipe's ``summary_columns`` metrics, the times), then the range; the recipe's ``figures``
+    of the first seed are copied beside the page as STEM-NAME.png and shown."""
     from tinynet.report import markdown_table, write_markdown
 
     headline, rows = summary["headline"], summary["runs"]
+    extra = [key for key in rows[0] if key not in (
+        "seed", headline, "train_seconds", "wall_seconds", "stop_cause", "figures")]
     table = markdown_table(
-        ["seed", headline, "training time (s)", "wall time (s)"],
+        ["seed", headline, *extra, "training time (s)", "wall time (s)"],
         [[row["seed"], _format(headline, row[headline]),
+          *(_format(key, row[key]) for key in extra),
           *(f"{row[key]:.1f}" + (" \\*" if index == 0 else "")
             for key in ("train_seconds", "wall_seconds"))]
          for index, row in enumerate(rows)])
@@ -175,6 +182,18 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
     for seed, metrics in zip([row["seed"] for row in rows], summary.get("run_metrics", [])):
         text = details(metrics, Path(path))
         body += f"\n## Seed {seed}\n\n{text}\n" if len(rows) > 1 else f"\n{text}\n"
+    figures = rows[0].get("figures", [])
+    if figures:  # the first seed's figures, copied beside the page
+        import shutil
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body += f"\nFigures of seed {rows[0]['seed']}:\n"
+        for figure in map(Path, figures):
+            if figure.exists():
+                copy = path.with_name(f"{path.stem}-{figure.name}")
+                shutil.copyfile(figure, copy)
+                body += f"\n![{figure.stem}]({copy.name})\n"
     title = f"{summary['model']} on {summary['dataset']}: {len(rows)} seeds"
     return write_markdown(path, title, body, command)
 
@@ -185,3 +204,9 @@ __all__ = ["RECIPES", "Recipe", "Run", "flag", "measure", "train", "write_summar
 from tinynet.recipes import vanishing
 
 RECIPES["vanishing"] = vanishing.RECIPE
+
+# Recurrent classifiers: sequences (MNIST-1D) and names -> nationality
+from tinynet.recipes import recurrent
+
+RECIPES.update({name: recurrent.RECIPE for name in ("gru", "lstm", "rnn")})
+RECIPES["names"] = recurrent.NAMES_RECIPE

@@ -40,3 +40,9 @@ def get_dataset(name: str, train: bool = True, root: str | Path | None = None,
 from tinynet.data.datasets.sequence_tasks import AddingProblem  # noqa: E402
 
 DATASETS["adding"] = lambda train, root, download: AddingProblem(train=train)
+
+# Surnames by country (a sequence set: its recipe reads the train, val and test splits itself)
+from tinynet.data.datasets.names import NamesByCountry
+
+DATASETS["names"] = lambda train, root, download: NamesByCountry("train" if train else "test",
+                                                                 root=root)

@@ -7,13 +7,15 @@ from __future__ import annotations
 from tinynet import nn
 from tinynet.gradcheck_cases import draw as d
 from tinynet.gradcheck_cases.case import Case
+from tinynet.nn.utils.rnn import pack_padded_sequence
 
 
-def recurrent(name, build, input_shape, state_shapes, paired=False) -> Case:
+def recurrent(name, build, input_shape, state_shapes, paired=False, lengths=None) -> Case:
     """A case for the module ``build()`` (in float64) called as ``module(x, hx)``: x of
     ``input_shape``, hx one state (or, with ``paired``, an LSTM's pair (h, c)) of
     ``state_shapes``, and the parameters, all uniform in [-1, 1); the parameters take the place of
-    the module's own for the call. The outputs are flattened into one tuple."""
+    the module's own for the call. With ``lengths``, x (L, N, H) goes in packed with those
+    sequence lengths. The outputs are flattened into one tuple."""
     built = []
 
     def module():
@@ -34,7 +36,11 @@ def recurrent(name, build, input_shape, state_shapes, paired=False) -> Case:
         for parameter_name, value in zip(names, parameters):
             layer_module._parameters[parameter_name] = value
             object.__setattr__(layer_module, parameter_name, value)
+        if lengths is not None:
+            x = pack_padded_sequence(x, lengths, enforce_sorted=False)
         result = layer_module(x, tuple(states) if paired else states[0])
+        if lengths is not None:
+            result = (result[0].data, result[1])
         flat = []
         for item in result if isinstance(result, tuple) else (result,):
             flat.extend(item if isinstance(item, tuple) else (item,))
@@ -57,6 +63,9 @@ RECURRENT_CASES = [
               [(1, 1), (1, 2)], paired=True),
     recurrent("GRU_bidirectional", lambda: nn.GRU(1, 2, bidirectional=True), (2, 1, 1),
               [(2, 1, 2)]),
+    recurrent("LSTM_packed_bidirectional", lambda: nn.LSTM(1, 2, bidirectional=True), (3, 2, 1),
+              [(2, 2, 2), (2, 2, 2)], paired=True, lengths=[2, 3]),
+    recurrent("GRU_packed", lambda: nn.GRU(2, 2), (3, 3, 2), [(1, 3, 2)], lengths=[1, 3, 2]),
 ]
 
 

@@ -24,6 +24,8 @@ from tinynet.nn.factory import check_device
 from tinynet.nn.module import Module
 from tinynet.nn.parameter import Parameter
 from tinynet.nn.rnn_cells import check_dtype, init_recurrent_
+from tinynet.nn.rnn_packed import forward_packed
+from tinynet.nn.utils.rnn import PackedSequence
 from tinynet.ops.recurrent import composed_direction, recurrent_direction
 from tinynet.tensor import Tensor
 
@@ -142,8 +144,8 @@ class RNNBase(Module):
         """Check rank, feature size and dtype of the input; returns whether it is batched."""
         name = type(self).__name__
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__} "
-                            f"(packed sequences are not supported)")
+            raise TypeError(f"{name}: input must be a Tensor or a PackedSequence, got "
+                            f"{type(input).__name__}")
         if input.ndim not in (2, 3):
             raise ShapeError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead")
         check_dtype(name, "input", input, getattr(self, self._flat_weights_names[0]))
@@ -212,6 +214,8 @@ class RNNBase(Module):
         return output, [h] if c is None else [h, c]
 
     def forward(self, input: Tensor, hx=None):
+        if isinstance(input, PackedSequence):
+            return forward_packed(self, input, hx)
         batched = self._check_input(input)
         if not batched:
             input = input.unsqueeze(1)
@@ -261,7 +265,8 @@ class RNN(RNNBase):
     D·hidden_size) (batch first with ``batch_first``), h_n like h_0. Parameters weight_ih_l{k}
     (hidden_size, input_size or D·hidden_size), weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k},
     ``_reverse`` for the backward direction, all ~ U(−1/√hidden_size, 1/√hidden_size).
-    Packed sequences are not supported. The repr, as PyTorch's, does not show the nonlinearity."""
+    A PackedSequence input gives a PackedSequence output (tinynet.nn.rnn_packed). The repr, as
+    PyTorch's, does not show the nonlinearity."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
@@ -297,8 +302,8 @@ class LSTM(RNNBase):
     Parameters weight_ih_l{k} (4·hidden_size, input_size or D·H_out) and weight_hh_l{k}
     (4·hidden_size, H_out) with the gates stacked in the order i, f, g, o; bias_ih_l{k},
     bias_hh_l{k} (4·hidden_size); weight_hr_l{k} (proj_size, hidden_size); ``_reverse`` for the
-    backward direction; all ~ U(−1/√hidden_size, 1/√hidden_size). Packed sequences are not
-    supported."""
+    backward direction; all ~ U(−1/√hidden_size, 1/√hidden_size). A PackedSequence input gives
+    a PackedSequence output."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -325,7 +330,8 @@ class GRU(RNNBase):
     D·hidden_size). Parameters weight_ih_l{k} (3·hidden_size, input_size or D·hidden_size) and
     weight_hh_l{k} (3·hidden_size, hidden_size) with the gates stacked in the order r, z, n;
     bias_ih_l{k}, bias_hh_l{k} (3·hidden_size); ``_reverse`` for the backward direction; all
-    ~ U(−1/√hidden_size, 1/√hidden_size). Packed sequences are not supported."""
+    ~ U(−1/√hidden_size, 1/√hidden_size). A PackedSequence input gives a PackedSequence
+    output."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,

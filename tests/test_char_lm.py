@@ -15,7 +15,7 @@ from tinynet.data.datasets.names import cache_path
 from tinynet.models import MODELS
 from tinynet.models.char_lm import CharLM, detach_state, sample
 from tinynet.nn import functional as F
-from tinynet.recipes import measure, train
+from tinynet.recipes import train
 
 SMALL = {"hidden_size": 24, "embedding_dim": 8}
 TEXT = ("the cat sat on the mat. the dog sat on the log.\n"

@@ -130,7 +130,8 @@ def train_from_arguments(args, argv) -> int:
     options = dict(dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                    lr=args.lr, optimizer=args.optimizer, weight_decay=args.weight_decay,
                    scheduler=args.scheduler, val_fraction=args.val_fraction, bptt=args.bptt,
-                   max_chars=args.max_chars, text_file=args.text_file, model_args=args.model_arg, out=args.out, data_dir=args.data_dir,
+                   max_chars=args.max_chars, text_file=args.text_file, model_args=args.model_arg,
+                   out=args.out, data_dir=args.data_dir,
                    download=args.download, verbose=not args.quiet)
     command = " ".join(["tinynet", *argv])
     if args.seeds is None:

@@ -44,7 +44,7 @@ __all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "MulticlassPerceptron"
             "build_unet"]
 
 # Language models
-from tinynet.models.char_lm import CharLM, build_char_lm  # noqa: E402
+from tinynet.models.char_lm import CharLM, build_char_lm
 
 MODELS["char-lm"] = build_char_lm
 __all__ += ["CharLM", "build_char_lm"]

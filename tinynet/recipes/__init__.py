@@ -38,7 +38,7 @@ RECIPES: dict[str, Recipe] = {
 }
 
 # Language models
-from tinynet.recipes import char_lm  # noqa: E402
+from tinynet.recipes import char_lm
 
 RECIPES["char-lm"] = char_lm.RECIPE
 
@@ -47,7 +47,8 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
           batch_size: int | None = None, lr: float | None = None, optimizer: str | None = None,
           weight_decay: float | None = None, scheduler: str | None = None,
           val_fraction: float | None = None, bptt: int | None = None,
-          max_chars: int | None = None, text_file=None, model_args=None, out=None, overwrite: bool = False,
+          max_chars: int | None = None, text_file=None, model_args=None, out=None,
+          overwrite: bool = False,
           data_dir: str | None = None, download: bool = False, verbose: bool = True) -> dict:
     """Train ``model`` on ``dataset`` (default: the recipe's) with its recipe and return the
     metrics (also written to RUN/metrics.json, beside RUN/model.npz and the figures).

@@ -253,7 +253,8 @@ def names_baselines(train, val) -> dict:
     train_by, val_by = by_country(*train), by_country(*val)
     per_country = {n: 0.0 for n in range(1, NGRAM_ORDERS + 1)}
     for country, names in val_by.items():
-        scores = ngram_orders(joined(train_by[country]), lambda m: ngram_names_bits(m, names)[0])
+        scores = ngram_orders(joined(train_by[country]),
+                              lambda m, names=names: ngram_names_bits(m, names)[0])
         for n, bits in scores.items():
             per_country[n] += bits
     characters = sum(len(n) + 1 for n in val[0])

@@ -41,8 +41,8 @@ import tinynet as tn
 from tinynet.recipes.common import Recipe, Run
 
 DEFAULTS = {
-    "stdlib": {"epochs": 4, "batch_size": 32, "lr": 3e-3, "bptt": 64, "max_chars": 250_000},
-    "text-file": {"epochs": 4, "batch_size": 32, "lr": 3e-3, "bptt": 64, "max_chars": 250_000,
+    "stdlib": {"epochs": 10, "batch_size": 32, "lr": 3e-3, "bptt": 64, "max_chars": 250_000},
+    "text-file": {"epochs": 10, "batch_size": 32, "lr": 3e-3, "bptt": 64, "max_chars": 250_000,
                   "text_file": None},
     "names": {"epochs": 8, "batch_size": 64, "lr": 3e-3},
 }

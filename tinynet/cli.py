@@ -66,9 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "defaults; an option a recipe does not use is refused.")
     train.add_argument("model", choices=list(RECIPES), metavar="MODEL",
                        help=f"the architecture: {', '.join(RECIPES)}")
-    train.add_argument("--dataset", choices=list(DATASETS), metavar="NAME",
-                       help=f"one of: {', '.join(DATASETS)} (default: digits; shapes for unet, "
-                            "mnist for lenet)")
+    datasets = list(DATASETS) + [name for recipe in RECIPES.values() for name in recipe.datasets
+                                 if name not in DATASETS]
+    datasets = list(dict.fromkeys(datasets))
+    train.add_argument("--dataset", choices=datasets, metavar="NAME",
+                       help=f"one of: {', '.join(datasets)} (default: digits; shapes for unet, "
+                            "mnist for lenet, stdlib for char-lm)")
     train.add_argument("--epochs", type=int, help="passes over the training set (default: per "
                        f"recipe and dataset, {DEFAULTS['digits']['epochs']} for cnn on digits)")
     train.add_argument("--batch-size", type=int, help="samples per step (default: per recipe)")
@@ -82,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--val-fraction", type=float,
                        help="share of the training set held out for validation (0: none, and "
                             "the last epoch is kept; default: 0.1); classifiers only")
+    train.add_argument("--bptt", type=int, help="characters per chunk of truncated "
+                       "backpropagation through time (default: 64); char-lm on text only")
+    train.add_argument("--max-chars", type=int, help="use at most this many characters of the "
+                       "text (default: 250000); char-lm on text only")
+    train.add_argument("--text-file", metavar="PATH", help="a UTF-8 text file to model (implies "
+                       "--dataset text-file); char-lm only")
     train.add_argument("--model-arg", action="append", metavar="KEY=VALUE", default=[],
                        help="an argument of the model's builder, e.g. dropout=0.1 or "
                             "channels=(32,64); repeatable; an unknown KEY lists the accepted ones")
@@ -131,8 +140,9 @@ def train_from_arguments(args, argv) -> int:
 
     options = dict(dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                    lr=args.lr, optimizer=args.optimizer, weight_decay=args.weight_decay,
-                   scheduler=args.scheduler, val_fraction=args.val_fraction,
-                   model_args=args.model_arg, out=args.out, data_dir=args.data_dir,
+                   scheduler=args.scheduler, val_fraction=args.val_fraction, bptt=args.bptt,
+                   max_chars=args.max_chars, text_file=args.text_file, model_args=args.model_arg,
+                   out=args.out, data_dir=args.data_dir,
                    download=args.download, verbose=not args.quiet)
     command = " ".join(["tinynet", *argv])
     if args.seeds is None:

@@ -43,6 +43,12 @@ __all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "MulticlassPerceptron"
             "ResNet", "UNet", "build_lenet", "build_logistic", "build_perceptron", "build_resnet",
             "build_unet"]
 
+# Language models
+from tinynet.models.char_lm import CharLM, build_char_lm
+
+MODELS["char-lm"] = build_char_lm
+__all__ += ["CharLM", "build_char_lm"]
+
 
 def __getattr__(name: str):
     """``TRAINERS``: {model name: ``functools.partial(tinynet.recipes.train, name)``} for the

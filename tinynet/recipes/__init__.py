@@ -37,11 +37,18 @@ RECIPES: dict[str, Recipe] = {
     "gan": gan.RECIPE,
 }
 
+# Language models
+from tinynet.recipes import char_lm
+
+RECIPES["char-lm"] = char_lm.RECIPE
+
 
 def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int | None = None,
           batch_size: int | None = None, lr: float | None = None, optimizer: str | None = None,
           weight_decay: float | None = None, scheduler: str | None = None,
-          val_fraction: float | None = None, model_args=None, out=None, overwrite: bool = False,
+          val_fraction: float | None = None, bptt: int | None = None,
+          max_chars: int | None = None, text_file=None, model_args=None, out=None,
+          overwrite: bool = False,
           data_dir: str | None = None, download: bool = False, verbose: bool = True) -> dict:
     """Train ``model`` on ``dataset`` (default: the recipe's) with its recipe and return the
     metrics (also written to RUN/metrics.json, beside RUN/model.npz and the figures).
@@ -53,12 +60,15 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
     ``out`` (default runs/MODEL-DATASET) when it is absent or empty, else the first free out-2,
     out-3, ...; ``overwrite=True`` writes into ``out`` whatever it holds. ``seed`` seeds
     initialization, the validation split and the shuffling: the same seed repeats the run.
-    After Ctrl-C the metrics say ``"stop_cause": "interrupted"``.
+    After Ctrl-C the metrics say ``"stop_cause": "interrupted"``. The language model's options:
+    ``bptt`` (characters per truncated-backpropagation chunk), ``max_chars`` (the corpus cap)
+    and ``text_file`` (the text to model; it implies the dataset "text-file").
     """
     recipe, dataset, options, model_args = check(
         model, dataset, seed, data_dir, download, model_args, epochs=epochs,
         batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
-        scheduler=scheduler, val_fraction=val_fraction)
+        scheduler=scheduler, val_fraction=val_fraction, bptt=bptt, max_chars=max_chars,
+        text_file=text_file)
     requested = Path(out) if out is not None else Path("runs") / f"{model}-{dataset}"
     folder = new_run_folder(requested, overwrite)
     run = Run(model, dataset, options, int(seed), folder, model_args, data_dir, download, verbose)
@@ -86,9 +96,13 @@ def check(model: str, dataset: str | None, seed: int, data_dir=None, download: b
     if model not in RECIPES:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(RECIPES)}")
     recipe = RECIPES[model]
+    if dataset is None and options.get("text_file") is not None and "text-file" in recipe.datasets:
+        dataset = "text-file"  # a text file given is the dataset
     dataset = recipe.dataset if dataset is None else dataset
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+    known = recipe.datasets or tuple(DATASETS)
+    if dataset not in known:
+        raise ValueError(f"unknown dataset {dataset!r} for {model}; choose from "
+                         f"{', '.join(known)}")
     if data_dir is not None and dataset not in DATA_DIR_DATASETS:
         raise ValueError(f"--data-dir applies to {', '.join(DATA_DIR_DATASETS)}, not {dataset}")
     if download and dataset not in DOWNLOAD_DATASETS:
@@ -118,25 +132,27 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     [per seed: seed, headline value, train_seconds, wall_seconds], "headline", "min", "max",
     "mean", "run_folder", "run_metrics" (each run's metrics when the recipe has ``details``)};
     with ``markdown`` also writes that summary there as a Markdown page
-    (``tinynet.report.write_markdown``), headed by ``command``, with each run's details."""
+    (``tinynet.report.write_markdown``), headed by ``command``, with each run's details and the
+    recipe's own ``markdown`` of all the runs' metrics."""
     seeds = list(seeds)
     if not seeds:
         raise ValueError("--seeds needs at least one seed")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"--seeds has a seed twice: {seeds}")
     option_names = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "scheduler",
-                    "val_fraction")
+                    "val_fraction", "bptt", "max_chars", "text_file")
     recipe, dataset, _, _ = check(  # every setting checked before any folder is made
         model, dataset, seeds[0], options.get("data_dir"), options.get("download", False),
         options.get("model_args"), **{name: options.get(name) for name in option_names})
     for seed in seeds:
-        check(model, dataset, seed)
+        check(model, dataset, seed, **{name: options.get(name) for name in option_names})
     base = new_run_folder(Path(out) if out is not None else Path("runs") / f"{model}-{dataset}")
-    rows, run_metrics = [], []
+    rows, run_metrics, runs = [], [], []
     for seed in seeds:
         start = time.perf_counter()
         metrics = train(model, dataset, seed=seed, out=base / f"seed-{seed}", **options)
         wall = time.perf_counter() - start
+        runs.append(metrics)
         rows.append({"seed": seed, recipe.headline: headline_value(metrics, recipe.headline),
                      "train_seconds": metrics["train_seconds"], "wall_seconds": round(wall, 2),
                      "stop_cause": metrics["stop_cause"], **metrics.get("summary_columns", {}),
@@ -150,6 +166,8 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     summary = {"model": model, "dataset": dataset, "headline": recipe.headline, "runs": rows,
                "min": min(values), "max": max(values), "mean": sum(values) / len(values),
                "run_folder": str(base), "run_metrics": run_metrics}
+    if recipe.markdown is not None:
+        summary["details"] = recipe.markdown(runs)
     if markdown is not None:
         write_summary(markdown, summary, command)
     return summary
@@ -194,7 +212,9 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
                 copy = path.with_name(f"{path.stem}-{figure.name}")
                 shutil.copyfile(figure, copy)
                 body += f"\n![{figure.stem}]({copy.name})\n"
-    title = f"{summary['model']} on {summary['dataset']}: {len(rows)} seeds"
+    if summary.get("details"):
+        body += "\n" + summary["details"]
+    title = f"{summary['model']} on {summary['dataset']}: {len(rows)} seed" + ("s" if len(rows) > 1 else "")
     return write_markdown(path, title, body, command)
 
 

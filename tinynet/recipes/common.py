@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 
 import tinynet as tn
@@ -61,6 +62,14 @@ def _choice(choices):
     return check
 
 
+def _text_file(name, value):
+    if value is None:
+        raise ValueError(f"this dataset needs {flag(name)} PATH, the text to model")
+    if not isinstance(value, (str, PathLike)) or not Path(value).expanduser().is_file():
+        raise ValueError(f"{flag(name)} must name an existing file, but got {value!r}")
+    return str(value)
+
+
 OPTION_CHECKS: dict[str, Callable] = {
     "epochs": _positive_int,
     "batch_size": _positive_int,
@@ -70,6 +79,11 @@ OPTION_CHECKS: dict[str, Callable] = {
     "optimizer": _choice(OPTIMIZERS),
     "scheduler": _choice(SCHEDULERS),
 }
+OPTION_CHECKS.update({  # the language models' options
+    "bptt": _positive_int,
+    "max_chars": _positive_int,
+    "text_file": _text_file,
+})
 
 
 @dataclass(frozen=True)
@@ -77,9 +91,11 @@ class Recipe:
     """How a family of models trains. ``defaults(dataset)`` gives the options the recipe takes
     (a subset of ``OPTION_CHECKS``) and their default values; ``run(Run)`` trains and returns
     the metrics; ``headline`` names the metric a summary over seeds reports (dots go into nested
-    dicts); ``dataset`` is the default dataset. ``details(metrics, page)``, when given, returns
-    the Markdown of one run that a ``--markdown`` page shows below the summary (it may write
-    figures beside ``page``)."""
+    dicts); ``dataset`` is the default dataset. ``datasets``: the names a recipe reads itself
+    (empty: those of ``tinynet.data.datasets.DATASETS``). A ``--markdown`` page shows, below its
+    summary table, ``details(metrics, page)`` of each run when given (the Markdown of one run; it
+    may write figures beside ``page``) and ``markdown(metrics of each seed)`` when given (one text
+    for all the runs)."""
 
     family: str
     run: Callable[[Run], dict]
@@ -87,6 +103,8 @@ class Recipe:
     dataset: str
     headline: str
     details: Callable[[dict, Path], str] | None = None
+    datasets: tuple = ()
+    markdown: Callable[[list], str] | None = None
 
 
 def check_options(model: str, recipe: Recipe, dataset: str, given: dict) -> dict:

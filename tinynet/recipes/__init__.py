@@ -214,7 +214,8 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
                 body += f"\n![{figure.stem}]({copy.name})\n"
     if summary.get("details"):
         body += "\n" + summary["details"]
-    title = f"{summary['model']} on {summary['dataset']}: {len(rows)} seed" + ("s" if len(rows) > 1 else "")
+    seeds = f"{len(rows)} seed" + ("s" if len(rows) > 1 else "")
+    title = f"{summary['model']} on {summary['dataset']}: {seeds}"
     return write_markdown(path, title, body, command)
 
 

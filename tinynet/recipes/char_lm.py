@@ -372,4 +372,5 @@ def markdown(runs: list[dict]) -> str:
     return body + "\n"
 
 
-RECIPE = Recipe("char-lm", run, defaults, "stdlib", "test_bits_per_character", DATASETS, markdown)
+RECIPE = Recipe("char-lm", run, defaults, "stdlib", "test_bits_per_character", datasets=DATASETS,
+                markdown=markdown)

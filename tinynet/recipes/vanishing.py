@@ -259,4 +259,5 @@ def details(metrics: dict, page: Path) -> str:
             f"{exploding_markdown(metrics['exploding'])}\n\n![exploding gradients]({figures[1]})\n")
 
 
-RECIPE = Recipe("vanishing", run, lambda dataset: dict(DEFAULTS), "adding", "solved", details)
+RECIPE = Recipe("vanishing", run, lambda dataset: dict(DEFAULTS), "adding", "solved",
+                details=details)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinynet.optim.moments import decay_weights, update_moments
 from tinynet.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -73,36 +74,15 @@ class NAdam(Optimizer):
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay, momentum_decay = (
-            group["lr"],
-            group["weight_decay"],
-            group["momentum_decay"],
-        )
-        if not state:
-            state.update(
-                step=0,
-                mu_product=1.0,
-                exp_avg=np.zeros_like(param),
-                exp_avg_sq=np.zeros_like(param),
-            )
-        state["step"] += 1
-        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        lr, momentum_decay = group["lr"], group["momentum_decay"]
+        state.setdefault("mu_product", 1.0)
+        grad = decay_weights(param, grad, group)
+        step, exp_avg, exp_avg_sq = update_moments(param, grad, state, group["betas"])
 
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
         state["mu_product"] *= mu
         mu_product = state["mu_product"]
-
-        exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
         denominator = np.sqrt(exp_avg_sq / (1 - beta2**step)) + group["eps"]
         param -= (lr * (1 - mu) / (1 - mu_product)) * (grad / denominator)
         param -= (lr * mu_next / (1 - mu_product * mu_next)) * (exp_avg / denominator)

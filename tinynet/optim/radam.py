@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinynet.optim.moments import decay_weights, update_moments
 from tinynet.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -75,20 +76,9 @@ class RAdam(Optimizer):
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         beta1, beta2 = group["betas"]
-        lr, weight_decay = group["lr"], group["weight_decay"]
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
-        state["step"] += 1
-        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
-        exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        lr = group["lr"]
+        grad = decay_weights(param, grad, group)
+        step, exp_avg, exp_avg_sq = update_moments(param, grad, state, group["betas"])
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         corrected_exp_avg = exp_avg / bias_correction1

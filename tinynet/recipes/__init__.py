@@ -132,8 +132,7 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     [per seed: seed, headline value, train_seconds, wall_seconds], "headline", "min", "max",
     "mean", "run_folder", "run_metrics" (each run's metrics when the recipe has ``details``)};
     with ``markdown`` also writes that summary there as a Markdown page
-    (``tinynet.report.write_markdown``), headed by ``command``, with each run's details and the
-    recipe's own ``markdown`` of all the runs' metrics."""
+    (``tinynet.report.write_markdown``), headed by ``command``, with the recipe's details."""
     seeds = list(seeds)
     if not seeds:
         raise ValueError("--seeds needs at least one seed")
@@ -147,12 +146,11 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     for seed in seeds:
         check(model, dataset, seed, **{name: options.get(name) for name in option_names})
     base = new_run_folder(Path(out) if out is not None else Path("runs") / f"{model}-{dataset}")
-    rows, run_metrics, runs = [], [], []
+    rows, run_metrics = [], []
     for seed in seeds:
         start = time.perf_counter()
         metrics = train(model, dataset, seed=seed, out=base / f"seed-{seed}", **options)
         wall = time.perf_counter() - start
-        runs.append(metrics)
         rows.append({"seed": seed, recipe.headline: headline_value(metrics, recipe.headline),
                      "train_seconds": metrics["train_seconds"], "wall_seconds": round(wall, 2),
                      "stop_cause": metrics["stop_cause"], **metrics.get("summary_columns", {}),
@@ -166,8 +164,6 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     summary = {"model": model, "dataset": dataset, "headline": recipe.headline, "runs": rows,
                "min": min(values), "max": max(values), "mean": sum(values) / len(values),
                "run_folder": str(base), "run_metrics": run_metrics}
-    if recipe.markdown is not None:
-        summary["details"] = recipe.markdown(runs)
     if markdown is not None:
         write_summary(markdown, summary, command)
     return summary
@@ -197,9 +193,8 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
             "\\* The first seed's times also include compiling tinynet's Numba kernels when "
             "their on-disk cache is cold (the first run after installing or changing tinynet).\n")
     details = RECIPES[summary["model"]].details
-    for seed, metrics in zip([row["seed"] for row in rows], summary.get("run_metrics", [])):
-        text = details(metrics, Path(path))
-        body += f"\n## Seed {seed}\n\n{text}\n" if len(rows) > 1 else f"\n{text}\n"
+    if details is not None and summary.get("run_metrics"):
+        body += "\n" + details(summary["run_metrics"], Path(path))
     figures = rows[0].get("figures", [])
     if figures:  # the first seed's figures, copied beside the page
         import shutil
@@ -212,8 +207,6 @@ def write_summary(path, summary: dict, command: str | None = None) -> Path:
                 copy = path.with_name(f"{path.stem}-{figure.name}")
                 shutil.copyfile(figure, copy)
                 body += f"\n![{figure.stem}]({copy.name})\n"
-    if summary.get("details"):
-        body += "\n" + summary["details"]
     seeds = f"{len(rows)} seed" + ("s" if len(rows) > 1 else "")
     title = f"{summary['model']} on {summary['dataset']}: {seeds}"
     return write_markdown(path, title, body, command)

@@ -340,7 +340,7 @@ def run(run: Run) -> dict:
     return run_names(run) if run.dataset == "names" else run_text(run)
 
 
-def markdown(runs: list[dict]) -> str:
+def details(runs: list[dict], page=None) -> str:
     """The results page's details: the network against the n-gram baselines per seed, then the
     first seed's samples."""
     from tinynet.report import markdown_table
@@ -373,4 +373,4 @@ def markdown(runs: list[dict]) -> str:
 
 
 RECIPE = Recipe("char-lm", run, defaults, "stdlib", "test_bits_per_character", datasets=DATASETS,
-                markdown=markdown)
+                details=details)

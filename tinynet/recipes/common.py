@@ -92,19 +92,17 @@ class Recipe:
     (a subset of ``OPTION_CHECKS``) and their default values; ``run(Run)`` trains and returns
     the metrics; ``headline`` names the metric a summary over seeds reports (dots go into nested
     dicts); ``dataset`` is the default dataset. ``datasets``: the names a recipe reads itself
-    (empty: those of ``tinynet.data.datasets.DATASETS``). A ``--markdown`` page shows, below its
-    summary table, ``details(metrics, page)`` of each run when given (the Markdown of one run; it
-    may write figures beside ``page``) and ``markdown(metrics of each seed)`` when given (one text
-    for all the runs)."""
+    (empty: those of ``tinynet.data.datasets.DATASETS``). ``details(metrics of each seed, page)``,
+    when given, is the Markdown a ``--markdown`` page shows below its summary table (it may
+    write figures beside ``page``)."""
 
     family: str
     run: Callable[[Run], dict]
     defaults: Callable[[str], dict]
     dataset: str
     headline: str
-    details: Callable[[dict, Path], str] | None = None
+    details: Callable[[list, Path], str] | None = None
     datasets: tuple = ()
-    markdown: Callable[[list], str] | None = None
 
 
 def check_options(model: str, recipe: Recipe, dataset: str, given: dict) -> dict:

@@ -229,9 +229,19 @@ def run(run: Run) -> dict:
                       f"solved {solved} of {len(results['rows'])} (model, length) pairs")
 
 
-def details(metrics: dict, page: Path) -> str:
-    """The Markdown of a run below the summary: the table, the figures (copied beside the
-    page as PAGE-seedS-NAME.png) and the exploding-gradient measurements."""
+def details(runs: list[dict], page: Path) -> str:
+    """The Markdown below the summary: each run's details, under a heading per seed when there
+    are several."""
+    texts = [run_details(metrics, page) for metrics in runs]
+    if len(runs) == 1:
+        return texts[0]
+    return "".join(f"## Seed {metrics['settings']['seed']}\n\n{text}\n"
+                   for metrics, text in zip(runs, texts))
+
+
+def run_details(metrics: dict, page: Path) -> str:
+    """The Markdown of a run: the table, the figures (copied beside the page as
+    PAGE-seedS-NAME.png) and the exploding-gradient measurements."""
     from tinynet.recipes.exploding import exploding_markdown
 
     folder, page = Path(metrics["run_folder"]), Path(page)

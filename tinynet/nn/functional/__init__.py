@@ -32,7 +32,6 @@ from tinynet.nn.functional.loss import (
     smooth_l1_loss,
 )
 from tinynet.nn.functional.normalization import batch_norm, group_norm, layer_norm
-from tinynet.ops import pad
 
 __all__ = [
     "batch_norm",
@@ -85,7 +84,6 @@ from tinynet.nn.functional.pooling import (  # noqa: E402
     adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
-    interpolate,
     max_pool1d,
     max_pool2d,
     max_unpool2d,
@@ -216,7 +214,7 @@ __all__ += [
 ]
 
 # Padding (pad with PyTorch's argument names and checks)
-from tinynet.nn.functional.padding import pad  # noqa: E402, F811
+from tinynet.nn.functional.padding import pad  # noqa: E402
 
 # More pooling: 3-D, LP, unpooling, adaptive max, the *_with_indices forms
 from tinynet.nn.functional.pooling_adaptive import (  # noqa: E402
@@ -251,7 +249,7 @@ __all__ += [
 ]
 
 # Resampling and reshuffling
-from tinynet.nn.functional.sampling import (  # noqa: E402, F811
+from tinynet.nn.functional.sampling import (  # noqa: E402
     interpolate,
     upsample,
     upsample_bilinear,

@@ -11,6 +11,13 @@ sleep). The table gives the minimum and the median milliseconds over all rounds 
 the minima to PyTorch's: on a shared machine the minimum is the time least disturbed by other
 processes. Target: LSTM and GRU fused/torch <= 1.5x.
 
+The "products floor" is what no implementation on NumPy's BLAS can go below: the matrix products
+a layer's forward and backward need, and nothing else, each timed alone with np.matmul at the
+better of one thread and tinynet's count. Per layer of G gates (LSTM 4, GRU 3, RNN 1), over L
+steps of batch N, input I and hidden H: per step h W_hhᵀ (N·H·GH) forward and da W_hh backward;
+over the sequence x W_ihᵀ forward, and the gradients of x, W_ih and W_hh (L·N·I·GH each, the
+last L·N·H·GH). Its ratio to PyTorch's time says how much of the gap the BLAS alone explains.
+
     PYTHONPATH=. python benchmarks/recurrent.py [--rounds 7] [--calls 5] [--threads N]
         [--keep-freed-memory] [--markdown FILE] [--json out.json] [--quick]
 """
@@ -74,6 +81,42 @@ def timings(steps: dict, rounds: int, calls: int, warmup: int = 2, settle: int =
     return times
 
 
+def best_product_seconds(a, b, threads: int, repeats: int) -> float:
+    """The least time of np.matmul(a, b) over ``repeats`` calls, at 1 and at ``threads`` BLAS
+    threads (whichever is faster)."""
+    from threadpoolctl import threadpool_limits
+
+    best = float("inf")
+    for count in sorted({1, threads}):
+        with threadpool_limits(count, user_api="blas"):
+            np.matmul(a, b)
+            for _ in range(repeats):
+                start = time.perf_counter()
+                np.matmul(a, b)
+                best = min(best, time.perf_counter() - start)
+    return best
+
+
+def products_floor(gates: int, length: int, batch: int, size: int, threads: int,
+                   repeats: int) -> float:
+    """Seconds of the matrix products of one layer's forward + backward (see the module
+    docstring), each timed alone; the per-step products count ``length`` times."""
+    rng = np.random.default_rng(1)
+    rows = gates * size
+
+    def operand(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    per_step = [(operand(batch, size), operand(size, rows)),     # h W_hhᵀ
+                (operand(batch, rows), operand(rows, size))]     # da W_hh
+    sequence = [(operand(length * batch, size), operand(size, rows)),   # x W_ihᵀ
+                (operand(length * batch, rows), operand(rows, size)),   # dx = da W_ih
+                (operand(rows, length * batch), operand(length * batch, size)),  # dW_ih
+                (operand(rows, length * batch), operand(length * batch, size))]  # dW_hh
+    return (length * sum(best_product_seconds(a, b, threads, repeats) for a, b in per_step)
+            + sum(best_product_seconds(a, b, threads, repeats) for a, b in sequence))
+
+
 def measure(args) -> dict:
     import tinynet
 
@@ -106,12 +149,27 @@ def measure(args) -> dict:
         times = timings(steps, args.rounds, args.calls)
         results["rows"][kind] = {name: {"min": min(values), "median": statistics.median(values)}
                                  for name, values in times.items()}
+        floor = products_floor({"LSTM": 4, "GRU": 3, "RNN": 1}[kind], length, batch, size,
+                               tinynet.get_num_threads(), repeats=args.rounds * args.calls)
+        results["rows"][kind]["products floor"] = {"min": floor}
     return results
+
+
+def blas_name() -> str:
+    """NumPy's BLAS and the kernels it chose for this CPU, as threadpoolctl reports them."""
+    from threadpoolctl import threadpool_info
+
+    blas = [library for library in threadpool_info() if library.get("user_api") == "blas"]
+    for library in sorted(blas, key=lambda library: "numpy" not in library.get("filepath", "")):
+            return f"{library.get('internal_api')} {library.get('version')}, " \
+                   f"{library.get('architecture')} kernels"
+    return "unknown"
 
 
 def table(results: dict) -> tuple[list[str], list[list[str]]]:
     headers = ["layer", "fused min ms", "composed min ms", "torch min ms", "fused median ms",
-               "torch median ms", "fused/torch (min)", "composed/fused (min)"]
+               "torch median ms", "fused/torch (min)", "composed/fused (min)",
+               "products floor ms", "floor/torch"]
     cells = []
     for kind, row in results["rows"].items():
         torch_row = row.get("torch")
@@ -121,7 +179,9 @@ def table(results: dict) -> tuple[list[str], list[list[str]]]:
             f"{row['fused']['median'] * 1e3:.2f}",
             f"{torch_row['median'] * 1e3:.2f}" if torch_row else "-",
             f"{row['fused']['min'] / torch_row['min']:.2f}x" if torch_row else "-",
-            f"{row['composed']['min'] / row['fused']['min']:.2f}x"])
+            f"{row['composed']['min'] / row['fused']['min']:.2f}x",
+            f"{row['products floor']['min'] * 1e3:.2f}",
+            f"{row['products floor']['min'] / torch_row['min']:.2f}x" if torch_row else "-"])
     return headers, cells
 
 
@@ -131,7 +191,9 @@ def summary(results: dict, args) -> str:
     return (f"Forward + backward of one layer over {w['steps']} steps, batch {w['batch']}, input "
             f"and hidden {w['input']}, float32. {args.rounds} rounds of {args.calls} calls per "
             f"implementation, interleaved; minimum and median over all calls. Threads: "
-            f"{threads}. Target: LSTM and GRU fused/torch <= 1.5x."
+            f"{threads}. Target: LSTM and GRU fused/torch <= 1.5x. Products floor: the layer's "
+            f"matrix products alone in NumPy's BLAS ({blas_name()}), each at its better "
+            f"thread count."
             + (" Run with keep_freed_memory()." if args.keep_freed_memory else ""))
 
 

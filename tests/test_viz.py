@@ -65,7 +65,7 @@ def test_a_linear_layer_names_its_parameters_and_shows_saved_arrays():
     assert {r"0.weight\n(4, 3)", r"0.bias\n(4,)"} <= labels
     saved = [(a, b, attributes) for a, b, attributes in edges if attributes == "style=dashed"]
     assert saved == [(r"positive\n(2, 4)", r"ReLUBackward\n(2, 4)", "style=dashed")]
-    assert nodes[[k for k, v in nodes.items() if v[0].startswith("positive")][0]][1] == "orange"
+    assert nodes[next(k for k, v in nodes.items() if v[0].startswith("positive"))][1] == "orange"
     hidden = parse(draw_graph(y, show_saved=False).source)[1]
     assert all(attributes != "style=dashed" for _, _, attributes in hidden)
 
@@ -171,7 +171,7 @@ def fake_graphviz(calls, missing_binary=False):
         def __init__(self, source):
             calls.append(source)
 
-        def pipe(self, format):  # noqa: A002
+        def pipe(self, format):
             if missing_binary:
                 raise ExecutableNotFound("failed to execute 'dot'")
             return f"<graphviz {format}>".encode()

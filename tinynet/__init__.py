@@ -126,3 +126,6 @@ def from_numpy(array):
 
 # Graph drawing
 from tinynet import viz
+
+# Model summary (torchinfo's table)
+from tinynet.model_summary import summary

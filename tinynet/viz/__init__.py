@@ -16,7 +16,7 @@ __all__ = ["Graph", "draw_graph"]
 FORMATS = ("svg", "png", "pdf")
 
 
-def draw_graph(tensor, params=None, show_saved=True, show_shapes=True, format=None,  # noqa: A002
+def draw_graph(tensor, params=None, show_saved=True, show_shapes=True, format=None,
                filename=None):
     """The graph that produced ``tensor`` (a Tensor, or a list or tuple of them), as a ``Graph``.
 
@@ -49,7 +49,7 @@ class Graph:
     """A drawn graph: ``source`` (DOT text), ``nodes`` and ``edges`` (the same, as data),
     ``render(filename, format)``, and rich display in a notebook."""
 
-    def __init__(self, data: GraphData, format: str = "svg"):  # noqa: A002
+    def __init__(self, data: GraphData, format: str = "svg"):
         _check_format(format)
         self.data = data
         self.format = format
@@ -63,7 +63,7 @@ class Graph:
     def edges(self) -> list[GraphEdge]:
         return self.data.edges
 
-    def pipe(self, format=None) -> bytes:  # noqa: A002
+    def pipe(self, format=None) -> bytes:
         """The drawing as bytes in ``format`` ("svg", "png" or "pdf"): Graphviz's when it is
         installed, matplotlib's otherwise."""
         format = format or self.format
@@ -71,7 +71,7 @@ class Graph:
         drawn = _graphviz_bytes(self.source, format)
         return drawn if drawn is not None else layout.render_bytes(self.data, format)
 
-    def render(self, filename, format=None) -> str:  # noqa: A002
+    def render(self, filename, format=None) -> str:
         """Write the drawing to ``filename`` (used as given) in ``format``; returns the path."""
         data = self.pipe(format)
         path = str(filename)
@@ -92,12 +92,12 @@ class Graph:
         return f"<tinynet.viz.Graph: {len(self.nodes)} nodes, {len(self.edges)} edges>"
 
 
-def _check_format(format) -> None:  # noqa: A002
+def _check_format(format) -> None:
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
 
 
-def _graphviz_bytes(source: str, format: str):  # noqa: A002
+def _graphviz_bytes(source: str, format: str):
     """Graphviz's rendering, or None when the package or its ``dot`` program is missing."""
     try:
         import graphviz

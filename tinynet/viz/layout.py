@@ -94,7 +94,7 @@ def draw(graph: GraphData):
     return figure
 
 
-def render_bytes(graph: GraphData, format: str) -> bytes:  # noqa: A002 - matplotlib's name
+def render_bytes(graph: GraphData, format: str) -> bytes:
     """The matplotlib drawing saved in ``format`` ("svg", "png" or "pdf"); an SVG keeps its labels
     as text (searchable, small) rather than glyph outlines."""
     import matplotlib

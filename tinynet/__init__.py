@@ -129,3 +129,6 @@ from tinynet import viz
 
 # Model summary (torchinfo's table)
 from tinynet.model_summary import summary
+
+# Diagnostics (float32 health check)
+from tinynet import diagnostics

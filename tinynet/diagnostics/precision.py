@@ -112,7 +112,7 @@ class PrecisionReport:
         for row in self.rows:
             gradient = "--" if row.gradient_error is None else f"{row.gradient_error:.2e}"
             lines.append(f"{row.label:<{width}}  {row.type:<{kind}}  "
-                         f"{str(list(row.output_shape)):<18}{row.activation_error:>22.2e}  "
+                         f"{list(row.output_shape)!s:<18}{row.activation_error:>22.2e}  "
                          f"{gradient:>20}")
         lines.append("-" * len(header))
         lines.append(f"loss: float32 {self.loss32:.8g}, float64 {self.loss64:.8g}, "

@@ -169,3 +169,13 @@ def test_totals_and_mult_adds_match_torchinfo_on_a_recurrent_and_a_wide_model():
         assert ours.total_mult_adds == theirs.total_mult_adds
         assert ours.total_output_bytes == theirs.total_output_bytes
         assert ours.total_param_bytes == theirs.total_param_bytes
+
+
+def test_the_signature_is_torchinfos():
+    import inspect
+
+    torchinfo = pytest.importorskip("torchinfo")
+    ours = inspect.signature(tn.summary).parameters.values()
+    theirs = inspect.signature(torchinfo.summary).parameters.values()
+    assert [(p.name, p.kind, p.default) for p in ours] == [
+        (p.name, p.kind, p.default) for p in theirs]

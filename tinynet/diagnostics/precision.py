@@ -12,6 +12,11 @@ relative error
 which is about 1e-7 (float32's unit roundoff 6e-8) for a well-conditioned layer, grows with long
 sums and cancellation (a Winograd transform, a reduction over a million terms), and is inf where
 float32 overflowed or produced NaN where float64 did not (a softmax without max-subtraction).
+
+Errors accumulate: a layer's outputs carry the error of every layer before it, its gradients that
+of every layer after it (backward runs the other way). The layer where precision is lost is where
+the error jumps; the report puts first the layer with the largest error, among equals the one with
+the larger activation error, then the one whose forward finished first, the origin of an overflow.
 """
 
 from __future__ import annotations

@@ -121,6 +121,8 @@ def test_bad_arguments_are_refused_by_name():
         tn.summary(model, row_settings=("colour",), verbose=0)
     with pytest.raises(ValueError, match="CPU only"):
         tn.summary(model, device="cuda", verbose=0)
+    with pytest.raises(RuntimeError, match=r"forward pass failed: .*\['Conv2d: 0', 'ReLU: 1'"):
+        tn.summary(model, input_size=(1, 1, 6, 6), verbose=0)  # 4x3x3 into Linear(64, 10)
     with pytest.raises(ValueError, match="2 dtypes for 1 inputs"):
         tn.summary(model, input_size=(1, 1, 8, 8), dtypes=[tn.float32, tn.float32], verbose=0)
 

@@ -357,6 +357,11 @@ def _forward(model, summary_list, args, keywords, mode) -> None:
             model.train(mode == "train")
         with no_grad():
             model(*args, **keywords)
+    except Exception as error:
+        executed = [f"{info.class_name}: {info.var_name or '(model)'}" for info in summary_list
+                    if info.output_size]
+        raise RuntimeError(f"summary's forward pass failed: {error}. Layers that ran before it: "
+                           f"{executed}") from error
     finally:
         for handle in handles:
             handle.remove()

@@ -82,11 +82,14 @@ def draw(graph: GraphData):
             bbox={"boxstyle": "round,pad=0.3", "facecolor": COLORS[node.kind],
                   "edgecolor": "black"})
     for edge in graph.edges:
+        # an arrow that skips rows bends, so that it does not run behind the boxes between
+        skips = abs(placed[edge.target][1] - placed[edge.source][1]) > 1.5 * _ROW_HEIGHT
         axes.annotate(
             "", xy=placed[edge.target], xytext=placed[edge.source], zorder=1,
             arrowprops={"arrowstyle": "->", "linestyle": "--" if edge.dashed else "-",
                         "patchA": boxes[edge.source], "patchB": boxes[edge.target],
-                        "color": "dimgray"})
+                        "color": "dimgray",
+                        "connectionstyle": f"arc3,rad={0.35 if skips else 0.0}"})
         if edge.label:
             (x0, y0), (x1, y1) = placed[edge.source], placed[edge.target]
             axes.text((x0 + x1) / 2, (y0 + y1) / 2, edge.label, fontsize=7, ha="left",

@@ -123,3 +123,12 @@ def detach(input):  # noqa: A002
 def from_numpy(array):
     """A tensor sharing memory with ``array`` (no copy, its dtype kept)."""
     return Tensor._make(array)
+
+# Graph drawing
+from tinynet import viz
+
+# Model summary (torchinfo's table)
+from tinynet.model_summary import summary
+
+# Diagnostics (float32 health check)
+from tinynet import diagnostics

@@ -21,11 +21,14 @@ Two stages, both in float64.
    numbers. A node is skipped (and listed) when its values are not finite or the three runs did
    not record the same ops.
 
-The check needs float64: the given tensors' arrays are replaced by float64 copies for the check
-and the original arrays put back afterwards (also on error), so no user data is lost or changed;
-``.grad`` is not touched. ``fn`` is called 2·directions + 5 times. It must compute the same value
-each time: put the model in ``eval()`` mode if it uses dropout (a model in training mode with
-batch norm still works, but its running statistics move at each call).
+The check needs float64. ``fn`` is called once as given, to find the floating-point tensors it
+reads: the given tensors, the parameters and buffers of every Module it calls, and the leaf
+tensors its recorded ops take (an input that does not require grad, say). For the check, each of
+these has its array replaced by a float64 copy; the original arrays are put back afterwards (also
+on error), so no user data is lost or changed, and ``.grad`` is not touched. ``fn`` is called
+2·directions + 6 times in all. It must compute the same value each time: put the model in
+``eval()`` mode if it uses dropout. A model in training mode with batch norm works; its running
+statistics move by the first call only (the others update the float64 copies, dropped after).
 """
 
 from __future__ import annotations
@@ -139,19 +142,37 @@ def gradcheck_model(fn, tensors, *, eps: float = 1e-6, atol: float = 1e-5, rtol:
                         f"{type(fn).__name__}")
     if directions < 1:
         raise ValueError(f"gradcheck_model: directions must be at least 1, got {directions}")
-    originals = [t._data for t in tensors]
+    used = _tensors_used(fn, tensors)
+    originals = [t._data for t in used]
     try:
-        for t in tensors:
+        for t in used:
             t._data = np.array(t._data, dtype=np.float64)  # a copy, even if float64 already
         report = _check(fn, tensors, eps, atol, rtol, directions, np.random.default_rng(seed))
     finally:
-        for t, data in zip(tensors, originals):
+        for t, data in zip(used, originals):
             t._data = data
     if raise_on_failure and not report.passed:
         error = GradcheckError(str(report))
         error.report = report
         raise error
     return report
+
+
+def _tensors_used(fn, tensors) -> list:
+    """The floating-point tensors that fn() reads: ``tensors``, the parameters and buffers of
+    every Module it calls, and the leaf tensors that its recorded ops take (one call of fn, in
+    the tensors' own dtypes)."""
+    with CallRecorder() as recorder, enable_grad():
+        _scalar(fn)
+    found = {id(t): t for t in tensors}
+    for module in recorder.modules.values():
+        for t in [*module.parameters(), *module.buffers()]:
+            found.setdefault(id(t), t)
+    for ctx, _, _ in recorder.calls:
+        for t in ctx._inputs:
+            if isinstance(t, tensor_module.Tensor) and t.grad_fn is None:
+                found.setdefault(id(t), t)
+    return [t for t in found.values() if t.dtype.kind == "f"]
 
 
 def _checked_tensors(tensors) -> list:

@@ -61,10 +61,11 @@ def frame_module(frame):
 class CallRecorder:
     """Collects, in creation order, every graph node recorded while it is active, with copies of
     the node's floating-point input and output arrays (copies, because a later in-place op may
-    write into an output)."""
+    write into an output), and every Module called (``modules``, by id)."""
 
     def __init__(self):
         self.calls: list = []
+        self.modules: dict = {}
 
     def record(self, ctx, arrays, outputs) -> None:
         inputs = tuple(a.copy() if _is_float_array(a) else None for a in arrays)

@@ -345,6 +345,8 @@ class Module:
         (``grad_fn.module_path``)."""
         caller = provenance.frame
         provenance.frame = (self, caller)
+        if provenance.recorder is not None:
+            provenance.recorder.modules[id(self)] = self
         try:
             return self._call_with_hooks(args, kwargs)
         finally:

@@ -138,6 +138,8 @@ def test_table_text_and_html():
     assert text.splitlines()[0].split() == ["#", "op", "module", "output", "grad", "in", "|grad|",
                                             "local", "rule", "summed"]
     assert "Mul" in text and "summed over axes (0,)" in text and len(text.splitlines()) == 2 + 4
+    assert "dz/dx = y, dz/dy = x." in text  # the table shows the derivative part of the rule
+    assert result.rows[1].derivative == "dz/dx = y, dz/dy = x."
     html = result._repr_html_()
     assert html.startswith("<table>") and html.count("<tr>") == 1 + 4 and "&lt;" not in html
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import inspect
+import re
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from tinynet import tensor as tensor_module
 from tinynet.autograd.engine import _add_pending, _initial_gradient, _materialize, topological_order
 from tinynet.autograd.function import AccumulateGrad, call_backward
 from tinynet.autograd.grad_mode import enable_grad
+
+
+_DERIVATIVE = re.compile(r"(?:^|[\s.(])(d[^\s=,\[]*(?:\[[^\]]*\])?\s=\s)")
 
 
 @dataclasses.dataclass
@@ -47,6 +51,13 @@ class TraceRow:
     rule: str
     input_shapes: tuple
     summed_axes: tuple
+
+    @property
+    def derivative(self) -> str:
+        """The derivative part of ``rule`` (from its first ``dx = ``, ``dy/dx = ``...), or ""
+        if the rule has none. The printed table shows this part."""
+        found = _DERIVATIVE.search(self.rule)
+        return self.rule[found.start(1):] if found else ""
 
     @property
     def output_shape(self) -> tuple:
@@ -95,13 +106,15 @@ class Trace:
     def _cells(self, rule_width: int | None):
         for row in self.rows:
             rule = row.rule
-            if rule_width is not None and len(rule) > rule_width:
-                rule = rule[: rule_width - 1] + "…"
+            if rule_width is not None:
+                rule = row.derivative or rule
+                if len(rule) > rule_width:
+                    rule = rule[: rule_width - 1] + "…"
             yield [str(row.step), row.op, row.module, _shape_text(row.output_shapes),
                    _shape_text(row.grad_shapes), f"{row.grad_norm:.4g}", rule, row.summed_text()]
 
     def __str__(self) -> str:
-        rows = list(self._cells(rule_width=48))
+        rows = list(self._cells(rule_width=56))
         widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(self.columns)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(self.columns, widths)).rstrip()]
         lines.append("  ".join("-" * w for w in widths))
@@ -188,7 +201,7 @@ def _leaf_row(step, node, grad, leaf_names) -> TraceRow:
     return TraceRow(step=step, op="AccumulateGrad", node="AccumulateGrad",
                     module_path=name, module_type="leaf", output_shapes=(tuple(leaf.shape),),
                     grad_shapes=(tuple(grad.shape),), grad_norm=_norm([grad]),
-                    rule="leaf.grad += dy (the gradient reaches a tensor that requires grad)",
+                    rule="x.grad += dx (a leaf: the gradient is accumulated)",
                     input_shapes=(), summed_axes=())
 
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import tinynet as tn
-import tinynet.nn as nn
+from tinynet import nn
 
 
 class Inner(nn.Module):

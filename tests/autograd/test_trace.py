@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import tinynet as tn
-import tinynet.nn as nn
 import tinynet.nn.functional as F
+from tinynet import nn
 from tinynet.autograd import Trace, TraceRow, trace
 
 

@@ -37,13 +37,13 @@ import dataclasses
 
 import numpy as np
 
+from tinynet import tensor as tensor_module
 from tinynet.autograd.engine import grad as autograd_grad
 from tinynet.autograd.engine import topological_order
 from tinynet.autograd.function import Context, call_backward
 from tinynet.autograd.grad_mode import enable_grad, no_grad
 from tinynet.autograd.gradcheck import GradcheckError
 from tinynet.autograd.provenance import CallRecorder
-from tinynet import tensor as tensor_module
 
 
 @dataclasses.dataclass
@@ -96,8 +96,8 @@ class GradcheckReport:
         return self.passed
 
     def __str__(self) -> str:
-        lines = [f"gradcheck_model: {'passed' if self.passed else 'FAILED'} "
-                 f"(float64, atol={self.atol}, rtol={self.rtol})"]
+        status = "passed" if self.passed else "FAILED"
+        lines = [f"gradcheck_model: {status} (float64, atol={self.atol}, rtol={self.rtol})"]
         for index, check in enumerate(self.directions):
             lines.append(f"  direction {index}: analytic {check.analytic:.10g} vs numerical "
                          f"{check.numerical:.10g}, abs error "
@@ -108,13 +108,13 @@ class GradcheckReport:
             shapes = ", ".join("-" if s is None else str(list(s)) for s in c.input_shapes)
             outputs = ", ".join(str(list(s)) for s in c.output_shapes)
             lines += [
-                f"first faulty node (step {c.step} of the backward pass; "
-                f"{self.nodes_checked} nodes checked):",
+                (f"first faulty node (step {c.step} of the backward pass; "
+                 f"{self.nodes_checked} nodes checked):"),
                 f"  op:      {c.op} ({c.op}Backward)",
                 f"  module:  {c.module}",
                 f"  shapes:  inputs {shapes} -> output {outputs}",
-                f"  vector-Jacobian product {c.analytic:.10g} vs finite differences "
-                f"{c.numerical:.10g} (abs error {abs(c.analytic - c.numerical):.3g})",
+                (f"  vector-Jacobian product {c.analytic:.10g} vs finite differences "
+                 f"{c.numerical:.10g} (abs error {abs(c.analytic - c.numerical):.3g})"),
                 f"  its backward disagrees with its own forward: check {c.op}.backward",
             ]
         if self.note:

@@ -28,7 +28,6 @@ from tinynet.autograd.engine import _add_pending, _initial_gradient, _materializ
 from tinynet.autograd.function import AccumulateGrad, call_backward
 from tinynet.autograd.grad_mode import enable_grad
 
-
 _DERIVATIVE = re.compile(r"(?:^|[\s.(])(d[^\s=,\[]*(?:\[[^\]]*\])?\s=\s)")
 
 

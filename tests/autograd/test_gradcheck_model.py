@@ -122,6 +122,18 @@ def test_fault_in_the_gradient_of_one_input_of_two_is_found():
         "WrongSecondInput", "encoder.layers.1.attn")
 
 
+def test_module_backward_hooks_do_not_hide_the_fault_and_the_step_is_the_trace_row():
+    model, x, _, fn = setup(2)
+    calls = []
+    model.encoder.layers[2].register_full_backward_hook(lambda *args: calls.append(1))
+    report = gradcheck_model(fn, [*model.parameters(), x])
+    assert (report.culprit.op, report.culprit.module_path) == ("WrongScale",
+                                                               "encoder.layers.2.attn")
+    assert calls == [1]  # from the one real backward; the node checks do not call hooks
+    row = tn.autograd.trace(fn()).rows[report.culprit.step]
+    assert (row.op, row.module_path) == ("WrongScale", "encoder.layers.2.attn")
+
+
 def test_correct_model_passes_and_the_report_says_so():
     model, x, _, fn = setup(None)
     report = gradcheck_model(fn, [*model.parameters(), x], directions=4)

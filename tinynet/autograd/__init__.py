@@ -16,3 +16,12 @@ __all__ = [
 from tinynet.autograd.variable import Variable  # noqa: E402
 
 __all__ += ["Variable"]
+
+# Model-level gradient check and the annotated backward trace
+from tinynet.autograd.gradcheck_model import (  # noqa: E402
+    DirectionCheck, GradcheckReport, NodeCheck, gradcheck_model,
+)
+from tinynet.autograd.trace import Trace, TraceRow, trace  # noqa: E402
+
+__all__ += ["gradcheck_model", "GradcheckReport", "NodeCheck", "DirectionCheck", "trace", "Trace",
+            "TraceRow"]

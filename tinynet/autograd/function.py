@@ -20,10 +20,12 @@ import numpy as np
 
 from tinynet.autograd import anomaly
 from tinynet.autograd.grad_mode import is_grad_enabled
+from tinynet.autograd.provenance import frame_module, module_path
+from tinynet.autograd.provenance import state as provenance
 from tinynet import tensor as tensor_module
 
 _CORE_SLOTS = frozenset({"function", "next_functions", "needs_input_grad", "num_outputs",
-                          "_released", "_output_hooks", "_pre_hooks"})
+                          "_released", "_output_hooks", "_pre_hooks", "module_frame"})
 
 
 class Node:
@@ -71,6 +73,7 @@ class Context(Node):
     _released = False
     _output_hooks = None
     _pre_hooks = None
+    module_frame = None  # the call of the Module whose forward ran this op (see provenance)
     num_outputs = 1
     next_functions = ()
     needs_input_grad = ()
@@ -99,6 +102,17 @@ class Context(Node):
 
     def name(self) -> str:
         return f"{self.function.__name__}Backward"
+
+    @property
+    def module_path(self) -> str | None:
+        """The dotted path of the module whose forward ran this op (``encoder.layers.2.attn``;
+        "" for the outermost module called), or None for an op run outside every module."""
+        return module_path(self.module_frame)
+
+    @property
+    def module(self):
+        """The Module whose forward ran this op, or None."""
+        return frame_module(self.module_frame)
 
     # Saved values ------------------------------------------------------------------------------
     @property
@@ -238,6 +252,9 @@ class Function:
         if record:
             ctx.num_outputs = len(outputs)
             ctx._output_meta = [(weakref.ref(o), o._data, o._version_counter, 0) for o in outputs]
+            ctx.module_frame = provenance.frame
+            if provenance.recorder is not None:
+                provenance.recorder.record(ctx, arrays, outputs)
         if anomaly.checks_forward():
             anomaly.check_forward(cls.__name__, outputs)
         return tuple(outputs) if multiple else outputs[0]

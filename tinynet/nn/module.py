@@ -15,6 +15,7 @@ import numpy as np
 
 from tinynet import dtypes
 from tinynet.autograd.grad_mode import is_grad_enabled
+from tinynet.autograd.provenance import state as provenance
 from tinynet.nn.hooks import BackwardHookState, RemovableHandle
 from tinynet.nn.parameter import Parameter
 from tinynet.nn.state_dict import IncompatibleKeys, load_into, saved_members
@@ -340,6 +341,18 @@ class Module:
 
     # Calling and hooks -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        """Run ``forward`` with the hooks; the graph nodes it records remember this module
+        (``grad_fn.module_path``)."""
+        caller = provenance.frame
+        provenance.frame = (self, caller)
+        if provenance.recorder is not None:
+            provenance.recorder.modules[id(self)] = self
+        try:
+            return self._call_with_hooks(args, kwargs)
+        finally:
+            provenance.frame = caller
+
+    def _call_with_hooks(self, args, kwargs):
         for hook in list(self._forward_pre_hooks.values()):
             replaced = hook(self, args)
             if replaced is not None:

@@ -42,8 +42,10 @@ class MatMul(Function):
 class Linear(Function):
     """y = x Wᵀ + b over the last axis of x.   Shapes: x (*, in), W (out, in), b (out,) or None
     -> y (*, out).   dx = dy W,  dW = dyᵀ x,  db = Σ dy, with dy and x flattened to rows (every
-    leading axis summed). One op where matmul, transpose and add were three; the product is BLAS's
-    and the bias is added in one Numba pass (kernels.linear_act)."""
+    leading axis summed).
+
+    One op where matmul, transpose and add would be three; the product is BLAS's and the bias is
+    added in one Numba pass (kernels.linear_act)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):

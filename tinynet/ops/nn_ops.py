@@ -85,6 +85,8 @@ class BackwardHook(Function):
     ``on_backward(grads)``, which may return replacements. Modules put one around their inputs
     and one around their outputs to run full backward hooks.   dx_i = dy_i (or the replacement)."""
 
+    passes_gradients_through = True  # an identity: autograd.trace passes the gradients on as they are
+
     @staticmethod
     def forward(ctx, *xs, on_backward):
         ctx.on_backward = on_backward

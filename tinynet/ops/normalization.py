@@ -109,12 +109,12 @@ class Normalize(Function):
 
 class BatchNorm(Function):
     """y = x̂·γ + β per channel, x (N, C, *), γ (weight) and β (bias) (C,) or None.
+    Training:  dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γσ⁻¹·(dy − (dβ + x̂·dγ) / M).
+    Eval:      dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γσ⁻¹·dy.
 
     ``training``: μ, σ² are the batch's, and ``running_mean``/``running_var`` (arrays or None)
     move towards them in place: r ← (1 − momentum)·r + momentum·batch, with the unbiased variance
-    σ²·M/(M − 1) for running_var. Otherwise μ, σ² are the running ones (constants).
-    Training:  dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γσ⁻¹·(dy − (dβ + x̂·dγ) / M).
-    Eval:      dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γσ⁻¹·dy."""
+    σ²·M/(M − 1) for running_var. Otherwise μ, σ² are the running ones (constants)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, running_mean, running_var, training, momentum, eps):

@@ -28,9 +28,11 @@ What it measures, on every ``every``-th step (a *record*):
   sigmoid_low or y > sigmoid_high). Only forward passes in training mode with gradients on
   count (evaluation passes are left out); several calls in one step are averaged;
 * per recurrent layer (subclasses of ``nn.RNNBase`` that are not bidirectional): the gradient
-  through time, ‖∂loss/∂x_1‖ / ‖∂loss/∂x_L‖ for its input sequence x (a tensor hook on the input;
-  an input that needs no gradient is replaced by a detached copy that does, which changes no
-  result);
+  through time, the mean of ‖∂loss/∂x_t‖ over the first quarter of the time steps divided by
+  its mean over the last quarter, for the layer's input sequence x (‖·‖ over the batch and the
+  features; a tensor hook on the input; an input that needs no gradient is replaced by a
+  detached copy that does, which changes no result). For a model that answers at the end of
+  the sequence, it says how much of the gradient reaches back to the start;
 * the loss, when given to ``step(loss=...)`` (on every step).
 
 On every step, recorded or not, it also watches for NaN and inf: in each layer's output
@@ -246,7 +248,9 @@ class GradientMonitor:
                 g = _array(grad).astype(np.float64)
                 norms = np.sqrt(np.sum(np.moveaxis(g, axis, 0) ** 2,
                                        axis=tuple(range(1, g.ndim))))
-                ratio = norms[0] / norms[-1] if norms[-1] > 0 else math.nan
+                quarter = max(1, len(norms) // 4)
+                first, last = norms[:quarter].mean(), norms[-quarter:].mean()
+                ratio = first / last if last > 0 else math.nan
                 self._time_ratios.setdefault(layer, []).append(float(ratio))
                 return None
 

@@ -9,7 +9,7 @@ change in lower-level params", "weights may become 0"), diagnosed when any of th
   an upper half, the lowest layer's median update ratio over the window is at least
   10**vanishing_orders times below the largest median of the upper half. The diagnosis names
   every lower-half layer that far below.
-* ``through_time``: a recurrent layer's median ‖∂loss/∂x_first‖ / ‖∂loss/∂x_last‖ over the
+* ``through_time``: a recurrent layer's median ‖∂loss/∂x‖ first/last quarter over the
   window is below 10**-time_orders: the first time steps receive (almost) no gradient.
 * ``weights_collapse``: a layer's weight norm at the last record is below collapse_fraction
   times its weight norm at the first record.
@@ -80,7 +80,7 @@ def through_time(history: dict, t: Thresholds) -> tuple[list[str], str] | None:
     if not found:
         return None
     return list(found), "; ".join(
-        f"‖∂loss/∂x_first‖ / ‖∂loss/∂x_last‖ = {value:.2g} in {layer} (median of the window; "
+        f"‖∂loss/∂x‖ first/last quarter = {value:.2g} in {layer} (median of the window; "
         f"the rule asks for < {10 ** -t.time_orders:.3g})" for layer, value in found.items())
 
 

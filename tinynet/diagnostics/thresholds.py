@@ -26,7 +26,7 @@ class Thresholds:
         vanishing_orders: the lowest layer's update ratio (median over the window) at least
             10**vanishing_orders times below the largest update ratio of the upper half of the
             layers. Default 2: a hundredfold gap.
-        time_orders: a recurrent layer's ‖∂loss/∂x_first‖ / ‖∂loss/∂x_last‖ (median over the
+        time_orders: a recurrent layer's ‖∂loss/∂x‖ first/last quarter (median over the
             window) below 10**-time_orders. Default 3.
         collapse_fraction: a layer's weight norm at the last record below this fraction of its
             norm at the first record ("weights may become 0"). Default 0.01.

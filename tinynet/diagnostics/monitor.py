@@ -117,6 +117,7 @@ class GradientMonitor:
             raise ValueError("the model has no parameter that requires grad: nothing to monitor")
         self.layer_of = {name: name.rpartition(".")[0] or ROOT for name in self.parameters}
         self.layer_order: list[str] = []  # layers in the order of their first forward call
+        self.layer_types: dict[str, str] = {}  # module name -> its class name
         self._handles: list = []
         self._grads: dict[str, np.ndarray] = {}
         self._activations: dict[str, list[dict]] = {}
@@ -130,6 +131,7 @@ class GradientMonitor:
         kinds = activation_kinds()
         for name, module in model.named_modules():
             layer = name or ROOT
+            self.layer_types[layer] = type(module).__name__
             if layer in owners:
                 self._handles.append(module.register_forward_pre_hook(self._order_hook(layer)))
                 self._handles.append(module.register_forward_hook(self._finite_hook(layer)))
@@ -335,7 +337,8 @@ class GradientMonitor:
         "dead_fraction", "saturated_fraction": {activation layer: array};
         "time_gradient_ratio": {recurrent layer: array}; "loss_step", "loss": arrays over every
         step given a loss; "nonfinite": [{"step", "phase", "layer", "detail"}] of the first step
-        with NaN/inf, in the order seen; "layers": the layers, lowest first.
+        with NaN/inf, in the order seen; "layers": the layers, lowest first; "layer_types":
+        {module name: its class name}.
         """
         def series(key):
             names = list(dict.fromkeys(n for r in self._records for n in r[key]))
@@ -354,6 +357,7 @@ class GradientMonitor:
         history["loss"] = np.array([v for _, v in self._losses], dtype=float)
         history["nonfinite"] = [dict(e) for e in self._events]
         history["layers"] = self.layers
+        history["layer_types"] = dict(self.layer_types)
         return history
 
     def flags(self) -> list[Diagnosis]:

@@ -16,6 +16,12 @@ def _history(source) -> dict:
         else source
 
 
+def _label(history: dict, layer: str) -> str:
+    """'3 (Linear)': the layer's name and class."""
+    kind = history.get("layer_types", {}).get(layer)
+    return f"{layer} ({kind})" if kind else layer
+
+
 def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -51,7 +57,7 @@ def plot_gradient_heatmap(source, path: str | Path | None = None):
     image = axis.imshow(grid, aspect="auto", origin="lower", interpolation="nearest",
                         cmap="viridis", extent=(steps[0] - 0.5, steps[-1] + 0.5, -0.5,
                                                 len(layers) - 0.5))
-    axis.set_yticks(range(len(layers)), layers)
+    axis.set_yticks(range(len(layers)), [_label(history, layer) for layer in layers])
     axis.set_xlabel("step")
     axis.set_ylabel("layer (lowest at the bottom)")
     axis.set_title("log10 ‖gradient‖ per layer")
@@ -80,7 +86,7 @@ def plot_update_ratios(source, path: str | Path | None = None):
     axis = figure.subplots()
     for layer, color in zip(layers, colors):
         values = np.where(ratios[layer] > 0, ratios[layer], np.nan)
-        axis.plot(history["step"], values, color=color, lw=1.2, label=layer)
+        axis.plot(history["step"], values, color=color, lw=1.2, label=_label(history, layer))
     axis.set_yscale("log")
     axis.set_xlabel("step")
     axis.set_ylabel("‖Δθ‖ / ‖θ‖")

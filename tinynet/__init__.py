@@ -123,3 +123,6 @@ def detach(input):  # noqa: A002
 def from_numpy(array):
     """A tensor sharing memory with ``array`` (no copy, its dtype kept)."""
     return Tensor._make(array)
+
+# Training diagnostics: the gradient-flow monitor (tinynet.diagnostics.GradientMonitor, ...)
+from tinynet import diagnostics  # noqa: E402

@@ -150,7 +150,7 @@ def test_nan_names_the_first_layer_whose_output_overflowed():
 
     tn.manual_seed(0)
     model = mlp(nn.ReLU, large_init, depth=40, width=64)
-    x, y = blobs()
+    x, _ = blobs()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         first = None  # the first module whose output is not finite, found by hand

@@ -50,8 +50,8 @@ def diagnose(model: str, dataset: str | None = None, steps: int = DEFAULT_STEPS,
                          f"; {model!r} trains with its own loop and loss")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"--steps must be a positive integer, but got {steps!r}")
-    recipe, dataset, options, model_args = check(model, dataset, seed, data_dir,
-                                                 model_args=model_args)
+    _, dataset, options, model_args = check(model, dataset, seed, data_dir,
+                                            model_args=model_args)
     if dataset == "names":
         raise ValueError("tinynet diagnose takes fixed-length datasets; the names recipe trains "
                          "on padded batches with its own loop")

@@ -186,7 +186,7 @@ class GradientMonitor:
     def _grad_hook(self, name: str):
         def hook(grad):
             if not self._attached:
-                return None
+                return
             array = _array(grad)
             if not np.isfinite(array).all():
                 self._event("gradient", self.layer_of[name], f"the gradient of {name}")
@@ -194,7 +194,6 @@ class GradientMonitor:
                 previous = self._grads.get(name)
                 array = array.astype(np.float64)
                 self._grads[name] = array if previous is None else previous + array
-            return None
         return hook
 
     def _activation_hook(self, layer: str, kind: str, recurrent: bool):
@@ -254,7 +253,6 @@ class GradientMonitor:
                 first, last = norms[:quarter].mean(), norms[-quarter:].mean()
                 ratio = first / last if last > 0 else math.nan
                 self._time_ratios.setdefault(layer, []).append(float(ratio))
-                return None
 
             x.register_hook(on_grad)
             return (x, *args[1:])
@@ -374,7 +372,7 @@ class GradientMonitor:
         self._attached = False
         self._previous = None
 
-    def __enter__(self) -> GradientMonitor:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc_info) -> None:

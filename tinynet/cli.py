@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="check only the cases whose name contains NAME")
     gradcheck.add_argument("--seed", type=int, default=0)
 
-    from tinynet.diagnostics.cli import add_parser as add_diagnose_parser
+    from tinynet.recipes.diagnose import add_parser as add_diagnose_parser
 
     add_diagnose_parser(commands)
 
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             print(format_predictions(args.names, predict(args.run_folder, args.names, args.top)))
             return 0
         if args.command == "diagnose":
-            from tinynet.diagnostics.cli import run_command
+            from tinynet.recipes.diagnose import run_command
 
             return run_command(args)
         if args.command == "bench":

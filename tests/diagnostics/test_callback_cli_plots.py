@@ -18,7 +18,7 @@ from tinynet.diagnostics import (
 )
 from tinynet.train import fit
 
-from .helpers import blobs, mlp, small_init, train
+from .helpers import blobs, he_init, mlp, small_init, train
 
 
 def loader():
@@ -57,6 +57,25 @@ def test_the_callback_steps_the_monitor_and_warns_once_per_diagnosis():
     assert len(vanishing) == 1
     assert [d.kind for d in callback.diagnoses] == ["vanishing"]
     assert len(callback.monitor.history["loss"]) == 32  # one per optimizer step
+    assert all(not m._forward_hooks for m in model.modules())  # detached at the end
+
+
+def test_the_callback_warns_when_fit_stops_on_a_non_finite_loss():
+    tn.manual_seed(0)
+    x, _ = blobs(256)
+    targets = x[:, :4] * 3.0
+    data = DataLoader(TensorDataset(x, targets), 32, shuffle=True, generator=tn.Generator(0))
+    model = mlp(nn.ReLU, he_init, depth=6)
+    callback = GradientMonitorCallback()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = fit(model, lambda out, t: ((out - t) ** 2).mean(),  # a loss that lets NaN by
+                      tn.optim.SGD(model.parameters(), lr=1.0), data, epochs=3,
+                      callbacks=[callback], metrics=(), verbose=False)
+    assert history.stop_cause == "non-finite loss"
+    messages = [str(w.message) for w in caught if "gradient monitor" in str(w.message)]
+    assert len(messages) == 1 and messages[0].startswith("gradient monitor: exploding in ")
+    assert "NaN/inf first appeared" in messages[0]
     assert all(not m._forward_hooks for m in model.modules())  # detached at the end
 
 

@@ -16,8 +16,8 @@ class GradientMonitorCallback(Callback):
 
     ``on_train_begin`` attaches a ``GradientMonitor`` to the trainer's model (``every`` and
     ``thresholds`` go to it), ``on_train_batch_end`` calls its ``step(loss=...)`` after each
-    optimizer step, and after every epoch and at the end of training each new diagnosis is
-    reported once per kind with ``warnings.warn`` (a ``UserWarning`` naming the layers and the
+    optimizer step, and after every epoch, at the end of training and as soon as NaN or inf
+    appears, each new diagnosis is reported once per kind with ``warnings.warn`` (a ``UserWarning`` naming the layers and the
     evidence). ``on_train_end`` detaches the hooks; ``monitor`` stays readable (its
     ``history``, ``flags()``) and ``diagnoses`` lists what was warned about.
     """
@@ -36,6 +36,8 @@ class GradientMonitorCallback(Callback):
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, float]) -> None:
         self.monitor.step(loss=logs.get("loss"))
+        if self.monitor.first_nonfinite_step is not None:  # warn now: the next batch may crash
+            self.warn_new()
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float]) -> None:
         self.warn_new()

@@ -325,6 +325,12 @@ class GradientMonitor:
             layer for layer in owners if layer not in self.layer_order]
 
     @property
+    def first_nonfinite_step(self) -> int | None:
+        """The step where NaN or inf was first seen (in an output, a gradient, the weights or the
+        loss), or None."""
+        return self._events[0]["step"] if self._events else None
+
+    @property
     def history(self) -> dict:
         """The records as plain dicts and NumPy arrays, each series aligned with ``"step"`` (the
         0-based indices of the recorded steps; NaN where a value was not measured):

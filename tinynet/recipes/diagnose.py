@@ -9,7 +9,8 @@ The model, the data, the optimizer, its learning rate and the schedule are the r
 over the ``steps`` steps instead of the recipe's epochs. The models trained with cross-entropy
 by the classifiers' recipe (``tinynet.recipes.classifier``, incl. the recurrent classifiers on
 fixed-length signals) can be diagnosed; the others train with their own loops and losses and
-are refused by name.
+are refused by name. It lives with the recipes because it trains a particular model of the
+zoo; the monitor itself (``tinynet.diagnostics``) knows no model.
 """
 
 from __future__ import annotations

@@ -130,5 +130,5 @@ from tinynet import viz
 # Model summary (torchinfo's table)
 from tinynet.model_summary import summary
 
-# Diagnostics (float32 health check)
+# Diagnostics: the gradient-flow monitor, the float32 health check
 from tinynet import diagnostics

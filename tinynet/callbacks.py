@@ -4,6 +4,8 @@ The protocol, in full (``tinynet.train.fit`` follows it; a hand-written loop may
 
 * ``on_train_begin(trainer_state)``: once, before the first epoch. ``trainer_state`` is a dict
   that holds at least ``"model"`` (fit also puts ``"optimizer"`` and ``"epochs"`` in it).
+* ``on_train_batch_end(batch, logs)``: after every optimizer step; ``batch`` counts the steps of
+  the epoch from 0 and ``logs`` holds ``"loss"``, that batch's loss (a float).
 * ``on_epoch_end(epoch, logs)``: after every epoch; ``epoch`` counts from 0 and ``logs`` maps
   metric names (``"loss"``, ``"val_loss"``, ``"val_accuracy"``, ...) to floats.
 * ``on_train_end(trainer_state)``: once, after the last epoch, also after an early stop.
@@ -32,6 +34,9 @@ class Callback:
 
     def on_train_begin(self, trainer_state: Mapping[str, Any]) -> None:
         """Called once before the first epoch."""
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, float]) -> None:
+        """Called after every optimizer step with that batch's loss (``logs["loss"]``)."""
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float]) -> None:
         """Called after every epoch with that epoch's metrics."""

@@ -7,6 +7,7 @@
     tinynet train names --dataset names --model-arg cell=lstm
     tinynet predict runs/names-names Nakamura Schmidt      # top 3 countries per surname
     tinynet gradcheck                                     # finite-difference check, every op
+    tinynet diagnose cnn --dataset digits                 # gradient-flow monitor: its flags
 
 ``train`` runs ``tinynet.recipes.train`` (one seed) or ``tinynet.recipes.measure`` (--seeds), so
 everything here can be done from Python too. The benchmarks are scripts of the source checkout
@@ -127,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="check only the cases whose name contains NAME")
     gradcheck.add_argument("--seed", type=int, default=0)
 
+    from tinynet.recipes.diagnose import add_parser as add_diagnose_parser
+
+    add_diagnose_parser(commands)
+
     bench = commands.add_parser("bench", help="how to run the benchmarks (scripts of a source "
                                 "checkout, not installed with the package)")
     bench.add_argument("names", nargs="*", metavar="NAME")
@@ -187,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(format_predictions(args.names, predict(args.run_folder, args.names, args.top)))
             return 0
+        if args.command == "diagnose":
+            from tinynet.recipes.diagnose import run_command
+
+            return run_command(args)
         if args.command == "bench":
             names = " ".join(f"python benchmarks/{name}.py" for name in args.names)
             print("tinynet bench: the benchmarks are scripts of the source checkout, not part of "

@@ -62,7 +62,7 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
         for epoch in range(epochs):
             start = time.perf_counter()
             logs = train_one_epoch(model, loss_fn, optimizer, train_loader, metrics, epoch,
-                                   scheduler, progress)
+                                   scheduler, progress, callbacks)
             if val_loader is not None:
                 val_logs = evaluate(model, val_loader, metrics, loss_fn)
                 logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -87,9 +87,11 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
 
 
 def train_one_epoch(model, loss_fn, optimizer, loader, metrics, epoch: int, scheduler=None,
-                    progress: Progress | None = None) -> dict[str, float]:
+                    progress: Progress | None = None,
+                    callbacks: Sequence[Callback] = ()) -> dict[str, float]:
     """One pass over ``loader`` in training mode: forward, loss, backward, optimizer step (and
-    a per-batch scheduler step). Returns the sample-weighted mean loss and metrics."""
+    a per-batch scheduler step), then each callback's ``on_train_batch_end(step, {"loss": ...})``.
+    Returns the sample-weighted mean loss and metrics."""
     model.train()
     means = RunningMeans()
     progress = progress or Progress(1, verbose=False)
@@ -107,6 +109,10 @@ def train_one_epoch(model, loss_fn, optimizer, loader, metrics, epoch: int, sche
         optimizer.step()
         if isinstance(scheduler, PER_BATCH_SCHEDULERS):
             scheduler.step()
+        for callback in callbacks:
+            batch_end = getattr(callback, "on_train_batch_end", None)  # duck-typed callbacks may lack it
+            if batch_end is not None:
+                batch_end(step, {"loss": loss_value})
         means.add(batch_size(targets), loss=loss_value, **compute_metrics(metrics, outputs, targets))
         progress.update(loss_value)
     return means.result()

@@ -21,6 +21,7 @@ import numpy as np
 from tinynet import ops
 from tinynet.errors import ArgumentError, DtypeError, ShapeError
 from tinynet.nn.functional.dropout import dropout
+from tinynet.ops.arrange_more import repeat_interleave
 from tinynet.ops.attention import attention_softmax
 from tinynet.tensor import Tensor
 
@@ -93,12 +94,6 @@ def _check_inputs(query: Tensor, key: Tensor, value: Tensor, enable_gqa: bool) -
             raise ShapeError(f"{name}: with enable_gqa the query's {heads} heads must be a "
                              f"multiple of the key's and value's ({key_heads}, "
                              f"{value.shape[-3]}), which must be equal")
-    try:
-        np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
-    except ValueError:
-        raise ShapeError(f"{name}: the batch dims of query {list(query.shape)}, key "
-                         f"{list(key.shape)} and value {list(value.shape)} do not broadcast"
-                         ) from None
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
@@ -126,10 +121,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                             "causal mask is built from L and S)")
     if enable_gqa and key.shape[-3] != query.shape[-3]:
         repeats = query.shape[-3] // key.shape[-3]
-        key = ops.repeat_interleave(key, repeats, -3)
-        value = ops.repeat_interleave(value, repeats, -3)
+        key = repeat_interleave(key, repeats, -3)
+        value = repeat_interleave(value, repeats, -3)
     length, source = query.shape[-2], key.shape[-2]
-    batch = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    try:
+        batch = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise ShapeError(f"{name}: the batch dims of query {list(query.shape)}, key "
+                         f"{list(key.shape)} and value {list(value.shape)} do not broadcast"
+                         ) from None
     scores_shape = tuple(batch) + (length, source)
     if is_causal:
         attn_mask = Tensor._make(np.tril(np.ones((length, source), dtype=bool)))

@@ -25,7 +25,6 @@ import statistics
 import sys
 
 import numpy as np
-
 from recurrent import blas_name, timings
 
 LAYERS = ("TransformerEncoderLayer", "TransformerDecoderLayer")

@@ -255,4 +255,5 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None):
         """The causal mask of size sz × sz: −inf above the diagonal (position i may not attend
         to j > i), 0 on and below it; float32 unless ``dtype`` says otherwise."""
-        return creation.full((sz, sz), float("-inf"), dtype=dtype).triu(diagonal=1)
+        mask = creation.full((sz, sz), float("-inf"), dtype=dtype, device=device)
+        return mask.triu(diagonal=1)

@@ -13,6 +13,11 @@ few untimed ones; the table gives the minimum and the median milliseconds over a
 ratio of the minima to PyTorch's (on a shared machine the minimum is the time least disturbed by
 other processes). Target: encoder layer tinynet/torch <= 1.5x.
 
+The "composed" column is the same layer written with tinynet's core ops only (softmax as
+exp(x − logsumexp x), layer norm as mean, subtraction, sqrt and division, the attention as two
+matmuls), the same weights and dropout: what the fused ops (tinynet.ops.attention: the softmax with
+its mask, layer norm) gain over it.
+
     PYTHONPATH=. python benchmarks/transformer.py [--rounds 7] [--calls 5] [--threads N]
         [--markdown FILE] [--json out.json] [--quick]
 """
@@ -46,6 +51,71 @@ def make_step(library, name, state, x_array, memory_array, heads, feedforward):
 
     def step():
         layer(x, memory, tgt_mask=mask, tgt_is_causal=True).sum().backward()
+    return step
+
+
+def _composed_layer_norm(x, weight, bias, eps):
+    centered = x - x.mean(-1, keepdim=True)
+    return centered / ((centered * centered).mean(-1, keepdim=True) + eps).sqrt() * weight + bias
+
+
+def _composed_attention(attention, query, source, mask):
+    """nn.MultiheadAttention's forward (batch_first, no padding) in core ops."""
+    import tinynet as tn
+    from tinynet.nn import functional as F
+
+    size, heads = attention.embed_dim, attention.num_heads
+    weight, bias = attention.in_proj_weight, attention.in_proj_bias
+    q = F.linear(query, weight[:size], bias[:size])
+    k = F.linear(source, weight[size:2 * size], bias[size:2 * size])
+    v = F.linear(source, weight[2 * size:], bias[2 * size:])
+    q, k, v = (t.reshape(t.shape[0], t.shape[1], heads, size // heads).transpose(1, 2)
+               for t in (q, k, v))
+    scores = q @ k.transpose(-2, -1) / (size // heads) ** 0.5
+    if mask is not None:
+        scores = scores + mask
+    weights = F.dropout(tn.softmax(scores, -1), attention.dropout)
+    out = (weights @ v).transpose(1, 2).reshape(query.shape)
+    return attention.out_proj(out)
+
+
+def composed_forward(layer, x, memory=None, mask=None):
+    """``layer``'s forward (a post-norm, relu, batch_first TransformerEncoderLayer, or a
+    TransformerDecoderLayer with ``memory`` and its self-attention ``mask``) in core ops, in
+    training mode."""
+    from tinynet.nn import functional as F
+
+    p = layer.dropout.p
+
+    def norm(module, y):
+        return _composed_layer_norm(y, module.weight, module.bias, module.eps)
+
+    y = x
+    y = norm(layer.norm1, y + F.dropout(_composed_attention(layer.self_attn, y, y, mask), p))
+    if memory is not None:
+        y = norm(layer.norm2, y + F.dropout(
+            _composed_attention(layer.multihead_attn, y, memory, None), p))
+    hidden = F.dropout(F.relu(layer.linear1(y)), p)
+    last = layer.norm2 if memory is None else layer.norm3
+    return norm(last, y + F.dropout(layer.linear2(hidden), p))
+
+
+def composed_step(name, state, x_array, memory_array, heads, feedforward):
+    """The forward + backward step of ``make_step`` for tinynet, with ``composed_forward``."""
+    import tinynet as tn
+
+    layer = getattr(tn.nn, name)(x_array.shape[-1], heads, feedforward, batch_first=True)
+    layer.load_state_dict({k: tn.tensor(v) for k, v in state.items()})
+    x = tn.tensor(x_array, requires_grad=True)
+    if name == "TransformerEncoderLayer":
+        def step():
+            composed_forward(layer, x).sum().backward()
+        return step
+    memory = tn.tensor(memory_array, requires_grad=True)
+    mask = tn.nn.Transformer.generate_square_subsequent_mask(x_array.shape[1])
+
+    def step():
+        composed_forward(layer, x, memory, mask).sum().backward()
     return step
 
 
@@ -86,7 +156,9 @@ def measure(args) -> dict:
     for name in LAYERS:
         state = initial_state(name, size, heads, feedforward)
         steps = {"tinynet": make_step(tinynet, name, state, x_array, memory_array, heads,
-                                      feedforward)}
+                                      feedforward),
+                 "composed": composed_step(name, state, x_array, memory_array, heads,
+                                           feedforward)}
         if torch is not None:
             steps["torch"] = make_step(torch, name, state, x_array, memory_array, heads,
                                        feedforward)
@@ -99,7 +171,8 @@ def measure(args) -> dict:
 
 def table(results: dict) -> tuple[list[str], list[list[str]]]:
     headers = ["layer", "tinynet min ms", "torch min ms", "tinynet median ms",
-               "torch median ms", "tinynet/torch (min)", "tinynet/torch (median)"]
+               "torch median ms", "tinynet/torch (min)", "tinynet/torch (median)",
+               "composed min ms", "composed/tinynet (min)"]
     cells = []
     for name, row in results["rows"].items():
         ours, theirs = row["tinynet"], row.get("torch")
@@ -109,7 +182,9 @@ def table(results: dict) -> tuple[list[str], list[list[str]]]:
             f"{ours['median'] * 1e3:.2f}",
             f"{theirs['median'] * 1e3:.2f}" if theirs else "-",
             f"{ours['min'] / theirs['min']:.2f}x" if theirs else "-",
-            f"{ours['median'] / theirs['median']:.2f}x" if theirs else "-"])
+            f"{ours['median'] / theirs['median']:.2f}x" if theirs else "-",
+            f"{row['composed']['min'] * 1e3:.2f}",
+            f"{row['composed']['min'] / ours['min']:.2f}x"])
     return headers, cells
 
 

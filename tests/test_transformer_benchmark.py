@@ -40,3 +40,28 @@ def test_bad_counts_are_refused():
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert result.returncode == 2
     assert "--rounds and --calls must be at least 1" in result.stderr
+
+
+def test_the_composed_layers_compute_what_the_layers_compute():
+    import numpy as np
+
+    import tinynet as tn
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import transformer
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    rng = np.random.default_rng(0)
+    x, memory = (tn.tensor(rng.standard_normal((2, 5, 8))) for _ in range(2))
+    mask = tn.nn.Transformer.generate_square_subsequent_mask(5, dtype=tn.float64)
+    encoder = tn.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True).double()
+    decoder = tn.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True).double()
+    with tn.no_grad():
+        for layer in (encoder, decoder):
+            for parameter in layer.parameters():
+                parameter.add_(0.1 * tn.randn(*parameter.shape, dtype=tn.float64))
+        np.testing.assert_allclose(transformer.composed_forward(encoder, x).numpy(),
+                                   encoder(x).numpy(), atol=1e-10)
+        np.testing.assert_allclose(transformer.composed_forward(decoder, x, memory, mask).numpy(),
+                                   decoder(x, memory, tgt_mask=mask).numpy(), atol=1e-10)

@@ -16,6 +16,10 @@ from tinynet.errors import ArgumentError, ShapeError
 from tinynet.nn import functional as F
 
 D, HEADS, FF, S, T, N = 8, 2, 12, 5, 4, 3
+# PyTorch's own notes on the masks of mixed kinds these tests use on purpose, and on its nested
+# tensors (which tinynet does not have)
+pytestmark = [pytest.mark.filterwarnings("ignore:Support for mismatched:UserWarning"),
+              pytest.mark.filterwarnings("ignore:enable_nested_tensor is True:UserWarning")]
 CLASSES = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
            "TransformerDecoder", "Transformer"]
 

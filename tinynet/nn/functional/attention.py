@@ -105,7 +105,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     ``attn_mask`` broadcasts to (..., L, S): boolean, True where the query may attend (PyTorch's
     convention here, the opposite of nn.MultiheadAttention's), or float, added to the scores.
     ``is_causal``: query i attends to keys j ≤ i (the lower triangle of an L × S matrix); it
-    cannot be combined with ``attn_mask``. ``scale`` defaults to 1/√E. ``dropout_p`` drops
+    cannot be combined with ``attn_mask``. ``scale`` defaults to 1/√E; it and
+    ``enable_gqa`` are keyword-only, as in PyTorch. ``dropout_p`` drops
     attention weights whenever it is positive (pass 0.0 in evaluation, as with PyTorch).
     ``enable_gqa``: grouped-query attention, key and value with fewer heads (dim -3), each shared
     by a group of the query's heads.

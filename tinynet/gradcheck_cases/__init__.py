@@ -50,3 +50,10 @@ def select(words: list[str], cases: list[Case] | None = None) -> list[Case]:
 __all__ = ["Case", "CASES", "TABLES", "select", "CONV_CASES", "CORE_CASES", "EXTRA_NN_CASES",
            "INDEXING_MORE_CASES", "LAYERS_CASES", "MATH_CASES", "NN_CASES", "PACKED_CASES",
            "PEEPHOLE_CASES", "RECURRENT_CASES", "TENSOR_FUNCTION_CASES"]
+
+# Attention and Transformer layers
+from tinynet.gradcheck_cases.attention import ATTENTION_CASES  # noqa: E402
+
+TABLES["attention"] = ATTENTION_CASES  # scaled dot-product attention, MultiheadAttention, layers
+CASES += ATTENTION_CASES
+__all__ += ["ATTENTION_CASES"]

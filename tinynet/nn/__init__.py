@@ -331,3 +331,18 @@ __all__ += ["GRU", "LSTM", "RNN", "RNNBase", "GRUCell", "LSTMCell", "RNNCell", "
 from tinynet.nn.peephole import PeepholeLSTM, PeepholeLSTMCell  # noqa: E402
 
 __all__ += ["PeepholeLSTM", "PeepholeLSTMCell"]
+
+# Attention and Transformer layers
+from tinynet.nn.attention import MultiheadAttention  # noqa: E402
+from tinynet.nn.transformer import (  # noqa: E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+__all__ += [
+    "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+    "TransformerEncoder", "TransformerEncoderLayer",
+]

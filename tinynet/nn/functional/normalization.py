@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinynet import dtypes, ops
+from tinynet.ops.attention import layer_norm as fused_layer_norm
 from tinynet.ops.normalization import BatchNorm
 from tinynet.tensor import Tensor
 from tinynet.errors import ShapeError
@@ -98,7 +99,8 @@ def layer_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """y = (x − μ) / √(σ² + eps) · γ + β, μ and σ² over the last len(normalized_shape) dims of
-    each sample.   Shapes: input (*, *normalized_shape), weight and bias normalized_shape."""
+    each sample.   Shapes: input (*, *normalized_shape), weight and bias normalized_shape.
+    One fused op (``tinynet.ops.attention.LayerNorm``)."""
     normalized_shape = (
         (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     )
@@ -114,12 +116,9 @@ def layer_norm(
                 f"layer_norm: {role} must have shape {list(normalized_shape)}, got "
                 f"{list(tensor.shape)}"
             )
-    output = _normalize(input, tuple(range(input.ndim - count, input.ndim)), eps)
-    if weight is not None:
-        output = output * weight
-    if bias is not None:
-        output = output + bias
-    return output
+    if input.dtype.kind != "f":
+        raise TypeError(f"layer_norm: input dtype must be floating point, got {input.dtype}")
+    return fused_layer_norm(input, weight, bias, count, eps)
 
 
 def group_norm(

@@ -17,13 +17,14 @@ def _positive_int(name: str, value) -> int:
 def build_transfer(input_shape: Sequence[int], num_classes: int,
                    channels: tuple[int, int] | None = None, dropout: float = 0.25,
                    shots: Sequence[int] = (5, 20, 100), repeats: int = 3, steps: int = 150,
-                   fine_tune_factor: float = 10.0) -> nn.Module:
+                   fine_tune_factor: float = 3.0) -> nn.Module:
     """``build_cnn(input_shape, num_classes, channels, dropout)``: the CNN that is pretrained
     on one task and transferred to another. The other arguments shape the study, not the
     network (the recipe reads them from here so that ``--model-arg`` sets them): ``shots``
     (labelled images per class of the new task), ``repeats`` (seeds seed, seed+1, ...),
     ``steps`` (optimizer steps of each adaptation) and ``fine_tune_factor`` (how many times
-    smaller the pretrained layers' rate is than the new head's when fine-tuning)."""
+    smaller the pretrained convolutions' rate is than the new classifier's when
+    fine-tuning)."""
     shots = [shots] if isinstance(shots, int) else list(shots)
     if not shots or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in shots):
         raise ValueError(f"shots must be positive integers, but got {shots!r}")

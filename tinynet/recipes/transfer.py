@@ -2,15 +2,17 @@
 few labelled images per class, three ways, on the same images and seeds:
 
 * **scratch**: a fresh CNN, every layer trained at the rate ``lr``;
-* **frozen**: the pretrained CNN with its last layer replaced by a new 5-way head; only the head
-  trains (rate ``lr``), the features and the batch-norm statistics stay as pretrained;
-* **fine-tune**: the same new head, and every pretrained layer trains too, at a rate
-  ``fine_tune_factor`` times smaller (``discriminative_param_groups``); the batch-norm
-  statistics stay as pretrained (``freeze_batchnorm_stats``), since a few images per class
-  would give noisy ones.
+* **frozen**: the pretrained convolutional features (and their batch-norm statistics) kept as
+  they are, under a new classifier (Linear-ReLU-Linear, in place of the pretrained one); only
+  the classifier trains, at the rate ``lr``;
+* **fine-tune**: the same new classifier, and the pretrained convolutions train too, at a rate
+  ``fine_tune_factor`` times smaller (``discriminative_param_groups``).
 
     tinynet train transfer                                  # 5, 20, 100 images per class
     tinynet train transfer --model-arg shots=(10,) --model-arg repeats=5
+
+The whole classifier is new, not only its last layer: the layer before it learned to separate
+the five pretraining classes and transfers worse than the convolutions under it.
 
 Each of ``repeats`` seeds (seed, seed+1, ...) pretrains its own CNN (``epochs`` epochs of Adam on
 the 0-4 images of the digits' training side), draws the labelled images of the new task (the
@@ -34,7 +36,7 @@ from tinynet.recipes.common import Recipe, Run
 DEFAULTS = {"epochs": 10, "batch_size": 32, "lr": 3e-3}
 METHODS = ("scratch", "frozen", "fine-tune")
 SOURCE_CLASSES, TARGET_CLASSES = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
-HEAD = "15"  # the last Linear layer of CNN2d
+HEAD = ("13", "15")  # the two Linear layers of CNN2d: its classifier
 CURVE_POINTS = 10
 
 
@@ -97,7 +99,7 @@ def pretrain(build, source, seed: int, epochs: int, batch_size: int, lr: float):
 def prepare(method: str, build, pretrained_state: dict, seed: int, lr: float,
             fine_tune_factor: float):
     """The model and optimizer of one way of learning the target task (see the module's
-    docstring); the new head (or the fresh CNN) is initialised with ``seed``."""
+    docstring); the new classifier (or the fresh CNN) is initialised with ``seed``."""
     from tinynet import nn
     from tinynet.transfer import (
         discriminative_param_groups,
@@ -108,22 +110,25 @@ def prepare(method: str, build, pretrained_state: dict, seed: int, lr: float,
     )
 
     classes = len(TARGET_CLASSES)
+    tn.manual_seed(seed)
     if method == "scratch":
-        tn.manual_seed(seed)
         model = build((1, 8, 8), classes)
         return model, tn.optim.Adam(model.parameters(), lr=lr)
     model = build((1, 8, 8), len(SOURCE_CLASSES))
     model.load_state_dict(pretrained_state)
-    freeze_batchnorm_stats(model)
-    tn.manual_seed(seed)
-    head = nn.Linear(model[int(HEAD)].in_features, classes)
+    hidden, last = (model[int(name)] for name in HEAD)
+    head = [nn.Linear(hidden.in_features, hidden.out_features),
+            nn.Linear(last.in_features, classes)]
     if method == "frozen":
         freeze(model)
-        replace_head(model, HEAD, head)
+        freeze_batchnorm_stats(model)
+    for name, layer in zip(HEAD, head):
+        replace_head(model, name, layer)
+    if method == "frozen":
         return model, tn.optim.Adam(trainable_parameters(model), lr=lr)
-    replace_head(model, HEAD, head)
-    body = nn.ModuleList([module for name, module in model.named_children() if name != HEAD])
-    groups = discriminative_param_groups(model, [body, HEAD], lr, fine_tune_factor)
+    body = nn.ModuleList([module for name, module in model.named_children() if name not in HEAD])
+    groups = discriminative_param_groups(model, [body, nn.ModuleList(head)], lr,
+                                         fine_tune_factor)
     return model, tn.optim.Adam(groups, lr=lr)
 
 
@@ -296,8 +301,10 @@ def details(runs: list[dict], page: Path) -> str:
             f"{', '.join(map(str, metrics['seeds']))}: mean ± standard deviation "
             f"(min-max).\n\n{accuracy_table(metrics)}\n\n"
             f"The pretrained CNNs (digits 0-4) reach {pretrained} on their own test images. "
-            f"Fine-tuning trains the pretrained layers at a rate {metrics['fine_tune_factor']:g} "
-            f"times smaller than the new head's.\n\n![learning curves]({figure.name})\n\n"
+            "Frozen: the pretrained convolutions fixed, a new classifier trained on them; "
+            "fine-tune: the same new classifier, and the pretrained convolutions trained at a "
+            f"rate {metrics['fine_tune_factor']:g} times smaller than the classifier's.\n\n"
+            f"![learning curves]({figure.name})\n\n"
             "Test accuracy against the step: the mean over the seeds, the band from the "
             "lowest to the highest.\n")
     return "\n".join(texts)

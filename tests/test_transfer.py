@@ -401,3 +401,33 @@ def test_pytorch_weights_load_and_give_pytorchs_outputs(tmp_path, suffix):
     theirs.load_state_dict(state)
     np.testing.assert_allclose(theirs(torch.from_numpy(x)).detach().numpy(),
                                fresh(tn.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+# --- the perceptual loss --------------------------------------------------------------------------
+
+
+def test_perceptual_loss_compares_frozen_features_and_trains_only_the_input():
+    from tinynet.transfer import PerceptualLoss
+
+    tn.manual_seed(0)
+    extractor = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
+    extractor[1].running_mean.copy_(tn.tensor(np.arange(4, dtype=np.float32)))
+    state = snapshot(extractor)
+    loss_fn = PerceptualLoss(extractor, pixel_weight=0.5)
+    loss_fn.train()
+    x = tn.rand(3, 1, 8, 8)
+    y = tn.rand(3, 1, 8, 8)
+    x.requires_grad_(True)
+    loss = loss_fn(x, y)
+    extractor.eval()
+    expected = ((extractor(x) - extractor(y)) ** 2).mean() + 0.5 * ((x - y) ** 2).mean()
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-5)
+    loss.backward()
+    assert x.grad is not None and float(x.grad.abs().sum()) > 0
+    assert all(p.grad is None for p in extractor.parameters())
+    assert all(np.array_equal(state[k], v) for k, v in snapshot(extractor).items())
+    assert loss_fn(y, y).item() == 0.0
+    with pytest.raises(ValueError, match="same shape"):
+        loss_fn(x, y[:2])
+    with pytest.raises(ValueError, match="pixel_weight"):
+        PerceptualLoss(extractor, pixel_weight=-1.0)

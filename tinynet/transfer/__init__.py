@@ -6,6 +6,7 @@ feature extractor and train the head (``freeze``, ``trainable_parameters``), the
 fine-tune everything with smaller rates for the earlier blocks (``discriminative_param_groups``,
 ``GradualUnfreezing``), keeping the batch-norm statistics of pretraining when the new data is
 small (``freeze_batchnorm_stats``). ``tinynet train transfer`` measures the gain on digits.
+``PerceptualLoss`` uses a pretrained network's features as a loss (for an autoencoder).
 
     from tinynet import nn, optim
     from tinynet.transfer import freeze, replace_head, trainable_parameters
@@ -15,6 +16,7 @@ small (``freeze_batchnorm_stats``). ``tinynet train transfer`` measures the gain
     optimizer = optim.Adam(trainable_parameters(model), lr=1e-3)
 """
 
+from tinynet.transfer.perceptual import PerceptualLoss
 from tinynet.transfer.tools import (
     FrozenBatchNormStats,
     GradualUnfreezing,
@@ -36,6 +38,7 @@ from tinynet.transfer.weights import (
 __all__ = [
     "FrozenBatchNormStats",
     "GradualUnfreezing",
+    "PerceptualLoss",
     "discriminative_param_groups",
     "freeze",
     "freeze_batchnorm_stats",

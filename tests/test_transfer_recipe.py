@@ -105,3 +105,18 @@ def test_a_short_run_writes_the_table_the_curves_and_the_page(tmp_path):
 def test_the_recipe_runs_on_digits_only(tmp_path):
     with pytest.raises(ValueError, match="unknown dataset 'moons' for transfer"):
         train("transfer", "moons", out=tmp_path, verbose=False)
+
+
+def test_the_early_table_reads_the_first_point_of_the_curves():
+    runs = [{"method": m, "shots": 5, "seed": s, "accuracy": 0.9,
+             "curve": [(0, 0.2), (3, 0.1 * s + (m == "frozen") * 0.3), (30, 0.9)]}
+            for m in recipe.METHODS for s in (0, 1)]
+    early = recipe.summarize(runs, [5], point=1)
+    assert early["frozen"]["5"] == pytest.approx({"mean": 0.35, "std": 0.05, "min": 0.3,
+                                                  "max": 0.4})
+    assert early["scratch"]["5"]["mean"] == pytest.approx(0.05)
+    metrics = {"shots": [5], "accuracy": recipe.summarize(runs, [5]), "accuracy_early": early,
+               "early_step": 3}
+    assert recipe.gains(metrics) == ("Transfer gain over training from scratch, in accuracy "
+                                     "points: 5 per class: +0.0 (fine-tune), +0.0 (frozen) at "
+                                     "the end; +0.0 and +30.0 after 3 steps.")

@@ -185,14 +185,14 @@ def study(build, seeds, shots, epochs: int, batch_size: int, lr: float, steps: i
             "target_test_images": len(target_test[1]), "pretrained_models": models}
 
 
-def summarize(runs: list[dict], shots) -> dict:
-    """{method: {shots: {"mean", "std", "min", "max"}}} of the final accuracies over seeds
-    (std: the population standard deviation)."""
+def summarize(runs: list[dict], shots, point: int = -1) -> dict:
+    """{method: {shots: {"mean", "std", "min", "max"}}} over seeds of the accuracies at the
+    curve's ``point`` (-1: the end of training; std: the population standard deviation)."""
     table = {}
     for method in METHODS:
         table[method] = {}
         for count in shots:
-            values = np.array([r["accuracy"] for r in runs
+            values = np.array([r["curve"][point][1] for r in runs
                                if r["method"] == method and r["shots"] == count])
             table[method][str(count)] = {"mean": float(values.mean()), "std": float(values.std()),
                                          "min": float(values.min()), "max": float(values.max())}
@@ -260,7 +260,8 @@ def run(run: Run) -> dict:
     table = summarize(results["runs"], shots)
     fewest = str(min(shots))
     metrics = {"fine_tune_accuracy_fewest_shots": table["fine-tune"][fewest]["mean"],
-               "accuracy": table, "shots": shots, "seeds": seeds, "methods": list(METHODS),
+               "accuracy": table, "early_step": results["runs"][0]["curve"][1][0],
+               "accuracy_early": summarize(results["runs"], shots, point=1), "shots": shots, "seeds": seeds, "methods": list(METHODS),
                "steps": settings["steps"], "fine_tune_factor": settings["fine_tune_factor"],
                **results}
     gain = table["fine-tune"][fewest]["mean"] - table["scratch"][fewest]["mean"]
@@ -269,20 +270,37 @@ def run(run: Run) -> dict:
                       f", from scratch {table['scratch'][fewest]['mean']:.4f} (gain {gain:+.4f})")
 
 
-def accuracy_table(metrics: dict) -> str:
-    """The Markdown table: one row per number of shots, one column per method, "mean ± std
-    (min-max)" of the test accuracy in percent over the seeds."""
+def accuracy_table(metrics: dict, key: str = "accuracy") -> str:
+    """The Markdown table of ``metrics[key]``: one row per number of shots, one column per
+    method, "mean ± std (min-max)" of the test accuracy in percent over the seeds."""
     from tinynet.report import markdown_table
 
     def cell(entry):
         return (f"{100 * entry['mean']:.1f} ± {100 * entry['std']:.1f} "
                 f"({100 * entry['min']:.1f}-{100 * entry['max']:.1f})")
 
-    table = metrics["accuracy"]
+    table = metrics[key]
     return markdown_table(["images per class", *metrics["methods"]],
                           [[count, *(cell(table[method][str(count)])
                                      for method in metrics["methods"])]
                            for count in metrics["shots"]])
+
+
+def gains(metrics: dict) -> str:
+    """One sentence per number of shots: fine-tuning's and the frozen features' mean accuracy
+    minus training from scratch's, after all the steps and after the first tenth."""
+    parts = []
+    for count in metrics["shots"]:
+        def gain(key, method, count=count):
+            table = metrics[key]
+            return 100 * (table[method][str(count)]["mean"] - table["scratch"][str(count)]["mean"])
+        parts.append(f"{count} per class: {gain('accuracy', 'fine-tune'):+.1f} (fine-tune), "
+                     f"{gain('accuracy', 'frozen'):+.1f} (frozen) at the end; "
+                     f"{gain('accuracy_early', 'fine-tune'):+.1f} and "
+                     f"{gain('accuracy_early', 'frozen'):+.1f} after {metrics['early_step']} "
+                     "steps")
+    return ("Transfer gain over training from scratch, in accuracy points: "
+            + "; ".join(parts) + ".")
 
 
 def details(runs: list[dict], page: Path) -> str:
@@ -300,6 +318,9 @@ def details(runs: list[dict], page: Path) -> str:
             f"in the test side, after {metrics['steps']} Adam steps, over seeds "
             f"{', '.join(map(str, metrics['seeds']))}: mean ± standard deviation "
             f"(min-max).\n\n{accuracy_table(metrics)}\n\n"
+            f"{gains(metrics)}\n\n"
+            f"The same after {metrics['early_step']} steps:\n\n"
+            f"{accuracy_table(metrics, 'accuracy_early')}\n\n"
             f"The pretrained CNNs (digits 0-4) reach {pretrained} on their own test images. "
             "Frozen: the pretrained convolutions fixed, a new classifier trained on them; "
             "fine-tune: the same new classifier, and the pretrained convolutions trained at a "

@@ -431,3 +431,18 @@ def test_perceptual_loss_compares_frozen_features_and_trains_only_the_input():
         loss_fn(x, y[:2])
     with pytest.raises(ValueError, match="pixel_weight"):
         PerceptualLoss(extractor, pixel_weight=-1.0)
+
+
+def test_a_replaced_child_or_parameter_keeps_its_place_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())
+    theirs = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid())
+    ours.__setattr__("0", nn.ELU())
+    theirs.__setattr__("0", torch.nn.ELU())
+    assert [type(m).__name__ for m in ours] == [type(m).__name__ for m in theirs] \
+        == ["ELU", "Tanh", "Sigmoid"]
+    linear, twin = nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    linear.weight = nn.Parameter(tn.zeros(3, 2))
+    twin.weight = torch.nn.Parameter(torch.zeros(3, 2))
+    assert list(dict(linear.named_parameters())) == list(dict(twin.named_parameters())) \
+        == ["weight", "bias"]

@@ -83,3 +83,9 @@ from tinynet.models.recurrent import (
 
 MODELS.update({"gru": build_gru, "lstm": build_lstm, "rnn": build_rnn, "names": build_recurrent})
 __all__ += ["RecurrentClassifier", "build_gru", "build_lstm", "build_recurrent", "build_rnn"]
+
+# Transfer learning: the CNN pretrained on one task and moved to another
+from tinynet.models.transfer import build_transfer
+
+MODELS["transfer"] = build_transfer
+__all__ += ["build_transfer"]

@@ -57,10 +57,10 @@ class Module:
             return
         parameters, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=parameters)  # a replaced parameter keeps its place
             parameters[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=modules)  # a replaced child keeps its place (Sequential)
             modules[name] = value
         elif getattr(value, "_is_buffer", False):  # an nn.Buffer: registered as a buffer
             self.register_buffer(name, value, getattr(value, "persistent", True))
@@ -92,9 +92,10 @@ class Module:
         self._forget(name)
         object.__delattr__(self, name)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: dict | None = None) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:

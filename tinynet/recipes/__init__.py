@@ -224,3 +224,8 @@ from tinynet.recipes import recurrent
 
 RECIPES.update({name: recurrent.RECIPE for name in ("gru", "lstm", "rnn")})
 RECIPES["names"] = recurrent.NAMES_RECIPE
+
+# Transfer learning: pretrain on digits 0-4, learn 5-9 from a few labelled images
+from tinynet.recipes import transfer
+
+RECIPES["transfer"] = transfer.RECIPE

@@ -123,3 +123,6 @@ def detach(input):  # noqa: A002
 def from_numpy(array):
     """A tensor sharing memory with ``array`` (no copy, its dtype kept)."""
     return Tensor._make(array)
+
+# Probability distributions (torch.distributions)
+from tinynet import distributions

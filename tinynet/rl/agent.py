@@ -1,0 +1,180 @@
+"""What every agent shares: the checks of the environment's spaces, the loop that steps the
+environment and records episodes, greedy action, and the small networks the agents use.
+
+An agent is made on an environment (``Agent(env, seed=...)``), trained with
+``agent.learn(steps)`` (more calls continue where the last one stopped, so training can be
+interleaved with evaluation) and played greedily with ``agent.act(observation)``. Its
+``log`` (an ``EpisodeLog``) holds the return of every training episode.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+import tinynet as tn
+from tinynet import nn
+from tinynet.rl.env import discrete_actions, observation_array, observation_size
+from tinynet.rl.logging import EpisodeLog
+
+
+def mlp(sizes, activation=nn.Tanh, output_gain: float | None = None) -> nn.Sequential:
+    """Linear layers of the given ``sizes`` with ``activation`` between them (none after the
+    last). With ``output_gain``, weights are orthogonal (gain sqrt(2) for hidden layers,
+    ``output_gain`` for the last) and biases zero: the usual start of policy-gradient agents,
+    whose small last gain makes the first policy close to uniform."""
+    layers = []
+    for index, (inputs, outputs) in enumerate(zip(sizes[:-1], sizes[1:])):
+        linear = nn.Linear(inputs, outputs)
+        last = index == len(sizes) - 2
+        if output_gain is not None:
+            nn.init.orthogonal_(linear.weight, output_gain if last else math.sqrt(2))
+            nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if not last:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+def positive(name: str, value, integer: bool = False):
+    """``value`` checked to be a positive number (an integer when ``integer``)."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+        raise ValueError(f"{name} must be a positive {'integer' if integer else 'number'}, "
+                         f"got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def fraction(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+class Agent:
+    """The environment loop of every agent. Subclasses set ``self.network`` (whose output
+    for a batch of observations is one score per action: the greedy action is the highest)
+    and define ``learn_step``: one environment step through ``env_step``, then an update when
+    it is due."""
+
+    def __init__(self, env, seed: int = 0, gamma: float = 0.99):
+        name = type(self).__name__
+        if not (callable(getattr(env, "reset", None)) and callable(getattr(env, "step", None))):
+            raise TypeError(f"{name} needs an environment with reset() and step() (the "
+                            f"Gymnasium API), got {type(env).__name__}")
+        self.n_actions, self.action_start = discrete_actions(env, name)
+        self.observation_size = observation_size(env, name)
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.env, self.seed, self.gamma = env, int(seed), fraction("gamma", gamma)
+        self.rng = np.random.default_rng(seed)
+        self.log = EpisodeLog()
+        self.steps = 0  # environment steps taken while learning
+        self.updates = 0  # optimizer steps
+        self.observation = None  # the current observation, a flat float32 vector
+        self._episode_return, self._episode_length = 0.0, 0
+
+    def _array(self, observation) -> np.ndarray:
+        return observation_array(self.env, observation)
+
+    def current_observation(self) -> np.ndarray:
+        """The observation the next step acts on (the first reset takes the agent's seed)."""
+        if self.observation is None:
+            observation, _ = self.env.reset(seed=self.seed)
+            self.observation = self._array(observation)
+        return self.observation
+
+    def env_step(self, action: int):
+        """Take action index ``action`` (0 .. n-1) in the environment; record a finished
+        episode and reset. Returns (next observation, reward, terminated, truncated), the next
+        observation being the one that ended the episode when it did."""
+        observation, reward, terminated, truncated, _ = self.env.step(self.action_start
+                                                                      + int(action))
+        next_observation = self._array(observation)
+        self.steps += 1
+        self._episode_return += float(reward)
+        self._episode_length += 1
+        self.log.advance()
+        if terminated or truncated:
+            self.log.record(self.steps, self._episode_return, self._episode_length)
+            self._episode_return, self._episode_length = 0.0, 0
+            observation, _ = self.env.reset()
+            self.observation = self._array(observation)
+        else:
+            self.observation = next_observation
+        return next_observation, float(reward), bool(terminated), bool(truncated)
+
+    def learn(self, steps: int, progress: bool = False):
+        """Train for ``steps`` more environment steps (``progress``: a tqdm bar); returns the
+        agent. On-policy agents finish the rollout they are in at the end of the steps."""
+        steps = positive("steps", steps, integer=True)
+        if progress:
+            self.log.start_progress(steps, type(self).__name__)
+        try:
+            end = self.steps + steps
+            while self.steps < end:
+                self.learn_step()
+        finally:
+            self.log.close_progress()
+        return self
+
+    def act(self, observation) -> int:
+        """The greedy action for ``observation`` (the environment's action value)."""
+        with tn.no_grad():
+            scores = self.network(tn.tensor(self._array(observation)[None]))
+        return self.action_start + int(scores.numpy()[0].argmax())
+
+
+class RolloutAgent(Agent):
+    """The on-policy agents' collection: the policy samples an action, the critic scores the
+    state, and the step is stored. When an episode is cut by a time limit (truncated, not
+    terminated), the value of the state it stopped in is added to the last reward, discounted
+    by gamma, so the return is not cut short: a time limit is no terminal state."""
+
+    def __init__(self, env, seed: int = 0, gamma: float = 0.99):
+        super().__init__(env, seed, gamma)
+        self.clear_rollout()
+
+    def clear_rollout(self) -> None:
+        self.rollout = {"observations": [], "actions": [], "rewards": [], "dones": [],
+                        "log_probs": [], "values": []}
+
+    def distribution(self, observations):
+        """The policy pi(. | s) for a batch of observations (a Categorical over actions)."""
+        return tn.distributions.Categorical(logits=self.network(observations))
+
+    def collect_step(self) -> bool:
+        """One environment step with a sampled action, stored; returns whether an episode
+        ended on it."""
+        observation = self.current_observation()
+        with tn.no_grad():
+            batch = tn.tensor(observation[None])
+            policy = self.distribution(batch)
+            action = policy.sample()
+            log_prob = float(policy.log_prob(action).numpy()[0])
+            value = float(self.critic(batch).numpy()[0, 0])
+        action = int(action.numpy()[0])
+        next_observation, reward, terminated, truncated = self.env_step(action)
+        if truncated and not terminated:
+            with tn.no_grad():
+                reward += self.gamma * float(self.critic(tn.tensor(next_observation[None]))
+                                             .numpy()[0, 0])
+        for key, item in (("observations", observation), ("actions", action),
+                          ("rewards", reward), ("dones", terminated or truncated),
+                          ("log_probs", log_prob), ("values", value)):
+            self.rollout[key].append(item)
+        return terminated or truncated
+
+    def rollout_arrays(self) -> dict:
+        arrays = {key: np.asarray(value) for key, value in self.rollout.items()}
+        arrays["observations"] = arrays["observations"].astype(np.float32)
+        return arrays
+
+    def last_value(self) -> float:
+        """V of the state after the rollout (0 when the rollout ended an episode)."""
+        if self.rollout["dones"][-1]:
+            return 0.0
+        with tn.no_grad():
+            return float(self.critic(tn.tensor(self.current_observation()[None])).numpy()[0, 0])

@@ -83,3 +83,10 @@ from tinynet.models.recurrent import (
 
 MODELS.update({"gru": build_gru, "lstm": build_lstm, "rnn": build_rnn, "names": build_recurrent})
 __all__ += ["RecurrentClassifier", "build_gru", "build_lstm", "build_recurrent", "build_rnn"]
+
+# Reinforcement-learning agents' networks
+from tinynet.models.agents import build_policy, build_q_network, build_value
+
+MODELS.update({"dqn": build_q_network, "ppo": build_policy, "a2c": build_policy,
+               "reinforce": build_policy})
+__all__ += ["build_policy", "build_q_network", "build_value"]

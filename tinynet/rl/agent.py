@@ -9,33 +9,13 @@ interleaved with evaluation) and played greedily with ``agent.act(observation)``
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
 import tinynet as tn
-from tinynet import nn
 from tinynet.rl.env import discrete_actions, observation_array, observation_size
 from tinynet.rl.logging import EpisodeLog
-
-
-def mlp(sizes, activation=nn.Tanh, output_gain: float | None = None) -> nn.Sequential:
-    """Linear layers of the given ``sizes`` with ``activation`` between them (none after the
-    last). With ``output_gain``, weights are orthogonal (gain sqrt(2) for hidden layers,
-    ``output_gain`` for the last) and biases zero: the usual start of policy-gradient agents,
-    whose small last gain makes the first policy close to uniform."""
-    layers = []
-    for index, (inputs, outputs) in enumerate(zip(sizes[:-1], sizes[1:])):
-        linear = nn.Linear(inputs, outputs)
-        last = index == len(sizes) - 2
-        if output_gain is not None:
-            nn.init.orthogonal_(linear.weight, output_gain if last else math.sqrt(2))
-            nn.init.zeros_(linear.bias)
-        layers.append(linear)
-        if not last:
-            layers.append(activation())
-    return nn.Sequential(*layers)
 
 
 def positive(name: str, value, integer: bool = False):

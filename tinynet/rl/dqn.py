@@ -20,7 +20,8 @@ import numpy as np
 
 import tinynet as tn
 from tinynet import nn
-from tinynet.rl.agent import Agent, fraction, mlp, positive
+from tinynet.models.agents import build_q_network
+from tinynet.rl.agent import Agent, fraction, positive
 from tinynet.rl.replay import ReplayBuffer
 
 
@@ -47,9 +48,8 @@ class DQN(Agent):
         self.exploration_steps = positive("exploration_steps", exploration_steps, integer=True)
         self.double = bool(double)
         self.max_grad_norm = positive("max_grad_norm", max_grad_norm)
-        sizes = (self.observation_size, hidden, hidden, self.n_actions)
-        self.network = mlp(sizes, activation=nn.ReLU)  # Q(s, .)
-        self.target = mlp(sizes, activation=nn.ReLU)
+        self.network = build_q_network((self.observation_size,), self.n_actions, hidden)
+        self.target = build_q_network((self.observation_size,), self.n_actions, hidden)
         self.target.load_state_dict(self.network.state_dict())
         self.target.requires_grad_(False)
         self.optimizer = tn.optim.Adam(self.network.parameters(), lr=positive("lr", lr))

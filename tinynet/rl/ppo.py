@@ -19,7 +19,8 @@ import numpy as np
 
 import tinynet as tn
 from tinynet import nn
-from tinynet.rl.agent import RolloutAgent, fraction, mlp, positive
+from tinynet.models.agents import build_policy, build_value
+from tinynet.rl.agent import RolloutAgent, fraction, positive
 from tinynet.rl.returns import generalized_advantage_estimation
 
 
@@ -42,9 +43,8 @@ class PPO(RolloutAgent):
         self.value_coef = positive("value_coef", value_coef)
         self.entropy_coef = fraction("entropy_coef", entropy_coef)
         self.max_grad_norm = positive("max_grad_norm", max_grad_norm)
-        sizes = (self.observation_size, hidden, hidden)
-        self.network = mlp((*sizes, self.n_actions), output_gain=0.01)  # the policy's logits
-        self.critic = mlp((*sizes, 1), output_gain=1.0)
+        self.network = build_policy((self.observation_size,), self.n_actions, hidden)
+        self.critic = build_value((self.observation_size,), hidden)
         self.parameters = [*self.network.parameters(), *self.critic.parameters()]
         self.optimizer = tn.optim.Adam(self.parameters, lr=positive("lr", lr), eps=1e-5)
 

@@ -18,7 +18,8 @@ import numpy as np
 
 import tinynet as tn
 import tinynet.nn.functional as F
-from tinynet.rl.agent import RolloutAgent, fraction, mlp, positive
+from tinynet.models.agents import build_policy, build_value
+from tinynet.rl.agent import RolloutAgent, fraction, positive
 from tinynet.rl.returns import discounted_returns
 
 
@@ -33,9 +34,8 @@ class REINFORCE(RolloutAgent):
         hidden = positive("hidden", hidden, integer=True)
         self.episodes_per_update = positive("episodes_per_update", episodes_per_update, True)
         self.entropy_coef = fraction("entropy_coef", entropy_coef)
-        sizes = (self.observation_size, hidden, hidden)
-        self.network = mlp((*sizes, self.n_actions), output_gain=0.01)  # the policy's logits
-        self.critic = mlp((*sizes, 1), output_gain=1.0)  # the baseline b(s)
+        self.network = build_policy((self.observation_size,), self.n_actions, hidden)
+        self.critic = build_value((self.observation_size,), hidden)  # the baseline b(s)
         self.optimizer = tn.optim.Adam([*self.network.parameters(), *self.critic.parameters()],
                                        lr=positive("lr", lr))
         self._episodes = 0

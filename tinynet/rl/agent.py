@@ -88,7 +88,7 @@ class Agent:
 
     def learn(self, steps: int, progress: bool = False):
         """Train for ``steps`` more environment steps (``progress``: a tqdm bar); returns the
-        agent. On-policy agents finish the rollout they are in at the end of the steps."""
+        agent. A rollout or episode cut by the end of the steps goes on at the next call."""
         steps = positive("steps", steps, integer=True)
         if progress:
             self.log.start_progress(steps, type(self).__name__)

@@ -75,16 +75,21 @@ class DQN(Agent):
         if self.steps % self.target_update == 0:
             self.target.load_state_dict(self.network.state_dict())
 
-    def update(self) -> None:
-        batch = self.buffer.sample(self.batch_size)
+    def targets(self, batch):
+        """y = r + gamma (1 - terminated) Q_target(s', a*), a* chosen by Q_target (DQN) or by
+        Q (Double DQN); outside the graph."""
         next_observations = tn.tensor(batch.next_observations)
         with tn.no_grad():
             next_target = self.target(next_observations)
             chooser = self.network(next_observations) if self.double else next_target
             best = chooser.argmax(1, keepdim=True)
             next_value = next_target.gather(1, best).squeeze(1)
-            targets = tn.tensor(batch.rewards) + self.gamma * (
+            return tn.tensor(batch.rewards) + self.gamma * (
                 1 - tn.tensor(batch.terminated)) * next_value
+
+    def update(self) -> None:
+        batch = self.buffer.sample(self.batch_size)
+        targets = self.targets(batch)
         q = self.network(tn.tensor(batch.observations))
         chosen = q.gather(1, tn.tensor(batch.actions)[:, None]).squeeze(1)
         loss = self.loss(chosen, targets)

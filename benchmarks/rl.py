@@ -24,8 +24,8 @@ from tinynet.recipes import train
 from tinynet.report import markdown_table, write_markdown
 
 RUNS = ([f"{agent}:CartPole-v1:{seed}" for agent in ("dqn", "ppo") for seed in (0, 1, 2)]
-        + ["a2c:CartPole-v1:0", "reinforce:CartPole-v1:0", "ppo:Acrobot-v1:0",
-           "dqn:Acrobot-v1:0"])
+        + ["ppo:Acrobot-v1:0", "dqn:Acrobot-v1:0", "a2c:CartPole-v1:0",
+           "reinforce:CartPole-v1:0"])
 
 
 def run_all(runs, out: Path, again: bool = False, steps: int | None = None) -> dict:

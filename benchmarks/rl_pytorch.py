@@ -17,6 +17,7 @@ PyTorch.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -33,7 +34,7 @@ from tinynet.rl.returns import generalized_advantage_estimation
 
 def torch_mlp(torch, sizes, output_gain):
     layers = []
-    for index, (inputs, outputs) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for index, (inputs, outputs) in enumerate(itertools.pairwise(sizes)):
         linear = torch.nn.Linear(inputs, outputs)
         last = index == len(sizes) - 2
         torch.nn.init.orthogonal_(linear.weight, output_gain if last else math.sqrt(2))

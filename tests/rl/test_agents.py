@@ -5,8 +5,19 @@ import numpy as np
 import pytest
 
 import tinynet as tn
-from tinynet.rl import (A2C, AGENTS, DQN, PPO, REINFORCE, EpisodeLog, evaluate,
-                        plot_learning_curve, seed_everything, solve, watch)
+from tinynet.rl import (
+    A2C,
+    AGENTS,
+    DQN,
+    PPO,
+    REINFORCE,
+    EpisodeLog,
+    evaluate,
+    plot_learning_curve,
+    seed_everything,
+    solve,
+    watch,
+)
 
 
 class Discrete:
@@ -152,7 +163,7 @@ def test_dqn_targets_follow_the_update_rule(double):
 def test_truncated_episode_bootstraps_from_the_critic():
     class TimeLimited(Corridor):
         def step(self, action):
-            observation, reward, terminated, truncated, info = super().step(0)
+            observation, reward, _, _, info = super().step(0)
             return observation, reward, False, True, info  # every step hits the time limit
 
     agent = A2C(TimeLimited(), seed=0, n_steps=1000)

@@ -6,7 +6,12 @@ import numpy as np
 
 import tinynet as tn
 import tinynet.nn.functional as F
-from tinynet.distributions.distribution import Distribution, broadcast_all, probs_to_logits
+from tinynet.distributions.distribution import (
+    EMPTY_SHAPE,
+    Distribution,
+    broadcast_all,
+    probs_to_logits,
+)
 
 
 class Bernoulli(Distribution):
@@ -73,7 +78,7 @@ class Bernoulli(Distribution):
     def variance(self):
         return self.probs * (1 - self.probs)
 
-    def sample(self, sample_shape=tn.Size()):
+    def sample(self, sample_shape=EMPTY_SHAPE):
         """0.0 / 1.0 draws of shape ``sample_shape + batch_shape``."""
         shape = self._extended_shape(sample_shape)
         probs = self.probs.detach()

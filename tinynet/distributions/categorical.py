@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 import tinynet as tn
-from tinynet.distributions.distribution import Distribution, as_float_tensor, probs_to_logits
+from tinynet.distributions.distribution import (
+    EMPTY_SHAPE,
+    Distribution,
+    as_float_tensor,
+    probs_to_logits,
+)
 
 
 class Categorical(Distribution):
@@ -82,7 +87,7 @@ class Categorical(Distribution):
     def mode(self):
         return self.probs.argmax(-1)
 
-    def sample(self, sample_shape=tn.Size()):
+    def sample(self, sample_shape=EMPTY_SHAPE):
         """Class indices of shape ``sample_shape + batch_shape`` (int64)."""
         shape = self._extended_shape(sample_shape)
         count = int(np.prod(tuple(sample_shape), dtype=np.int64))

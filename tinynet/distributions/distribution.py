@@ -19,6 +19,8 @@ import numpy as np
 
 import tinynet as tn
 
+EMPTY_SHAPE = tn.Size()  # the default sample_shape and batch/event shape: Size([])
+
 
 class Distribution:
     """``Distribution(batch_shape=Size(), event_shape=Size(), validate_args=None)``.
@@ -31,7 +33,7 @@ class Distribution:
     _param_names: tuple = ()
     _validate_default = True
 
-    def __init__(self, batch_shape=tn.Size(), event_shape=tn.Size(), validate_args=None):
+    def __init__(self, batch_shape=EMPTY_SHAPE, event_shape=EMPTY_SHAPE, validate_args=None):
         self._batch_shape = tn.Size(batch_shape)
         self._event_shape = tn.Size(event_shape)
         if validate_args is not None:
@@ -59,19 +61,19 @@ class Distribution:
     def stddev(self):
         return self.variance.sqrt()
 
-    def _extended_shape(self, sample_shape=tn.Size()) -> tn.Size:
+    def _extended_shape(self, sample_shape=EMPTY_SHAPE) -> tn.Size:
         if isinstance(sample_shape, numbers.Integral) or not isinstance(
                 sample_shape, (tuple, list, tn.Size)):
             raise TypeError(f"sample_shape must be a tuple, list or Size of ints, got "
                             f"{sample_shape!r}")
         return tn.Size(tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape))
 
-    def sample(self, sample_shape=tn.Size()):
+    def sample(self, sample_shape=EMPTY_SHAPE):
         """Draws of shape ``sample_shape + batch_shape + event_shape``, outside the graph."""
         with tn.no_grad():
             return self.rsample(sample_shape)
 
-    def rsample(self, sample_shape=tn.Size()):
+    def rsample(self, sample_shape=EMPTY_SHAPE):
         """A differentiable draw (the reparameterisation trick), for the families that have
         one (``has_rsample``); the others refuse with RuntimeError."""
         raise RuntimeError(f"{type(self).__name__} has no reparameterised sample (has_rsample "

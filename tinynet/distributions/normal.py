@@ -7,7 +7,12 @@ import math
 import numpy as np
 
 import tinynet as tn
-from tinynet.distributions.distribution import Distribution, as_float_tensor, broadcast_all
+from tinynet.distributions.distribution import (
+    EMPTY_SHAPE,
+    Distribution,
+    as_float_tensor,
+    broadcast_all,
+)
 
 
 class Normal(Distribution):
@@ -48,7 +53,7 @@ class Normal(Distribution):
     def variance(self):
         return self.scale.pow(2)
 
-    def rsample(self, sample_shape=tn.Size()):
+    def rsample(self, sample_shape=EMPTY_SHAPE):
         """loc + scale * eps, eps ~ N(0, 1) of shape ``sample_shape + batch_shape``:
         differentiable in ``loc`` and ``scale``."""
         shape = self._extended_shape(sample_shape)

@@ -8,6 +8,7 @@ output (a state value).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from tinynet import nn
@@ -19,7 +20,7 @@ def mlp(sizes, activation=nn.Tanh, output_gain: float | None = None) -> nn.Seque
     ``output_gain`` for the last) and biases zero: the usual start of policy-gradient agents,
     whose small last gain makes the first policy close to uniform."""
     layers = []
-    for index, (inputs, outputs) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for index, (inputs, outputs) in enumerate(itertools.pairwise(sizes)):
         linear = nn.Linear(inputs, outputs)
         last = index == len(sizes) - 2
         if output_gain is not None:

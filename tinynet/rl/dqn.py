@@ -16,8 +16,6 @@ next action with Q and scores it with Q_target, which reduces the overestimation
 
 from __future__ import annotations
 
-import numpy as np
-
 import tinynet as tn
 from tinynet import nn
 from tinynet.models.agents import build_q_network

@@ -226,3 +226,33 @@ def test_episode_log():
     for step, value in ((3, 1.0), (5, 2.0), (9, 4.0)):
         log.record(step, value, 2)
     assert log.recent() == 3.0 and log.to_dict()["steps"] == [3, 5, 9]
+
+
+def test_progress_bar_opens_and_closes():
+    agent = A2C(Corridor(), seed=0, n_steps=8)
+    agent.learn(16, progress=True)
+    assert agent.log._bar is None and agent.steps == 16
+
+
+def test_save_gif_needs_pillow_and_rgb_frames(tmp_path):
+    from tinynet.rl import save_gif
+
+    agent = DQN(Corridor(), seed=0)
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="pip install pillow"):
+            save_gif(agent, Corridor(), tmp_path / "a.gif")
+    else:
+        with pytest.raises(ValueError, match="rgb_array"):
+            save_gif(agent, Corridor(), tmp_path / "a.gif")
+
+
+def test_importing_tinynet_rl_does_not_import_gymnasium():
+    import subprocess
+    import sys
+
+    code = "import sys, tinynet.rl; print('gymnasium' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"

@@ -70,7 +70,8 @@ def page(results: dict, runs, markdown: Path) -> str:
             "when the 100 do, else after 200,000 steps (the table then gives the 100-episode "
             "mean of the final agent). Steps to solve are therefore multiples of 5,000. Training "
             "time is the agent's learning loop; wall time the whole run (evaluations, figures, "
-            "files). The agents' settings are their defaults with the recipe's table "
+            "files). Times follow the machine's load: on a shared machine, runs of the same "
+            "length can differ several-fold. The agents' settings are their defaults with the recipe's table "
             "(`tinynet/recipes/rl.py`): "
             + "; ".join(sorted({f"{key.split(':')[0]} {results[key]['agent_settings']}"
                                 for key in runs if key in results})) + ".\n")

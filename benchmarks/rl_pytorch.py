@@ -9,9 +9,9 @@ with orthogonal initial weights, GAE, clipped objective, Adam with eps 1e-5, gra
 clipping) and runs in tinynet's environment loop (``tinynet.rl.Agent``), so only the tensors
 differ. The two do not draw the same random numbers (each library has its own generator), so
 their runs on a seed are different runs of the same recipe, not the same run twice. The
-tinynet column is taken from ``benchmarks/rl.py``'s results (OUT/results.json) when they hold
-the seed, else measured here with ``tinynet.recipes.train("ppo", ...)``. Needs Gymnasium and
-PyTorch.
+tinynet column is measured here too, with ``tinynet.recipes.train("ppo", ...)``, one run after
+the other, so both see the same machine; ``--reuse FILE`` takes it from ``benchmarks/rl.py``'s
+results instead. Needs Gymnasium and PyTorch.
 """
 
 from __future__ import annotations
@@ -136,9 +136,9 @@ def run_torch(seed: int, env_name: str, max_steps: int) -> dict:
     return result
 
 
-def tinynet_result(seed: int, env_name: str, max_steps: int, results_path: Path) -> dict:
+def tinynet_result(seed: int, env_name: str, max_steps: int, results_path: Path | None) -> dict:
     key = f"ppo:{env_name}:{seed}"
-    if results_path.exists():
+    if results_path is not None and results_path.exists():
         saved = json.loads(results_path.read_text())
         if key in saved:
             return saved[key]
@@ -153,8 +153,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("--steps", type=int, default=200_000)
-    parser.add_argument("--results", default="runs/rl-benchmark/results.json",
-                        help="benchmarks/rl.py's results, whose tinynet runs are reused")
+    parser.add_argument("--reuse", metavar="FILE",
+                        help="take tinynet's runs from benchmarks/rl.py's results (e.g. "
+                             "runs/rl-benchmark/results.json) instead of measuring them")
     parser.add_argument("--threads", type=int, default=1,
                         help="PyTorch's thread count (default 1: these networks are tiny)")
     parser.add_argument("--markdown", help="write the comparison as a Markdown page")
@@ -164,7 +165,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     rows = []
     for seed in args.seeds:
-        ours = tinynet_result(seed, args.env, args.steps, Path(args.results))
+        ours = tinynet_result(seed, args.env, args.steps, args.reuse and Path(args.reuse))
         theirs = run_torch(seed, args.env, args.steps)
         print(f"seed {seed}: tinynet solved at {ours['steps_to_solve']} in "
               f"{ours['train_seconds']:.0f} s; PyTorch solved at {theirs['steps_to_solve']} in "
@@ -186,10 +187,11 @@ def main(argv=None) -> int:
                 "defaults) in both libraries, trained until solved (mean greedy return over "
                 "100 episodes at least the environment's threshold, checked every 5,000 steps) "
                 f"or {args.steps:,} steps. Training time excludes the evaluations. PyTorch runs "
-                f"with {args.threads} thread(s). The tinynet runs come from "
-                "`benchmarks/rl.py` (docs/results/rl.md) when its results hold them, so the two "
-                "columns may have been measured at different times of a shared machine's load. "
-                "The libraries draw different random numbers, so a seed's two runs are two "
+                f"with {args.threads} thread(s). "
+                + ("The tinynet runs come from `benchmarks/rl.py`'s results, measured at another "
+                   "time of the machine's load. " if args.reuse else
+                   "Each seed ran tinynet, then PyTorch, in this process. ")
+                + "The libraries draw different random numbers, so a seed's two runs are two "
                 "samples of the same recipe.\n")
         write_markdown(args.markdown, f"PPO on {args.env}: tinynet and PyTorch", body,
                        " ".join(["PYTHONPATH=. python benchmarks/rl_pytorch.py", *sys.argv[1:]]))

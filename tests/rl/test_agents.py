@@ -174,12 +174,45 @@ def test_truncated_episode_bootstraps_from_the_critic():
     assert agent.rollout["dones"] == [True, True, True]
 
 
-def test_a_continuous_action_space_is_refused():
+def test_dqn_refuses_continuous_actions_and_every_agent_a_grid_of_them():
     env = Corridor()
-    env.action_space = Box((1,))
+    env.action_space = BoxActions((1,))
+    with pytest.raises(ValueError, match="DQN handles a discrete action space"):
+        DQN(env)
+    env.action_space = BoxActions((2, 2))
     for agent in AGENTS.values():
         with pytest.raises(ValueError, match="discrete action space"):
             agent(env)
+
+
+class BoxActions(Box):
+    def __init__(self, shape, low=-2.0, high=2.0):
+        super().__init__(shape)
+        self.low, self.high = low, high
+
+
+class Target:
+    """One step per episode: the action a (a real number in [-2, 2]) pays -(a - 0.5)^2."""
+
+    action_space = BoxActions((1,))
+    observation_space = Box((1,))
+
+    def reset(self, seed=None, options=None):
+        return np.ones(1, dtype=np.float32), {}
+
+    def step(self, action):
+        assert action.shape == (1,) and -2 <= action[0] <= 2
+        return np.ones(1, dtype=np.float32), -float((action[0] - 0.5) ** 2), True, False, {}
+
+
+@pytest.mark.parametrize("name", ["ppo", "a2c", "reinforce"])
+def test_on_policy_agents_learn_a_continuous_action(name):
+    env = Target()
+    seed_everything(0, env)
+    agent = AGENTS[name](env, seed=0, **FAST[name]).learn(1000)
+    assert agent.continuous and agent.log_std.shape == (1,)
+    assert abs(agent.act(np.ones(1, dtype=np.float32))[0] - 0.5) < 0.15
+    assert agent.log_std.item() < 0  # it grew surer of its action
 
 
 def test_not_an_environment_is_refused():

@@ -42,9 +42,12 @@ def test_same_seed_same_gymnasium_episodes(gym):
     assert runs[0] == runs[1]
 
 
-def test_continuous_actions_are_refused(gym):
+def test_continuous_actions_are_refused_by_dqn_and_taken_by_ppo(gym):
     with pytest.raises(ValueError, match="discrete action space.*Box"):
-        PPO(gym.make("Pendulum-v1"))
+        DQN(gym.make("Pendulum-v1"))
+    agent = PPO(gym.make("Pendulum-v1"), seed=0, n_steps=64).learn(128)
+    action = agent.act(np.zeros(3, dtype=np.float32))
+    assert action.shape == (1,) and -2 <= action[0] <= 2 and agent.updates == 2 * 10
 
 
 def test_recipe_on_the_corridor(tmp_path):

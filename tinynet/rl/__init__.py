@@ -10,8 +10,10 @@ Agents (each module's docstring gives its update rule): ``REINFORCE`` (policy gr
 learned baseline and an entropy bonus), ``A2C`` (actor-critic with GAE), ``DQN`` (replay,
 target network, epsilon-greedy, Huber loss, Double DQN option), ``PPO`` (clipped objective).
 They talk to an environment only through the Gymnasium API (``reset(seed=...)``, ``step``,
-``action_space``, ``observation_space``), so any Gymnasium environment with discrete actions
-works, and so does a small class written by hand. Gymnasium is an optional extra
+``action_space``, ``observation_space``), so any Gymnasium environment with such actions
+works, and so does a small class written by hand. The on-policy agents (REINFORCE, A2C, PPO)
+also take continuous actions (a one-dimensional Box: a normal policy); DQN takes discrete
+actions only and says so. Gymnasium is an optional extra
 (``pip install tinynet[rl]``).
 
 Utilities: ``discounted_returns``, ``generalized_advantage_estimation``, ``ReplayBuffer``,

@@ -28,7 +28,8 @@ from tinynet.rl.returns import generalized_advantage_estimation
 
 class A2C(RolloutAgent):
     """``A2C(env, seed=0, gamma=0.99, lam=0.95, lr=7e-4, hidden=64, n_steps=16,
-    value_coef=0.5, entropy_coef=0.01, max_grad_norm=0.5)``. Needs a discrete action space."""
+    value_coef=0.5, entropy_coef=0.01, max_grad_norm=0.5)``. Takes discrete actions, and
+    continuous ones (a one-dimensional Box: a normal policy, see ``RolloutAgent``)."""
 
     def __init__(self, env, seed: int = 0, gamma: float = 0.99, lam: float = 0.95,
                  lr: float = 7e-4, hidden: int = 64, n_steps: int = 16, value_coef: float = 0.5,
@@ -40,9 +41,9 @@ class A2C(RolloutAgent):
         self.value_coef = positive("value_coef", value_coef)
         self.entropy_coef = fraction("entropy_coef", entropy_coef)
         self.max_grad_norm = positive("max_grad_norm", max_grad_norm)
-        self.network = build_policy((self.observation_size,), self.n_actions, hidden)
+        self.network = build_policy((self.observation_size,), self.action_outputs, hidden)
         self.critic = build_value((self.observation_size,), hidden)
-        self.parameters = [*self.network.parameters(), *self.critic.parameters()]
+        self.parameters = [*self.policy_parameters(), *self.critic.parameters()]
         self.optimizer = tn.optim.Adam(self.parameters, lr=positive("lr", lr))
 
     def learn_step(self) -> None:

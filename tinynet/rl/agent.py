@@ -14,7 +14,14 @@ import numbers
 import numpy as np
 
 import tinynet as tn
-from tinynet.rl.env import discrete_actions, observation_array, observation_size
+from tinynet import nn
+from tinynet.rl.env import (
+    box_actions,
+    discrete_actions,
+    is_box,
+    observation_array,
+    observation_size,
+)
 from tinynet.rl.logging import EpisodeLog
 
 
@@ -35,16 +42,26 @@ def fraction(name: str, value) -> float:
 
 class Agent:
     """The environment loop of every agent. Subclasses set ``self.network`` (whose output
-    for a batch of observations is one score per action: the greedy action is the highest)
-    and define ``learn_step``: one environment step through ``env_step``, then an update when
-    it is due."""
+    for a batch of observations is one score per action: the greedy action is the highest; for
+    continuous actions, the action itself) and define ``learn_step``: one environment step
+    through ``env_step``, then an update when it is due. ``continuous_actions``: whether the
+    agent also takes a one-dimensional Box of real actions."""
+
+    continuous_actions = False
 
     def __init__(self, env, seed: int = 0, gamma: float = 0.99):
         name = type(self).__name__
         if not (callable(getattr(env, "reset", None)) and callable(getattr(env, "step", None))):
             raise TypeError(f"{name} needs an environment with reset() and step() (the "
                             f"Gymnasium API), got {type(env).__name__}")
-        self.n_actions, self.action_start = discrete_actions(env, name)
+        self.continuous = self.continuous_actions and is_box(getattr(env, "action_space", None))
+        if self.continuous:  # the policy outputs one mean per action dimension
+            self.action_outputs, self.action_low, self.action_high = box_actions(env)
+            self.n_actions, self.action_start = None, 0
+        else:
+            also = " or a one-dimensional Box" if self.continuous_actions else ""
+            self.n_actions, self.action_start = discrete_actions(env, name, also)
+            self.action_outputs = self.n_actions
         self.observation_size = observation_size(env, name)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -67,11 +84,16 @@ class Agent:
         return self.observation
 
     def env_step(self, action: int):
-        """Take action index ``action`` (0 .. n-1) in the environment; record a finished
+        """Take action index ``action`` (0 .. n-1; for continuous actions the action vector,
+        clipped to the box) in the environment; record a finished
         episode and reset. Returns (next observation, reward, terminated, truncated), the next
         observation being the one that ended the episode when it did."""
-        observation, reward, terminated, truncated, _ = self.env.step(self.action_start
-                                                                      + int(action))
+        if self.continuous:
+            action = np.clip(np.asarray(action, dtype=np.float32), self.action_low,
+                             self.action_high)
+        else:
+            action = self.action_start + int(action)
+        observation, reward, terminated, truncated, _ = self.env.step(action)
         next_observation = self._array(observation)
         self.steps += 1
         self._episode_return += float(reward)
@@ -101,28 +123,64 @@ class Agent:
         return self
 
     def act(self, observation) -> int:
-        """The greedy action for ``observation`` (the environment's action value)."""
+        """The greedy action for ``observation`` (the environment's action value; for
+        continuous actions, the policy's mean clipped to the box)."""
         with tn.no_grad():
-            scores = self.network(tn.tensor(self._array(observation)[None]))
-        return self.action_start + int(scores.numpy()[0].argmax())
+            scores = self.network(tn.tensor(self._array(observation)[None])).numpy()[0]
+        if self.continuous:
+            return np.clip(scores, self.action_low, self.action_high)
+        return self.action_start + int(scores.argmax())
+
+
+class DiagonalNormal:
+    """Independent normal distributions over the dimensions of a continuous action: the
+    log-probability and the entropy of an action are the sums over its dimensions."""
+
+    def __init__(self, mean, std):
+        self.normal = tn.distributions.Normal(mean, std)
+
+    def sample(self):
+        return self.normal.sample()
+
+    def log_prob(self, action):
+        return self.normal.log_prob(action).sum(-1)
+
+    def entropy(self):
+        return self.normal.entropy().sum(-1)
 
 
 class RolloutAgent(Agent):
     """The on-policy agents' collection: the policy samples an action, the critic scores the
     state, and the step is stored. When an episode is cut by a time limit (truncated, not
     terminated), the value of the state it stopped in is added to the last reward, discounted
-    by gamma, so the return is not cut short: a time limit is no terminal state."""
+    by gamma, so the return is not cut short: a time limit is no terminal state.
+
+    They take discrete actions (a Categorical over the network's logits) and continuous ones:
+    for a Box of d dimensions the network outputs the mean of a normal distribution per
+    dimension, whose log standard deviation is a learned parameter of its own (``log_std``,
+    starting at 0), independent of the state; the action sent to the environment is clipped to
+    the box."""
+
+    continuous_actions = True
 
     def __init__(self, env, seed: int = 0, gamma: float = 0.99):
         super().__init__(env, seed, gamma)
+        self.log_std = nn.Parameter(tn.zeros(self.action_outputs)) if self.continuous else None
         self.clear_rollout()
+
+    def policy_parameters(self) -> list:
+        """The policy's parameters: the network's, and ``log_std`` for continuous actions."""
+        return [*self.network.parameters(), *([self.log_std] if self.continuous else [])]
 
     def clear_rollout(self) -> None:
         self.rollout = {"observations": [], "actions": [], "rewards": [], "dones": [],
                         "log_probs": [], "values": []}
 
     def distribution(self, observations):
-        """The policy pi(. | s) for a batch of observations (a Categorical over actions)."""
+        """The policy pi(. | s) for a batch of observations: a Categorical over the actions,
+        or for continuous actions independent normals around the network's output."""
+        if self.continuous:
+            return DiagonalNormal(self.network(observations), self.log_std.exp())
         return tn.distributions.Categorical(logits=self.network(observations))
 
     def collect_step(self) -> bool:
@@ -135,7 +193,7 @@ class RolloutAgent(Agent):
             action = policy.sample()
             log_prob = float(policy.log_prob(action).numpy()[0])
             value = float(self.critic(batch).numpy()[0, 0])
-        action = int(action.numpy()[0])
+        action = action.numpy()[0].copy() if self.continuous else int(action.numpy()[0])
         next_observation, reward, terminated, truncated = self.env_step(action)
         if truncated and not terminated:
             with tn.no_grad():

@@ -16,9 +16,27 @@ import numpy as np
 import tinynet as tn
 
 
-def discrete_actions(env, agent: str) -> tuple[int, int]:
+def is_box(space) -> bool:
+    """Whether ``space`` is a one-dimensional box of real actions (Gymnasium's Box(low, high,
+    (d,)))."""
+    shape = getattr(space, "shape", None)
+    return (getattr(space, "n", None) is None and hasattr(space, "low") and hasattr(space, "high")
+            and isinstance(shape, tuple) and len(shape) == 1)
+
+
+def box_actions(env) -> tuple[int, np.ndarray, np.ndarray]:
+    """(d, low, high) of ``env``'s one-dimensional Box action space."""
+    space = env.action_space
+    size = int(space.shape[0])
+    low = np.broadcast_to(np.asarray(space.low, dtype=np.float32), (size,))
+    high = np.broadcast_to(np.asarray(space.high, dtype=np.float32), (size,))
+    return size, low, high
+
+
+def discrete_actions(env, agent: str, also: str = "") -> tuple[int, int]:
     """(n, start) of ``env``'s discrete action space; an action space without an integer ``n``
-    (a Box of continuous actions, a MultiDiscrete, ...) is refused with a message naming it."""
+    (a Box of continuous actions, a MultiDiscrete, ...) is refused with a message naming it
+    (``also``: the other spaces the agent takes, for the message)."""
     space = getattr(env, "action_space", None)
     n = getattr(space, "n", None)
     nvec = getattr(space, "nvec", None)
@@ -27,7 +45,7 @@ def discrete_actions(env, agent: str) -> tuple[int, int]:
                         f"(the Gymnasium API), got {type(env).__name__}")
     if nvec is not None or isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{agent} handles a discrete action space (Gymnasium's Discrete(n): "
-                         f"one of n actions), not {space!r}")
+                         f"one of n actions){also}, not {space!r}")
     start = getattr(space, "start", 0)
     return int(n), int(start)
 

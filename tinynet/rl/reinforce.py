@@ -26,7 +26,8 @@ from tinynet.rl.returns import discounted_returns
 class REINFORCE(RolloutAgent):
     """``REINFORCE(env, seed=0, gamma=0.99, lr=1e-3, hidden=64, episodes_per_update=2,
     entropy_coef=0.01)``: policy and baseline are MLPs with two hidden layers of
-    ``hidden`` units. Needs a discrete action space."""
+    ``hidden`` units. Takes discrete actions, and
+    continuous ones (a one-dimensional Box: a normal policy, see ``RolloutAgent``)."""
 
     def __init__(self, env, seed: int = 0, gamma: float = 0.99, lr: float = 1e-3,
                  hidden: int = 64, episodes_per_update: int = 2, entropy_coef: float = 0.01):
@@ -34,9 +35,9 @@ class REINFORCE(RolloutAgent):
         hidden = positive("hidden", hidden, integer=True)
         self.episodes_per_update = positive("episodes_per_update", episodes_per_update, True)
         self.entropy_coef = fraction("entropy_coef", entropy_coef)
-        self.network = build_policy((self.observation_size,), self.n_actions, hidden)
+        self.network = build_policy((self.observation_size,), self.action_outputs, hidden)
         self.critic = build_value((self.observation_size,), hidden)  # the baseline b(s)
-        self.optimizer = tn.optim.Adam([*self.network.parameters(), *self.critic.parameters()],
+        self.optimizer = tn.optim.Adam([*self.policy_parameters(), *self.critic.parameters()],
                                        lr=positive("lr", lr))
         self._episodes = 0
 

@@ -10,7 +10,7 @@ Agents (each module's docstring gives its update rule): ``REINFORCE`` (policy gr
 learned baseline and an entropy bonus), ``A2C`` (actor-critic with GAE), ``DQN`` (replay,
 target network, epsilon-greedy, Huber loss, Double DQN option), ``PPO`` (clipped objective).
 They talk to an environment only through the Gymnasium API (``reset(seed=...)``, ``step``,
-``action_space``, ``observation_space``), so any Gymnasium environment with such actions
+``action_space``, ``observation_space``), so any Gymnasium environment whose actions they take
 works, and so does a small class written by hand. The on-policy agents (REINFORCE, A2C, PPO)
 also take continuous actions (a one-dimensional Box: a normal policy); DQN takes discrete
 actions only and says so. Gymnasium is an optional extra

@@ -5,6 +5,7 @@
     tinynet train cnn --dataset digits --model-arg channels=(32,64) --model-arg dropout=0.1
     tinynet train cnn --dataset digits --seeds 0 1 2 --markdown docs/results/cnn-digits.md
     tinynet train names --dataset names --model-arg cell=lstm
+    tinynet train dqn --env CartPole-v1                   # a reinforcement-learning agent
     tinynet predict runs/names-names Nakamura Schmidt      # top 3 countries per surname
     tinynet gradcheck                                     # finite-difference check, every op
 
@@ -71,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     datasets = list(dict.fromkeys(datasets))
     train.add_argument("--dataset", choices=datasets, metavar="NAME",
                        help=f"one of: {', '.join(datasets)} (default: digits; shapes for unet, "
-                            "mnist for lenet, stdlib for char-lm)")
+                            "mnist for lenet, stdlib for char-lm, gymnasium (the --env) for "
+                            "dqn, ppo, a2c and reinforce)")
     train.add_argument("--epochs", type=int, help="passes over the training set (default: per "
                        f"recipe and dataset, {DEFAULTS['digits']['epochs']} for cnn on digits)")
     train.add_argument("--batch-size", type=int, help="samples per step (default: per recipe)")

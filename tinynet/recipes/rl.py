@@ -98,6 +98,7 @@ def run(run: Run) -> dict:
     frames = watch(agent, eval_env, max_steps=500, seed=run.seed)
     (run.folder / "watch.txt").write_text("\n".join(frames) + "\n")
     solved = (f"solved in {result['steps_to_solve']:,} steps" if result["solved"]
+              else f"trained {result['steps']:,} steps (no reward threshold)" if target is None
               else f"not solved in {result['steps']:,} steps")
     results = {"env": name, "target": target, **result,
                "eval_mean_return": result["eval_mean"],

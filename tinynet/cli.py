@@ -5,6 +5,7 @@
     tinynet train cnn --dataset digits --model-arg channels=(32,64) --model-arg dropout=0.1
     tinynet train cnn --dataset digits --seeds 0 1 2 --markdown docs/results/cnn-digits.md
     tinynet train names --dataset names --model-arg cell=lstm
+    tinynet train dqn --env CartPole-v1                   # a reinforcement-learning agent
     tinynet predict runs/names-names Nakamura Schmidt      # top 3 countries per surname
     tinynet gradcheck                                     # finite-difference check, every op
     tinynet diagnose cnn --dataset digits                 # gradient-flow monitor: its flags
@@ -72,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     datasets = list(dict.fromkeys(datasets))
     train.add_argument("--dataset", choices=datasets, metavar="NAME",
                        help=f"one of: {', '.join(datasets)} (default: digits; shapes for unet, "
-                            "mnist for lenet, stdlib for char-lm)")
+                            "mnist for lenet, stdlib for char-lm, gymnasium (the --env) for "
+                            "dqn, ppo, a2c and reinforce)")
     train.add_argument("--epochs", type=int, help="passes over the training set (default: per "
                        f"recipe and dataset, {DEFAULTS['digits']['epochs']} for cnn on digits)")
     train.add_argument("--batch-size", type=int, help="samples per step (default: per recipe)")
@@ -92,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "text (default: 250000); char-lm on text only")
     train.add_argument("--text-file", metavar="PATH", help="a UTF-8 text file to model (implies "
                        "--dataset text-file); char-lm only")
+    train.add_argument("--env", metavar="ID", help="a Gymnasium environment, e.g. CartPole-v1 "
+                       "(default), Acrobot-v1; dqn, ppo, a2c, reinforce only")
+    train.add_argument("--steps", type=int, help="the most environment steps (default: "
+                       "200000); dqn, ppo, a2c, reinforce only")
+    train.add_argument("--eval-episodes", type=int, help="episodes of the final greedy "
+                       "evaluation (default: 100); dqn, ppo, a2c, reinforce only")
     train.add_argument("--model-arg", action="append", metavar="KEY=VALUE", default=[],
                        help="an argument of the model's builder, e.g. dropout=0.1 or "
                             "channels=(32,64); repeatable; an unknown KEY lists the accepted ones")
@@ -146,7 +154,8 @@ def train_from_arguments(args, argv) -> int:
     options = dict(dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                    lr=args.lr, optimizer=args.optimizer, weight_decay=args.weight_decay,
                    scheduler=args.scheduler, val_fraction=args.val_fraction, bptt=args.bptt,
-                   max_chars=args.max_chars, text_file=args.text_file, model_args=args.model_arg,
+                   max_chars=args.max_chars, text_file=args.text_file, env=args.env,
+                   steps=args.steps, eval_episodes=args.eval_episodes, model_args=args.model_arg,
                    out=args.out, data_dir=args.data_dir,
                    download=args.download, verbose=not args.quiet)
     command = " ".join(["tinynet", *argv])

@@ -37,7 +37,7 @@ MODELS = {
     "gan": build_gan,
 }
 
-__all__ = ["CNN1d", "CNN2d", "MLP", "MODELS", "build_cnn", "build_mlp"]
+__all__ = ["MLP", "MODELS", "CNN1d", "CNN2d", "build_cnn", "build_mlp"]
 __all__ += ["GAN", "VAE", "ConvAutoencoder", "DenseAutoencoder"]
 __all__ += ["BasicBlock", "LeNet5", "LogisticRegression", "MulticlassPerceptron", "Perceptron",
             "ResNet", "UNet", "build_lenet", "build_logistic", "build_perceptron", "build_resnet",
@@ -63,7 +63,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Recurrent regressors of the long-range tasks (the vanishing-gradient study)
-from tinynet.models.last_step import (  # noqa: E402
+from tinynet.models.last_step import (
     LastStepRegressor,
     build_last_step_regressor,
     build_vanishing,
@@ -89,3 +89,10 @@ from tinynet.models.transfer import build_transfer
 
 MODELS["transfer"] = build_transfer
 __all__ += ["build_transfer"]
+
+# Reinforcement-learning agents' networks
+from tinynet.models.agents import build_policy, build_q_network, build_value
+
+MODELS.update({"dqn": build_q_network, "ppo": build_policy, "a2c": build_policy,
+               "reinforce": build_policy})
+__all__ += ["build_policy", "build_q_network", "build_value"]

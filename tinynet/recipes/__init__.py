@@ -47,7 +47,8 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
           batch_size: int | None = None, lr: float | None = None, optimizer: str | None = None,
           weight_decay: float | None = None, scheduler: str | None = None,
           val_fraction: float | None = None, bptt: int | None = None,
-          max_chars: int | None = None, text_file=None, model_args=None, out=None,
+          max_chars: int | None = None, text_file=None, env: str | None = None,
+          steps: int | None = None, eval_episodes: int | None = None, model_args=None, out=None,
           overwrite: bool = False,
           data_dir: str | None = None, download: bool = False, verbose: bool = True) -> dict:
     """Train ``model`` on ``dataset`` (default: the recipe's) with its recipe and return the
@@ -62,14 +63,17 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
     initialization, the validation split and the shuffling: the same seed repeats the run.
     After Ctrl-C the metrics say ``"stop_cause": "interrupted"``. The language model's options:
     ``bptt`` (characters per truncated-backpropagation chunk), ``max_chars`` (the corpus cap)
-    and ``text_file`` (the text to model; it implies the dataset "text-file").
+    and ``text_file`` (the text to model; it implies the dataset "text-file"). The
+    reinforcement-learning agents' options: ``env`` (a Gymnasium environment id), ``steps``
+    (the most environment steps) and ``eval_episodes`` (episodes of the final evaluation).
     """
     recipe, dataset, options, model_args = check(
         model, dataset, seed, data_dir, download, model_args, epochs=epochs,
         batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
         scheduler=scheduler, val_fraction=val_fraction, bptt=bptt, max_chars=max_chars,
-        text_file=text_file)
-    requested = Path(out) if out is not None else Path("runs") / f"{model}-{dataset}"
+        text_file=text_file, env=env, steps=steps, eval_episodes=eval_episodes)
+    name = options.get("env") or dataset  # a Gymnasium run is named after its environment
+    requested = Path(out) if out is not None else Path("runs") / f"{model}-{name}"
     folder = new_run_folder(requested, overwrite)
     run = Run(model, dataset, options, int(seed), folder, model_args, data_dir, download, verbose)
     run.say(f"run folder: {folder}" + ("" if folder == requested else
@@ -139,7 +143,8 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"--seeds has a seed twice: {seeds}")
     option_names = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "scheduler",
-                    "val_fraction", "bptt", "max_chars", "text_file")
+                    "val_fraction", "bptt", "max_chars", "text_file", "env", "steps",
+                    "eval_episodes")
     recipe, dataset, _, _ = check(  # every setting checked before any folder is made
         model, dataset, seeds[0], options.get("data_dir"), options.get("download", False),
         options.get("model_args"), **{name: options.get(name) for name in option_names})
@@ -229,3 +234,8 @@ RECIPES["names"] = recurrent.NAMES_RECIPE
 from tinynet.recipes import transfer
 
 RECIPES["transfer"] = transfer.RECIPE
+
+# Reinforcement learning: agents on Gymnasium environments (or the built-in corridor)
+from tinynet.recipes import rl
+
+RECIPES.update(rl.RECIPES)

@@ -70,6 +70,13 @@ def _text_file(name, value):
     return str(value)
 
 
+def _env_name(name, value):
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{flag(name)} must name a Gymnasium environment such as CartPole-v1, "
+                         f"but got {value!r}")
+    return value
+
+
 OPTION_CHECKS: dict[str, Callable] = {
     "epochs": _positive_int,
     "batch_size": _positive_int,
@@ -83,6 +90,11 @@ OPTION_CHECKS.update({  # the language models' options
     "bptt": _positive_int,
     "max_chars": _positive_int,
     "text_file": _text_file,
+})
+OPTION_CHECKS.update({  # the reinforcement-learning options
+    "env": _env_name,
+    "steps": _positive_int,
+    "eval_episodes": _positive_int,
 })
 
 

@@ -83,3 +83,9 @@ from tinynet.models.recurrent import (
 
 MODELS.update({"gru": build_gru, "lstm": build_lstm, "rnn": build_rnn, "names": build_recurrent})
 __all__ += ["RecurrentClassifier", "build_gru", "build_lstm", "build_recurrent", "build_rnn"]
+
+# Decoder-only Transformer language model
+from tinynet.models.gpt import GPT, build_gpt  # noqa: E402
+
+MODELS["char-gpt"] = build_gpt
+__all__ += ["GPT", "build_gpt"]

@@ -224,3 +224,8 @@ from tinynet.recipes import recurrent
 
 RECIPES.update({name: recurrent.RECIPE for name in ("gru", "lstm", "rnn")})
 RECIPES["names"] = recurrent.NAMES_RECIPE
+
+# Decoder-only Transformer language model (the character GPT)
+from tinynet.recipes import gpt
+
+RECIPES["char-gpt"] = gpt.RECIPE

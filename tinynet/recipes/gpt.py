@@ -43,8 +43,8 @@ from tinynet.recipes.char_lm import (LN2, SAMPLE_LENGTH, TEMPERATURES, _optimize
 from tinynet.recipes.common import Recipe, Run
 
 DEFAULTS = {
-    "stdlib": {"epochs": 10, "batch_size": 32, "lr": 1e-3, "max_chars": 250_000},
-    "text-file": {"epochs": 10, "batch_size": 32, "lr": 1e-3, "max_chars": 250_000,
+    "stdlib": {"epochs": 10, "batch_size": 32, "lr": 2e-3, "max_chars": 250_000},
+    "text-file": {"epochs": 10, "batch_size": 32, "lr": 2e-3, "max_chars": 250_000,
                   "text_file": None},
 }
 CI_DEFAULTS = {"epochs": 1, "max_chars": 20_000}

@@ -89,3 +89,12 @@ from tinynet.models.gpt import GPT, build_gpt  # noqa: E402
 
 MODELS["char-gpt"] = build_gpt
 __all__ += ["GPT", "build_gpt"]
+
+# Transformer encoder classifier of signals (patches as tokens)
+from tinynet.models.transformer_classifier import (  # noqa: E402
+    TransformerClassifier,
+    build_transformer_classifier,
+)
+
+MODELS["transformer"] = build_transformer_classifier
+__all__ += ["TransformerClassifier", "build_transformer_classifier"]

@@ -229,3 +229,8 @@ RECIPES["names"] = recurrent.NAMES_RECIPE
 from tinynet.recipes import gpt
 
 RECIPES["char-gpt"] = gpt.RECIPE
+
+# Transformer encoder classifier of signals (MNIST-1D patches as tokens)
+from tinynet.recipes import transformer_classifier
+
+RECIPES["transformer"] = transformer_classifier.RECIPE

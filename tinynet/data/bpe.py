@@ -29,9 +29,10 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
-__all__ = ["BPETokenizer", "PATTERN"]
+__all__ = ["PATTERN", "BPETokenizer"]
 
 PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?[^\s\w]+|_+|\s+(?!\S)|\s+"""
 """How text is cut into chunks before merging: English contractions, letters (with one leading
@@ -56,7 +57,7 @@ def _merge(word: Sequence[int], pair: tuple[int, int], new: int) -> list[int]:
 
 
 def _pairs(word: Sequence[int]) -> Counter:
-    return Counter(zip(word, word[1:]))
+    return Counter(pairwise(word))
 
 
 class BPETokenizer:
@@ -195,7 +196,7 @@ class BPETokenizer:
             return cached
         word = list(chunk)
         while len(word) > 1:
-            pair = min(zip(word, word[1:]), key=lambda p: self.ranks.get(p, len(self.ranks)))
+            pair = min(pairwise(word), key=lambda p: self.ranks.get(p, len(self.ranks)))
             rank = self.ranks.get(pair)
             if rank is None:
                 break

@@ -38,8 +38,17 @@ import time
 import numpy as np
 
 import tinynet as tn
-from tinynet.recipes.char_lm import (LN2, SAMPLE_LENGTH, TEMPERATURES, _optimizer, _read_text,
-                                     _step, ngram_orders, stream_bits_per_character, train_epoch)
+from tinynet.recipes.char_lm import (
+    LN2,
+    SAMPLE_LENGTH,
+    TEMPERATURES,
+    _optimizer,
+    _read_text,
+    _step,
+    ngram_orders,
+    stream_bits_per_character,
+    train_epoch,
+)
 from tinynet.recipes.common import Recipe, Run
 
 DEFAULTS = {

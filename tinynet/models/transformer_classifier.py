@@ -57,7 +57,7 @@ class TransformerClassifier(nn.Module):
             raise ArgumentError(f"TransformerClassifier: expected signals (batch, "
                                 f"{self.channels}, {self.length}), but got {list(x.shape)}")
         batch = x.shape[0]
-        # (B, C, L) -> (B, L / p, p, C)... each patch's values, channel-major: (B, L / p, C * p)
+        # (B, C, L) -> (B, C, L / p, p) -> (B, L / p, C, p) -> tokens of C * p values
         patches = x.reshape(batch, self.channels, self.length // self.patch_size,
                             self.patch_size).permute(0, 2, 1, 3)
         tokens = self.embed(patches.reshape(batch, self.length // self.patch_size, -1))

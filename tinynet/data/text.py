@@ -292,3 +292,8 @@ class PadCollate:
 
 pad_collate = PadCollate()
 """``PadCollate()`` with its defaults: pads with 0, batch first, in the given order."""
+
+# Byte-pair encoding
+from tinynet.data.bpe import BPETokenizer
+
+__all__ += ["BPETokenizer"]

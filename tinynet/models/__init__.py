@@ -96,3 +96,18 @@ from tinynet.models.agents import build_policy, build_q_network, build_value
 MODELS.update({"dqn": build_q_network, "ppo": build_policy, "a2c": build_policy,
                "reinforce": build_policy})
 __all__ += ["build_policy", "build_q_network", "build_value"]
+
+# Decoder-only Transformer language model
+from tinynet.models.gpt import GPT, build_gpt  # noqa: E402
+
+MODELS["char-gpt"] = build_gpt
+__all__ += ["GPT", "build_gpt"]
+
+# Transformer encoder classifier of signals (patches as tokens)
+from tinynet.models.transformer_classifier import (  # noqa: E402
+    TransformerClassifier,
+    build_transformer_classifier,
+)
+
+MODELS["transformer"] = build_transformer_classifier
+__all__ += ["TransformerClassifier", "build_transformer_classifier"]

@@ -239,3 +239,13 @@ RECIPES["transfer"] = transfer.RECIPE
 from tinynet.recipes import rl
 
 RECIPES.update(rl.RECIPES)
+
+# Decoder-only Transformer language model (the character GPT)
+from tinynet.recipes import gpt
+
+RECIPES["char-gpt"] = gpt.RECIPE
+
+# Transformer encoder classifier of signals (MNIST-1D patches as tokens)
+from tinynet.recipes import transformer_classifier
+
+RECIPES["transformer"] = transformer_classifier.RECIPE

@@ -91,9 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--bptt", type=int, help="characters per chunk of truncated "
                        "backpropagation through time (default: 64); char-lm on text only")
     train.add_argument("--max-chars", type=int, help="use at most this many characters of the "
-                       "text (default: 250000); char-lm on text only")
+                       "text (default: 250000); char-lm and char-gpt on text only")
     train.add_argument("--text-file", metavar="PATH", help="a UTF-8 text file to model (implies "
-                       "--dataset text-file); char-lm only")
+                       "--dataset text-file); char-lm and char-gpt only")
     train.add_argument("--env", metavar="ID", help="a Gymnasium environment, e.g. CartPole-v1 "
                        "(default), Acrobot-v1; dqn, ppo, a2c, reinforce only")
     train.add_argument("--steps", type=int, help="the most environment steps (default: "

@@ -83,3 +83,13 @@ from tinynet.models.recurrent import (
 
 MODELS.update({"gru": build_gru, "lstm": build_lstm, "rnn": build_rnn, "names": build_recurrent})
 __all__ += ["RecurrentClassifier", "build_gru", "build_lstm", "build_recurrent", "build_rnn"]
+
+# Encoder-decoders (sequence to sequence) and their decoders
+from tinynet.models.seq2seq import (  # noqa: E402
+    Seq2Seq,
+    Seq2SeqOutput,
+    beam_search,
+    greedy_decode,
+)
+
+__all__ += ["Seq2Seq", "Seq2SeqOutput", "beam_search", "greedy_decode"]

@@ -331,3 +331,8 @@ __all__ += ["GRU", "LSTM", "RNN", "RNNBase", "GRUCell", "LSTMCell", "RNNCell", "
 from tinynet.nn.peephole import PeepholeLSTM, PeepholeLSTMCell  # noqa: E402
 
 __all__ += ["PeepholeLSTM", "PeepholeLSTMCell"]
+
+# Attention for recurrent encoder-decoders (not in PyTorch)
+from tinynet.nn.attention_rnn import BahdanauAttention, LuongAttention  # noqa: E402
+
+__all__ += ["BahdanauAttention", "LuongAttention"]

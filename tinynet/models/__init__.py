@@ -93,3 +93,6 @@ from tinynet.models.seq2seq import (  # noqa: E402
 )
 
 __all__ += ["Seq2Seq", "Seq2SeqOutput", "beam_search", "greedy_decode"]
+
+# The seq2seq recipe's builder: Seq2Seq(src_vocab_size, tgt_vocab_size, **model_args)
+MODELS["seq2seq"] = Seq2Seq

@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tinynet.recipes import train  # noqa: E402
-from tinynet.recipes.seq2seq import DEFAULTS, TASKS  # noqa: E402
-from tinynet.recipes.seq2seq_eval import plot_by_length  # noqa: E402
-from tinynet.report import markdown_table, write_markdown  # noqa: E402
+from tinynet.recipes import train
+from tinynet.recipes.seq2seq import DEFAULTS, TASKS
+from tinynet.recipes.seq2seq_eval import plot_by_length
+from tinynet.report import markdown_table, write_markdown
 
 STRATEGIES = ("teacher", "free", "scheduled", "curriculum", "professor")
 CONFIGS = [(strategy, "bahdanau") for strategy in STRATEGIES] + [("teacher", "none")]
@@ -98,7 +98,7 @@ def task_table(task: str, results: dict) -> str:
 def write_page(path: Path, runs: Path, tasks, seeds, command: str) -> None:
     figures = path.parent
     body = [
-        "Every row trains `tinynet train seq2seq` (a GRU encoder-decoder, 32-dimensional "
+        ("Every row trains `tinynet train seq2seq` (a GRU encoder-decoder, 32-dimensional "
         "embeddings, 64 hidden units) with the recipe's defaults for the task and one strategy; "
         "the tasks are generated from a fixed data seed, the run's seed sets the initialization "
         "and the batch order. Columns: *exact match*: greedy decoding on the test inputs of the "
@@ -110,7 +110,7 @@ def write_page(path: Path, runs: Path, tasks, seeds, command: str) -> None:
         "*epochs to 90%*: the first epoch whose validation exact match reached 90%; *epochs "
         "run*: a run stops early when its validation exact match is 100%; *beam gain*: beam "
         "search (width 4) minus greedy exact match on the test inputs. Several seeds: the mean, "
-        "then the range.", ""]
+        "then the range."), ""]
     for task in tasks:
         results = {}
         for strategy, attention in CONFIGS:
@@ -135,8 +135,8 @@ def write_page(path: Path, runs: Path, tasks, seeds, command: str) -> None:
         if heat.exists():
             name = f"seq2seq-{task}-attention.png"
             shutil.copyfile(heat, figures / name)
-            body += [f"Attention of the greedy decoder on test inputs (teacher forcing, seed "
-                     f"{seeds[0]}):", "", f"![{task}: attention]({name})", ""]
+            body += [(f"Attention of the greedy decoder on test inputs (teacher forcing, seed "
+                     f"{seeds[0]}):"), "", f"![{task}: attention]({name})", ""]
     write_markdown(path, "Sequence to sequence: attention and the training strategies",
                    "\n".join(body), command)
 

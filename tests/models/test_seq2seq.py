@@ -2,6 +2,8 @@
 nn.LuongAttention) and its decoders (greedy_decode, beam_search): shapes, masking of padded
 source positions, the attention formulas, gradients, the input policy, and the search."""
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -53,8 +55,8 @@ def test_attention_weights_are_zero_on_padding_and_rows_sum_to_one(make):
     assert context.shape == (3, attention.key_size) and weights.shape == (3, 5)
     assert (w[1, 2:] == 0).all() and (w[2, 3:] == 0).all() and (w[:, :2] > 0).all()
     np.testing.assert_allclose(w.sum(1), 1, rtol=1e-6)
-    np.testing.assert_allclose(context.detach().numpy(), np.einsum("ns,nsk->nk", w, keys.detach().numpy()),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(context.detach().numpy(),
+                               np.einsum("ns,nsk->nk", w, keys.numpy()), rtol=1e-5, atol=1e-6)
     # changing the keys at padded positions changes nothing
     changed = keys.detach().numpy().copy()
     changed[1, 2:] += 100
@@ -73,7 +75,8 @@ def test_bahdanau_scores_are_v_tanh_wq_q_plus_wk_k():
     attention = nn.BahdanauAttention(4, 6, 5).double()
     q, k = np.random.default_rng(0).standard_normal((2, 4)), \
         np.random.default_rng(1).standard_normal((2, 3, 6))
-    wq, wk = attention.query_layer.weight.detach().numpy(), attention.key_layer.weight.detach().numpy()
+    wq = attention.query_layer.weight.detach().numpy()
+    wk = attention.key_layer.weight.detach().numpy()
     b, v = attention.key_layer.bias.detach().numpy(), attention.energy.weight.detach().numpy()[0]
     scores = np.tanh((q @ wq.T)[:, None, :] + k @ wk.T + b) @ v
     _, weights = attention(tn.tensor(q), tn.tensor(k))
@@ -128,7 +131,7 @@ def test_bahdanau_matches_torch_in_value_and_gradient():
     (c.sum() + (w * w).sum()).backward()
     np.testing.assert_allclose(context.detach().numpy(), c.detach().detach().numpy(), rtol=1e-12)
     for name, value in attention.named_parameters():
-        np.testing.assert_allclose(value.grad.detach().numpy(), p[name].grad.detach().numpy(), rtol=1e-9,
+        np.testing.assert_allclose(value.grad.numpy(), p[name].grad.numpy(), rtol=1e-9,
                                    atol=1e-12)
 
 
@@ -353,8 +356,9 @@ class Scripted(nn.Module):
     EOS (p = 0.18); beam search finds B then EOS (p = 0.396)."""
 
     A, B = 4, 5
-    TABLE = {0: {A: 0.6, B: 0.4}, 1: {EOS: 0.3, 5: 0.175, 6: 0.175, 7: 0.175, 8: 0.175},
-             2: {EOS: 0.99, 6: 0.01}, 3: {EOS: 1.0}}
+    TABLE: ClassVar[dict] = {0: {A: 0.6, B: 0.4},
+                             1: {EOS: 0.3, 5: 0.175, 6: 0.175, 7: 0.175, 8: 0.175},
+                             2: {EOS: 0.99, 6: 0.01}, 3: {EOS: 1.0}}
 
     def encode(self, src, src_lengths):
         batch = src.shape[0]

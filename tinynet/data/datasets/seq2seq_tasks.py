@@ -211,7 +211,7 @@ def _generator(name: str, options: dict, long: bool):
     options it was built with."""
     options = dict(options)
     if name == "dates":
-        chosen = dict(formats=None, first=FIRST_DATE, last=LAST_DATE)
+        chosen = {"formats": None, "first": FIRST_DATE, "last": LAST_DATE}
         unknown = sorted(set(options) - set(chosen))
         if unknown:
             raise TypeError(f"make_task('dates'): unexpected options {unknown}")
@@ -225,7 +225,7 @@ def _generator(name: str, options: dict, long: bool):
         reverse_answer = options.pop("reverse_answer", False)
         if options:
             raise TypeError(f"make_task('addition'): unexpected options {sorted(options)}")
-        chosen = dict(digits=digits, long_digits=long_digits, reverse_answer=reverse_answer)
+        chosen = {"digits": digits, "long_digits": long_digits, "reverse_answer": reverse_answer}
         return _addition_generator(long_digits if long else digits, reverse_answer), chosen
     lengths = _check_range("lengths", options.pop("lengths", (1, 10)), 1)
     long_lengths = options.pop("long_lengths", None)
@@ -234,7 +234,7 @@ def _generator(name: str, options: dict, long: bool):
     alphabet = options.pop("alphabet", "digits")
     if options:
         raise TypeError(f"make_task({name!r}): unexpected options {sorted(options)}")
-    chosen = dict(lengths=lengths, long_lengths=long_lengths, alphabet=alphabet)
+    chosen = {"lengths": lengths, "long_lengths": long_lengths, "alphabet": alphabet}
     transform = _reverse if name == "reversal" else _sort
     return _string_generator(long_lengths if long else lengths, alphabet, transform), chosen
 
@@ -263,8 +263,9 @@ class Seq2SeqTask:
     ``splits``: {"train", "val", "test"} drawn with the same options, plus "test_long" (inputs
     longer than in training) for addition and the string tasks; no source appears twice, in
     one split or across splits (so a length with few possible inputs, such as the 10 one-digit
-    strings, is rarer than a uniform draw of lengths would make it). ``src_vocab``, ``tgt_vocab``: ``CharVocabulary``s with ``<pad>`` 0, ``<unk>`` 1,
-    ``<bos>`` 2, ``<eos>`` 3. ``collate``: a ``Seq2SeqCollate`` giving
+    strings, is rarer than a uniform draw of lengths would make it). ``src_vocab``,
+    ``tgt_vocab``: ``CharVocabulary``s with ``<pad>`` 0, ``<unk>`` 1, ``<bos>`` 2, ``<eos>`` 3.
+    ``collate``: a ``Seq2SeqCollate`` giving
     ``(src, src_lengths, tgt_in, tgt_out)``. ``options``: the generator options used.
     """
 

@@ -185,6 +185,7 @@ class Seq2Seq(nn.Module):
 
     def forward(self, src, src_lengths, tgt_in,
                 input_policy: Callable | None = None) -> Seq2SeqOutput:
+        self._check_source(src, src_lengths)
         if not isinstance(tgt_in, tn.Tensor) or tgt_in.ndim != 2 \
                 or tgt_in.shape[0] != src.shape[0] or tgt_in.shape[1] < 1:
             raise ShapeError(f"Seq2Seq: tgt_in must be int64 (B, T) with B = {src.shape[0]} and "

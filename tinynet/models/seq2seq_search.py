@@ -34,6 +34,16 @@ def _check_indices(vocab_size: int, **indices) -> None:
                                 f"tokens")
 
 
+def _check_start(model, bos_index: int) -> None:
+    """The start token against the model's ``tgt_vocab_size`` when it has one (the other
+    indices are checked against the first step's logits)."""
+    size = getattr(model, "tgt_vocab_size", None)
+    if isinstance(bos_index, bool) or not isinstance(bos_index, (int, np.integer)):
+        raise ArgumentError(f"bos_index must be an integer, but got {bos_index!r}")
+    if size is not None:
+        _check_indices(size, bos_index=bos_index)
+
+
 @contextmanager
 def _evaluating(model):
     was_training = model.training
@@ -63,6 +73,7 @@ def greedy_decode(model, src, src_lengths, max_length: int, bos_index: int, eos_
     each step, or None for a model without attention.
     """
     _check_int("greedy_decode: max_length", max_length, 1)
+    _check_start(model, bos_index)
     fill = eos_index if pad_index is None else pad_index
     with _evaluating(model):
         enc_outputs, state, src_mask = model.encode(src, src_lengths)
@@ -123,6 +134,7 @@ def beam_search(model, src, src_lengths, beam_width: int, max_length: int, bos_i
             or not np.isfinite(length_penalty):
         raise ArgumentError(f"beam_search: length_penalty must be a finite number, but got "
                             f"{length_penalty!r}")
+    _check_start(model, bos_index)
     fill = eos_index if pad_index is None else pad_index
     k = beam_width
     with _evaluating(model):

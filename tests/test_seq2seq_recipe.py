@@ -124,3 +124,13 @@ def test_curriculum_epochs_go_from_easy_to_hard_within_the_stage(tmp_path):
     assert max(lengths) - 1 <= staged[0].threshold(0)
     later = list(seq2seq._epoch_batches(run, task, 6, staged))
     assert sum(int(src.shape[0]) for src, *_ in later) == len(task["train"])
+
+
+def test_addition_reverses_the_answer_and_reads_with_a_bidirectional_encoder(tmp_path):
+    task = seq2seq.make_task("addition")
+    for source, target in task["train"][:20]:
+        a, b = source.split("+")
+        assert target == str(int(a) + int(b))[::-1]
+    with pytest.raises(ValueError, match="attention='dot'.*bidirectional"):
+        train("seq2seq", task="addition", attention="dot", epochs=1, out=tmp_path / "run",
+              verbose=False)

@@ -8,9 +8,14 @@ Seq2Seq``) trained on a character task with one of the training strategies of
 
 Tasks (``make_task``, generated from the fixed data seed ``DATA_SEED`` so every run sees the
 same pairs; ``SIZES`` examples per split): dates (human formats -> ISO), addition (3-4 digit
-operands, the answer written most significant digit first; test_long: 5-6 digits), reversal
-and sorting (1-10 digits; test_long: 11-20). The run's seed sets the initialization and the
-batch order.
+operands; the answer's digits reversed, least significant first, the order in which the
+carries are computed: ``TASK_OPTIONS``; test_long: 5-6 digit operands), reversal and sorting
+(1-10 digits; test_long: 11-20). The run's seed sets the initialization and the batch order.
+
+The model: ``Seq2Seq`` with a GRU, 32-dimensional embeddings and 64 hidden units
+(``MODEL_DEFAULTS``); for addition 128 units and a bidirectional encoder, whose backward
+direction tells each digit its place value, counted from the end of its operand
+(``TASK_MODEL_DEFAULTS``). ``--model-arg`` overrides any of them.
 
 Strategies (``--strategy``), all with Adam, the learning rate annealed to 0 over the run
 (cosine), the gradient norm clipped at ``CLIP``, the loss ``CrossEntropyLoss(ignore_index=pad,
@@ -55,12 +60,14 @@ from tinynet.recipes.common import Recipe, Run
 TASKS = ("dates", "addition", "reversal", "sorting")
 DEFAULTS = {
     "dates": {"epochs": 12, "batch_size": 64, "lr": 3e-3},
-    "addition": {"epochs": 20, "batch_size": 64, "lr": 3e-3},
+    "addition": {"epochs": 30, "batch_size": 64, "lr": 3e-3},
     "reversal": {"epochs": 12, "batch_size": 64, "lr": 3e-3},
     "sorting": {"epochs": 12, "batch_size": 64, "lr": 3e-3},
 }
 COMMON_DEFAULTS = {"attention": "bahdanau", "strategy": "teacher", "label_smoothing": 0.0}
 MODEL_DEFAULTS = {"embed_dim": 32, "hidden_size": 64}
+TASK_MODEL_DEFAULTS = {"addition": {"hidden_size": 128, "bidirectional_encoder": True}}
+TASK_OPTIONS = {"addition": {"reverse_answer": True}}
 SIZES = {"dates": (10000, 1000, 1000), "addition": (20000, 1000, 1000),
          "reversal": (10000, 1000, 1000), "sorting": (10000, 1000, 1000)}
 CI_SIZES = (300, 60, 60)
@@ -81,7 +88,8 @@ def make_task(name: str):
     from tinynet.data.datasets.seq2seq_tasks import make_task as make
 
     n_train, n_val, n_test = CI_SIZES if os.environ.get("CI") else SIZES[name]
-    return make(name, n_train=n_train, n_val=n_val, n_test=n_test, seed=DATA_SEED)
+    return make(name, n_train=n_train, n_val=n_val, n_test=n_test, seed=DATA_SEED,
+                **TASK_OPTIONS.get(name, {}))
 
 
 def build(run: Run, task):
@@ -93,7 +101,8 @@ def build(run: Run, task):
     attention = None if run.options["attention"] == "none" else run.options["attention"]
     try:
         return Seq2Seq(len(task.src_vocab), len(task.tgt_vocab), attention=attention,
-                       **{**MODEL_DEFAULTS, **run.model_args})
+                       **{**MODEL_DEFAULTS, **TASK_MODEL_DEFAULTS.get(task.name, {}),
+                          **run.model_args})
     except (TypeError, ValueError) as error:
         raise ValueError(f"the seq2seq model cannot be built with {run.model_args}: "
                          f"{error}") from None

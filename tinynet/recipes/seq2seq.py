@@ -60,7 +60,7 @@ from tinynet.recipes.common import Recipe, Run
 TASKS = ("dates", "addition", "reversal", "sorting")
 DEFAULTS = {
     "dates": {"epochs": 12, "batch_size": 64, "lr": 3e-3},
-    "addition": {"epochs": 30, "batch_size": 64, "lr": 3e-3},
+    "addition": {"epochs": 20, "batch_size": 64, "lr": 3e-3},
     "reversal": {"epochs": 12, "batch_size": 64, "lr": 3e-3},
     "sorting": {"epochs": 12, "batch_size": 64, "lr": 3e-3},
 }

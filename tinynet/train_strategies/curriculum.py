@@ -125,7 +125,8 @@ class StagedCurriculum:
 
     @property
     def epochs(self) -> int:
-        """The epochs until the last stage begins plus its own: num_stages * epochs_per_stage."""
+        """The epochs the stages take, num_stages * epochs_per_stage; every later epoch trains on
+        the whole set."""
         return self.num_stages * self.epochs_per_stage
 
     def __repr__(self) -> str:

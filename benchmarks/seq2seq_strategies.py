@@ -127,11 +127,18 @@ def task_table(task: str, results: dict) -> str:
          "beam gain (points)", "training minutes"], rows)
 
 
-def write_page(path: Path, runs: Path, tasks, seeds, command: str, epochs=None) -> None:
+def write_page(path: Path, runs: Path, tasks, seeds, command: str, epochs=None,
+               page_only: bool = False) -> None:
     figures = path.parent
-    body = [
+    body = []
+    if page_only:
+        body += [("This page was written from the runs in the run folder (`--page-only`); they "
+                  "were trained by this script with the same settings, without `--page-only`, "
+                  "split over several invocations with `--tasks` and `--configs`."), ""]
+    body += [
         ("Every row trains `tinynet train seq2seq` (a GRU encoder-decoder, 32-dimensional "
-        "embeddings, 64 hidden units) with the recipe's defaults for the task and one strategy; "
+        "embeddings, 64 hidden units; for addition 128 units, a bidirectional encoder and the "
+        "answer's digits reversed) with the recipe's defaults for the task and one strategy; "
         "the tasks are generated from a fixed data seed, the run's seed sets the initialization "
         "and the batch order. Columns: *exact match*: greedy decoding on the test inputs of the "
         "training lengths; *longer inputs*: on test inputs longer than any in training "
@@ -142,7 +149,9 @@ def write_page(path: Path, runs: Path, tasks, seeds, command: str, epochs=None) 
         "*epochs to 90%*: the first epoch whose validation exact match reached 90%; *epochs "
         "run*: a run stops early when its validation exact match is 100%; *beam gain*: beam "
         "search (width 4) minus greedy exact match on the test inputs. Several seeds: the mean, "
-        "then the range."), ""]
+        "then the range. Training minutes are wall-clock minutes of the training loop on the "
+        "machine below, shared with other jobs while these ran: they compare runs of one page "
+        "roughly, not machines."), ""]
     targets = targets_table(runs, seeds)
     if targets:
         body += ["## The targets: `tinynet train seq2seq --task dates` and `--task addition`",
@@ -160,13 +169,21 @@ def write_page(path: Path, runs: Path, tasks, seeds, command: str, epochs=None) 
                      if (p := run_folder(runs, task, strategy, attention, seed)
                          / "metrics.json").exists()]
             results[(strategy, attention)] = found
-        if not any(results.values()):
+        if not any(results.values()) and not target_folder(runs, task, seeds[0]).exists():
             continue
-        body += [f"## {task}", "", task_table(task, results), ""]
+        body += [f"## {task}", ""]
+        if any(results.values()):
+            body += [task_table(task, results), ""]
         curves = {}
+        target = target_folder(runs, task, seeds[0]) / "metrics.json"
+        if task in TARGET_TASKS and target.exists():
+            curves["Bahdanau attention, every default"] = json.loads(
+                target.read_text())["exact_match_by_length"]
         for strategy, attention in (("teacher", "bahdanau"), ("teacher", "none")):
             if results[(strategy, attention)]:
                 label = "Bahdanau attention" if attention == "bahdanau" else "no attention"
+                if epochs is not None:
+                    label += f", {epochs} epochs at most"
                 curves[label] = results[(strategy, attention)][0]["exact_match_by_length"]
         if curves:
             name = f"seq2seq-{task}-length.png"
@@ -174,6 +191,8 @@ def write_page(path: Path, runs: Path, tasks, seeds, command: str, epochs=None) 
                               f"length (teacher forcing, seed {seeds[0]})", TRAIN_MAX[task]):
                 body += [f"![{task}: exact match against length]({name})", ""]
         heat = run_folder(runs, task, "teacher", "bahdanau", seeds[0]) / "attention.png"
+        if task in TARGET_TASKS and (target.parent / "attention.png").exists():
+            heat = target.parent / "attention.png"
         if heat.exists():
             name = f"seq2seq-{task}-attention.png"
             shutil.copyfile(heat, figures / name)
@@ -216,7 +235,7 @@ def main(argv=None) -> int:
     command = " ".join(["python", "benchmarks/seq2seq_strategies.py", *sys.argv[1:]]) \
         if argv is None else " ".join(["python", "benchmarks/seq2seq_strategies.py", *argv])
     write_page(Path(args.markdown), runs, args.page_tasks or args.tasks, args.seeds, command,
-               args.epochs)
+               args.epochs, args.page_only)
     print(f"wrote {args.markdown}")
     return 0
 

@@ -55,14 +55,16 @@ def run_target(runs: Path, task: str, seed: int, rerun: bool) -> dict:
     return train("seq2seq", task=task, seed=seed, out=path.parent, overwrite=True)
 
 
-def targets_table(runs: Path, seeds) -> str | None:
+def targets_table(runs: Path) -> str | None:
     rows = []
-    for task in TARGET_TASKS:
-        for seed in seeds:
-            path = target_folder(runs, task, seed) / "metrics.json"
+    for task in TARGET_TASKS:  # every seed there, not only --seeds
+        folders = sorted((runs / f"target-{task}").glob("seed-*"),
+                         key=lambda folder: int(folder.name.split("-")[1]))
+        for folder in folders:
+            path = folder / "metrics.json"
             if path.exists():
                 m = json.loads(path.read_text())
-                rows.append([task, seed, _percent(m["test_exact_match"]),
+                rows.append([task, m["settings"]["seed"], _percent(m["test_exact_match"]),
                              _percent(m["test_long_exact_match"]), m["epochs_run"],
                              f"{m['train_seconds'] / 60:.1f}"])
     if not rows:
@@ -152,7 +154,7 @@ def write_page(path: Path, runs: Path, tasks, seeds, command: str, epochs=None,
         "then the range. Training minutes are wall-clock minutes of the training loop on the "
         "machine below, shared with other jobs while these ran: they compare runs of one page "
         "roughly, not machines."), ""]
-    targets = targets_table(runs, seeds)
+    targets = targets_table(runs)
     if targets:
         body += ["## The targets: `tinynet train seq2seq --task dates` and `--task addition`",
                  "", ("Every default of the recipe (Bahdanau attention, teacher forcing, the "

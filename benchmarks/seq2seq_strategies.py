@@ -189,8 +189,8 @@ def write_page(path: Path, runs: Path, tasks, seeds, command: str, epochs=None,
                 curves[label] = results[(strategy, attention)][0]["exact_match_by_length"]
         if curves:
             name = f"seq2seq-{task}-length.png"
-            if plot_by_length(curves, figures / name, f"{task}: exact match against input "
-                              f"length (teacher forcing, seed {seeds[0]})", TRAIN_MAX[task]):
+            if plot_by_length(curves, figures / name, f"{task}: exact match by input length, "
+                              f"seed {seeds[0]}", TRAIN_MAX[task]):
                 body += [f"![{task}: exact match against length]({name})", ""]
         heat = run_folder(runs, task, "teacher", "bahdanau", seeds[0]) / "attention.png"
         if task in TARGET_TASKS and (target.parent / "attention.png").exists():

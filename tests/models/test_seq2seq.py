@@ -135,6 +135,18 @@ def test_bahdanau_matches_torch_in_value_and_gradient():
                                    atol=1e-12)
 
 
+def test_bahdanau_projected_keys_give_the_same_result():
+    tn.manual_seed(7)
+    attention = nn.BahdanauAttention(3, 4, 5)
+    query, keys, mask = tn.randn(2, 3), tn.randn(2, 6, 4), mask_of([6, 3], 6)
+    direct = attention(query, keys, mask)
+    shared = attention(query, keys, mask, projected_keys=attention.project_keys(keys))
+    for a, b in zip(direct, shared):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    with pytest.raises(ShapeError, match="projected_keys"):
+        attention(query, keys, mask, projected_keys=keys)
+
+
 def test_attention_refuses_bad_input():
     with pytest.raises(ArgumentError, match="method"):
         nn.LuongAttention(4, method="concat")

@@ -37,6 +37,7 @@ from typing import NamedTuple
 import tinynet as tn
 from tinynet import nn
 from tinynet.errors import ArgumentError, ShapeError
+from tinynet.models.seq2seq_search import beam_search, greedy_decode
 from tinynet.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 CELLS = {"gru": (nn.GRU, nn.GRUCell), "lstm": (nn.LSTM, nn.LSTMCell)}
@@ -225,7 +226,5 @@ class Seq2Seq(nn.Module):
     def extra_repr(self) -> str:
         return f"cell={self.cell!r}, attention={self.attention_name!r}"
 
-
-from tinynet.models.seq2seq_search import beam_search, greedy_decode  # noqa: E402
 
 __all__ = ["ATTENTIONS", "Seq2Seq", "Seq2SeqOutput", "beam_search", "greedy_decode"]

@@ -204,10 +204,12 @@ def test_bidirectional_encoder_doubles_the_outputs(attention):
     assert net(src, lengths, tgt_in).logits.shape == (3, 6, TGT_V)
 
 
-@pytest.mark.parametrize("cell, attention", [("gru", "bahdanau"), ("lstm", None),
-                                             ("lstm", "dot")])
-def test_a_sequence_gives_the_same_outputs_whatever_the_padding(cell, attention):
-    net = model(cell, attention)
+@pytest.mark.parametrize("cell, attention, kwargs", [
+    ("gru", "bahdanau", {}), ("lstm", None, {}), ("lstm", "dot", {}),
+    ("lstm", "general", {"bidirectional_encoder": True, "num_layers": 2}),
+    ("gru", None, {"bidirectional_encoder": True})])
+def test_a_sequence_gives_the_same_outputs_whatever_the_padding(cell, attention, kwargs):
+    net = model(cell, attention, **kwargs)
     src, lengths, tgt_in = batch(lengths=(5, 2, 4))
     together = net(src, lengths, tgt_in).logits.detach().numpy()
     alone = net(src[1:2, :2], lengths[1:2], tgt_in[1:2]).logits.detach().numpy()

@@ -135,6 +135,18 @@ def test_bahdanau_matches_torch_in_value_and_gradient():
                                    atol=1e-12)
 
 
+def test_bahdanau_projected_keys_give_the_same_result():
+    tn.manual_seed(7)
+    attention = nn.BahdanauAttention(3, 4, 5)
+    query, keys, mask = tn.randn(2, 3), tn.randn(2, 6, 4), mask_of([6, 3], 6)
+    direct = attention(query, keys, mask)
+    shared = attention(query, keys, mask, projected_keys=attention.project_keys(keys))
+    for a, b in zip(direct, shared):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    with pytest.raises(ShapeError, match="projected_keys"):
+        attention(query, keys, mask, projected_keys=keys)
+
+
 def test_attention_refuses_bad_input():
     with pytest.raises(ArgumentError, match="method"):
         nn.LuongAttention(4, method="concat")
@@ -192,10 +204,12 @@ def test_bidirectional_encoder_doubles_the_outputs(attention):
     assert net(src, lengths, tgt_in).logits.shape == (3, 6, TGT_V)
 
 
-@pytest.mark.parametrize("cell, attention", [("gru", "bahdanau"), ("lstm", None),
-                                             ("lstm", "dot")])
-def test_a_sequence_gives_the_same_outputs_whatever_the_padding(cell, attention):
-    net = model(cell, attention)
+@pytest.mark.parametrize("cell, attention, kwargs", [
+    ("gru", "bahdanau", {}), ("lstm", None, {}), ("lstm", "dot", {}),
+    ("lstm", "general", {"bidirectional_encoder": True, "num_layers": 2}),
+    ("gru", None, {"bidirectional_encoder": True})])
+def test_a_sequence_gives_the_same_outputs_whatever_the_padding(cell, attention, kwargs):
+    net = model(cell, attention, **kwargs)
     src, lengths, tgt_in = batch(lengths=(5, 2, 4))
     together = net(src, lengths, tgt_in).logits.detach().numpy()
     alone = net(src[1:2, :2], lengths[1:2], tgt_in[1:2]).logits.detach().numpy()
@@ -404,3 +418,34 @@ def test_decoders_refuse_bad_arguments():
         greedy_decode(net, src, lengths, 5, BOS, TGT_V)
     with pytest.raises(ArgumentError, match="bos_index=-1 is outside"):
         beam_search(net, src, lengths, 2, 5, -1, EOS)
+
+
+# --- learning -----------------------------------------------------------------------------------
+
+
+def test_attention_model_learns_reversal_and_beats_the_fixed_context_vector():
+    from tinynet.data.datasets.seq2seq_tasks import make_task
+
+    task = make_task("reversal", n_train=1000, n_val=0, n_test=200, n_test_long=0,
+                     lengths=(1, 6), alphabet="abcdef")
+    src, lengths, _, _ = task.encode(task["test"])
+    exact = {}
+    for attention in ("bahdanau", None):
+        tn.manual_seed(0)
+        net = Seq2Seq(len(task.src_vocab), len(task.tgt_vocab), 16, 48, attention=attention)
+        optimizer = tn.optim.Adam(net.parameters(), lr=1e-2)
+        loss_fn = nn.CrossEntropyLoss(ignore_index=task.pad_index)
+        for epoch in range(8):
+            for b_src, b_lengths, tgt_in, tgt_out in task.batches("train", 50, shuffle=True,
+                                                                  seed=epoch):
+                logits = net(b_src, b_lengths, tgt_in).logits
+                loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        tokens, _ = greedy_decode(net, src, lengths, 8, task.bos_index, task.eos_index)
+        outputs = [task.tgt_vocab.decode(row, stop_at_eos=True) for row in tokens.numpy()]
+        exact[attention] = np.mean([out == target
+                                    for out, (_, target) in zip(outputs, task["test"])])
+    assert exact["bahdanau"] >= 0.95, exact
+    assert exact[None] < exact["bahdanau"] - 0.1, exact

@@ -37,6 +37,7 @@ from typing import NamedTuple
 import tinynet as tn
 from tinynet import nn
 from tinynet.errors import ArgumentError, ShapeError
+from tinynet.models.seq2seq_search import beam_search, greedy_decode
 from tinynet.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 CELLS = {"gru": (nn.GRU, nn.GRUCell), "lstm": (nn.LSTM, nn.LSTMCell)}
@@ -158,6 +159,15 @@ class Seq2Seq(nn.Module):
 
     def decode_step(self, prev_tokens, state, enc_outputs, src_mask):
         """One decoder step: ``(logits (B, V), state, hidden (B, H), attn (B, S) or None)``."""
+        return self._step(prev_tokens, state, enc_outputs, src_mask, None)
+
+    def _projected_keys(self, enc_outputs):
+        """What every step's attention can share (Bahdanau's W_k k_j + b), or None."""
+        if isinstance(self.attention, nn.BahdanauAttention):
+            return self.attention.project_keys(enc_outputs)
+        return None
+
+    def _step(self, prev_tokens, state, enc_outputs, src_mask, projected_keys):
         if prev_tokens.ndim != 1 or prev_tokens.shape[0] != enc_outputs.shape[0]:
             raise ShapeError(f"Seq2Seq.decode_step: prev_tokens must have shape "
                              f"({enc_outputs.shape[0]},), one token per sequence, but got "
@@ -167,7 +177,8 @@ class Seq2Seq(nn.Module):
         x = self.dropout(self.tgt_embedding(prev_tokens))
         weights = context = None
         if self.attention is not None:
-            context, weights = self.attention(h_all[-1], enc_outputs, src_mask)
+            extra = {} if projected_keys is None else {"projected_keys": projected_keys}
+            context, weights = self.attention(h_all[-1], enc_outputs, src_mask, **extra)
             x = tn.cat([x, context], dim=1)
         hs, cs = [], []
         for k, cell in enumerate(self.decoder):
@@ -191,6 +202,7 @@ class Seq2Seq(nn.Module):
             raise ShapeError(f"Seq2Seq: tgt_in must be int64 (B, T) with B = {src.shape[0]} and "
                              f"T >= 1, but got shape {tuple(getattr(tgt_in, 'shape', ()))}")
         enc_outputs, state, src_mask = self.encode(src, src_lengths)
+        projected_keys = self._projected_keys(enc_outputs)
         batch = src.shape[0]
         logits_steps, hidden_steps, attention_steps = [], [], []
         logits = None
@@ -202,8 +214,8 @@ class Seq2Seq(nn.Module):
                     raise ShapeError(f"Seq2Seq: input_policy must return a tensor of "
                                      f"{batch} token indices (shape ({batch},)), but returned "
                                      f"{tuple(getattr(tokens, 'shape', ()))}")
-            logits, state, hidden, weights = self.decode_step(tokens, state, enc_outputs,
-                                                              src_mask)
+            logits, state, hidden, weights = self._step(tokens, state, enc_outputs, src_mask,
+                                                        projected_keys)
             logits_steps.append(logits)
             hidden_steps.append(hidden)
             attention_steps.append(weights)
@@ -214,7 +226,5 @@ class Seq2Seq(nn.Module):
     def extra_repr(self) -> str:
         return f"cell={self.cell!r}, attention={self.attention_name!r}"
 
-
-from tinynet.models.seq2seq_search import beam_search, greedy_decode  # noqa: E402
 
 __all__ = ["ATTENTIONS", "Seq2Seq", "Seq2SeqOutput", "beam_search", "greedy_decode"]

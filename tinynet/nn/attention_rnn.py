@@ -73,6 +73,7 @@ class BahdanauAttention(Module):
     positions get weight exactly 0 and each row of weights sums to 1. Parameters:
     ``query_layer`` W_q (no bias), ``key_layer`` W_k with the bias b, ``energy`` v (a Linear
     from attention_size to 1, no bias). ``attention_size`` defaults to ``query_size``.
+    ``projected_keys``: ``project_keys(keys)`` computed beforehand (a decoder's steps share it).
     """
 
     def __init__(self, query_size: int, key_size: int, attention_size: int | None = None):
@@ -87,10 +88,22 @@ class BahdanauAttention(Module):
         self.key_layer = Linear(key_size, attention_size)
         self.energy = Linear(attention_size, 1, bias=False)
 
-    def forward(self, query: Tensor, keys: Tensor,
-                mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """W_k k_j + b for every position: (N, S, key_size) -> (N, S, attention_size). It does
+        not depend on the query, so a decoder computes it once per source sequence and passes
+        it to every step as ``projected_keys``."""
+        return self.key_layer(keys)
+
+    def forward(self, query: Tensor, keys: Tensor, mask: Tensor | None = None,
+                projected_keys: Tensor | None = None) -> tuple[Tensor, Tensor]:
         _check_inputs("BahdanauAttention", query, keys, mask, self.query_size, self.key_size)
-        hidden = ops.tanh(ops.unsqueeze(self.query_layer(query), 1) + self.key_layer(keys))
+        if projected_keys is None:
+            projected_keys = self.project_keys(keys)
+        elif tuple(projected_keys.shape) != (*keys.shape[:2], self.attention_size):
+            raise ShapeError(f"BahdanauAttention: projected_keys must have shape "
+                             f"{(*keys.shape[:2], self.attention_size)} (project_keys(keys)), "
+                             f"but got {tuple(projected_keys.shape)}")
+        hidden = ops.tanh(ops.unsqueeze(self.query_layer(query), 1) + projected_keys)
         scores = self.energy(hidden).squeeze(2)                          # (N, S)
         return attend(scores, keys, mask)
 
@@ -129,8 +142,9 @@ class LuongAttention(Module):
     def forward(self, query: Tensor, keys: Tensor,
                 mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
         _check_inputs("LuongAttention", query, keys, mask, self.query_size, self.key_size)
-        projected = self.weight(keys) if self.method == "general" else keys   # (N, S, Q)
-        scores = ops.bmm(projected, ops.unsqueeze(query, 2)).squeeze(2)       # (N, S)
+        if self.method == "general":             # qᵀ W k_j = (Wᵀ q)ᵀ k_j: project the query once
+            query = ops.matmul(query, self.weight.weight)                      # (N, K)
+        scores = ops.bmm(keys, ops.unsqueeze(query, 2)).squeeze(2)             # (N, S)
         return attend(scores, keys, mask)
 
     def extra_repr(self) -> str:

@@ -100,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "200000); dqn, ppo, a2c, reinforce only")
     train.add_argument("--eval-episodes", type=int, help="episodes of the final greedy "
                        "evaluation (default: 100); dqn, ppo, a2c, reinforce only")
+    train.add_argument("--task", help="the task of seq2seq (another name for --dataset): dates, "
+                       "addition, reversal or sorting (default: dates)")
+    train.add_argument("--attention", choices=["bahdanau", "dot", "general", "none"],
+                       help="the decoder's attention (default: bahdanau); seq2seq only")
+    train.add_argument("--strategy", choices=["teacher", "free", "scheduled", "curriculum",
+                                              "professor"],
+                       help="the training strategy (default: teacher forcing); seq2seq only")
+    train.add_argument("--label-smoothing", type=float,
+                       help="label smoothing of the cross-entropy (default: 0); seq2seq only")
     train.add_argument("--model-arg", action="append", metavar="KEY=VALUE", default=[],
                        help="an argument of the model's builder, e.g. dropout=0.1 or "
                             "channels=(32,64); repeatable; an unknown KEY lists the accepted ones")
@@ -155,7 +164,9 @@ def train_from_arguments(args, argv) -> int:
                    lr=args.lr, optimizer=args.optimizer, weight_decay=args.weight_decay,
                    scheduler=args.scheduler, val_fraction=args.val_fraction, bptt=args.bptt,
                    max_chars=args.max_chars, text_file=args.text_file, env=args.env,
-                   steps=args.steps, eval_episodes=args.eval_episodes, model_args=args.model_arg,
+                   steps=args.steps, eval_episodes=args.eval_episodes, task=args.task,
+                   attention=args.attention, strategy=args.strategy,
+                   label_smoothing=args.label_smoothing, model_args=args.model_arg,
                    out=args.out, data_dir=args.data_dir,
                    download=args.download, verbose=not args.quiet)
     command = " ".join(["tinynet", *argv])

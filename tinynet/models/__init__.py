@@ -111,3 +111,16 @@ from tinynet.models.transformer_classifier import (  # noqa: E402
 
 MODELS["transformer"] = build_transformer_classifier
 __all__ += ["TransformerClassifier", "build_transformer_classifier"]
+
+# Encoder-decoders (sequence to sequence) and their decoders
+from tinynet.models.seq2seq import (  # noqa: E402
+    Seq2Seq,
+    Seq2SeqOutput,
+    beam_search,
+    greedy_decode,
+)
+
+__all__ += ["Seq2Seq", "Seq2SeqOutput", "beam_search", "greedy_decode"]
+
+# The seq2seq recipe's builder: Seq2Seq(src_vocab_size, tgt_vocab_size, **model_args)
+MODELS["seq2seq"] = Seq2Seq

@@ -346,3 +346,8 @@ __all__ += [
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
     "TransformerEncoder", "TransformerEncoderLayer",
 ]
+
+# Attention for recurrent encoder-decoders (not in PyTorch)
+from tinynet.nn.attention_rnn import BahdanauAttention, LuongAttention  # noqa: E402
+
+__all__ += ["BahdanauAttention", "LuongAttention"]

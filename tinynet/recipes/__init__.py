@@ -48,7 +48,9 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
           weight_decay: float | None = None, scheduler: str | None = None,
           val_fraction: float | None = None, bptt: int | None = None,
           max_chars: int | None = None, text_file=None, env: str | None = None,
-          steps: int | None = None, eval_episodes: int | None = None, model_args=None, out=None,
+          steps: int | None = None, eval_episodes: int | None = None, task: str | None = None,
+          attention: str | None = None, strategy: str | None = None,
+          label_smoothing: float | None = None, model_args=None, out=None,
           overwrite: bool = False,
           data_dir: str | None = None, download: bool = False, verbose: bool = True) -> dict:
     """Train ``model`` on ``dataset`` (default: the recipe's) with its recipe and return the
@@ -65,13 +67,16 @@ def train(model: str, dataset: str | None = None, *, seed: int = 0, epochs: int 
     ``bptt`` (characters per truncated-backpropagation chunk), ``max_chars`` (the corpus cap)
     and ``text_file`` (the text to model; it implies the dataset "text-file"). The
     reinforcement-learning agents' options: ``env`` (a Gymnasium environment id), ``steps``
-    (the most environment steps) and ``eval_episodes`` (episodes of the final evaluation).
+    (the most environment steps) and ``eval_episodes`` (episodes of the final evaluation); the
+    sequence-to-sequence recipe's: ``task`` (another name for its dataset: dates, addition,
+    reversal, sorting), ``attention``, ``strategy`` and ``label_smoothing``.
     """
     recipe, dataset, options, model_args = check(
         model, dataset, seed, data_dir, download, model_args, epochs=epochs,
         batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
         scheduler=scheduler, val_fraction=val_fraction, bptt=bptt, max_chars=max_chars,
-        text_file=text_file, env=env, steps=steps, eval_episodes=eval_episodes)
+        text_file=text_file, env=env, steps=steps, eval_episodes=eval_episodes, task=task,
+        attention=attention, strategy=strategy, label_smoothing=label_smoothing)
     name = options.get("env") or dataset  # a Gymnasium run is named after its environment
     requested = Path(out) if out is not None else Path("runs") / f"{model}-{name}"
     folder = new_run_folder(requested, overwrite)
@@ -100,6 +105,13 @@ def check(model: str, dataset: str | None, seed: int, data_dir=None, download: b
     if model not in RECIPES:
         raise ValueError(f"unknown model {model!r}; choose from {', '.join(RECIPES)}")
     recipe = RECIPES[model]
+    task = options.pop("task", None)
+    if task is not None:  # --task names the dataset of the sequence-to-sequence recipe
+        if recipe.family != "seq2seq":
+            raise ValueError(f"the {model} recipe does not take --task (seq2seq does)")
+        if dataset is not None and dataset != task:
+            raise ValueError(f"--task {task} and --dataset {dataset} disagree; give one of them")
+        dataset = task
     if dataset is None and options.get("text_file") is not None and "text-file" in recipe.datasets:
         dataset = "text-file"  # a text file given is the dataset
     dataset = recipe.dataset if dataset is None else dataset
@@ -144,7 +156,7 @@ def measure(model: str, seeds, dataset: str | None = None, markdown=None, out=No
         raise ValueError(f"--seeds has a seed twice: {seeds}")
     option_names = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "scheduler",
                     "val_fraction", "bptt", "max_chars", "text_file", "env", "steps",
-                    "eval_episodes")
+                    "eval_episodes", "task", "attention", "strategy", "label_smoothing")
     recipe, dataset, _, _ = check(  # every setting checked before any folder is made
         model, dataset, seeds[0], options.get("data_dir"), options.get("download", False),
         options.get("model_args"), **{name: options.get(name) for name in option_names})
@@ -249,3 +261,8 @@ RECIPES["char-gpt"] = gpt.RECIPE
 from tinynet.recipes import transformer_classifier
 
 RECIPES["transformer"] = transformer_classifier.RECIPE
+
+# Sequence to sequence: an encoder-decoder with attention and the sequence training strategies
+from tinynet.recipes import seq2seq
+
+RECIPES["seq2seq"] = seq2seq.RECIPE

@@ -96,6 +96,11 @@ OPTION_CHECKS.update({  # the reinforcement-learning options
     "steps": _positive_int,
     "eval_episodes": _positive_int,
 })
+OPTION_CHECKS.update({  # the sequence-to-sequence recipe's options
+    "attention": _choice(["bahdanau", "dot", "general", "none"]),
+    "strategy": _choice(["teacher", "free", "scheduled", "curriculum", "professor"]),
+    "label_smoothing": lambda name, value: _real(name, value, 0.0, 1.0, low_included=True),
+})
 
 
 @dataclass(frozen=True)

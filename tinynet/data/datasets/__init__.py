@@ -28,3 +28,17 @@ from tinynet.data.datasets.text_corpus import (batchify, bptt_chunks, read_text_
 __all__ += ["AddingProblem", "CopyTask", "NamesByCountry", "adding_problem", "batchify",
             "bptt_chunks", "build_names_table", "copy_task", "load_names", "read_text_file",
             "split_text", "stdlib_docstrings"]
+
+# Sequence-to-sequence tasks: dates, addition, reversal, sorting
+from tinynet.data.datasets.seq2seq_tasks import (  # noqa: E402
+    DATE_FORMATS,
+    Seq2SeqTask,
+    addition_pairs,
+    date_pairs,
+    make_task,
+    reversal_pairs,
+    sorting_pairs,
+)
+
+__all__ += ["DATE_FORMATS", "Seq2SeqTask", "addition_pairs", "date_pairs", "make_task",
+            "reversal_pairs", "sorting_pairs"]

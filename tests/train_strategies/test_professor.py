@@ -17,7 +17,8 @@ def _grads(module):
 def _setup(kind="gru", seed=0):
     tn.manual_seed(seed)
     model, disc = TinySeq2Seq(), HiddenDiscriminator(8, width=6, kind=kind)
-    return model, disc, ProfessorForcing(disc, fool_weight=0.5), batch(seed)
+    # gates open (the running accuracy starts at 0.5 > 0): the routing of every term
+    return model, disc, ProfessorForcing(disc, fool_weight=0.5, fool_above=0.0), batch(seed)
 
 
 @pytest.mark.parametrize("kind", ["gru", "mlp"])
@@ -87,6 +88,68 @@ def test_losses_match_their_formulas():
     assert terms.discriminator_accuracy == expected_accuracy
 
 
+def _gated(running_accuracy):
+    tn.manual_seed(0)
+    model, disc = TinySeq2Seq(), HiddenDiscriminator(8, width=6, kind="mlp")
+    professor = ProfessorForcing(disc, fool_weight=0.5)  # the paper's gates: 0.75 and 0.99
+    professor.running_accuracy = running_accuracy
+    return model, disc, professor, batch(0)
+
+
+@pytest.mark.parametrize("running_accuracy", [0.5, 0.74])
+def test_below_fool_above_the_fooling_term_is_absent(running_accuracy):
+    model, disc, professor, (src, lengths, tgt_in, tgt_out) = _gated(running_accuracy)
+    terms = professor.losses(model, src, lengths, tgt_in, tgt_out, tn.nn.CrossEntropyLoss())
+    assert not terms.fooling and terms.discriminator_trained
+    assert terms.total.item() == pytest.approx(terms.nll.item() + terms.discriminator.item(),
+                                               rel=1e-6)
+    terms.total.backward(retain_graph=True)
+    total = _grads(model)
+    model.zero_grad()
+    terms.nll.backward()
+    for a, b in zip(total, _grads(model)):  # the decoder's gradient is the nll's alone
+        np.testing.assert_allclose(0 if a is None else a, 0 if b is None else b, rtol=1e-6)
+
+
+def test_above_fool_above_the_fooling_term_is_in_the_loss():
+    model, disc, professor, (src, lengths, tgt_in, tgt_out) = _gated(0.8)
+    terms = professor.losses(model, src, lengths, tgt_in, tgt_out, tn.nn.CrossEntropyLoss())
+    assert terms.fooling and terms.discriminator_trained
+    assert terms.total.item() == pytest.approx(
+        terms.nll.item() + 0.5 * terms.fool.item() + terms.discriminator.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("running_accuracy", [0.99, 1.0])
+def test_at_or_above_discriminator_below_the_discriminator_is_not_updated(running_accuracy):
+    model, disc, professor, (src, lengths, tgt_in, tgt_out) = _gated(running_accuracy)
+    terms = professor.losses(model, src, lengths, tgt_in, tgt_out, tn.nn.CrossEntropyLoss())
+    assert terms.fooling and not terms.discriminator_trained
+    assert terms.total.item() == pytest.approx(terms.nll.item() + 0.5 * terms.fool.item(),
+                                               rel=1e-6)
+    before = [p.detach().numpy().copy() for p in disc.parameters()]
+    optimizer = tn.optim.Adam(list(model.parameters()) + list(disc.parameters()), lr=0.1)
+    optimizer.zero_grad()
+    terms.total.backward()
+    assert all(g is None for g in _grads(disc))
+    optimizer.step()
+    for old, p in zip(before, disc.parameters()):
+        np.testing.assert_array_equal(old, p.detach().numpy())
+
+
+def test_running_accuracy_is_a_moving_average_of_the_batch_accuracies():
+    model, disc, professor, (src, lengths, tgt_in, tgt_out) = _gated(0.5)
+    professor.momentum = 0.8
+    for _ in range(3):
+        before = professor.running_accuracy
+        terms = professor.losses(model, src, lengths, tgt_in, tgt_out,
+                                 tn.nn.CrossEntropyLoss())
+        assert professor.running_accuracy == pytest.approx(
+            0.8 * before + 0.2 * terms.discriminator_accuracy)
+    professor.running_accuracy = 0.9  # the gates read the value before the batch's update
+    terms = professor.losses(model, src, lengths, tgt_in, tgt_out, tn.nn.CrossEntropyLoss())
+    assert terms.fooling
+
+
 def test_discriminator_mask_ignores_padded_steps():
     tn.manual_seed(0)
     disc = HiddenDiscriminator(4, width=3, kind="mlp")
@@ -114,5 +177,11 @@ def test_bad_settings_are_refused():
         ProfessorForcing(lambda h: h)
     with pytest.raises(ValueError, match="fool_weight must be a non-negative"):
         ProfessorForcing(HiddenDiscriminator(4), fool_weight=-1)
+    with pytest.raises(ValueError, match="fool_above must be a number in"):
+        ProfessorForcing(HiddenDiscriminator(4), fool_above=1.5)
+    with pytest.raises(ValueError, match="discriminator_below must be a number in"):
+        ProfessorForcing(HiddenDiscriminator(4), discriminator_below=-0.1)
+    with pytest.raises(ValueError, match="momentum must be below 1"):
+        ProfessorForcing(HiddenDiscriminator(4), momentum=1)
     with pytest.raises(ValueError, match="hiddens must be"):
         HiddenDiscriminator(4)(tn.zeros(2, 4))

@@ -31,7 +31,10 @@ label_smoothing=...)``:
   whole set shuffled. Difficulty: the target's length; for dates, whose targets all have 10
   characters, the source's length;
 - ``professor``: professor forcing, a GRU discriminator over the decoder's hidden states
-  (``HiddenDiscriminator``), trained by the same optimizer.
+  (``HiddenDiscriminator``), trained by the same optimizer, with ``ProfessorForcing``'s
+  accuracy gates at Lamb et al.'s values (the discriminator trains while its running accuracy
+  is below 99%, the decoder gets the fooling term while it is above 75%); the model's and the
+  discriminator's gradient norms are clipped at ``CLIP`` each, separately.
 
 Each epoch logs the training loss and the greedy exact match on (at most ``VAL_EVAL``)
 validation pairs; training stops early when that is 100%. The last epoch is kept. metrics.json
@@ -146,6 +149,9 @@ class Trainer:
             self.professor = ProfessorForcing(HiddenDiscriminator(model.hidden_size))
             parameters += list(self.professor.discriminator.parameters())
         self.parameters = parameters
+        self.clip_groups = [list(model.parameters())]  # each clipped to CLIP on its own
+        if self.professor is not None:
+            self.clip_groups.append(list(self.professor.discriminator.parameters()))
         self.optimizer = tn.optim.Adam(parameters, lr=run.options["lr"])
         self.scheduler = tn.optim.lr_scheduler.CosineAnnealingLR(self.optimizer,
                                                                  T_max=max(steps, 1))
@@ -157,13 +163,16 @@ class Trainer:
             terms = self.professor.losses(self.model, src, src_lengths, tgt_in, tgt_out,
                                           self.loss_fn)
             loss, total = terms.nll, terms.total
-            logs = {"fool": terms.fool.item(), "d_accuracy": terms.discriminator_accuracy}
+            logs = {"fool": terms.fool.item(), "d_accuracy": terms.discriminator_accuracy,
+                    "fooling": float(terms.fooling),
+                    "d_trained": float(terms.discriminator_trained)}
         else:
             logits = self.model(src, src_lengths, tgt_in, input_policy=self.policy).logits
             loss = total = self.loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
         self.optimizer.zero_grad()
         total.backward()
-        tn.nn.utils.clip_grad_norm_(self.parameters, CLIP)
+        for group in self.clip_groups:
+            tn.nn.utils.clip_grad_norm_(group, CLIP)
         self.optimizer.step()
         self.scheduler.step()
         if self.strategy == "scheduled":

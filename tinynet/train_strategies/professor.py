@@ -15,7 +15,21 @@ Gradient routing (the point where an implementation goes wrong):
   parameters are frozen for that pass: it trains the decoder (and encoder) only;
 - the teacher-forced cross-entropy trains the decoder as usual.
 The three add up to one loss; one ``backward()`` gives every parameter the gradient of its own
-terms, so one optimizer (or one per side) can step them together.
+terms, so one optimizer (or one per side) can step them together. Clip the two sides'
+gradients separately (or not at all): one norm over both lets the discriminator's gradient
+shrink the decoder's step, and the other way round.
+
+Accuracy gates. Lamb et al. train the discriminator only while its accuracy is below 99%, and
+let its signal (the fooling term) reach the generator only while its accuracy is above 75%: a
+discriminator near chance has nothing to teach the decoder yet and would only add noise to the
+teacher-forced loss, and one that is always right gives no useful gradient and would run
+away. tinynet does the same with a *running* accuracy, an exponential moving average over the
+training batches of the share of sequences the discriminator labels right (``momentum`` the
+weight of the old value, starting from chance, 0.5), and gates each batch on the running
+accuracy of the batches before it: the fooling term is in the loss only when that is above
+``fool_above`` (default 0.75), the discriminator's loss only when it is below
+``discriminator_below`` (default 0.99). So at the start the discriminator trains and the
+decoder is not yet fooled.
 """
 
 from __future__ import annotations
@@ -85,13 +99,15 @@ def frozen(module: nn.Module):
 class ProfessorLosses(NamedTuple):
     """The terms of one professor-forcing step (scalars; ``total`` is what to backpropagate)."""
 
-    total: object            # nll + fool_weight * fool + discriminator
+    total: object            # nll [+ fool_weight * fool] [+ discriminator], as the gates say
     nll: object              # the teacher-forced loss (loss_fn)
     fool: object             # BCE(D(free-running hiddens), "teacher-forced"), D frozen
     discriminator: object    # mean BCE of D on both runs' detached hiddens
     discriminator_accuracy: float  # share of the 2B sequences D labels right
     teacher: object          # the teacher-forced Seq2SeqOutput
     free: object             # the free-running Seq2SeqOutput
+    fooling: bool            # whether the fooling term is in total (running accuracy > fool_above)
+    discriminator_trained: bool  # whether D's loss is in total (running acc. < discriminator_below)
 
 
 class ProfessorForcing:
@@ -106,20 +122,38 @@ class ProfessorForcing:
     - discriminator = (BCE(D(h_teacher.detach()), 1) + BCE(D(h_free.detach()), 0)) / 2;
     - fool = BCE(D_frozen(h_free), 1), Lamb et al.'s C_f (their optional C_t, pulling the
       teacher-forced run towards the free-running one, is left out);
-    - total = nll + fool_weight * fool + discriminator.
+    - total = nll + [fooling] fool_weight * fool + [discriminator_trained] discriminator,
+      where fooling = running_accuracy > fool_above and discriminator_trained =
+      running_accuracy < discriminator_below (the gates of the package docstring), both read
+      before this batch's accuracy updates running_accuracy = momentum * running_accuracy +
+      (1 - momentum) * discriminator_accuracy.
 
+    The terms left out of ``total`` are still returned (for logging); they give no gradient.
     ``mask`` (B, T) bool marks the target's valid steps for the discriminator (default: where
     tgt_out differs from loss_fn's ignore_index when it has one, else every step).
     """
 
-    def __init__(self, discriminator: nn.Module, fool_weight: float = 1.0, free_running=None):
+    def __init__(self, discriminator: nn.Module, fool_weight: float = 1.0, free_running=None,
+                 fool_above: float = 0.75, discriminator_below: float = 0.99,
+                 momentum: float = 0.9):
         if not isinstance(discriminator, nn.Module):
             raise TypeError(f"discriminator must be a Module, but got {type(discriminator)}")
         if (isinstance(fool_weight, bool) or not isinstance(fool_weight, numbers.Real)
                 or not fool_weight >= 0):
             raise ValueError(f"fool_weight must be a non-negative number, but got {fool_weight!r}")
+        for name, value in (("fool_above", fool_above),
+                            ("discriminator_below", discriminator_below),
+                            ("momentum", momentum)):
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                    or not 0 <= value <= 1):
+                raise ValueError(f"{name} must be a number in [0, 1], but got {value!r}")
+        if momentum == 1:
+            raise ValueError("momentum must be below 1: at 1 the running accuracy never moves")
         self.discriminator, self.fool_weight = discriminator, float(fool_weight)
         self.free_running = FreeRunning() if free_running is None else free_running
+        self.fool_above, self.discriminator_below = float(fool_above), float(discriminator_below)
+        self.momentum = float(momentum)
+        self.running_accuracy = 0.5
 
     def losses(self, model, src, src_lengths, tgt_in, tgt_out, loss_fn, mask=None
                ) -> ProfessorLosses:
@@ -142,10 +176,20 @@ class ProfessorForcing:
             fool = F.binary_cross_entropy_with_logits(self.discriminator(free.hiddens, mask),
                                                       ones)
         correct = (d_teacher.detach() > 0).sum().item() + (d_free.detach() <= 0).sum().item()
-        total = nll + self.fool_weight * fool + discriminator
-        return ProfessorLosses(total, nll, fool, discriminator, correct / (2 * batch),
-                               teacher, free)
+        accuracy = correct / (2 * batch)
+        fooling = self.running_accuracy > self.fool_above
+        trained = self.running_accuracy < self.discriminator_below
+        total = nll
+        if fooling:
+            total = total + self.fool_weight * fool
+        if trained:
+            total = total + discriminator
+        self.running_accuracy = (self.momentum * self.running_accuracy
+                                 + (1 - self.momentum) * accuracy)
+        return ProfessorLosses(total, nll, fool, discriminator, accuracy, teacher, free,
+                               fooling, trained)
 
     def __repr__(self) -> str:
         return (f"ProfessorForcing(fool_weight={self.fool_weight}, "
-                f"free_running={self.free_running!r})")
+                f"free_running={self.free_running!r}, fool_above={self.fool_above}, "
+                f"discriminator_below={self.discriminator_below}, momentum={self.momentum})")

@@ -39,7 +39,7 @@ def test_every_strategy_trains_and_writes_its_measurements(tmp_path, strategy):
     assert all((folder / name).exists() for name in metrics["figures"])
     assert json.loads((folder / "metrics.json").read_text())["strategy"] == strategy
     if strategy == "professor":
-        assert {"fool", "d_accuracy"} <= set(metrics["history"])
+        assert {"fool", "d_accuracy", "fooling", "d_trained"} <= set(metrics["history"])
     if strategy == "scheduled":
         first, second = metrics["history"]["tf_probability"]
         assert 1 > first > second > 0

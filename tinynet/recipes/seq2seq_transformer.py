@@ -7,7 +7,9 @@
     tinynet train seq2seq-transformer --task addition --model-arg num_encoder_layers=3
 
 The model: d_model 64, 4 heads, 2 encoder and 2 decoder layers, feed-forward 256, dropout 0.1
-(``MODEL_DEFAULTS``; ``--model-arg`` overrides any argument of ``Seq2SeqTransformer``).
+(``MODEL_DEFAULTS``); for addition the layer norms come first (``norm_first``), without dropout,
+for 50 epochs: post-norm with dropout stays near 0% exact match there in 20 epochs
+(``TASK_MODEL_DEFAULTS``). ``--model-arg`` overrides any argument of ``Seq2SeqTransformer``.
 Training: teacher forcing, ``CrossEntropyLoss(ignore_index=pad, label_smoothing=0.1)``, Adam
 with β = (0.9, 0.98) and eps 1e-9, the gradient norm clipped at ``CLIP``, and the original
 paper's schedule (a ``LambdaLR``) over optimizer steps s = 1, 2, ...:
@@ -35,12 +37,13 @@ from tinynet.recipes import seq2seq_eval as evaluate
 from tinynet.recipes.common import Recipe, Run
 
 DEFAULTS = {"dates": {"epochs": 10, "batch_size": 64},
-            "addition": {"epochs": 20, "batch_size": 64},
+            "addition": {"epochs": 50, "batch_size": 64},
             "reversal": {"epochs": 10, "batch_size": 64},
             "sorting": {"epochs": 10, "batch_size": 64}}
 COMMON_DEFAULTS = {"lr": 1.0, "label_smoothing": 0.1}
 MODEL_DEFAULTS = {"d_model": 64, "nhead": 4, "num_encoder_layers": 2, "num_decoder_layers": 2,
                   "dim_feedforward": 256, "dropout": 0.1}
+TASK_MODEL_DEFAULTS = {"addition": {"norm_first": True, "dropout": 0.0}}
 WARMUP = 400
 CLIP = 1.0
 ATTENTION_EXAMPLES = 2
@@ -62,7 +65,7 @@ def noam_lambda(d_model: int, warmup: int):
 def build(run: Run, task):
     from tinynet.models import Seq2SeqTransformer
 
-    args = {**MODEL_DEFAULTS, **run.model_args}
+    args = {**MODEL_DEFAULTS, **TASK_MODEL_DEFAULTS.get(task.name, {}), **run.model_args}
     longest = max(max(len(source), len(target) + 1)
                   for split in task.splits for source, target in task[split])
     args.setdefault("max_len", max(256, longest + 8))

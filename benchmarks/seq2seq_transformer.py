@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from tinynet.recipes import train
 from tinynet.recipes.seq2seq import TASKS
-from tinynet.recipes.seq2seq_transformer import MODEL_DEFAULTS, WARMUP
+from tinynet.recipes.seq2seq_transformer import MODEL_DEFAULTS, TASK_MODEL_DEFAULTS, WARMUP
 from tinynet.report import markdown_table, write_markdown
 
 RECURRENT_PAGE = ROOT / "docs" / "results" / "seq2seq.md"
@@ -101,6 +101,9 @@ def write_page(path: Path, runs: Path, command: str) -> None:
                 shutil.copyfile(figure, copy)
                 figures.append((task, copy.name))
     settings = ", ".join(f"{name} {value}" for name, value in MODEL_DEFAULTS.items())
+    settings += "".join(f"; for {task}: " + ", ".join(f"{name} {value}"
+                                                    for name, value in changes.items())
+                        for task, changes in TASK_MODEL_DEFAULTS.items())
     body = [
         "Every row trains `tinynet train seq2seq-transformer --task TASK --seed SEED` (a "
         f"`Seq2SeqTransformer`: {settings}; sinusoidal positions; teacher forcing; label "

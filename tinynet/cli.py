@@ -100,15 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "200000); dqn, ppo, a2c, reinforce only")
     train.add_argument("--eval-episodes", type=int, help="episodes of the final greedy "
                        "evaluation (default: 100); dqn, ppo, a2c, reinforce only")
-    train.add_argument("--task", help="the task of seq2seq (another name for --dataset): dates, "
-                       "addition, reversal or sorting (default: dates)")
+    train.add_argument("--task", help="the task of seq2seq and seq2seq-transformer (another name "
+                       "for --dataset): dates, addition, reversal or sorting (default: dates)")
     train.add_argument("--attention", choices=["bahdanau", "dot", "general", "none"],
                        help="the decoder's attention (default: bahdanau); seq2seq only")
     train.add_argument("--strategy", choices=["teacher", "free", "scheduled", "curriculum",
                                               "professor"],
                        help="the training strategy (default: teacher forcing); seq2seq only")
     train.add_argument("--label-smoothing", type=float,
-                       help="label smoothing of the cross-entropy (default: 0); seq2seq only")
+                       help="label smoothing of the cross-entropy (default: 0 for seq2seq, 0.1 "
+                            "for seq2seq-transformer); those two only")
     train.add_argument("--model-arg", action="append", metavar="KEY=VALUE", default=[],
                        help="an argument of the model's builder, e.g. dropout=0.1 or "
                             "channels=(32,64); repeatable; an unknown KEY lists the accepted ones")

@@ -124,3 +124,12 @@ __all__ += ["Seq2Seq", "Seq2SeqOutput", "beam_search", "greedy_decode"]
 
 # The seq2seq recipe's builder: Seq2Seq(src_vocab_size, tgt_vocab_size, **model_args)
 MODELS["seq2seq"] = Seq2Seq
+
+# Transformer encoder-decoder (sequence to sequence), the seq2seq-transformer recipe's builder
+from tinynet.models.seq2seq_transformer import (  # noqa: E402
+    Seq2SeqTransformer,
+    Seq2SeqTransformerOutput,
+)
+
+MODELS["seq2seq-transformer"] = Seq2SeqTransformer
+__all__ += ["Seq2SeqTransformer", "Seq2SeqTransformerOutput"]

@@ -266,3 +266,8 @@ RECIPES["transformer"] = transformer_classifier.RECIPE
 from tinynet.recipes import seq2seq
 
 RECIPES["seq2seq"] = seq2seq.RECIPE
+
+# Sequence to sequence with a Transformer encoder-decoder (the paper's schedule, label smoothing)
+from tinynet.recipes import seq2seq_transformer
+
+RECIPES["seq2seq-transformer"] = seq2seq_transformer.RECIPE

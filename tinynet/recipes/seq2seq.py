@@ -252,15 +252,7 @@ def run(run: Run) -> dict:
                                train_max):
         figures.append("length.png")
     results["figures"] = figures
-    results["summary_columns"] = {
-        "teacher_forced_token_accuracy": results["teacher_forced_token_accuracy"],
-        "beam_exact_match": results["beam_exact_match"]}
-    long = results["test_long_exact_match"]
-    summary = (f"test exact match {100 * results['test_exact_match']:.2f}%"
-               + ("" if long is None else f", longer inputs {100 * long:.2f}%")
-               + f", teacher-forced token accuracy "
-               f"{100 * results['teacher_forced_token_accuracy']:.2f}%")
-    return run.finish(model, history, results, summary)
+    return run.finish(model, history, results, evaluate.summarize(results))
 
 
 def measure_model(model, task) -> dict:

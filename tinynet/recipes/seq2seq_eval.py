@@ -90,6 +90,20 @@ def exact_match_by_length(outputs, pairs) -> dict[int, list]:
     return {length: [float(np.mean(hits)), len(hits)] for length, hits in sorted(groups.items())}
 
 
+def summarize(results: dict) -> str:
+    """The run's one-line summary (exact match, on longer inputs where the task has them, and
+    the teacher-forced token accuracy); also names the extra columns of a summary over seeds
+    (``results["summary_columns"]``)."""
+    results["summary_columns"] = {
+        "teacher_forced_token_accuracy": results["teacher_forced_token_accuracy"],
+        "beam_exact_match": results["beam_exact_match"]}
+    long = results["test_long_exact_match"]
+    return (f"test exact match {100 * results['test_exact_match']:.2f}%"
+            + ("" if long is None else f", longer inputs {100 * long:.2f}%")
+            + f", teacher-forced token accuracy "
+            f"{100 * results['teacher_forced_token_accuracy']:.2f}%")
+
+
 def _pyplot():
     try:
         import matplotlib

@@ -164,13 +164,7 @@ def run(run: Run) -> dict:
                   f"{task.name}: last decoder layer's attention to the source, per head"):
         figures.append("attention.png")
     results["figures"] = figures
-    results["summary_columns"] = {
-        "teacher_forced_token_accuracy": results["teacher_forced_token_accuracy"],
-        "beam_exact_match": results["beam_exact_match"]}
-    long = results["test_long_exact_match"]
-    summary = (f"test exact match {100 * results['test_exact_match']:.2f}%"
-               + ("" if long is None else f", longer inputs {100 * long:.2f}%"))
-    return run.finish(model, history, results, summary)
+    return run.finish(model, history, results, evaluate.summarize(results))
 
 
 RECIPE = Recipe("seq2seq", run, defaults, "dates", "test_exact_match", datasets=seq2seq.TASKS)

@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 PAUSE_SECONDS = 0.05
+TITLE = "Recurrent layer speed: tinynet and PyTorch"
 KINDS = ("LSTM", "GRU", "RNN")
 
 
@@ -197,6 +198,26 @@ def summary(results: dict, args) -> str:
             + (" Run with keep_freed_memory()." if args.keep_freed_memory else ""))
 
 
+def publish(results: dict, table_rows, summary_text: str, args, argv, script: str,
+            title: str) -> None:
+    """Print the table and its summary; with --json also write ``results``, with --markdown the
+    results page (tinynet.report), headed by the command that ran ``script``."""
+    from tinynet.report import markdown_table, write_markdown
+
+    headers, cells = table_rows
+    print(markdown_table(headers, cells))
+    print(summary_text)
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(results, file, indent=2)
+    if args.markdown:
+        command = " ".join([f"python benchmarks/{script}",
+                            *(sys.argv[1:] if argv is None else argv)])
+        write_markdown(args.markdown, title,
+                       markdown_table(headers, cells) + "\n\n" + summary_text + "\n",
+                       command=command)
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -221,20 +242,8 @@ def main(argv=None) -> dict:
 
         keep_freed_memory()
     results = measure(args)
-    headers, cells = table(results)
-    from tinynet.report import markdown_table, write_markdown
-
-    print(markdown_table(headers, cells))
-    print(summary(results, args))
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump(results, file, indent=2)
-    if args.markdown:
-        command = " ".join(["python benchmarks/recurrent.py",
-                            *(sys.argv[1:] if argv is None else argv)])
-        write_markdown(args.markdown, "Recurrent layer speed: tinynet and PyTorch",
-                       markdown_table(headers, cells) + "\n\n" + summary(results, args) + "\n",
-                       command=command)
+    publish(results, table(results), summary(results, args), args, argv, "recurrent.py",
+            TITLE)
     return results
 
 

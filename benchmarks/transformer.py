@@ -25,12 +25,10 @@ its mask, layer norm) gain over it.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import sys
 
 import numpy as np
-from recurrent import blas_name, timings
+from recurrent import blas_name, publish, timings
 
 LAYERS = ("TransformerEncoderLayer", "TransformerDecoderLayer")
 
@@ -217,20 +215,8 @@ def main(argv=None) -> dict:
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     results = measure(args)
-    headers, cells = table(results)
-    from tinynet.report import markdown_table, write_markdown
-
-    print(markdown_table(headers, cells))
-    print(summary(results, args))
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump(results, file, indent=2)
-    if args.markdown:
-        command = " ".join(["python benchmarks/transformer.py",
-                            *(sys.argv[1:] if argv is None else argv)])
-        write_markdown(args.markdown, "Transformer layer speed: tinynet and PyTorch",
-                       markdown_table(headers, cells) + "\n\n" + summary(results, args) + "\n",
-                       command=command)
+    publish(results, table(results), summary(results, args), args, argv, "transformer.py",
+            "Transformer layer speed: tinynet and PyTorch")
     return results
 
 

@@ -274,9 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                         "each library's own default)")
     parser.add_argument("--compare-with", metavar="PATH", help="also time the tinynet found at "
                         "PATH (another checkout), in a subprocess, as extra columns")
-    parser.add_argument("--keep-freed-memory", action="store_true", help="call "
-                        "tinynet.runtime.keep_freed_memory() first, as `tinynet train` does "
-                        "(glibc keeps freed memory for reuse, in this whole process)")
+    parser.add_argument("--workspace-limit", type=int, metavar="BYTES", help="call "
+                        "tinynet.runtime.set_workspace_limit(BYTES) first (0: tinynet keeps no "
+                        "freed array memory for reuse)")
     parser.add_argument("--loop-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--case", action="append", metavar="MODEL:DATASET",
                         help="only this case (repeatable); default: all of "
@@ -300,10 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             use_torch = False
     environment = set_threads(args.threads, use_torch)
-    if args.keep_freed_memory:
-        from tinynet.runtime import keep_freed_memory
-
-        environment["keep_freed_memory"] = keep_freed_memory()
+    if args.workspace_limit is not None:
+        tn.runtime.set_workspace_limit(args.workspace_limit)
+        environment["workspace_limit"] = args.workspace_limit
     if use_torch:
         environment["torch"] = torch.__version__
     if args.compare_with:
@@ -315,8 +314,8 @@ def main(argv: list[str] | None = None) -> int:
                f"{environment['tinynet_threads']}"
                + (f", PyTorch {environment['torch_threads']}" if use_torch else "")
                + (f"; other: the tinynet at {environment['other']}" if args.compare_with else "")
-               + ("; this process keeps freed memory (tinynet.runtime.keep_freed_memory())"
-                  if environment.get("keep_freed_memory") else "") + ".")
+               + (f"; workspace limit {args.workspace_limit} bytes"
+                  if args.workspace_limit is not None else "") + ".")
     print(format_table(rows))
     print("\n" + summary + ("" if use_torch else " PyTorch not used: tinynet times only."))
     if args.json:

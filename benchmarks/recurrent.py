@@ -19,7 +19,7 @@ over the sequence x W_ihᵀ forward, and the gradients of x, W_ih and W_hh (L·N
 last L·N·H·GH). Its ratio to PyTorch's time says how much of the gap the BLAS alone explains.
 
     PYTHONPATH=. python benchmarks/recurrent.py [--rounds 7] [--calls 5] [--threads N]
-        [--keep-freed-memory] [--markdown FILE] [--json out.json] [--quick]
+        [--markdown FILE] [--json out.json] [--quick]
 """
 
 from __future__ import annotations
@@ -194,8 +194,7 @@ def summary(results: dict, args) -> str:
             f"implementation, interleaved; minimum and median over all calls. Threads: "
             f"{threads}. Target: LSTM and GRU fused/torch <= 1.5x. Products floor: the layer's "
             f"matrix products alone in NumPy's BLAS ({blas_name()}), each at its better "
-            f"thread count."
-            + (" Run with keep_freed_memory()." if args.keep_freed_memory else ""))
+            f"thread count.")
 
 
 def publish(results: dict, table_rows, summary_text: str, args, argv, script: str,
@@ -225,9 +224,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--threads", type=int, help="threads for both libraries "
                         "(tinynet.set_num_threads, torch.set_num_threads; default: each "
                         "library's own default)")
-    parser.add_argument("--keep-freed-memory", action="store_true", help="call "
-                        "tinynet.runtime.keep_freed_memory() first, as `tinynet train` does "
-                        "(glibc keeps freed blocks, so large arrays are not faulted in again)")
     parser.add_argument("--quick", action="store_true", help="a tiny workload (a smoke test)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--markdown", metavar="FILE", help="also write the table as a results "
@@ -237,10 +233,6 @@ def main(argv=None) -> dict:
         parser.error("--rounds and --calls must be at least 1")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
-    if args.keep_freed_memory:
-        from tinynet.runtime import keep_freed_memory
-
-        keep_freed_memory()
     results = measure(args)
     publish(results, table(results), summary(results, args), args, argv, "recurrent.py",
             TITLE)

@@ -235,13 +235,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> int:
-    """The ``tinynet`` program: for ``train``, ``tinynet.runtime.keep_freed_memory()`` for this
-    process (said in one line), then ``main``."""
-    from tinynet.runtime import keep_freed_memory
-
-    if sys.argv[1:2] == ["train"] and keep_freed_memory():
-        print("tinynet: this process keeps freed memory for reuse (glibc mallopt; setting "
-              "MALLOC_TRIM_THRESHOLD_ yourself turns this off)", file=sys.stderr)
+    """The ``tinynet`` program."""
     return main()
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinynet import tensor as tensor_module
 from tinynet.autograd.function import AccumulateGrad, Context, call_backward
 from tinynet.autograd.grad_mode import set_grad_enabled
-from tinynet import tensor as tensor_module
+from tinynet.runtime.scope import scope as runtime_scope
 
 
 def topological_order(roots) -> list:
@@ -87,7 +88,7 @@ def run_backward(outputs, gradients, retain_graph: bool, create_graph: bool, inp
             captured.setdefault(key, []).append(position)
         results = [None] * len(inputs)
 
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), runtime_scope():
         for node in topological_order(roots):
             grads = pending.pop(node, None)
             if grads is None:

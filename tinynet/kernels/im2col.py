@@ -21,7 +21,6 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.geometry import ConvGeometry
 from tinynet.kernels.jit import njit
-from tinynet.runtime import workspace
 
 
 def pad_for_windows(x: np.ndarray, g: ConvGeometry, pad_value: float = 0) -> np.ndarray:
@@ -117,7 +116,7 @@ def _col2im_planes(cols, sh, sw, pad_top, pad_left, dh, dw, x):
 def im2col_numba(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Same contract as im2col_numpy."""
     g.check_input(x.shape)
-    cols = workspace.empty(x.shape[:2] + (g.kh, g.kw, g.out_h, g.out_w), x.dtype)
+    cols = np.empty(x.shape[:2] + (g.kh, g.kw, g.out_h, g.out_w), x.dtype)
     _im2col_planes(np.ascontiguousarray(x), g.sh, g.sw, g.pad_top, g.pad_left, g.dh, g.dw, cols)
     return cols
 
@@ -125,7 +124,7 @@ def im2col_numba(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
 def col2im_numba(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...]) -> np.ndarray:
     """Same contract as col2im_numpy."""
     _check_cols(cols, g, x_shape)
-    x = workspace.zeros(x_shape, cols.dtype)
+    x = np.zeros(x_shape, cols.dtype)
     _col2im_planes(np.ascontiguousarray(cols), g.sh, g.sw, g.pad_top, g.pad_left, g.dh, g.dw, x)
     return x
 
@@ -233,7 +232,7 @@ def _batch_col2im_planes(cols, sh, sw, pad_top, pad_left, dh, dw, x):
 def batch_im2col_numba(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Same contract as batch_im2col_numpy."""
     g.check_input(x.shape)
-    cols = workspace.empty((x.shape[1], g.kh, g.kw, x.shape[0], g.out_h, g.out_w), x.dtype)
+    cols = np.empty((x.shape[1], g.kh, g.kw, x.shape[0], g.out_h, g.out_w), x.dtype)
     _batch_im2col_offsets(np.ascontiguousarray(x), g.sh, g.sw, g.pad_top, g.pad_left, g.dh,
                           g.dw, cols)
     return cols
@@ -242,7 +241,7 @@ def batch_im2col_numba(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
 def batch_col2im_numba(cols: np.ndarray, g: ConvGeometry, x_shape: tuple[int, ...]) -> np.ndarray:
     """Same contract as batch_col2im_numpy."""
     _check_batch_cols(cols, g, x_shape)
-    x = workspace.zeros(x_shape, cols.dtype)
+    x = np.zeros(x_shape, cols.dtype)
     _batch_col2im_planes(np.ascontiguousarray(cols), g.sh, g.sw, g.pad_top, g.pad_left, g.dh,
                          g.dw, x)
     return x

@@ -30,7 +30,6 @@ import numpy as np
 from tinynet.kernels.backend import dispatch
 from tinynet.kernels.jit import njit
 from tinynet.kernels.winograd_sums import CONTRACT, _nonzero, _u, _window
-from tinynet.runtime import workspace
 
 PLANE_BLOCK = 256  # planes per block in the Numba kernels, at most
 SCRATCH_BYTES = 4 << 20  # ... and fewer when a block's scratch would pass this (large images)
@@ -277,7 +276,7 @@ def winograd_tiles_numba(x: np.ndarray, matrix: np.ndarray, step: int, pad_top: 
     _check("winograd_tiles", x, matrix, step, pad_top, pad_left, tiles_h, tiles_w)
     _check_numba(matrix)
     r = matrix.shape[0]
-    out = workspace.empty((r * r, tiles_h * tiles_w, x.shape[0]), x.dtype)
+    out = np.empty((r * r, tiles_h * tiles_w, x.shape[0]), x.dtype)
     block = _block(x.shape[0], matrix, step, tiles_h, tiles_w, x.itemsize)
     _winograd_tiles(np.ascontiguousarray(x), np.ascontiguousarray(matrix, x.dtype), step,
                     pad_top, pad_left, tiles_h, tiles_w, block, out)
@@ -294,7 +293,7 @@ def winograd_image_numba(tiles: np.ndarray, matrix: np.ndarray, step: int, pad_t
     _check_numba(matrix)
     _check_out(out, (tiles.shape[2], height, width), tiles.dtype)
     if out is None:  # every element is written, those no window reaches with 0
-        out = workspace.empty((tiles.shape[2], height, width), tiles.dtype)
+        out = np.empty((tiles.shape[2], height, width), tiles.dtype)
     block = _block(tiles.shape[2], matrix, step, tiles_h, tiles_w, tiles.itemsize)
     _winograd_image(np.ascontiguousarray(tiles), np.ascontiguousarray(matrix, tiles.dtype), step,
                     pad_top, pad_left, tiles_h, tiles_w, block, out)

@@ -19,6 +19,7 @@ from tinynet.autograd.provenance import state as provenance
 from tinynet.nn.hooks import BackwardHookState, RemovableHandle
 from tinynet.nn.parameter import Parameter
 from tinynet.nn.state_dict import IncompatibleKeys, load_into, saved_members
+from tinynet.runtime.scope import scope as runtime_scope
 from tinynet.tensor import Tensor
 
 
@@ -349,6 +350,9 @@ class Module:
         if provenance.recorder is not None:
             provenance.recorder.modules[id(self)] = self
         try:
+            if caller is None:  # the outermost module call: tinynet's runtime settings apply
+                with runtime_scope():
+                    return self._call_with_hooks(args, kwargs)
             return self._call_with_hooks(args, kwargs)
         finally:
             provenance.frame = caller

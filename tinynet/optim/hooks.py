@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinynet.nn.hooks import RemovableHandle
+from tinynet.runtime.scope import scope as runtime_scope
 
 
 def _register(registry: dict, hook: Callable, prepend: bool) -> RemovableHandle:
@@ -31,7 +32,8 @@ def with_step_hooks(step: Callable) -> Callable:
             return step(self, *args, **kwargs)
         self.__dict__["_running_step_hooks"] = True
         try:
-            return _run_step(self, step, args, kwargs)
+            with runtime_scope():
+                return _run_step(self, step, args, kwargs)
         finally:
             self.__dict__["_running_step_hooks"] = False
 

@@ -11,7 +11,9 @@ Python thread that drives the next layers; when other processes keep the cores b
 threaded product also waits for its second thread to get a core.
 
 Nothing here changes the process for code outside tinynet: the BLAS's count is set only around
-a product where it differs, and put back after it. Each BLAS count is process-wide, so the one
+a product where it differs, and put back after it; inside ``runtime.scope`` (a module call, a
+backward pass, an optimizer step) it is set only where it must change, and put back when the
+scope ends. Each BLAS count is process-wide, so the one
 limitation is this: a NumPy product that another Python thread makes while a tinynet product
 runs sees tinynet's count. A lock and a nesting count keep concurrent tinynet products (two user
 threads training at once) consistent: the counts found when the first opened are the ones put
@@ -89,7 +91,7 @@ def get_num_threads() -> int:
 
 _lock = threading.Lock()
 # libraries: [(get, set)] per BLAS library; open: scopes open now; outside: each library's count
-# when the first of them opened; current: the count the last scope to open set
+# when the first of them opened; current: the count last set while they are open (None: unknown)
 _blas = {"libraries": None, "open": 0, "outside": [], "current": None}
 
 
@@ -113,42 +115,85 @@ def _libraries() -> list:
 
 class blas_threads:
     """A context: the body's BLAS calls on get_num_threads() threads if ``multiply_adds`` (the
-    product's size) is at least PRODUCT_GRAIN, else on one; each library's count is put back
-    after, where it was changed. (A class, not a generator: it runs around every product.)"""
+    product's size) is at least PRODUCT_GRAIN, else on one. Outside a ``hold``, each library's
+    count is put back after, where it was changed; inside one, the count is only set where it
+    differs from the last one set, and ``release`` puts it back. (A class, not a generator: it runs
+    around every product.)"""
 
-    __slots__ = ("count",)
+    __slots__ = ("count", "held")
 
     def __init__(self, multiply_adds: int):
         self.count = _threads if multiply_adds >= PRODUCT_GRAIN else 1
 
     def __enter__(self) -> None:
-        libraries = _libraries()
-        with _lock:
-            counts = [get() for get, _ in libraries]  # one C call each
-            if not _blas["open"]:
-                _blas["outside"] = counts
-            _blas["open"] += 1
-            try:
-                for (_, set_threads), count in zip(libraries, counts):
-                    if count != self.count:
+        self.held = _holding.count > 0
+        if self.held:
+            with _lock:
+                if _blas["current"] != self.count:
+                    for _, set_threads in _libraries():
                         set_threads(self.count)
-                _blas["current"] = self.count
-            except BaseException:
-                self._leave()
-                raise
+                    _blas["current"] = self.count
+            return
+        with _lock:
+            _open(self.count)
 
     def __exit__(self, *exception) -> None:
-        with _lock:
-            self._leave()
+        if not self.held:
+            with _lock:
+                _leave()
 
-    def _leave(self) -> None:
-        """One scope fewer (under _lock); the last to close puts back the counts found when the
-        first opened, where they differ from the count the last scope to open set."""
-        _blas["open"] -= 1
-        if not _blas["open"]:
-            for (_, set_threads), count in zip(_libraries(), _blas["outside"]):
-                if count != _blas["current"]:
-                    set_threads(count)
+
+class _Holding(threading.local):
+    count = 0
+
+
+_holding = _Holding()
+
+
+def hold() -> None:
+    """Open a scope in which this thread's products set the BLAS's count only when it must
+    change; ``release`` closes it and puts back the counts found when the first scope opened."""
+    with _lock:
+        _open(None)
+    _holding.count += 1
+
+
+def release() -> None:
+    """Close the scope ``hold`` opened."""
+    _holding.count -= 1
+    with _lock:
+        _leave()
+
+
+def _open(count: int | None) -> None:
+    """One scope more (under _lock): the first to open records each library's count; ``count``,
+    if given, is set where it differs."""
+    libraries = _libraries()
+    if not _blas["open"]:
+        _blas["outside"] = [get() for get, _ in libraries]  # one C call each
+        _blas["current"] = None
+    _blas["open"] += 1
+    if count is None:
+        return
+    try:
+        for get, set_threads in libraries:
+            if get() != count:
+                set_threads(count)
+        _blas["current"] = count
+    except BaseException:
+        _leave()
+        raise
+
+
+def _leave() -> None:
+    """One scope fewer (under _lock); the last to close puts back the counts found when the first
+    opened, where they may differ from what was set since."""
+    _blas["open"] -= 1
+    if not _blas["open"]:
+        for (get, set_threads), count in zip(_libraries(), _blas["outside"]):
+            if get() != count:
+                set_threads(count)
+        _blas["current"] = None
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

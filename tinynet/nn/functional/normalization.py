@@ -78,7 +78,8 @@ def batch_norm(
     for tensor in (weight, bias):
         if tensor is not None:
             dtype = dtypes.promote_types(dtype, tensor.dtype)
-    input, weight, bias = (None if t is None else t.to(dtype) for t in (input, weight, bias))
+    input, weight, bias = (t if t is None or t.dtype == dtype else t.to(dtype)
+                           for t in (input, weight, bias))
     output = BatchNorm.apply(
         input, weight, bias, training=training, momentum=momentum, eps=eps,
         running_mean=None if running_mean is None else running_mean._data,

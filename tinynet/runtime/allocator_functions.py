@@ -14,7 +14,9 @@ from tinynet.runtime.allocator import (CALLOC, FIELDS, FREE, HEADER, HITS, KEPT,
                                       MALLOC, MEMSET, MIN_BYTES, MISSES, REALLOC, SLOTS,
                                       STATE_LENGTH)
 
+
 i8p, i32, i64 = ir.IntType(8).as_pointer(), ir.IntType(32), ir.IntType(64)
+
 
 def c_call(result, arguments, numba_signature):
     """An intrinsic ``f(function_address, *args)`` calling the C function at that address,
@@ -32,8 +34,8 @@ def c_call(result, arguments, numba_signature):
     typers = {1: lambda typingctx, function, a: (numba_signature, codegen),
               2: lambda typingctx, function, a, b: (numba_signature, codegen),
               3: lambda typingctx, function, a, b, c: (numba_signature, codegen)}
-    call = intrinsic(typers[len(arguments)])
-    return call
+    return intrinsic(typers[len(arguments)])
+
 
 word = types.int64
 c_malloc = c_call(i8p, [i64], word(word, word))
@@ -42,12 +44,14 @@ c_realloc = c_call(i8p, [i8p, i64], word(word, word, word))
 c_free = c_call(None, [i8p], types.none(word, word))
 c_memset = c_call(i8p, [i8p, i32, i64], word(word, word, types.int32, word))
 
+
 @intrinsic
 def address_of(typingctx, pointer):
     """A void* as an integer."""
     def codegen(context, builder, signature, args):
         return builder.ptrtoint(args[0], i64)
     return word(types.voidptr), codegen
+
 
 @intrinsic
 def pointer_at(typingctx, address):
@@ -56,12 +60,14 @@ def pointer_at(typingctx, address):
         return builder.inttoptr(args[0], i8p)
     return types.voidptr(word), codegen
 
+
 @intrinsic
 def load(typingctx, address):
     """The int64 stored at an address."""
     def codegen(context, builder, signature, args):
         return builder.load(builder.inttoptr(args[0], i64.as_pointer()))
     return word(word), codegen
+
 
 @intrinsic
 def store(typingctx, address, value):
@@ -74,6 +80,7 @@ def store(typingctx, address, value):
 
 jit = njit(inline="always", cache=True)
 
+
 @jit
 def size_class(size):
     """``size`` rounded up to a multiple of a power of two at most 1/16 of it (4096 at least),
@@ -85,6 +92,7 @@ def size_class(size):
         step *= 2
     return (size + step - 1) // step * step
 
+
 @jit
 def remove(table, index):
     """Drop entry ``index`` of the table, keeping the others in order."""
@@ -93,6 +101,7 @@ def remove(table, index):
         table[FIELDS + j] = table[FIELDS + j + 1]
         table[FIELDS + SLOTS + j] = table[FIELDS + SLOTS + j + 1]
     table[KEPT] = kept - 1
+
 
 @jit
 def take(table, size):
@@ -107,12 +116,14 @@ def take(table, size):
     table[MISSES] += 1
     return 0
 
+
 @jit
 def release_oldest(table):
     """Give the block kept longest back to the C library."""
     c_free(table[FREE], table[FIELDS + SLOTS])
     table[KEPT_BYTES] -= table[FIELDS]
     remove(table, 0)
+
 
 @jit
 def new_block(table, size, zeroed):
@@ -129,14 +140,17 @@ def new_block(table, size, zeroed):
     store(block, size)
     return block + HEADER
 
-sig = types
-@cfunc(sig.voidptr(sig.voidptr, sig.uintp), cache=True)
+
+@cfunc(types.voidptr(types.voidptr, types.uintp), cache=True)
 def handler_malloc(context, size):
+    """NumPy's malloc: ``size`` bytes, from a kept block when one of its class is free."""
     table = carray(context, (STATE_LENGTH,), np.int64)
     return pointer_at(new_block(table, np.int64(size), False))
 
-@cfunc(sig.voidptr(sig.voidptr, sig.uintp, sig.uintp), cache=True)
+
+@cfunc(types.voidptr(types.voidptr, types.uintp, types.uintp), cache=True)
 def handler_calloc(context, count, item_size):
+    """NumPy's calloc: ``count * item_size`` zeroed bytes (a kept block is zeroed here)."""
     table = carray(context, (STATE_LENGTH,), np.int64)
     if item_size != 0 and count > (1 << 62) // item_size:
         return pointer_at(0)
@@ -149,8 +163,10 @@ def handler_calloc(context, count, item_size):
         return pointer_at(data)
     return pointer_at(new_block(table, size, True))
 
-@cfunc(sig.voidptr(sig.voidptr, sig.voidptr, sig.uintp), cache=True)
+
+@cfunc(types.voidptr(types.voidptr, types.voidptr, types.uintp), cache=True)
 def handler_realloc(context, data, size):
+    """NumPy's realloc: the block resized by the C library, its header updated."""
     table = carray(context, (STATE_LENGTH,), np.int64)
     if address_of(data) == 0:
         return pointer_at(new_block(table, np.int64(size), False))
@@ -161,8 +177,12 @@ def handler_realloc(context, data, size):
     store(block, block_size)
     return pointer_at(block + HEADER)
 
-@cfunc(sig.void(sig.voidptr, sig.voidptr, sig.uintp), cache=True)
+
+@cfunc(types.void(types.voidptr, types.voidptr, types.uintp), cache=True)
 def handler_free(context, data, size):
+    """NumPy's free: keep the block for reuse (dropping the oldest kept ones to stay within the
+    limit and the table), or give it back to the C library if it is small or over the limit.
+    The block's size comes from its header, not from ``size``."""
     table = carray(context, (STATE_LENGTH,), np.int64)
     if address_of(data) == 0:
         return
@@ -180,12 +200,10 @@ def handler_free(context, data, size):
     table[KEPT] = kept + 1
     table[KEPT_BYTES] += block_size
 
+
 @njit(cache=True)
 def shrink_to(table, limit):
     """Release kept blocks, oldest first, until they total at most ``limit`` bytes."""
     table[LIMIT] = limit
     while table[KEPT] > 0 and table[KEPT_BYTES] > limit:
         release_oldest(table)
-
-
-

@@ -358,6 +358,8 @@ class Module:
             provenance.frame = caller
 
     def _call_with_hooks(self, args, kwargs):
+        if not (self._forward_pre_hooks or self._backward_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             replaced = hook(self, args)
             if replaced is not None:

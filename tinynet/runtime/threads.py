@@ -202,5 +202,8 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     multiply_adds = a.size * (b.shape[-1] if b.ndim > 1 else 1)  # for a batch of a's shape
     if b.ndim > 2 and b.shape[:-2] != a.shape[:-2]:  # b broadcast over a batch of its own
         multiply_adds = max(multiply_adds, b.size * (a.shape[-2] if a.ndim > 1 else 1))
+    count = _threads if multiply_adds >= PRODUCT_GRAIN else 1
+    if _holding.count and _blas["current"] == count:  # in a scope, with the count it needs
+        return np.matmul(a, b, out=out)
     with blas_threads(multiply_adds):
         return np.matmul(a, b, out=out)

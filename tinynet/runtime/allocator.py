@@ -17,7 +17,8 @@ are.
 
 The cache: a block of at least ``MIN_BYTES`` is rounded up to a size class (within 1/16 of its
 size) and, when freed, kept in a table of at most ``SLOTS`` blocks and ``get_workspace_limit()``
-bytes; a request of the same class takes the block freed last (warm in the CPU's caches). When a
+bytes; a request takes the block freed last whose class is at least its own and at most 1.5 times
+it (the memory most likely still in the CPU's caches, as malloc's own reuse would give). When a
 freed block would pass the limit, the blocks kept longest are released first. Each block starts
 with a header holding its class, so a block is always reused for requests that fit in it, whatever
 size NumPy reports when it frees it. Smaller blocks go straight to malloc, which keeps and reuses

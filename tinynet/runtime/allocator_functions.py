@@ -105,11 +105,13 @@ def remove(table, index):
 
 @jit
 def take(table, size):
-    """The address of a kept block of class ``size`` (the one freed last), or 0."""
+    """The address of the kept block freed last among those of class ``size`` up to 1.5 times
+    it, or 0."""
     for index in range(table[KEPT] - 1, -1, -1):
-        if table[FIELDS + index] == size:
+        kept_size = table[FIELDS + index]
+        if size <= kept_size <= size + size // 2:
             block = table[FIELDS + SLOTS + index]
-            table[KEPT_BYTES] -= size
+            table[KEPT_BYTES] -= kept_size
             remove(table, index)
             table[HITS] += 1
             return block
@@ -130,13 +132,14 @@ def new_block(table, size, zeroed):
     """The address of a block's data for ``size`` bytes: a kept block, else a new one."""
     size = size_class(size)
     block = take(table, size) if size >= MIN_BYTES else 0
+    if block != 0:  # its header keeps its own class
+        return block + HEADER
+    if zeroed:
+        block = c_calloc(table[CALLOC], 1, HEADER + size)
+    else:
+        block = c_malloc(table[MALLOC], HEADER + size)
     if block == 0:
-        if zeroed:
-            block = c_calloc(table[CALLOC], 1, HEADER + size)
-        else:
-            block = c_malloc(table[MALLOC], HEADER + size)
-        if block == 0:
-            return 0
+        return 0
     store(block, size)
     return block + HEADER
 

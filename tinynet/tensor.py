@@ -20,6 +20,8 @@ from tinynet.size import Size, shape_of
 from tinynet.tensor_conversions import TensorConversions
 from tinynet.tensor_methods import TensorMethods
 
+_new_size = tuple.__new__  # Size from a tuple of ints, unchecked (size.shape_of)
+
 
 def _infer_array(data, dtype) -> np.ndarray:
     """The array for ``tensor(data, dtype)``: Python floats become the default float dtype
@@ -235,7 +237,7 @@ class Tensor(TensorConversions, TensorMethods):
     # Array attributes --------------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return shape_of(self._data)
+        return _new_size(Size, self._data.shape)  # shape_of(self._data), one call fewer
 
     @property
     def dtype(self) -> np.dtype:

@@ -91,7 +91,7 @@ def get_num_threads() -> int:
 
 _lock = threading.Lock()
 # libraries: [(get, set)] per BLAS library; open: scopes open now; outside: each library's count
-# when the first of them opened; current: the count last set while they are open (None: unknown)
+# before the first change in the open scopes; current: the count set last (None: nothing changed)
 _blas = {"libraries": None, "open": 0, "outside": [], "current": None}
 
 
@@ -127,15 +127,16 @@ class blas_threads:
 
     def __enter__(self) -> None:
         self.held = _holding.count > 0
-        if self.held:
-            with _lock:
-                if _blas["current"] != self.count:
-                    for _, set_threads in _libraries():
-                        set_threads(self.count)
-                    _blas["current"] = self.count
-            return
         with _lock:
-            _open(self.count)
+            if not self.held:
+                _blas["open"] += 1
+            if _blas["current"] != self.count:
+                try:
+                    _set(self.count)
+                except BaseException:
+                    if not self.held:
+                        _leave()
+                    raise
 
     def __exit__(self, *exception) -> None:
         if not self.held:
@@ -152,9 +153,9 @@ _holding = _Holding()
 
 def hold() -> None:
     """Open a scope in which this thread's products set the BLAS's count only when it must
-    change; ``release`` closes it and puts back the counts found when the first scope opened."""
+    change; ``release`` closes it and puts back the counts found before the first change."""
     with _lock:
-        _open(None)
+        _blas["open"] += 1
     _holding.count += 1
 
 
@@ -165,33 +166,28 @@ def release() -> None:
         _leave()
 
 
-def _open(count: int | None) -> None:
-    """One scope more (under _lock): the first to open records each library's count; ``count``,
-    if given, is set where it differs."""
+def _set(count: int) -> None:
+    """Set every library's count to ``count`` (under _lock, in an open scope); the first change in
+    the open scopes records each library's count first, to be put back when the last closes."""
     libraries = _libraries()
-    if not _blas["open"]:
+    if _blas["current"] is None:  # nothing changed yet: the libraries are at their own counts
         _blas["outside"] = [get() for get, _ in libraries]  # one C call each
-        _blas["current"] = None
-    _blas["open"] += 1
-    if count is None:
-        return
-    try:
-        for get, set_threads in libraries:
-            if get() != count:
+        for (_, set_threads), outside in zip(libraries, _blas["outside"]):
+            if outside != count:
                 set_threads(count)
-        _blas["current"] = count
-    except BaseException:
-        _leave()
-        raise
+    else:
+        for _, set_threads in libraries:
+            set_threads(count)
+    _blas["current"] = count
 
 
 def _leave() -> None:
-    """One scope fewer (under _lock); the last to close puts back the counts found when the first
-    opened, where they may differ from what was set since."""
+    """One scope fewer (under _lock); the last to close puts back the counts recorded before the
+    first change, where they differ from the count set last."""
     _blas["open"] -= 1
-    if not _blas["open"]:
-        for (get, set_threads), count in zip(_libraries(), _blas["outside"]):
-            if get() != count:
+    if not _blas["open"] and _blas["current"] is not None:
+        for (_, set_threads), count in zip(_libraries(), _blas["outside"]):
+            if count != _blas["current"]:
                 set_threads(count)
         _blas["current"] = None
 

@@ -286,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
+    if args.workspace_limit is not None and args.workspace_limit < 0:
+        parser.error(f"--workspace-limit must be at least 0, got {args.workspace_limit}")
     if args.compare_with and not os.path.isdir(os.path.join(args.compare_with, "tinynet")):
         parser.error(f"--compare-with: no tinynet package in {args.compare_with}")
     cases = [tuple(case.split(":", 1)) for case in args.case] if args.case else CASES

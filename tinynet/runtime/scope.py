@@ -52,8 +52,3 @@ class scope:
                 threads.release()
             finally:
                 allocator.restore(self.previous_allocator)
-
-
-def in_scope() -> bool:
-    """Whether this thread is inside ``scope``."""
-    return _state.depth > 0

@@ -16,8 +16,8 @@ backward pass, an optimizer step) it is set only where it must change, and put b
 scope ends. Each BLAS count is process-wide, so the one
 limitation is this: a NumPy product that another Python thread makes while a tinynet product
 runs sees tinynet's count. A lock and a nesting count keep concurrent tinynet products (two user
-threads training at once) consistent: the counts found when the first opened are the ones put
-back when the last closes. Without threadpoolctl the BLAS is left alone.
+threads training at once) consistent: the counts recorded before the first change are the ones
+put back when the last scope closes. Without threadpoolctl the BLAS is left alone.
 """
 
 from __future__ import annotations
@@ -113,6 +113,12 @@ def _libraries() -> list:
     return _blas["libraries"]
 
 
+def _count_for(multiply_adds: int) -> int:
+    """The BLAS thread count for a product of ``multiply_adds``: get_num_threads() from
+    PRODUCT_GRAIN, else one."""
+    return _threads if multiply_adds >= PRODUCT_GRAIN else 1
+
+
 class blas_threads:
     """A context: the body's BLAS calls on get_num_threads() threads if ``multiply_adds`` (the
     product's size) is at least PRODUCT_GRAIN, else on one. Outside a ``hold``, each library's
@@ -123,7 +129,7 @@ class blas_threads:
     __slots__ = ("count", "held")
 
     def __init__(self, multiply_adds: int):
-        self.count = _threads if multiply_adds >= PRODUCT_GRAIN else 1
+        self.count = _count_for(multiply_adds)
 
     def __enter__(self) -> None:
         self.held = _holding.count > 0
@@ -198,7 +204,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     multiply_adds = a.size * (b.shape[-1] if b.ndim > 1 else 1)  # for a batch of a's shape
     if b.ndim > 2 and b.shape[:-2] != a.shape[:-2]:  # b broadcast over a batch of its own
         multiply_adds = max(multiply_adds, b.size * (a.shape[-2] if a.ndim > 1 else 1))
-    count = _threads if multiply_adds >= PRODUCT_GRAIN else 1
+    count = _count_for(multiply_adds)
     if _holding.count and _blas["current"] == count:  # in a scope, with the count it needs
         return np.matmul(a, b, out=out)
     with blas_threads(multiply_adds):
